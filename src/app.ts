@@ -1,0 +1,118 @@
+// The composition root: builds the store, cache, router, middleware and server from a
+// Config. Nothing listens or installs signal handlers here (server.ts does), so tests
+// can build an app in-process on an ephemeral port.
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { performance } from 'node:perf_hooks';
+import { TtlCache } from './cache/ttl-cache.js';
+import type { Config } from './config.js';
+import { handleClientError } from './http/client-error.js';
+import { Response } from './http/context.js';
+import { createRequestListener } from './http/dispatch.js';
+import { RequestIds } from './http/request-id.js';
+import type { Encoded } from './http/respond.js';
+import { Router } from './http/router.js';
+import { ConnectionTracker } from './lifecycle/connections.js';
+import { LifecycleState } from './lifecycle/state.js';
+import { connectionClose } from './middleware/connection-close.js';
+import { AccessLog } from './observability/access-log.js';
+import { EventLoopMonitor } from './observability/event-loop.js';
+import type { Logger } from './observability/logger.js';
+import { RequestMetrics } from './observability/request-metrics.js';
+import { registerProductRoutes } from './products/routes.js';
+import { EmbeddedStore, type ProductStore } from './products/store.js';
+import { registerHealthRoutes } from './routes/health.js';
+import { registerIoRoute } from './routes/io.js';
+import { registerMetricsRoute } from './routes/metrics.js';
+
+/** How often node:http checks headersTimeout/requestTimeout (its default is 30 s). */
+const TIMEOUT_CHECK_MS = 1000;
+
+export interface AppOptions {
+  readonly logger: Logger;
+  /** Another backing store; the embedded catalog by default. */
+  readonly store?: ProductStore & { readonly calls?: number };
+  /** The cache's monotonic clock, for tests that move time. */
+  readonly now?: () => number;
+}
+
+export interface App {
+  readonly config: Config;
+  readonly server: Server<typeof IncomingMessage, typeof Response>;
+  readonly router: Router;
+  readonly cache: TtlCache<Encoded>;
+  readonly store: ProductStore & { readonly calls?: number };
+  readonly metrics: RequestMetrics;
+  readonly connections: ConnectionTracker;
+  readonly lifecycle: LifecycleState;
+  readonly logger: Logger;
+  /** Stops the app's own timers (cache sweep, event-loop sampling). */
+  stopTimers(): void;
+}
+
+export function createApp(config: Config, options: AppOptions): App {
+  const { logger } = options;
+  const startedAt = performance.now();
+  const store = options.store ?? new EmbeddedStore(config.catalogSize, config.storeLatencyMs);
+  const cache = new TtlCache<Encoded>({
+    ttlMs: config.cacheTtlMs,
+    maxEntries: config.cacheMaxEntries,
+    sweepMs: config.cacheSweepMs,
+    ...(options.now ? { now: options.now } : {}),
+  });
+  const lifecycle = new LifecycleState();
+  const connections = new ConnectionTracker();
+  const eventLoop = new EventLoopMonitor();
+
+  const router = new Router();
+  registerProductRoutes(router, { cache, store, negativeTtlMs: config.cacheNegativeTtlMs });
+  registerIoRoute(router);
+  registerHealthRoutes(router, lifecycle);
+  // Registered last but still listed: metrics reads router.routes when it renders.
+  const metrics = new RequestMetrics(router.routes);
+  registerMetricsRoute(router, {
+    startedAt,
+    requests: metrics,
+    connections,
+    cacheStats: () => cache.stats(),
+    eventLoop,
+    storeCalls: () => store.calls ?? 0,
+  });
+
+  const server = createServer<typeof IncomingMessage, typeof Response>({
+    ServerResponse: Response,
+    headersTimeout: config.headersTimeoutMs,
+    requestTimeout: config.requestTimeoutMs,
+    connectionsCheckingInterval: TIMEOUT_CHECK_MS,
+  });
+  server.keepAliveTimeout = config.keepAliveTimeoutMs;
+  server.on('clientError', handleClientError(logger));
+  connections.attach(server);
+  server.on(
+    'request',
+    createRequestListener({
+      router,
+      middleware: [connectionClose(lifecycle)],
+      metrics,
+      accessLog: new AccessLog(logger),
+      logger,
+      connections,
+      ids: new RequestIds(),
+    }),
+  );
+
+  return {
+    config,
+    server,
+    router,
+    cache,
+    store,
+    metrics,
+    connections,
+    lifecycle,
+    logger,
+    stopTimers: () => {
+      cache.stop();
+      eventLoop.stop();
+    },
+  };
+}

@@ -1,0 +1,225 @@
+// Configuration: every option has an env var, a CLI flag, a default and a validator.
+// Precedence: flag > env > default. A bad value is a ConfigError naming the option;
+// server.ts prints its message on one line and exits with code 2.
+import { parseArgs } from 'node:util';
+
+export const LOG_LEVELS = ['debug', 'info', 'warn', 'error', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export interface Config {
+  readonly port: number;
+  readonly host: string;
+  readonly logLevel: LogLevel;
+  readonly cacheTtlMs: number;
+  readonly cacheNegativeTtlMs: number;
+  readonly cacheMaxEntries: number;
+  readonly cacheSweepMs: number;
+  readonly storeLatencyMs: number;
+  readonly catalogSize: number;
+  readonly drainDelayMs: number;
+  readonly shutdownTimeoutMs: number;
+  readonly shutdownIdleMs: number;
+  readonly keepAliveTimeoutMs: number;
+  readonly headersTimeoutMs: number;
+  readonly requestTimeoutMs: number;
+}
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+type Raw = string | undefined;
+type Resolved = Partial<Record<keyof Config, number | string>>;
+
+interface OptionSpec {
+  readonly key: keyof Config;
+  readonly env: string;
+  readonly flag: string;
+  readonly help: string;
+  /** Shown in --help; names other options where the default depends on them. */
+  readonly defaultText: string;
+  /** Parses the raw text (undefined = not given) given the options resolved before it. */
+  readonly parse: (raw: Raw, name: string, earlier: Resolved) => number | string;
+}
+
+const MAX_MS = 2_147_483_647; // setTimeout's ceiling (2^31 - 1)
+
+function integer(raw: string, name: string, min: number, max: number): number {
+  // Digits only: "1e3", " 8080", "0x10" and "-5" are all refused, not coerced.
+  if (!/^[0-9]{1,16}$/.test(raw)) {
+    throw new ConfigError(`invalid ${name} "${raw}": expected a whole number from ${min} to ${max}`);
+  }
+  const value = Number(raw);
+  if (value < min || value > max) {
+    throw new ConfigError(`invalid ${name} "${raw}": expected a whole number from ${min} to ${max}`);
+  }
+  return value;
+}
+
+function intOption(
+  key: keyof Config,
+  env: string,
+  help: string,
+  fallback: number,
+  min: number,
+  max: number,
+): OptionSpec {
+  return {
+    key,
+    env,
+    flag: env.toLowerCase().replaceAll('_', '-'),
+    help,
+    defaultText: String(fallback),
+    parse: (raw, name) => (raw === undefined ? fallback : integer(raw, name, min, max)),
+  };
+}
+
+function num(resolved: Resolved, key: keyof Config): number {
+  return resolved[key] as number;
+}
+
+/** The option table: the single source for parsing, validation and --help. Order matters:
+ *  an option may depend on those listed before it. */
+export const OPTIONS: readonly OptionSpec[] = [
+  intOption('port', 'PORT', 'TCP port to listen on (0 picks a free one)', 8080, 0, 65535),
+  {
+    key: 'host',
+    env: 'HOST',
+    flag: 'host',
+    help: 'interface address to bind',
+    defaultText: '0.0.0.0',
+    parse: (raw, name) => {
+      if (raw === undefined) return '0.0.0.0';
+      if (!/^[A-Za-z0-9.:%_-]{1,253}$/.test(raw)) {
+        throw new ConfigError(`invalid ${name} "${raw}": expected an IP address or host name`);
+      }
+      return raw;
+    },
+  },
+  {
+    key: 'logLevel',
+    env: 'LOG_LEVEL',
+    flag: 'log-level',
+    help: `lowest level written: ${LOG_LEVELS.join(', ')}`,
+    defaultText: 'info',
+    parse: (raw, name) => {
+      if (raw === undefined) return 'info';
+      const level = raw.toLowerCase();
+      if (!(LOG_LEVELS as readonly string[]).includes(level)) {
+        throw new ConfigError(`invalid ${name} "${raw}": expected one of ${LOG_LEVELS.join(', ')}`);
+      }
+      return level;
+    },
+  },
+  intOption('cacheTtlMs', 'CACHE_TTL_MS', 'how long an encoded response stays cached', 30_000, 1, MAX_MS),
+  {
+    key: 'cacheNegativeTtlMs',
+    env: 'CACHE_NEGATIVE_TTL_MS',
+    flag: 'cache-negative-ttl-ms',
+    help: 'how long a 404 stays cached (at most CACHE_TTL_MS)',
+    defaultText: 'min(5000, CACHE_TTL_MS)',
+    parse: (raw, name, earlier) => {
+      const ttl = num(earlier, 'cacheTtlMs');
+      return raw === undefined ? Math.min(5000, ttl) : integer(raw, name, 0, ttl);
+    },
+  },
+  intOption('cacheMaxEntries', 'CACHE_MAX_ENTRIES', 'cache size cap; least recently used evicted', 10_000, 1, 10_000_000),
+  intOption('cacheSweepMs', 'CACHE_SWEEP_MS', 'interval of the expired-entry sweep', 1_000, 10, MAX_MS),
+  intOption('storeLatencyMs', 'STORE_LATENCY_MS', 'simulated backing-store latency per lookup', 20, 0, 60_000),
+  intOption('catalogSize', 'CATALOG_SIZE', 'products in the embedded catalog (ids 1..N)', 10_000, 1, 1_000_000_000),
+  intOption('drainDelayMs', 'DRAIN_DELAY_MS', 'after a signal, keep serving this long with /readyz 503', 0, 0, MAX_MS),
+  intOption('shutdownTimeoutMs', 'SHUTDOWN_TIMEOUT_MS', 'after a signal, force-close sockets after this long (exit 1)', 10_000, 1, MAX_MS),
+  intOption('shutdownIdleMs', 'SHUTDOWN_IDLE_MS', 'while draining, close a keep-alive socket idle this long', 1_000, 0, MAX_MS),
+  intOption('keepAliveTimeoutMs', 'KEEP_ALIVE_TIMEOUT_MS', 'idle keep-alive socket timeout (keep above the LB idle timeout)', 65_000, 1, MAX_MS),
+  {
+    key: 'headersTimeoutMs',
+    env: 'HEADERS_TIMEOUT_MS',
+    flag: 'headers-timeout-ms',
+    help: 'time allowed to receive request headers (> KEEP_ALIVE_TIMEOUT_MS)',
+    defaultText: 'KEEP_ALIVE_TIMEOUT_MS + 1000',
+    parse: (raw, name, earlier) => {
+      const keepAlive = num(earlier, 'keepAliveTimeoutMs');
+      if (raw === undefined) return keepAlive + 1000;
+      const value = integer(raw, name, 1, MAX_MS);
+      if (value <= keepAlive) {
+        throw new ConfigError(`invalid ${name} "${raw}": must be greater than KEEP_ALIVE_TIMEOUT_MS (${keepAlive})`);
+      }
+      return value;
+    },
+  },
+  {
+    key: 'requestTimeoutMs',
+    env: 'REQUEST_TIMEOUT_MS',
+    flag: 'request-timeout-ms',
+    help: 'time allowed to receive a whole request (0 = off; >= HEADERS_TIMEOUT_MS)',
+    defaultText: 'max(300000, HEADERS_TIMEOUT_MS)',
+    parse: (raw, name, earlier) => {
+      const headers = num(earlier, 'headersTimeoutMs');
+      if (raw === undefined) return Math.max(300_000, headers);
+      const value = integer(raw, name, 0, MAX_MS);
+      if (value !== 0 && value < headers) {
+        throw new ConfigError(`invalid ${name} "${raw}": must be 0 or at least HEADERS_TIMEOUT_MS (${headers})`);
+      }
+      return value;
+    },
+  },
+];
+
+export type ConfigResult = { readonly kind: 'config'; readonly config: Config } | { readonly kind: 'help'; readonly text: string };
+
+/** Reads argv (without node and script) and env into a frozen Config, or the --help text. */
+export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): ConfigResult {
+  const flagSpecs: Record<string, { type: 'string' } | { type: 'boolean'; short: string }> = {
+    help: { type: 'boolean', short: 'h' },
+  };
+  for (const option of OPTIONS) flagSpecs[option.flag] = { type: 'string' };
+
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    ({ values } = parseArgs({ args: [...argv], options: flagSpecs, strict: true, allowPositionals: false }));
+  } catch (error) {
+    throw new ConfigError(`${describeArgError(error)} (see --help)`);
+  }
+  if (values['help'] === true) return { kind: 'help', text: helpText() };
+
+  const resolved: Resolved = {};
+  for (const option of OPTIONS) {
+    const fromFlag = values[option.flag];
+    const fromEnv = env[option.env];
+    // An empty env var counts as unset, as shells and compose files often leave them.
+    const raw = typeof fromFlag === 'string' ? fromFlag : fromEnv === '' ? undefined : fromEnv;
+    const name = typeof fromFlag === 'string' ? `--${option.flag}` : option.env;
+    resolved[option.key] = option.parse(raw, name, resolved);
+  }
+  return { kind: 'config', config: Object.freeze(resolved as unknown as Config) };
+}
+
+function describeArgError(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  // parseArgs messages are multi-line and mention internals; keep the first sentence.
+  const unknown = /Unknown option '([^']+)'/.exec(message);
+  if (unknown) return `unknown option ${unknown[1]}`;
+  const missing = /Option '([^']+)' argument missing/.exec(message);
+  if (missing) return `option ${missing[1]?.split(' ')[0]} needs a value`;
+  const positional = /Unexpected argument '([^']+)'/.exec(message);
+  if (positional) return `unexpected argument "${positional[1]}"`;
+  return message.split('\n')[0] ?? message;
+}
+
+export function helpText(): string {
+  const lines = [
+    'turbina: a zero-dependency HTTP server for Node.js',
+    '',
+    'usage: node dist/server.js [--option value ...]',
+    '',
+    'Each option can also be set by its environment variable; a flag wins over the env var.',
+    '',
+  ];
+  const width = Math.max(...OPTIONS.map((o) => o.flag.length + o.env.length));
+  for (const option of OPTIONS) {
+    const names = `--${option.flag}, ${option.env}`;
+    lines.push(`  ${names.padEnd(width + 6)} ${option.help} (default: ${option.defaultText})`);
+  }
+  lines.push(`  ${'--help, -h'.padEnd(width + 6)} print this text and exit`);
+  return lines.join('\n') + '\n';
+}

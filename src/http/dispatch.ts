@@ -1,0 +1,93 @@
+// The request listener: context, middleware chain, router, error handling, and the one
+// 'close' listener per response that feeds metrics and the access log. Everything here
+// is built once; per request it allocates the context and little else.
+import type { IncomingMessage } from 'node:http';
+import { performance } from 'node:perf_hooks';
+import type { ConnectionTracker } from '../lifecycle/connections.js';
+import type { AccessLog } from '../observability/access-log.js';
+import type { Logger } from '../observability/logger.js';
+import { CLIENT_CLOSED, type RequestMetrics } from '../observability/request-metrics.js';
+import { RequestContext, type Response } from './context.js';
+import { HttpError } from './http-error.js';
+import type { RequestIds } from './request-id.js';
+import { sendEmpty, sendHttpError, sendProblem } from './respond.js';
+import type { Handler, Router } from './router.js';
+
+/** Go-style middleware: wraps the next handler once, at startup. */
+export type Middleware = (next: Handler) => Handler;
+
+export interface DispatchDeps {
+  readonly router: Router;
+  readonly middleware: readonly Middleware[];
+  readonly metrics: RequestMetrics;
+  readonly accessLog: AccessLog;
+  readonly logger: Logger;
+  readonly connections: ConnectionTracker;
+  readonly ids: RequestIds;
+}
+
+export function createRequestListener(deps: DispatchDeps): (req: IncomingMessage, res: Response) => void {
+  const { router, metrics, accessLog, logger, connections, ids } = deps;
+
+  const fail = (ctx: RequestContext, error: unknown): void => {
+    if (error instanceof HttpError) {
+      sendHttpError(ctx, error);
+      return;
+    }
+    logger.error('handler failed', { reqId: ctx.id, method: ctx.method, path: ctx.path, err: asError(error) });
+    if (ctx.res.headersSent) {
+      ctx.res.destroy(); // a half-written body must not look complete
+    } else {
+      sendProblem(ctx, 500, 'the server could not complete the request');
+    }
+  };
+
+  const route: Handler = (ctx) => {
+    const match = router.find(ctx.method, ctx.path);
+    if (match.kind === 'found') {
+      ctx.route = match.route;
+      ctx.params = match.params;
+      return match.route.handler(ctx);
+    }
+    if (match.kind === 'wrong-method') {
+      if (ctx.method === 'OPTIONS') return sendEmpty(ctx, 204, ['allow', match.allow]);
+      throw new HttpError(405, `${ctx.method} is not allowed here; allowed: ${match.allow}`, ['allow', match.allow]);
+    }
+    throw new HttpError(404, 'no such resource');
+  };
+
+  const handler = deps.middleware.reduceRight<Handler>((next, wrap) => wrap(next), route);
+
+  function onClose(this: Response): void {
+    const ctx = this.ctx;
+    if (ctx === undefined) return;
+    this.ctx = undefined;
+    // Finished means the whole response reached the socket; otherwise the client left.
+    if (!this.writableFinished) {
+      ctx.status = CLIENT_CLOSED;
+      ctx.bytes = 0;
+    }
+    const durationMs = performance.now() - ctx.start;
+    connections.requestEnded(ctx.req.socket);
+    metrics.finished(ctx, durationMs);
+    accessLog.record(ctx, durationMs);
+  }
+
+  return function onRequest(req: IncomingMessage, res: Response): void {
+    const ctx = new RequestContext(req, res, ids.next(req.headers['x-request-id']));
+    res.ctx = ctx;
+    res.once('close', onClose);
+    metrics.started();
+    connections.requestStarted(req.socket);
+    try {
+      const pending = handler(ctx);
+      if (pending !== undefined) pending.then(undefined, (error: unknown) => fail(ctx, error));
+    } catch (error) {
+      fail(ctx, error);
+    }
+  };
+}
+
+function asError(value: unknown): Error {
+  return value instanceof Error ? value : new Error(String(value));
+}

@@ -1,0 +1,79 @@
+// The only place that writes response bodies. Responses are encoded once into bytes plus
+// their Content-Type/Content-Length (so a cache can keep them) and written with one
+// writeHead(flat header list) and one end(body).
+import { STATUS_CODES } from 'node:http';
+import type { RequestContext } from './context.js';
+import type { HttpError } from './http-error.js';
+
+export const JSON_TYPE = 'application/json';
+export const PROBLEM_TYPE = 'application/problem+json';
+
+/** A response ready to write: what the cache stores. */
+export interface Encoded {
+  readonly status: number;
+  readonly contentType: string;
+  readonly body: Buffer;
+  readonly contentLength: string;
+}
+
+const NO_HEADERS: readonly string[] = Object.freeze([]);
+/** For answers about this instant (health, metrics) that no cache should keep. */
+export const NO_STORE: readonly string[] = Object.freeze(['cache-control', 'no-store']);
+
+export function encodeBytes(status: number, contentType: string, body: Buffer): Encoded {
+  return { status, contentType, body, contentLength: String(body.length) };
+}
+
+export function encodeJson(status: number, value: unknown): Encoded {
+  return encodeBytes(status, JSON_TYPE, Buffer.from(JSON.stringify(value)));
+}
+
+/** An RFC 9457 problem document. `detail` is ours, never an exception's message. */
+export function encodeProblem(status: number, detail: string): Encoded {
+  const title = STATUS_CODES[status] ?? 'Error';
+  return encodeBytes(status, PROBLEM_TYPE, Buffer.from(JSON.stringify({ type: 'about:blank', title, status, detail })));
+}
+
+/** Writes an encoded response. `extra` is a flat [name, value, ...] header list. */
+export function sendEncoded(ctx: RequestContext, encoded: Encoded, extra: readonly string[] = NO_HEADERS): void {
+  const res = ctx.res;
+  if (res.headersSent || res.destroyed) return;
+  const headers = [
+    'content-type',
+    encoded.contentType,
+    'content-length',
+    encoded.contentLength,
+    'x-request-id',
+    ctx.id,
+  ];
+  for (let i = 0; i < extra.length; i++) headers.push(extra[i] as string);
+  ctx.status = encoded.status;
+  res.writeHead(encoded.status, headers);
+  if (ctx.method === 'HEAD') {
+    res.end();
+  } else {
+    ctx.bytes = encoded.body.length;
+    res.end(encoded.body);
+  }
+}
+
+export function sendJson(ctx: RequestContext, status: number, value: unknown, extra?: readonly string[]): void {
+  sendEncoded(ctx, encodeJson(status, value), extra);
+}
+
+export function sendProblem(ctx: RequestContext, status: number, detail: string, extra?: readonly string[]): void {
+  sendEncoded(ctx, encodeProblem(status, detail), extra);
+}
+
+export function sendHttpError(ctx: RequestContext, error: HttpError): void {
+  sendProblem(ctx, error.status, error.detail, error.headers);
+}
+
+/** A 204 (OPTIONS) or other bodiless answer. */
+export function sendEmpty(ctx: RequestContext, status: number, extra: readonly string[] = NO_HEADERS): void {
+  const res = ctx.res;
+  if (res.headersSent || res.destroyed) return;
+  ctx.status = status;
+  res.writeHead(status, ['x-request-id', ctx.id, ...extra]);
+  res.end();
+}

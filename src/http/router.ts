@@ -1,0 +1,124 @@
+// A hand-written router compiled once at startup: a segment tree where a static segment
+// beats a parameter (with backtracking), fully static paths answered by one Map lookup,
+// 405 with Allow for a known path and the wrong method, HEAD served by GET routes.
+import type { RequestContext } from './context.js';
+import { percentDecode } from './query.js';
+
+/** Synchronous handlers return nothing; asynchronous ones return their promise. */
+export type Handler = (ctx: RequestContext) => void | Promise<void>;
+
+export interface Route {
+  readonly method: string;
+  /** The pattern as registered, e.g. `/products/{id}`: the bounded label for metrics. */
+  readonly pattern: string;
+  readonly handler: Handler;
+  /** Dense index, so per-route counters can live in an array. */
+  readonly index: number;
+}
+
+export type RouteMatch =
+  | { readonly kind: 'found'; readonly route: Route; readonly params: readonly string[] }
+  | { readonly kind: 'wrong-method'; readonly allow: string }
+  | { readonly kind: 'not-found' };
+
+class TreeNode {
+  readonly statics = new Map<string, TreeNode>();
+  param: TreeNode | undefined;
+  paramName = '';
+  readonly methods = new Map<string, Route>();
+  allow = '';
+}
+
+const NOT_FOUND: RouteMatch = { kind: 'not-found' };
+const NO_PARAMS: readonly string[] = Object.freeze([]);
+
+export class Router {
+  private readonly root = new TreeNode();
+  /** Exact-path lookups for patterns without parameters. */
+  private readonly staticPaths = new Map<string, TreeNode>();
+  private readonly list: Route[] = [];
+
+  get routes(): readonly Route[] {
+    return this.list;
+  }
+
+  add(method: string, pattern: string, handler: Handler): this {
+    if (!pattern.startsWith('/')) throw new Error(`route pattern must start with "/": ${pattern}`);
+    let node = this.root;
+    let hasParams = false;
+    for (const segment of pattern.slice(1).split('/')) {
+      const param = /^\{([A-Za-z_][A-Za-z0-9_]*)\}$/.exec(segment);
+      if (param) {
+        const name = param[1] as string;
+        hasParams = true;
+        if (node.param === undefined) {
+          node.param = new TreeNode();
+          node.paramName = name;
+        } else if (node.paramName !== name) {
+          throw new Error(`route ${pattern}: parameter {${name}} conflicts with {${node.paramName}}`);
+        }
+        node = node.param;
+      } else {
+        if (/[{}]/.test(segment)) throw new Error(`route ${pattern}: malformed segment "${segment}"`);
+        let child = node.statics.get(segment);
+        if (child === undefined) {
+          child = new TreeNode();
+          node.statics.set(segment, child);
+        }
+        node = child;
+      }
+    }
+    const upper = method.toUpperCase();
+    if (node.methods.has(upper)) throw new Error(`route ${upper} ${pattern} registered twice`);
+    const route: Route = { method: upper, pattern, handler, index: this.list.length };
+    this.list.push(route);
+    node.methods.set(upper, route);
+    const methods = new Set(node.methods.keys());
+    if (methods.has('GET')) methods.add('HEAD');
+    methods.add('OPTIONS');
+    node.allow = [...methods].sort().join(', ');
+    if (!hasParams) this.staticPaths.set(pattern, node);
+    return this;
+  }
+
+  /** Matches a raw (undecoded) path. Parameters come back percent-decoded; a malformed
+   *  encoding throws a 400 HttpError. */
+  find(method: string, path: string): RouteMatch {
+    const exact = this.staticPaths.get(path);
+    if (exact !== undefined) return this.resolve(exact, method, NO_PARAMS);
+    if (path.charCodeAt(0) !== 47 /* / */) return NOT_FOUND;
+    const params: string[] = [];
+    const node = this.walk(this.root, path, 1, params);
+    if (node === undefined) return NOT_FOUND;
+    for (let i = 0; i < params.length; i++) params[i] = percentDecode(params[i] as string);
+    return this.resolve(node, method, params);
+  }
+
+  private resolve(node: TreeNode, method: string, params: readonly string[]): RouteMatch {
+    const route = node.methods.get(method) ?? (method === 'HEAD' ? node.methods.get('GET') : undefined);
+    if (route !== undefined) return { kind: 'found', route, params };
+    return { kind: 'wrong-method', allow: node.allow };
+  }
+
+  /** Depth-first: the static child first, the parameter child if that path fails. */
+  private walk(node: TreeNode, path: string, from: number, params: string[]): TreeNode | undefined {
+    const slash = path.indexOf('/', from);
+    const segment = slash < 0 ? path.slice(from) : path.slice(from, slash);
+    const staticChild = node.statics.get(segment);
+    if (staticChild !== undefined) {
+      const found = slash < 0 ? ownsRoutes(staticChild) : this.walk(staticChild, path, slash + 1, params);
+      if (found !== undefined) return found;
+    }
+    if (node.param !== undefined && segment !== '') {
+      params.push(segment);
+      const found = slash < 0 ? ownsRoutes(node.param) : this.walk(node.param, path, slash + 1, params);
+      if (found !== undefined) return found;
+      params.pop();
+    }
+    return undefined;
+  }
+}
+
+function ownsRoutes(node: TreeNode): TreeNode | undefined {
+  return node.methods.size > 0 ? node : undefined;
+}

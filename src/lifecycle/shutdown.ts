@@ -1,0 +1,78 @@
+// Graceful shutdown that loses nothing. On the first signal: /readyz turns 503 and the
+// server keeps serving for DRAIN_DELAY_MS; then it stops accepting connections, answers
+// every further response with Connection: close, closes sockets idle past
+// SHUTDOWN_IDLE_MS, lets in-flight requests finish, flushes logs and exits 0. At
+// SHUTDOWN_TIMEOUT_MS whatever remains is destroyed and the exit code is 1. A second
+// signal exits at once.
+import { Server as NetServer } from 'node:net';
+import { performance } from 'node:perf_hooks';
+import type { App } from '../app.js';
+
+const REAP_INTERVAL_MS = 100;
+
+export class Shutdown {
+  private started = false;
+  private finished = false;
+  private deadline: NodeJS.Timeout | undefined;
+  private reaper: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly app: App,
+    private readonly exit: (code: number) => void,
+  ) {}
+
+  begin(signal: string): void {
+    const { logger, config, lifecycle } = this.app;
+    if (this.started) {
+      logger.warn('second signal: exiting now', { signal });
+      this.finish(1, 'second signal');
+      return;
+    }
+    this.started = true;
+    lifecycle.draining = true;
+    logger.info('shutdown started', {
+      signal,
+      drainDelayMs: config.drainDelayMs,
+      shutdownTimeoutMs: config.shutdownTimeoutMs,
+      inFlight: this.app.metrics.inFlight,
+      connections: this.app.connections.active,
+    });
+    this.deadline = setTimeout(() => {
+      const destroyed = this.app.connections.destroyAll();
+      logger.warn('shutdown deadline reached: connections destroyed', { destroyed, inFlight: this.app.metrics.inFlight });
+      this.finish(1, 'deadline');
+    }, config.shutdownTimeoutMs);
+    setTimeout(() => this.stopAccepting(), config.drainDelayMs);
+  }
+
+  private stopAccepting(): void {
+    if (this.finished) return;
+    const { server, lifecycle, connections, config, logger } = this.app;
+    // Set together with the close below, in one tick: any client that gets a
+    // Connection: close from now on finds the port already closed.
+    lifecycle.closing = true;
+    const closingAt = performance.now();
+    logger.info('shutdown: no longer accepting connections', { connections: connections.active });
+    // net.Server's close, not http.Server's: the latter also destroys idle keep-alive
+    // sockets at once, racing clients that are sending on them right now.
+    NetServer.prototype.close.call(server, () => this.finish(0, 'drained'));
+    const reap = (): void => {
+      const closed = connections.closeIdle(config.shutdownIdleMs, closingAt);
+      if (closed > 0) logger.debug('shutdown: closed idle connections', { closed });
+    };
+    this.reaper = setInterval(reap, Math.min(REAP_INTERVAL_MS, Math.max(10, config.shutdownIdleMs)));
+    this.reaper.unref();
+    if (config.shutdownIdleMs === 0) reap();
+  }
+
+  private finish(code: number, reason: string): void {
+    if (this.finished) return;
+    this.finished = true;
+    clearTimeout(this.deadline);
+    clearInterval(this.reaper);
+    this.app.stopTimers();
+    this.app.logger.info('shutdown complete', { reason, exitCode: code, requestsServed: this.app.metrics.total });
+    this.app.logger.flush();
+    this.exit(code);
+  }
+}

@@ -1,0 +1,126 @@
+// Structured JSON lines, pino-compatible core fields (level number, time, pid, hostname, msg).
+// Lines are built by string concatenation and written in batches: one write per
+// FLUSH_INTERVAL or per BATCH_BYTES, never one syscall per request. A disabled level
+// returns before building anything.
+import { hostname } from 'node:os';
+import type { LogLevel } from '../config.js';
+
+export type LogValue = string | number | boolean | null | undefined | Error | LogFields | readonly LogValue[];
+export interface LogFields {
+  readonly [key: string]: LogValue;
+}
+
+export const LEVEL_NUMBERS: Readonly<Record<LogLevel, number>> = {
+  debug: 20,
+  info: 30,
+  warn: 40,
+  error: 50,
+  silent: Infinity,
+};
+
+/** Receives whole batches of newline-terminated lines. */
+export type LogSink = (chunk: string) => void;
+
+const BATCH_BYTES = 64 * 1024;
+const FLUSH_INTERVAL_MS = 50;
+
+// Characters JSON requires escaping: quote, backslash, C0 controls; and surrogates, which
+// JSON.stringify escapes when lone so a line stays valid UTF-8.
+const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
+
+/** A JSON string literal; skips JSON.stringify for the common clean string. */
+export function jsonString(value: string): string {
+  return NEEDS_ESCAPE.test(value) ? JSON.stringify(value) : '"' + value + '"';
+}
+
+export function stdoutSink(): LogSink {
+  // A closed stdout (piped into `head`, say) must not crash the server.
+  process.stdout.on('error', () => {});
+  // process.stdout.write is synchronous for files, pipes and TTYs on Linux, so a
+  // flush right before exit is complete.
+  return (chunk) => {
+    process.stdout.write(chunk);
+  };
+}
+
+export class Logger {
+  readonly threshold: number;
+  private readonly prefix: Record<number, string> = {};
+  private readonly suffix: string;
+  private pending = '';
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    level: LogLevel,
+    private readonly sink: LogSink,
+    private readonly clock: () => number = Date.now,
+  ) {
+    this.threshold = LEVEL_NUMBERS[level];
+    for (const n of [20, 30, 40, 50]) this.prefix[n] = `{"level":${n},"time":`;
+    this.suffix = `,"pid":${process.pid},"hostname":${jsonString(hostname())}`;
+  }
+
+  enabled(level: number): boolean {
+    return level >= this.threshold;
+  }
+
+  debug(msg: string, fields?: LogFields): void {
+    if (20 >= this.threshold) this.write(20, msg, fields);
+  }
+  info(msg: string, fields?: LogFields): void {
+    if (30 >= this.threshold) this.write(30, msg, fields);
+  }
+  warn(msg: string, fields?: LogFields): void {
+    if (40 >= this.threshold) this.write(40, msg, fields);
+  }
+  error(msg: string, fields?: LogFields): void {
+    if (50 >= this.threshold) this.write(50, msg, fields);
+  }
+
+  /** Appends a line whose extra fields are already JSON (`,"k":v...`): the access log's path. */
+  writeRaw(level: number, msg: string, jsonFields: string): void {
+    if (level < this.threshold) return;
+    this.append(this.prefix[level] + this.clock() + this.suffix + ',"msg":' + jsonString(msg) + jsonFields + '}\n');
+  }
+
+  private write(level: number, msg: string, fields: LogFields | undefined): void {
+    let extra = '';
+    if (fields !== undefined) {
+      for (const key of Object.keys(fields)) {
+        const value = fields[key];
+        if (value === undefined) continue;
+        extra += ',' + jsonString(key) + ':' + serialize(value);
+      }
+    }
+    this.writeRaw(level, msg, extra);
+  }
+
+  private append(line: string): void {
+    this.pending += line;
+    if (this.pending.length >= BATCH_BYTES) {
+      this.flush();
+    } else if (this.timer === undefined) {
+      this.timer = setTimeout(() => this.flush(), FLUSH_INTERVAL_MS);
+      this.timer.unref();
+    }
+  }
+
+  /** Writes everything pending now. Called on a timer, at the batch size, and before exit. */
+  flush(): void {
+    if (this.timer !== undefined) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+    }
+    if (this.pending === '') return;
+    const chunk = this.pending;
+    this.pending = '';
+    this.sink(chunk);
+  }
+}
+
+function serialize(value: LogValue): string {
+  if (typeof value === 'string') return jsonString(value);
+  if (typeof value === 'number') return Number.isFinite(value) ? String(value) : 'null';
+  if (value instanceof Error) return JSON.stringify({ name: value.name, message: value.message, stack: value.stack });
+  return JSON.stringify(value) ?? 'null';
+}
