@@ -13,7 +13,6 @@ import type { Encoded } from './http/respond.js';
 import { Router } from './http/router.js';
 import { ConnectionTracker } from './lifecycle/connections.js';
 import { LifecycleState } from './lifecycle/state.js';
-import { connectionClose } from './middleware/connection-close.js';
 import { AccessLog } from './observability/access-log.js';
 import { EventLoopMonitor } from './observability/event-loop.js';
 import type { Logger } from './observability/logger.js';
@@ -91,12 +90,13 @@ export function createApp(config: Config, options: AppOptions): App {
     'request',
     createRequestListener({
       router,
-      middleware: [connectionClose(lifecycle)],
+      middleware: [],
       metrics,
       accessLog: new AccessLog(logger),
       logger,
       connections,
       ids: new RequestIds(),
+      lifecycle,
     }),
   );
 

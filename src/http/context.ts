@@ -2,6 +2,7 @@
 // split once with indexOf; the query is parsed only by the handlers that read it.
 import { ServerResponse, type IncomingMessage } from 'node:http';
 import { performance } from 'node:perf_hooks';
+import type { LifecycleState } from '../lifecycle/state.js';
 import type { Route } from './router.js';
 
 export type CacheStatus = '' | 'HIT' | 'MISS';
@@ -29,6 +30,8 @@ export class RequestContext {
     readonly req: IncomingMessage,
     readonly res: Response,
     readonly id: string,
+    /** Read when the response head is written: Connection: close once shutdown closes. */
+    readonly lifecycle: LifecycleState,
   ) {
     this.method = req.method ?? 'GET';
     const url = stripAbsoluteForm(req.url ?? '/');

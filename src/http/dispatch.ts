@@ -4,6 +4,7 @@
 import type { IncomingMessage } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import type { ConnectionTracker } from '../lifecycle/connections.js';
+import type { LifecycleState } from '../lifecycle/state.js';
 import type { AccessLog } from '../observability/access-log.js';
 import type { Logger } from '../observability/logger.js';
 import { CLIENT_CLOSED, type RequestMetrics } from '../observability/request-metrics.js';
@@ -24,10 +25,11 @@ export interface DispatchDeps {
   readonly logger: Logger;
   readonly connections: ConnectionTracker;
   readonly ids: RequestIds;
+  readonly lifecycle: LifecycleState;
 }
 
 export function createRequestListener(deps: DispatchDeps): (req: IncomingMessage, res: Response) => void {
-  const { router, metrics, accessLog, logger, connections, ids } = deps;
+  const { router, metrics, accessLog, logger, connections, ids, lifecycle } = deps;
 
   const fail = (ctx: RequestContext, error: unknown): void => {
     if (error instanceof HttpError) {
@@ -74,7 +76,7 @@ export function createRequestListener(deps: DispatchDeps): (req: IncomingMessage
   }
 
   return function onRequest(req: IncomingMessage, res: Response): void {
-    const ctx = new RequestContext(req, res, ids.next(req.headers['x-request-id']));
+    const ctx = new RequestContext(req, res, ids.next(req.headers['x-request-id']), lifecycle);
     res.ctx = ctx;
     res.once('close', onClose);
     metrics.started();

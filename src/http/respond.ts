@@ -1,6 +1,8 @@
 // The only place that writes response bodies. Responses are encoded once into bytes plus
 // their Content-Type/Content-Length (so a cache can keep them) and written with one
-// writeHead(flat header list) and one end(body).
+// writeHead(flat header list) and one end(body). Once shutdown stops accepting
+// connections every head says Connection: close, decided when the head is written, so a
+// request already in flight at that moment releases its keep-alive client too.
 import { STATUS_CODES } from 'node:http';
 import type { RequestContext } from './context.js';
 import type { HttpError } from './http-error.js';
@@ -47,6 +49,7 @@ export function sendEncoded(ctx: RequestContext, encoded: Encoded, extra: readon
     ctx.id,
   ];
   for (let i = 0; i < extra.length; i++) headers.push(extra[i] as string);
+  if (ctx.lifecycle.closing) headers.push('connection', 'close');
   ctx.status = encoded.status;
   res.writeHead(encoded.status, headers);
   if (ctx.method === 'HEAD') {
@@ -74,6 +77,8 @@ export function sendEmpty(ctx: RequestContext, status: number, extra: readonly s
   const res = ctx.res;
   if (res.headersSent || res.destroyed) return;
   ctx.status = status;
-  res.writeHead(status, ['x-request-id', ctx.id, ...extra]);
+  const headers = ['x-request-id', ctx.id, ...extra];
+  if (ctx.lifecycle.closing) headers.push('connection', 'close');
+  res.writeHead(status, headers);
   res.end();
 }

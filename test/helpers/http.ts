@@ -1,0 +1,91 @@
+// Test helpers: a real HTTP client over real sockets, and an in-process app on an
+// ephemeral loopback port with its log lines captured.
+import { Agent, request as httpRequest, type IncomingHttpHeaders } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createApp, type App, type AppOptions } from '../../src/app.js';
+import { loadConfig, type Config } from '../../src/config.js';
+import { Logger } from '../../src/observability/logger.js';
+
+export interface Reply {
+  readonly status: number;
+  readonly headers: IncomingHttpHeaders;
+  readonly body: Buffer;
+  readonly text: string;
+  /** The body parsed as JSON (throws if it is not JSON). */
+  json<T = unknown>(): T;
+}
+
+export interface RequestOptions {
+  readonly method?: string;
+  readonly headers?: Record<string, string>;
+  readonly agent?: Agent | false;
+  readonly body?: string | Buffer;
+}
+
+export function request(port: number, path: string, options: RequestOptions = {}): Promise<Reply> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(
+      {
+        host: '127.0.0.1',
+        port,
+        path,
+        method: options.method ?? 'GET',
+        headers: options.headers ?? {},
+        agent: options.agent ?? false,
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('error', reject);
+        res.on('end', () => {
+          const body = Buffer.concat(chunks);
+          const text = body.toString('utf8');
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, body, text, json: <T>() => JSON.parse(text) as T });
+        });
+      },
+    );
+    req.on('error', reject);
+    req.end(options.body);
+  });
+}
+
+/** A Config from the defaults with test overrides (quiet store latency by default). */
+export function testConfig(overrides: Partial<Config> = {}): Config {
+  const result = loadConfig([], {});
+  if (result.kind !== 'config') throw new Error('unexpected --help');
+  return Object.freeze({ ...result.config, port: 0, host: '127.0.0.1', storeLatencyMs: 0, ...overrides });
+}
+
+export interface TestApp {
+  readonly app: App;
+  readonly port: number;
+  /** Every log line written so far, parsed (call app.logger.flush() first to see the latest). */
+  logs(): Record<string, unknown>[];
+  close(): Promise<void>;
+}
+
+export async function startApp(overrides: Partial<Config> = {}, options: Partial<AppOptions> = {}): Promise<TestApp> {
+  const config = testConfig(overrides);
+  const chunks: string[] = [];
+  const logger = options.logger ?? new Logger(config.logLevel, (chunk) => chunks.push(chunk));
+  const app = createApp(config, { ...options, logger });
+  await new Promise<void>((resolve) => app.server.listen(0, '127.0.0.1', resolve));
+  const port = (app.server.address() as AddressInfo).port;
+  return {
+    app,
+    port,
+    logs: () => {
+      app.logger.flush();
+      return chunks
+        .join('')
+        .split('\n')
+        .filter((line) => line !== '')
+        .map((line) => JSON.parse(line) as Record<string, unknown>);
+    },
+    close: async () => {
+      app.stopTimers();
+      app.server.closeAllConnections();
+      await new Promise<void>((resolve) => app.server.close(() => resolve()));
+    },
+  };
+}
