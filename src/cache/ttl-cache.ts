@@ -87,7 +87,7 @@ export class TtlCache<V> {
   set(key: string, value: V, ttlMs: number = this.options.ttlMs): CacheEntry<V> {
     const entry = new CacheEntry(key, value, this.now() + ttlMs);
     this.map.delete(key);
-    if (ttlMs <= 0) return entry; // served once, never stored
+    if (!(ttlMs > 0)) return entry; // 0, negative or NaN: served once, never stored
     this.map.set(key, entry);
     if (this.map.size > this.options.maxEntries) this.evictOldest();
     return entry;

@@ -78,7 +78,7 @@ export function createRequestListener(deps: DispatchDeps): (req: IncomingMessage
   return function onRequest(req: IncomingMessage, res: Response): void {
     const ctx = new RequestContext(req, res, ids.next(req.headers['x-request-id']), lifecycle);
     res.ctx = ctx;
-    res.once('close', onClose);
+    res.on('close', onClose); // 'close' fires once per response; once() would allocate a wrapper
     metrics.started();
     connections.requestStarted(req.socket);
     try {

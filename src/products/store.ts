@@ -33,8 +33,9 @@ export class EmbeddedStore implements ProductStore {
   async list(offset: number, limit: number): Promise<ProductPage> {
     await this.delay();
     const items: Product[] = [];
-    const end = Math.min(this.size, offset + limit);
-    for (let id = offset + 1; id <= end; id++) items.push(generateProduct(id));
+    const start = Math.max(0, offset);
+    const end = Math.min(this.size, start + Math.max(0, limit));
+    for (let id = start + 1; id <= end; id++) items.push(generateProduct(id));
     return { items, total: this.size };
   }
 

@@ -1,0 +1,249 @@
+// loadConfig: defaults, env, flags (flag > env > default), validation with one-line
+// ConfigErrors naming the option, --help; then the real server's exit code and output
+// for a bad config, run as a child process.
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { ConfigError, OPTIONS, helpText, loadConfig, type Config } from '../src/config.js';
+import { runServer } from './helpers/child.js';
+
+/** The Config for argv and env, failing the test if --help came back instead. */
+function config(argv: readonly string[] = [], env: NodeJS.ProcessEnv = {}): Config {
+  const result = loadConfig(argv, env);
+  assert.equal(result.kind, 'config');
+  if (result.kind !== 'config') throw new Error('unreachable');
+  return result.config;
+}
+
+/** Asserts loadConfig throws a one-line ConfigError whose message contains every needle. */
+function rejects(argv: readonly string[], env: NodeJS.ProcessEnv, ...needles: string[]): ConfigError {
+  let caught: unknown;
+  try {
+    loadConfig(argv, env);
+  } catch (error) {
+    caught = error;
+  }
+  assert.ok(caught instanceof ConfigError, `expected a ConfigError, got ${String(caught)}`);
+  assert.equal(caught.name, 'ConfigError');
+  assert.ok(!caught.message.includes('\n'), `message is not one line: ${JSON.stringify(caught.message)}`);
+  for (const needle of needles) {
+    assert.ok(caught.message.includes(needle), `message ${JSON.stringify(caught.message)} lacks ${JSON.stringify(needle)}`);
+  }
+  return caught;
+}
+
+describe('loadConfig defaults', () => {
+  test('no argv and an empty env give every documented default', () => {
+    assert.deepEqual({ ...config() }, {
+      port: 8080,
+      host: '0.0.0.0',
+      logLevel: 'info',
+      cacheTtlMs: 30000,
+      cacheNegativeTtlMs: 5000,
+      cacheMaxEntries: 10000,
+      cacheSweepMs: 1000,
+      storeLatencyMs: 20,
+      catalogSize: 10000,
+      drainDelayMs: 0,
+      shutdownTimeoutMs: 10000,
+      shutdownIdleMs: 1000,
+      keepAliveTimeoutMs: 65000,
+      headersTimeoutMs: 66000,
+      requestTimeoutMs: 300000,
+    });
+  });
+
+  test('the result is frozen: assignment throws in strict mode', () => {
+    const c = config();
+    assert.ok(Object.isFrozen(c));
+    assert.throws(() => {
+      (c as { port: number }).port = 1;
+    }, TypeError);
+    assert.equal(c.port, 8080);
+  });
+
+  test('derived defaults follow the options they depend on', () => {
+    // Negative TTL is min(5000, CACHE_TTL_MS); headers = keep-alive + 1000; request = max(300000, headers).
+    const c = config([], { CACHE_TTL_MS: '2000', KEEP_ALIVE_TIMEOUT_MS: '400000' });
+    assert.equal(c.cacheNegativeTtlMs, 2000);
+    assert.equal(c.headersTimeoutMs, 401000);
+    assert.equal(c.requestTimeoutMs, 401000);
+  });
+});
+
+describe('loadConfig env and flags', () => {
+  test('env vars set every option', () => {
+    const c = config([], {
+      PORT: '9000',
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'warn',
+      CACHE_TTL_MS: '1000',
+      CACHE_NEGATIVE_TTL_MS: '500',
+      CACHE_MAX_ENTRIES: '7',
+      CACHE_SWEEP_MS: '50',
+      STORE_LATENCY_MS: '0',
+      CATALOG_SIZE: '42',
+      DRAIN_DELAY_MS: '3',
+      SHUTDOWN_TIMEOUT_MS: '4',
+      SHUTDOWN_IDLE_MS: '5',
+      KEEP_ALIVE_TIMEOUT_MS: '100',
+      HEADERS_TIMEOUT_MS: '200',
+      REQUEST_TIMEOUT_MS: '0',
+    });
+    assert.deepEqual({ ...c }, {
+      port: 9000,
+      host: '127.0.0.1',
+      logLevel: 'warn',
+      cacheTtlMs: 1000,
+      cacheNegativeTtlMs: 500,
+      cacheMaxEntries: 7,
+      cacheSweepMs: 50,
+      storeLatencyMs: 0,
+      catalogSize: 42,
+      drainDelayMs: 3,
+      shutdownTimeoutMs: 4,
+      shutdownIdleMs: 5,
+      keepAliveTimeoutMs: 100,
+      headersTimeoutMs: 200,
+      requestTimeoutMs: 0,
+    });
+  });
+
+  test('a flag wins over the env var, in both --flag value and --flag=value forms', () => {
+    assert.equal(config(['--port', '9000'], { PORT: '7000' }).port, 9000);
+    assert.equal(config(['--port=9001'], { PORT: '7000' }).port, 9001);
+    assert.equal(config(['--log-level', 'error'], { LOG_LEVEL: 'debug' }).logLevel, 'error');
+    assert.equal(config(['--cache-ttl-ms', '1234'], { CACHE_TTL_MS: '99' }).cacheTtlMs, 1234);
+  });
+
+  test('an empty env var counts as unset', () => {
+    const c = config([], { PORT: '', LOG_LEVEL: '', CACHE_TTL_MS: '', HOST: '' });
+    assert.equal(c.port, 8080);
+    assert.equal(c.logLevel, 'info');
+    assert.equal(c.cacheTtlMs, 30000);
+    assert.equal(c.host, '0.0.0.0');
+  });
+
+  test('LOG_LEVEL is case-insensitive and normalised to lower case', () => {
+    assert.equal(config([], { LOG_LEVEL: 'WARN' }).logLevel, 'warn');
+  });
+
+  test('boundary values are accepted: PORT 0 and 65535, REQUEST_TIMEOUT_MS 0, CACHE_NEGATIVE_TTL_MS = CACHE_TTL_MS', () => {
+    assert.equal(config([], { PORT: '0' }).port, 0);
+    assert.equal(config([], { PORT: '65535' }).port, 65535);
+    assert.equal(config([], { REQUEST_TIMEOUT_MS: '0' }).requestTimeoutMs, 0);
+    assert.equal(config([], { REQUEST_TIMEOUT_MS: '66000' }).requestTimeoutMs, 66000);
+    assert.equal(config([], { CACHE_TTL_MS: '3000', CACHE_NEGATIVE_TTL_MS: '3000' }).cacheNegativeTtlMs, 3000);
+    assert.equal(config([], { CACHE_NEGATIVE_TTL_MS: '0' }).cacheNegativeTtlMs, 0);
+  });
+});
+
+describe('loadConfig errors', () => {
+  for (const bad of ['abc', '70000', '-1', '1e3', ' 80', '80 ', '0x10', '1.5', '65536']) {
+    test(`PORT=${JSON.stringify(bad)} is refused, naming PORT and the value`, () => {
+      rejects([], { PORT: bad }, 'PORT', `"${bad}"`);
+    });
+  }
+
+  test('a bad flag value names the flag, not the env var', () => {
+    const error = rejects(['--port', 'abc'], { PORT: '80' }, '--port');
+    assert.ok(!error.message.includes('PORT "'), error.message);
+  });
+
+  test('CACHE_TTL_MS must be at least 1', () => {
+    rejects([], { CACHE_TTL_MS: '-5' }, 'CACHE_TTL_MS', '"-5"');
+    rejects([], { CACHE_TTL_MS: '0' }, 'CACHE_TTL_MS', '"0"');
+  });
+
+  test('LOG_LEVEL must be a known level, and the message lists them', () => {
+    rejects([], { LOG_LEVEL: 'loud' }, 'LOG_LEVEL', '"loud"', 'debug, info, warn, error, silent');
+  });
+
+  test('an unknown flag is refused by name', () => {
+    rejects(['--bogus'], {}, '--bogus');
+    rejects(['--bogus=1'], {}, '--bogus');
+  });
+
+  test('a flag without its value is refused by name', () => {
+    rejects(['--port'], {}, '--port');
+    // "--port --host x": the value would be another flag.
+    rejects(['--port', '--host', 'x'], {}, '--port');
+  });
+
+  test('a positional argument is refused by value', () => {
+    rejects(['serve'], {}, 'serve');
+  });
+
+  test('HEADERS_TIMEOUT_MS must exceed KEEP_ALIVE_TIMEOUT_MS', () => {
+    rejects([], { HEADERS_TIMEOUT_MS: '65000' }, 'HEADERS_TIMEOUT_MS', 'KEEP_ALIVE_TIMEOUT_MS');
+    rejects([], { KEEP_ALIVE_TIMEOUT_MS: '5000', HEADERS_TIMEOUT_MS: '4000' }, 'HEADERS_TIMEOUT_MS', '5000');
+    assert.equal(config([], { KEEP_ALIVE_TIMEOUT_MS: '5000', HEADERS_TIMEOUT_MS: '5001' }).headersTimeoutMs, 5001);
+  });
+
+  test('REQUEST_TIMEOUT_MS below the headers timeout is refused, but 0 (off) is allowed', () => {
+    rejects([], { REQUEST_TIMEOUT_MS: '65999' }, 'REQUEST_TIMEOUT_MS', 'HEADERS_TIMEOUT_MS');
+    rejects([], { REQUEST_TIMEOUT_MS: '1' }, 'REQUEST_TIMEOUT_MS');
+    assert.equal(config([], { REQUEST_TIMEOUT_MS: '0' }).requestTimeoutMs, 0);
+  });
+
+  test('CACHE_NEGATIVE_TTL_MS above CACHE_TTL_MS is refused', () => {
+    rejects([], { CACHE_TTL_MS: '1000', CACHE_NEGATIVE_TTL_MS: '1001' }, 'CACHE_NEGATIVE_TTL_MS', '"1001"');
+    rejects([], { CACHE_NEGATIVE_TTL_MS: '30001' }, 'CACHE_NEGATIVE_TTL_MS');
+  });
+});
+
+describe('--help', () => {
+  test('--help and -h return the help text, whatever else is wrong in env', () => {
+    const result = loadConfig(['--help'], { PORT: 'abc' });
+    assert.equal(result.kind, 'help');
+    if (result.kind !== 'help') return;
+    assert.equal(result.text, helpText());
+    const short = loadConfig(['-h'], {});
+    assert.equal(short.kind, 'help');
+  });
+
+  test('the help text names every env var and every flag', () => {
+    const text = helpText();
+    assert.equal(OPTIONS.length, 15);
+    for (const option of OPTIONS) {
+      assert.ok(text.includes(option.env), `help lacks ${option.env}`);
+      assert.ok(text.includes(`--${option.flag}`), `help lacks --${option.flag}`);
+    }
+    assert.ok(text.includes('--help'));
+    assert.ok(text.endsWith('\n'));
+  });
+});
+
+describe('the server process with a bad config', () => {
+  test('PORT=abc exits 2 with one "turbina: " line on stderr naming PORT and nothing on stdout', async () => {
+    const child = runServer([], { PORT: 'abc' });
+    const { code, signal } = await child.exited;
+    assert.equal(signal, null);
+    assert.equal(code, 2);
+    const err = child.stderr();
+    assert.ok(err.startsWith('turbina: '), err);
+    assert.ok(err.endsWith('\n'), err);
+    assert.equal(err.split('\n').length, 2, `expected exactly one line: ${JSON.stringify(err)}`);
+    assert.ok(err.includes('PORT'), err);
+    assert.ok(!/^\s*at /m.test(err), `stack trace on stderr: ${err}`);
+    assert.equal(child.stdout(), '');
+  });
+
+  test('--bogus exits 2 naming --bogus', async () => {
+    const child = runServer(['--bogus']);
+    const { code } = await child.exited;
+    assert.equal(code, 2);
+    const err = child.stderr();
+    assert.ok(err.startsWith('turbina: '), err);
+    assert.equal(err.split('\n').length, 2, err);
+    assert.ok(err.includes('--bogus'), err);
+    assert.equal(child.stdout(), '');
+  });
+
+  test('--help exits 0 with exactly the help text on stdout', async () => {
+    const child = runServer(['--help']);
+    const { code } = await child.exited;
+    assert.equal(code, 0);
+    assert.equal(child.stdout(), helpText());
+    assert.equal(child.stderr(), '');
+  });
+});
