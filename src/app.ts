@@ -18,6 +18,7 @@ import { EventLoopMonitor } from './observability/event-loop.js';
 import type { Logger } from './observability/logger.js';
 import { RequestMetrics } from './observability/request-metrics.js';
 import { registerProductRoutes } from './products/routes.js';
+import { DeadlineStore } from './products/deadline-store.js';
 import { EmbeddedStore, type ProductStore } from './products/store.js';
 import { registerHealthRoutes } from './routes/health.js';
 import { registerIoRoute } from './routes/io.js';
@@ -39,7 +40,7 @@ export interface App {
   readonly server: Server<typeof IncomingMessage, typeof Response>;
   readonly router: Router;
   readonly cache: TtlCache<Encoded>;
-  readonly store: ProductStore & { readonly calls?: number };
+  readonly store: DeadlineStore;
   readonly metrics: RequestMetrics;
   readonly connections: ConnectionTracker;
   readonly lifecycle: LifecycleState;
@@ -51,7 +52,10 @@ export interface App {
 export function createApp(config: Config, options: AppOptions): App {
   const { logger } = options;
   const startedAt = performance.now();
-  const store = options.store ?? new EmbeddedStore(config.catalogSize, config.storeLatencyMs);
+  const store = new DeadlineStore(
+    options.store ?? new EmbeddedStore(config.catalogSize, config.storeLatencyMs),
+    config.storeTimeoutMs,
+  );
   const cache = new TtlCache<Encoded>({
     ttlMs: config.cacheTtlMs,
     maxEntries: config.cacheMaxEntries,
@@ -66,7 +70,6 @@ export function createApp(config: Config, options: AppOptions): App {
   registerProductRoutes(router, { cache, store, negativeTtlMs: config.cacheNegativeTtlMs });
   registerIoRoute(router);
   registerHealthRoutes(router, lifecycle);
-  // Registered last but still listed: metrics reads router.routes when it renders.
   const metrics = new RequestMetrics(router.routes);
   registerMetricsRoute(router, {
     startedAt,
@@ -74,7 +77,7 @@ export function createApp(config: Config, options: AppOptions): App {
     connections,
     cacheStats: () => cache.stats(),
     eventLoop,
-    storeCalls: () => store.calls ?? 0,
+    storeCalls: () => store.calls,
   });
 
   const server = createServer<typeof IncomingMessage, typeof Response>({
@@ -84,7 +87,7 @@ export function createApp(config: Config, options: AppOptions): App {
     connectionsCheckingInterval: TIMEOUT_CHECK_MS,
   });
   server.keepAliveTimeout = config.keepAliveTimeoutMs;
-  server.on('clientError', handleClientError(logger));
+  server.on('clientError', handleClientError(logger, metrics));
   connections.attach(server);
   server.on(
     'request',

@@ -15,6 +15,7 @@ export interface Config {
   readonly cacheMaxEntries: number;
   readonly cacheSweepMs: number;
   readonly storeLatencyMs: number;
+  readonly storeTimeoutMs: number;
   readonly catalogSize: number;
   readonly drainDelayMs: number;
   readonly shutdownTimeoutMs: number;
@@ -126,6 +127,7 @@ export const OPTIONS: readonly OptionSpec[] = [
   intOption('cacheMaxEntries', 'CACHE_MAX_ENTRIES', 'cache size cap; least recently used evicted', 10_000, 1, 10_000_000),
   intOption('cacheSweepMs', 'CACHE_SWEEP_MS', 'interval of the expired-entry sweep', 1_000, 10, MAX_MS),
   intOption('storeLatencyMs', 'STORE_LATENCY_MS', 'simulated backing-store latency per lookup', 20, 0, 60_000),
+  intOption('storeTimeoutMs', 'STORE_TIMEOUT_MS', 'a store call slower than this fails with 504, uncached', 5_000, 1, MAX_MS),
   intOption('catalogSize', 'CATALOG_SIZE', 'products in the embedded catalog (ids 1..N)', 10_000, 1, 1_000_000_000),
   intOption('drainDelayMs', 'DRAIN_DELAY_MS', 'after a signal, keep serving this long with /readyz 503', 0, 0, MAX_MS),
   intOption('shutdownTimeoutMs', 'SHUTDOWN_TIMEOUT_MS', 'after a signal, force-close sockets after this long (exit 1)', 10_000, 1, MAX_MS),

@@ -42,6 +42,7 @@ describe('loadConfig defaults', () => {
       cacheMaxEntries: 10000,
       cacheSweepMs: 1000,
       storeLatencyMs: 20,
+      storeTimeoutMs: 5000,
       catalogSize: 10000,
       drainDelayMs: 0,
       shutdownTimeoutMs: 10000,
@@ -81,6 +82,7 @@ describe('loadConfig env and flags', () => {
       CACHE_MAX_ENTRIES: '7',
       CACHE_SWEEP_MS: '50',
       STORE_LATENCY_MS: '0',
+      STORE_TIMEOUT_MS: '250',
       CATALOG_SIZE: '42',
       DRAIN_DELAY_MS: '3',
       SHUTDOWN_TIMEOUT_MS: '4',
@@ -98,6 +100,7 @@ describe('loadConfig env and flags', () => {
       cacheMaxEntries: 7,
       cacheSweepMs: 50,
       storeLatencyMs: 0,
+      storeTimeoutMs: 250,
       catalogSize: 42,
       drainDelayMs: 3,
       shutdownTimeoutMs: 4,
@@ -203,7 +206,7 @@ describe('--help', () => {
 
   test('the help text names every env var and every flag', () => {
     const text = helpText();
-    assert.equal(OPTIONS.length, 15);
+    assert.equal(OPTIONS.length, 16);
     for (const option of OPTIONS) {
       assert.ok(text.includes(option.env), `help lacks ${option.env}`);
       assert.ok(text.includes(`--${option.flag}`), `help lacks --${option.flag}`);

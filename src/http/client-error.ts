@@ -2,15 +2,16 @@
 // client past headersTimeout/requestTimeout (408), malformed syntax (400). Answer with a
 // problem document and close, as Node's default does, but in our format and logged.
 import { STATUS_CODES } from 'node:http';
-import type { Duplex } from 'node:stream';
+import type { Socket } from 'node:net';
 import type { Logger } from '../observability/logger.js';
+import type { RequestMetrics } from '../observability/request-metrics.js';
 
 interface ParserError extends Error {
   readonly code?: string;
 }
 
 /** node:http keeps the response being written on the socket; never interleave with it. */
-interface HttpSocket extends Duplex {
+interface HttpSocket extends Socket {
   readonly _httpMessage?: { readonly headersSent?: boolean } | null;
 }
 
@@ -20,9 +21,10 @@ function statusFor(code: string | undefined): number {
   return 400;
 }
 
-export function handleClientError(logger: Logger): (error: ParserError, socket: HttpSocket) => void {
+export function handleClientError(logger: Logger, metrics: RequestMetrics): (error: ParserError, socket: HttpSocket) => void {
   return (error, socket) => {
-    logger.debug('client error', { code: error.code ?? 'unknown', err: error.message });
+    metrics.clientErrors++;
+    logger.debug('client error', { code: error.code ?? 'unknown', err: error.message, remote: socket.remoteAddress });
     if (error.code === 'ECONNRESET' || !socket.writable || socket._httpMessage?.headersSent === true) {
       socket.destroy();
       return;

@@ -19,6 +19,8 @@ export class RequestContext {
   readonly path: string;
   /** Everything after the first '?', or ''. */
   readonly rawQuery: string;
+  /** Read now: once the client has gone the socket no longer knows it. */
+  readonly remote: string | undefined;
   route: Route | undefined = undefined;
   params: readonly string[] = NO_PARAMS;
   status = 0;
@@ -38,6 +40,7 @@ export class RequestContext {
     const q = url.indexOf('?');
     this.path = q < 0 ? url : url.slice(0, q);
     this.rawQuery = q < 0 ? '' : url.slice(q + 1);
+    this.remote = req.socket.remoteAddress;
   }
 }
 
@@ -48,6 +51,11 @@ function stripAbsoluteForm(url: string): string {
   if (url.charCodeAt(0) === 47 /* / */) return url;
   const scheme = url.indexOf('://');
   if (scheme < 0) return url;
-  const slash = url.indexOf('/', scheme + 3);
-  return slash < 0 ? '/' : url.slice(slash);
+  // The authority ends at the first '/', '?' or '#' (RFC 3986 section 3.2).
+  for (let i = scheme + 3; i < url.length; i++) {
+    const c = url.charCodeAt(i);
+    if (c === 47 /* / */) return url.slice(i);
+    if (c === 63 /* ? */ || c === 35 /* # */) return '/' + url.slice(i);
+  }
+  return '/';
 }

@@ -21,8 +21,7 @@ export class AccessLog {
       ',"durationMs":' + Math.round(durationMs * 1000) / 1000 +
       ',"bytes":' + ctx.bytes;
     if (ctx.cache !== '') fields += ',"cache":"' + ctx.cache + '"';
-    const remote = ctx.req.socket.remoteAddress;
-    if (remote !== undefined) fields += ',"remote":' + jsonString(remote);
+    if (ctx.remote !== undefined) fields += ',"remote":' + jsonString(ctx.remote);
     this.logger.writeRaw(INFO, 'request', fields);
   }
 }

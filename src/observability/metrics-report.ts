@@ -22,6 +22,7 @@ export interface MetricsReport {
     readonly total: number;
     readonly inFlight: number;
     readonly aborted: number;
+    readonly clientErrors: number;
     readonly byStatus: Record<string, number>;
     readonly byRoute: Record<string, number>;
   };
@@ -48,6 +49,7 @@ export function metricsReport(src: MetricsSources): MetricsReport {
       total: src.requests.total,
       inFlight: src.requests.inFlight,
       aborted: src.requests.aborted,
+      clientErrors: src.requests.clientErrors,
       byStatus: src.requests.statusCounts(),
       byRoute: src.requests.routeCounts(),
     },

@@ -11,13 +11,18 @@ export class RequestMetrics {
   total = 0;
   inFlight = 0;
   aborted = 0;
+  /** Requests that matched no route (404s, and 400s for malformed paths). */
+  unmatched = 0;
+  /** Requests node:http could not parse (400, 408, 431); they never reach a handler. */
+  clientErrors = 0;
   readonly byStatus = new Float64Array(600);
-  /** One slot per route, plus a last one for requests that matched no route. */
-  readonly byRoute: Float64Array;
+  /** One slot per route index; grown if routes are added after construction. */
+  private byRoute: Float64Array;
   readonly latency = new Histogram();
 
-  constructor(readonly routes: readonly Route[]) {
-    this.byRoute = new Float64Array(routes.length + 1);
+  /** `routes` is the router's live list, read when the counts are rendered. */
+  constructor(private readonly routes: readonly Route[]) {
+    this.byRoute = new Float64Array(Math.max(8, routes.length));
   }
 
   started(): void {
@@ -29,7 +34,13 @@ export class RequestMetrics {
     this.total++;
     if (ctx.status === CLIENT_CLOSED) this.aborted++;
     this.byStatus[ctx.status < 600 ? ctx.status : 0]++;
-    this.byRoute[ctx.route === undefined ? this.routes.length : ctx.route.index]++;
+    const route = ctx.route;
+    if (route === undefined) {
+      this.unmatched++;
+    } else {
+      if (route.index >= this.byRoute.length) this.growRoutes();
+      this.byRoute[route.index]++;
+    }
     this.latency.observe(durationMs);
   }
 
@@ -47,8 +58,13 @@ export class RequestMetrics {
       const count = this.byRoute[i] as number;
       if (count > 0) out[`${route.method} ${route.pattern}`] = count;
     });
-    const unmatched = this.byRoute[this.routes.length] as number;
-    if (unmatched > 0) out['unmatched'] = unmatched;
+    if (this.unmatched > 0) out['unmatched'] = this.unmatched;
     return out;
+  }
+
+  private growRoutes(): void {
+    const grown = new Float64Array(Math.max(this.routes.length, this.byRoute.length * 2));
+    grown.set(this.byRoute);
+    this.byRoute = grown;
   }
 }

@@ -94,6 +94,11 @@ export function runServer(args: readonly string[] = [], env: Record<string, stri
 /** Starts the server and waits for its "listening" line; returns the child and its port. */
 export async function startServer(args: readonly string[] = [], env: Record<string, string> = {}): Promise<{ child: Child; port: number }> {
   const child = runServer(args, env);
-  const line = await child.waitForLine((l) => l['msg'] === 'listening');
-  return { child, port: line['port'] as number };
+  try {
+    const line = await child.waitForLine((l) => l['msg'] === 'listening');
+    return { child, port: line['port'] as number };
+  } catch (error) {
+    child.kill('SIGKILL'); // never leave an orphan holding the test run's pipes
+    throw error;
+  }
 }
