@@ -1,0 +1,231 @@
+// npm run bench: the Go-vs-Python study with Node added. Starts each target on a free
+// loopback port, warms it, loads it (wrk when installed, else our own generator), samples
+// its CPU and memory, stops it, and writes a table, bar charts, JSON, Markdown and SVG.
+//   node dist/suite/scripts/bench.js --duration 300      reproduces the study's 5 minutes
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { markdownReport, terminalReport } from './bench/report.js';
+import type { BenchRun, Measurement, Skip } from './bench/results.js';
+import { freePort, killAll, startTarget } from './bench/run-target.js';
+import { SCENARIOS, type Scenario } from './bench/scenarios.js';
+import { svgChart } from './bench/svg-chart.js';
+import { PROJECT_ROOT, TARGETS, type Target } from './bench/targets.js';
+import { loopbackBytes, Progress, rateOf } from './bench/progress.js';
+import { ProcSampler } from './bench/proc-stats.js';
+import { runWrk } from './bench/wrk.js';
+import { runLoad } from './load/loadgen.js';
+import type { LoadOptions, LoadResult, PathPlan } from './load/types.js';
+
+const HELP = `usage: npm run bench -- [options]
+
+  --connections N   connections per run (default 100)
+  --duration S      seconds per measured run (default 10; 300 reproduces the study)
+  --threads N       load-generator threads (default 2)
+  --warmup S        seconds of unmeasured load before each run (default min(2, duration))
+  --ramp-step S     seconds per ramp step (default max(2, duration / 3))
+  --targets LIST    comma-separated: ${TARGETS.map((t) => t.name).join(', ')} (default all)
+  --scenarios LIST  comma-separated: ${SCENARIOS.map((s) => s.name).join(', ')} (default all)
+  --loadgen NAME    wrk, node or auto (default auto: wrk when installed)
+  --out DIR         results folder (default results/<date>)
+  --help            this text
+`;
+
+function fail(message: string): never {
+  process.stderr.write(`bench: ${message}\n`);
+  process.exit(2);
+}
+
+function positive(raw: string | undefined, name: string, fallback: number): number {
+  if (raw === undefined) return fallback;
+  if (!/^\d+(\.\d+)?$/.test(raw) || Number(raw) <= 0) fail(`--${name} must be a positive number, got "${raw}"`);
+  return Number(raw);
+}
+
+function pick<T extends { name: string }>(all: readonly T[], raw: string | undefined, what: string): T[] {
+  if (raw === undefined) return [...all];
+  return raw.split(',').map((name) => all.find((x) => x.name === name.trim()) ?? fail(`unknown ${what} "${name}" (known: ${all.map((x) => x.name).join(', ')})`));
+}
+
+function hasWrk(): boolean {
+  try {
+    execFileSync('wrk', ['--version'], { stdio: 'ignore' });
+    return true;
+  } catch (error) {
+    // wrk --version exits 1 after printing its version: present all the same.
+    return (error as NodeJS.ErrnoException).code !== 'ENOENT';
+  }
+}
+
+function wrkVersion(): string {
+  try {
+    return execFileSync('wrk', ['--version'], { encoding: 'utf8' }).split('\n')[0] ?? 'wrk';
+  } catch (error) {
+    return String((error as { stdout?: string }).stdout ?? 'wrk').split('\n')[0] ?? 'wrk';
+  }
+}
+
+async function main(): Promise<void> {
+  const flags: Record<string, { type: 'string' } | { type: 'boolean' }> = { help: { type: 'boolean' } };
+  for (const name of ['connections', 'duration', 'threads', 'warmup', 'ramp-step', 'targets', 'scenarios', 'loadgen', 'out']) {
+    flags[name] = { type: 'string' };
+  }
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    values = parseArgs({ options: flags, strict: true }).values as Record<string, string | boolean | undefined>;
+  } catch (error) {
+    fail(`${(error as Error).message.split('\n')[0]} (see --help)`);
+  }
+  if (values['help'] === true) {
+    process.stdout.write(HELP);
+    return;
+  }
+  const str = (k: string): string | undefined => (typeof values[k] === 'string' ? (values[k] as string) : undefined);
+  const connections = Math.round(positive(str('connections'), 'connections', 100));
+  const duration = positive(str('duration'), 'duration', 10);
+  const threads = Math.round(positive(str('threads'), 'threads', 2));
+  const warmup = str('warmup') === '0' ? 0 : positive(str('warmup'), 'warmup', Math.min(2, duration));
+  const rampStep = positive(str('ramp-step'), 'ramp-step', Math.max(2, Math.round(duration / 3)));
+  const targets = pick(TARGETS, str('targets'), 'target');
+  const scenarios = pick(SCENARIOS, str('scenarios'), 'scenario');
+  const loadgen = str('loadgen') ?? 'auto';
+  if (!['auto', 'wrk', 'node'].includes(loadgen)) fail(`--loadgen must be wrk, node or auto, got "${loadgen}"`);
+  const useWrk = loadgen === 'wrk' || (loadgen === 'auto' && hasWrk());
+  if (loadgen === 'wrk' && !hasWrk()) fail('wrk is not installed (apt-get install -y wrk)');
+  const stamp = new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19);
+  const outDir = resolve(str('out') ?? join(PROJECT_ROOT, 'results', stamp));
+  const workDir = join(outDir, 'work');
+  mkdirSync(workDir, { recursive: true });
+
+  // Ctrl-C (or a kill) stops every target and load process before exiting.
+  let loadPid: number | undefined;
+  const abort = (signal: NodeJS.Signals): void => {
+    process.stderr.write(`\nbench: ${signal}: stopping targets\n`);
+    if (loadPid !== undefined) {
+      try {
+        process.kill(loadPid, 'SIGKILL');
+      } catch {
+        // gone
+      }
+    }
+    killAll();
+    process.exit(130);
+  };
+  process.on('SIGINT', abort);
+  process.on('SIGTERM', abort);
+  process.on('exit', killAll);
+
+  const skipped: Skip[] = [];
+  const available: Target[] = [];
+  for (const target of targets) {
+    const reason = target.skipReason();
+    if (reason === undefined) available.push(target);
+    else skipped.push({ what: target.label, reason });
+  }
+  for (const target of available) target.prepare(workDir);
+  const versions = Object.fromEntries(available.map((t) => [t.name, t.version()]));
+  const labels = Object.fromEntries(TARGETS.map((t) => [t.name, t.label]));
+
+  const load = (options: LoadOptions, progressLabel: string, progress: Progress, bytesPerRequest: number): Promise<LoadResult> => {
+    if (useWrk) {
+      const lo = rateOf(loopbackBytes, bytesPerRequest);
+      progress.start(progressLabel, options.durationMs / 1000, lo);
+      return runWrk(options, workDir, (pid) => (loadPid = pid));
+    }
+    let done = 0;
+    const rate = rateOf(() => done);
+    progress.start(progressLabel, options.durationMs / 1000, rate);
+    return runLoad(options, (n) => (done = n));
+  };
+
+  const measurements: Measurement[] = [];
+  const progress = new Progress();
+  for (const scenario of scenarios) {
+    if (scenario.skipReason !== undefined) {
+      skipped.push({ what: `scenario ${scenario.name}`, reason: scenario.skipReason });
+      continue;
+    }
+    for (const target of available) {
+      measurements.push(...(await measure(target, scenario)));
+    }
+  }
+
+  async function measure(target: Target, scenario: Scenario): Promise<Measurement[]> {
+    const port = await freePort();
+    const env = { STORE_LATENCY_MS: '20', ...scenario.env };
+    const server = await startTarget(target.launch(port, env), port, join(workDir, `${target.name}-${scenario.name}.log`));
+    const out: Measurement[] = [];
+    try {
+      const base = (plan: PathPlan, c: number, seconds: number): LoadOptions => ({
+        host: '127.0.0.1',
+        port,
+        plan,
+        connections: c,
+        threads,
+        durationMs: seconds * 1000,
+        timeoutMs: 2000,
+        ...(scenario.headers ? { headers: scenario.headers } : {}),
+      });
+      const steps = scenario.steps ?? [connections];
+      let bytesPerRequest = 300;
+      if (warmup > 0) {
+        const warm = await load(base(scenario.warm, Math.min(connections, 100), warmup), `[${target.name}] ${scenario.name} warm-up`, progress, bytesPerRequest);
+        progress.done(`[${target.name}] ${scenario.name} warm-up: ${Math.round(warm.requestsPerSec).toLocaleString('en-US')} req/s`);
+        if (warm.requestsPerSec > 0) bytesPerRequest = warm.transferBytesPerSec / warm.requestsPerSec + 60;
+      }
+      for (const c of steps) {
+        const seconds = scenario.steps ? rampStep : duration;
+        const sampler = new ProcSampler(server.pid);
+        const result = await load(base(scenario.plan, c, seconds), `[${target.name}] ${scenario.name} c=${c}`, progress, bytesPerRequest);
+        const usage = sampler.stop();
+        loadPid = undefined;
+        const errors = result.errors.connect + result.errors.read + result.errors.write + result.non2xx3xx;
+        progress.done(
+          `[${target.name}] ${scenario.name} c=${c}: ${Math.round(result.requestsPerSec).toLocaleString('en-US')} req/s, ` +
+            `p99 ${result.latencyMs.p99.toFixed(2)} ms, errors ${errors}, timeouts ${result.errors.timeout}`,
+        );
+        out.push({
+          target: target.name,
+          scenario: scenario.name,
+          connections: c,
+          result,
+          cpuSecondsPer10k: result.requests === 0 ? 0 : Math.round((usage.cpuSeconds / result.requests) * 10_000 * 1000) / 1000,
+          peakRssBytes: usage.peakRssBytes,
+        });
+      }
+    } finally {
+      await server.stop();
+    }
+    return out;
+  }
+
+  const cpu = cpus();
+  const run: BenchRun = {
+    date: new Date().toISOString(),
+    machine: {
+      cpus: cpu.length,
+      model: cpu[0]?.model ?? 'unknown',
+      memoryGiB: Math.round(totalmem() / 1024 ** 3),
+      note: 'the load generator runs on the same machine and shares its cores',
+    },
+    loadGenerator: useWrk ? wrkVersion() : 'turbina-loadgen (scripts/load)',
+    options: { connections, durationSec: duration, threads, rampStepSec: rampStep },
+    versions,
+    labels,
+    measurements,
+    skipped,
+  };
+  writeFileSync(join(outDir, 'results.json'), JSON.stringify(run, null, 2) + '\n');
+  writeFileSync(join(outDir, 'results.md'), markdownReport(run));
+  writeFileSync(join(outDir, 'chart.svg'), svgChart(run));
+  process.stdout.write('\n' + terminalReport(run) + '\n');
+  process.stdout.write(`results: ${join(outDir, 'results.json')}, results.md, chart.svg\n`);
+}
+
+main().catch((error: unknown) => {
+  killAll();
+  process.stderr.write(`bench: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+});

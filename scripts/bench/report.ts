@@ -1,0 +1,146 @@
+// Terminal and Markdown reports: one table per scenario with ratios against the bare
+// node:http baseline and against Go from the same run, ASCII bar charts like the study's,
+// and the ramp as req/s and p99 per connection count.
+import { find, ratio, type BenchRun, type Measurement } from './results.js';
+
+const BAR_WIDTH = 40;
+
+function fmt(n: number, digits = 0): string {
+  return n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+}
+
+function bytesPerSec(n: number): string {
+  return n >= 1024 * 1024 ? `${(n / 1024 / 1024).toFixed(2)} MB/s` : `${(n / 1024).toFixed(1)} KB/s`;
+}
+
+interface Table {
+  readonly title: string;
+  readonly header: readonly string[];
+  readonly rows: readonly (readonly string[])[];
+}
+
+function scenarioNames(run: BenchRun): string[] {
+  return [...new Set(run.measurements.map((m) => m.scenario))];
+}
+
+function targetNames(run: BenchRun): string[] {
+  return [...new Set(run.measurements.map((m) => m.target))];
+}
+
+function isRamp(run: BenchRun, scenario: string): boolean {
+  return new Set(run.measurements.filter((m) => m.scenario === scenario).map((m) => m.connections)).size > 1;
+}
+
+export function tables(run: BenchRun): Table[] {
+  const out: Table[] = [];
+  for (const scenario of scenarioNames(run)) {
+    if (isRamp(run, scenario)) {
+      const steps = [...new Set(run.measurements.filter((m) => m.scenario === scenario).map((m) => m.connections))].sort((a, b) => a - b);
+      out.push({
+        title: `${scenario}: req/s and p99 by connections`,
+        header: ['target', ...steps.map((c) => `c=${c}`)],
+        rows: targetNames(run)
+          .filter((t) => run.measurements.some((m) => m.target === t && m.scenario === scenario))
+          .map((t) => [
+            run.labels[t] ?? t,
+            ...steps.map((c) => {
+              const m = run.measurements.find((x) => x.target === t && x.scenario === scenario && x.connections === c);
+              if (m === undefined) return '-';
+              const errs = errorCount(m);
+              return `${fmt(m.result.requestsPerSec)} / ${m.result.latencyMs.p99.toFixed(1)} ms${errs > 0 ? ` (${errs} err)` : ''}`;
+            }),
+          ]),
+      });
+      continue;
+    }
+    const bare = find(run, 'node-bare', scenario)?.result.requestsPerSec;
+    const go = find(run, 'go', scenario)?.result.requestsPerSec;
+    out.push({
+      title: `${scenario} (${run.options.connections} connections)`,
+      header: ['target', 'req/s', 'vs bare', 'vs Go', 'avg', 'stdev', 'p50', 'p90', 'p99', 'max', 'transfer', 'errors', 'timeouts', 'CPU s/10k', 'peak RSS'],
+      rows: run.measurements
+        .filter((m) => m.scenario === scenario)
+        .map((m) => {
+          const r = m.result;
+          const l = r.latencyMs;
+          return [
+            run.labels[m.target] ?? m.target,
+            fmt(r.requestsPerSec),
+            ratio(r.requestsPerSec, bare),
+            ratio(r.requestsPerSec, go),
+            `${l.avg.toFixed(2)} ms`,
+            `${l.stdev.toFixed(2)} ms`,
+            `${l.p50.toFixed(2)} ms`,
+            `${l.p90.toFixed(2)} ms`,
+            `${l.p99.toFixed(2)} ms`,
+            `${l.max.toFixed(1)} ms`,
+            bytesPerSec(r.transferBytesPerSec),
+            String(r.errors.connect + r.errors.read + r.errors.write + r.non2xx3xx),
+            String(r.errors.timeout),
+            m.cpuSecondsPer10k.toFixed(2),
+            `${(m.peakRssBytes / 1024 / 1024).toFixed(0)} MB`,
+          ];
+        }),
+    });
+  }
+  return out;
+}
+
+function errorCount(m: Measurement): number {
+  const e = m.result.errors;
+  return e.connect + e.read + e.write + e.timeout + m.result.non2xx3xx;
+}
+
+/** Bars of req/s per target, one block per scenario, like the study's charts. */
+export function asciiBars(run: BenchRun): string {
+  const blocks: string[] = [];
+  for (const scenario of scenarioNames(run)) {
+    if (isRamp(run, scenario)) continue;
+    const rows = run.measurements.filter((m) => m.scenario === scenario);
+    const max = Math.max(...rows.map((m) => m.result.requestsPerSec), 1);
+    const width = Math.max(...rows.map((m) => (run.labels[m.target] ?? m.target).length));
+    blocks.push(`${scenario} — requests/sec`);
+    for (const m of rows) {
+      const n = Math.round((m.result.requestsPerSec / max) * BAR_WIDTH);
+      blocks.push(`  ${(run.labels[m.target] ?? m.target).padEnd(width)} ${'█'.repeat(n)}${n === 0 ? '▏' : ''} ${fmt(m.result.requestsPerSec)}`);
+    }
+    blocks.push('');
+  }
+  return blocks.join('\n');
+}
+
+function textTable(table: Table): string {
+  const widths = table.header.map((h, i) => Math.max(h.length, ...table.rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: readonly string[]): string => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join('  ');
+  return [table.title, line(table.header), widths.map((w) => '-'.repeat(w)).join('  '), ...table.rows.map(line)].join('\n');
+}
+
+function markdownTable(table: Table): string {
+  const row = (cells: readonly string[]): string => `| ${cells.join(' | ')} |`;
+  return [`**${table.title}**`, '', row(table.header), row(table.header.map((_, i) => (i === 0 ? '---' : '---:'))), ...table.rows.map(row)].join('\n');
+}
+
+function preamble(run: BenchRun): string[] {
+  return [
+    `Date: ${run.date}. Machine: ${run.machine.cpus} cores (${run.machine.model}), ${run.machine.memoryGiB} GiB; ${run.machine.note}`,
+    `Load generator: ${run.loadGenerator}, ${run.options.threads} threads, ${run.options.connections} connections, ${run.options.durationSec} s per run (ramp steps ${run.options.rampStepSec} s).`,
+    `Versions: ${Object.entries(run.versions).map(([t, v]) => `${run.labels[t] ?? t}: ${v}`).join('; ')}.`,
+    ...run.skipped.map((s) => `Skipped ${s.what}: ${s.reason}.`),
+  ];
+}
+
+export function terminalReport(run: BenchRun): string {
+  return [...preamble(run), '', ...tables(run).map((t) => textTable(t) + '\n'), asciiBars(run)].join('\n');
+}
+
+export function markdownReport(run: BenchRun): string {
+  return [
+    ...preamble(run).map((l) => `${l}  `),
+    '',
+    ...tables(run).map((t) => markdownTable(t) + '\n'),
+    '```',
+    asciiBars(run).trimEnd(),
+    '```',
+    '',
+  ].join('\n');
+}

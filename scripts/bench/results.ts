@@ -1,0 +1,38 @@
+// The benchmark's data model, shared by the runner and every report format.
+import type { LoadResult } from '../load/types.js';
+
+export interface Measurement {
+  readonly target: string;
+  readonly scenario: string;
+  readonly connections: number;
+  readonly result: LoadResult;
+  /** Server CPU (all its processes) per 10k requests answered. */
+  readonly cpuSecondsPer10k: number;
+  readonly peakRssBytes: number;
+}
+
+export interface Skip {
+  readonly what: string;
+  readonly reason: string;
+}
+
+export interface BenchRun {
+  readonly date: string;
+  readonly machine: { readonly cpus: number; readonly model: string; readonly memoryGiB: number; readonly note: string };
+  readonly loadGenerator: string;
+  readonly options: { readonly connections: number; readonly durationSec: number; readonly threads: number; readonly rampStepSec: number };
+  readonly versions: Readonly<Record<string, string>>;
+  readonly labels: Readonly<Record<string, string>>;
+  readonly measurements: readonly Measurement[];
+  readonly skipped: readonly Skip[];
+}
+
+/** The measurement of a target in a scenario at the run's main connection count. */
+export function find(run: BenchRun, target: string, scenario: string): Measurement | undefined {
+  return run.measurements.find((m) => m.target === target && m.scenario === scenario && m.connections === run.options.connections)
+    ?? run.measurements.find((m) => m.target === target && m.scenario === scenario);
+}
+
+export function ratio(value: number, base: number | undefined): string {
+  return base === undefined || base === 0 ? '-' : `${(value / base).toFixed(2)}x`;
+}

@@ -1,0 +1,115 @@
+// The servers the benchmark compares. Each says whether it can run here (and if not, the
+// install command), how to start it on a port, and its runtime version.
+import { execFileSync } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** dist/suite/scripts/bench/targets.js -> the project root. */
+export const PROJECT_ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
+const PEERS_SRC = join(PROJECT_ROOT, 'scripts', 'peers');
+
+export interface Launch {
+  readonly command: string;
+  readonly args: readonly string[];
+  readonly env: Readonly<Record<string, string>>;
+  readonly cwd?: string;
+}
+
+export interface Target {
+  readonly name: string;
+  readonly label: string;
+  /** Undefined when it can run; otherwise why not and how to fix it. */
+  readonly skipReason: () => string | undefined;
+  /** Build steps (Go) happen here, once, before any load. */
+  readonly prepare: (workDir: string) => void;
+  readonly launch: (port: number, env: Readonly<Record<string, string>>) => Launch;
+  readonly version: () => string;
+}
+
+function tryRun(command: string, args: readonly string[]): string | undefined {
+  try {
+    return execFileSync(command, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 20_000 }).trim();
+  } catch {
+    return undefined;
+  }
+}
+
+/** The first python3 that imports fastapi and uvicorn (pyenv shims often shadow Debian's). */
+function findPython(): string | undefined {
+  for (const candidate of ['python3', '/usr/bin/python3']) {
+    if (tryRun(candidate, ['-c', 'import fastapi, uvicorn']) !== undefined) return candidate;
+  }
+  return undefined;
+}
+
+const node = (script: string, extraEnv: Readonly<Record<string, string>> = {}) =>
+  (port: number, env: Readonly<Record<string, string>>): Launch => ({
+    command: process.execPath,
+    args: [script],
+    env: { ...env, ...extraEnv, PORT: String(port), HOST: '127.0.0.1' },
+  });
+
+let goBinary = '';
+let python: string | undefined;
+
+export const TARGETS: readonly Target[] = [
+  {
+    name: 'turbina',
+    label: 'turbina (1 process)',
+    skipReason: () => undefined,
+    prepare: () => {},
+    launch: node(join(PROJECT_ROOT, 'dist', 'server.js')),
+    version: () => `node ${process.version}`,
+  },
+  {
+    name: 'turbina-cluster',
+    label: 'turbina cluster',
+    skipReason: () => 'cluster mode has not landed yet (issue: all cores, cluster mode)',
+    prepare: () => {},
+    launch: node(join(PROJECT_ROOT, 'dist', 'server.js'), { WORKERS: 'auto' }),
+    version: () => `node ${process.version}`,
+  },
+  {
+    name: 'node-bare',
+    label: 'bare node:http',
+    skipReason: () => undefined,
+    prepare: () => {},
+    launch: node(fileURLToPath(new URL('../peers/bare-node.js', import.meta.url))),
+    version: () => `node ${process.version}`,
+  },
+  {
+    name: 'go',
+    label: 'Go net/http',
+    skipReason: () => (tryRun('go', ['version']) === undefined ? 'go is not installed (apt-get install -y golang-go)' : undefined),
+    prepare: (workDir) => {
+      const out = join(workDir, 'go');
+      mkdirSync(out, { recursive: true });
+      goBinary = join(out, 'go-peer');
+      execFileSync('go', ['build', '-o', goBinary, 'main.go'], {
+        cwd: join(PEERS_SRC, 'go'),
+        stdio: 'inherit',
+        env: { ...process.env, GOCACHE: process.env['GOCACHE'] ?? join(workDir, 'go-cache'), GOFLAGS: '-mod=mod', GO111MODULE: 'auto' },
+      });
+    },
+    launch: (port, env) => ({ command: goBinary, args: [], env: { ...env, PORT: String(port) } }),
+    version: () => tryRun('go', ['version'])?.replace(/^go version /, '') ?? 'unknown',
+  },
+  {
+    name: 'fastapi',
+    label: 'FastAPI + uvicorn',
+    skipReason: () => {
+      python = findPython();
+      return python === undefined ? 'python3 cannot import fastapi and uvicorn (apt-get install -y python3-fastapi python3-uvicorn)' : undefined;
+    },
+    prepare: () => {},
+    launch: (port, env) => ({
+      command: python ?? 'python3',
+      args: ['-m', 'uvicorn', 'fastapi_app:app', '--host', '127.0.0.1', '--port', String(port), '--no-access-log', '--log-level', 'warning'],
+      env: { ...env },
+      cwd: PEERS_SRC,
+    }),
+    version: () =>
+      tryRun(python ?? 'python3', ['-c', 'import sys, fastapi, uvicorn; print(f"python {sys.version.split()[0]}, fastapi {fastapi.__version__}, uvicorn {uvicorn.__version__}")']) ?? 'unknown',
+  },
+];

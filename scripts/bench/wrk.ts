@@ -1,0 +1,162 @@
+// wrk as the load generator: the command line, a Lua script (distinct ids for cache
+// misses, and a done() hook printing exact percentiles as JSON), and the parser that
+// turns wrk's text output into the same LoadResult our own generator returns.
+import { spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { LatencySummary } from '../load/latency-histogram.js';
+import type { LoadOptions, LoadResult } from '../load/types.js';
+
+const JSON_MARK = 'TURBINA_WRK ';
+
+/** The Lua script: sequential distinct ids when the plan asks for them, exact stats at the end. */
+export function wrkScript(options: LoadOptions): string {
+  const plan = options.plan;
+  const headers = Object.entries(options.headers ?? {})
+    .map(([name, value]) => `wrk.headers[${JSON.stringify(name)}] = ${JSON.stringify(value)}`)
+    .join('\n');
+  const request =
+    'prefix' in plan
+      ? `
+local threads = 0
+function setup(thread)
+  thread:set("tid", threads)
+  threads = threads + 1
+end
+function init(args)
+  n = 0
+end
+function request()
+  local id = ${plan.first} + n * ${options.threads} + tid
+  n = n + 1
+  return wrk.format("GET", "${plan.prefix}" .. id)
+end`
+      : '';
+  return `${headers}
+${request}
+function done(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format('${JSON_MARK}{"requests":%d,"durationUs":%d,"bytes":%d,"connect":%d,"read":%d,"write":%d,"status":%d,"timeout":%d,"min":%d,"max":%d,"mean":%.3f,"stdev":%.3f,"p50":%d,"p90":%d,"p99":%d,"p999":%d}\\n',
+    summary.requests, summary.duration, summary.bytes, e.connect, e.read, e.write, e.status, e.timeout,
+    latency.min, latency.max, latency.mean, latency.stdev,
+    latency:percentile(50), latency:percentile(90), latency:percentile(99), latency:percentile(99.9)))
+end
+`;
+}
+
+export function wrkArgs(options: LoadOptions, scriptPath: string): string[] {
+  return [
+    `-t${Math.min(options.threads, options.connections)}`,
+    `-c${options.connections}`,
+    `-d${Math.max(1, Math.round(options.durationMs / 1000))}s`,
+    `--timeout`,
+    `${Math.max(1, Math.round(options.timeoutMs / 1000))}s`,
+    '--latency',
+    '-s',
+    scriptPath,
+    `http://${options.host}:${options.port}${'path' in options.plan ? options.plan.path : '/'}`,
+  ];
+}
+
+const UNITS_MS: Readonly<Record<string, number>> = { us: 0.001, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+const UNITS_BYTES: Readonly<Record<string, number>> = { B: 1, KB: 1024, MB: 1024 ** 2, GB: 1024 ** 3, TB: 1024 ** 4 };
+
+/** "2.96ms" -> 2.96, "111.00us" -> 0.111, "1.05s" -> 1050. */
+export function parseDurationMs(text: string): number {
+  const match = /^([\d.]+)(us|ms|s|m|h)$/.exec(text.trim());
+  if (!match) throw new Error(`unreadable wrk duration "${text}"`);
+  return Number(match[1]) * (UNITS_MS[match[2] as string] as number);
+}
+
+/** "16.51MB" -> bytes. */
+export function parseBytes(text: string): number {
+  const match = /^([\d.]+)(B|KB|MB|GB|TB)$/.exec(text.trim());
+  if (!match) throw new Error(`unreadable wrk size "${text}"`);
+  return Number(match[1]) * (UNITS_BYTES[match[2] as string] as number);
+}
+
+/**
+ * Parses wrk's output. The text report is always read; when the done() hook's JSON line
+ * is present its exact values (p99.9, unrounded latency) take precedence.
+ */
+export function parseWrkOutput(text: string, options: Pick<LoadOptions, 'connections' | 'threads'>): LoadResult {
+  const line = (pattern: RegExp): RegExpExecArray => {
+    const match = pattern.exec(text);
+    if (!match) throw new Error(`wrk output lacks ${pattern.source}:\n${text}`);
+    return match;
+  };
+  const latency = line(/^\s*Latency\s+(\S+)\s+(\S+)\s+(\S+)\s+([\d.]+)%/m);
+  const total = line(/^\s*(\d+) requests in ([\d.]+\w+), (\S+) read/m);
+  const rps = line(/^Requests\/sec:\s+([\d.]+)/m);
+  const transfer = line(/^Transfer\/sec:\s+(\S+)/m);
+  const percentile = (p: string): number => parseDurationMs(line(new RegExp(`^\\s*${p}%\\s+(\\S+)`, 'm'))[1] as string);
+  const socket = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(text);
+  const non2xx = /Non-2xx or 3xx responses: (\d+)/.exec(text);
+
+  let latencyMs: LatencySummary = {
+    avg: parseDurationMs(latency[1] as string),
+    stdev: parseDurationMs(latency[2] as string),
+    min: 0,
+    max: parseDurationMs(latency[3] as string),
+    p50: percentile('50'),
+    p90: percentile('90'),
+    p99: percentile('99'),
+    p999: 0,
+    withinStdevPct: Number(latency[4]),
+  };
+  const exact = text.split('\n').find((l) => l.startsWith(JSON_MARK));
+  if (exact !== undefined) {
+    const j = JSON.parse(exact.slice(JSON_MARK.length)) as Record<string, number>;
+    const ms = (us: number | undefined): number => Math.round(us ?? 0) / 1000;
+    latencyMs = {
+      avg: ms(j['mean']),
+      stdev: ms(j['stdev']),
+      min: ms(j['min']),
+      max: ms(j['max']),
+      p50: ms(j['p50']),
+      p90: ms(j['p90']),
+      p99: ms(j['p99']),
+      p999: ms(j['p999']),
+      withinStdevPct: latencyMs.withinStdevPct, // only the text report has it
+    };
+  }
+  return {
+    tool: 'wrk',
+    requests: Number(total[1]),
+    durationSec: parseDurationMs(total[2] as string) / 1000,
+    requestsPerSec: Number(rps[1]),
+    transferBytesPerSec: Math.round(parseBytes(transfer[1] as string)),
+    latencyMs,
+    errors: {
+      connect: Number(socket?.[1] ?? 0),
+      read: Number(socket?.[2] ?? 0),
+      write: Number(socket?.[3] ?? 0),
+      timeout: Number(socket?.[4] ?? 0),
+    },
+    non2xx3xx: Number(non2xx?.[1] ?? 0),
+    connections: options.connections,
+    threads: options.threads,
+  };
+}
+
+/** Runs wrk with a script written into `workDir`; `onChild` receives the process (for Ctrl-C). */
+export function runWrk(options: LoadOptions, workDir: string, onChild?: (pid: number) => void): Promise<LoadResult> {
+  const scriptPath = join(workDir, 'wrk-script.lua');
+  writeFileSync(scriptPath, wrkScript(options));
+  return new Promise((resolve, reject) => {
+    const child = spawn('wrk', wrkArgs(options, scriptPath), { stdio: ['ignore', 'pipe', 'pipe'] });
+    if (child.pid !== undefined) onChild?.(child.pid);
+    let out = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      if (code !== 0) return reject(new Error(`wrk exited with ${code}:\n${out}`));
+      try {
+        resolve(parseWrkOutput(out, options));
+      } catch (error) {
+        reject(error);
+      }
+    });
+  });
+}

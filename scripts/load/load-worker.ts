@@ -1,0 +1,159 @@
+// One load-generator thread: `connections` keep-alive sockets, each sending its next
+// request as soon as the previous response is complete (like wrk), for a fixed time.
+import { connect, type Socket } from 'node:net';
+import { performance } from 'node:perf_hooks';
+import { parentPort, workerData } from 'node:worker_threads';
+import { LatencyHistogram } from './latency-histogram.js';
+import { ResponseParser } from './response-parser.js';
+import type { LoadOptions } from './types.js';
+
+export interface WorkerInput {
+  readonly options: LoadOptions;
+  readonly connections: number;
+  readonly threadIndex: number;
+}
+
+/** Sent every PROGRESS_MS while running. */
+export interface WorkerProgress {
+  readonly kind: 'progress';
+  readonly requests: number;
+}
+
+export interface WorkerDone {
+  readonly kind: 'done';
+  readonly requests: number;
+  readonly bytes: number;
+  readonly non2xx3xx: number;
+  readonly errors: { connect: number; read: number; write: number; timeout: number };
+  readonly histogram: { counts: Float64Array; count: number; sum: number; sumSquares: number; min: number; max: number };
+}
+
+const PROGRESS_MS = 250;
+
+function run(input: WorkerInput): Promise<WorkerDone> {
+  const { options, threadIndex } = input;
+  const histogram = new LatencyHistogram();
+  const errors = { connect: 0, read: 0, write: 0, timeout: 0 };
+  let requests = 0;
+  let bytes = 0;
+  let non2xx3xx = 0;
+  let sequence = 0;
+  const deadline = performance.now() + options.durationMs;
+  const extraHeaders = Object.entries(options.headers ?? {})
+    .map(([name, value]) => `${name}: ${value}\r\n`)
+    .join('');
+  const fixed =
+    'path' in options.plan ? Buffer.from(`GET ${options.plan.path} HTTP/1.1\r\nHost: ${options.host}:${options.port}\r\n${extraHeaders}\r\n`) : undefined;
+
+  const nextRequest = (): Buffer => {
+    if (fixed !== undefined) return fixed;
+    const plan = options.plan as { prefix: string; first: number };
+    // Interleave threads so every id is requested once across the whole run.
+    const id = plan.first + sequence++ * options.threads + threadIndex;
+    return Buffer.from(`GET ${plan.prefix}${id} HTTP/1.1\r\nHost: ${options.host}:${options.port}\r\n${extraHeaders}\r\n`);
+  };
+
+  return new Promise((resolve) => {
+    let open = 0;
+    const progress = setInterval(() => parentPort?.postMessage({ kind: 'progress', requests } satisfies WorkerProgress), PROGRESS_MS);
+
+    const finishOne = (): void => {
+      if (--open > 0) return;
+      clearInterval(progress);
+      resolve({
+        kind: 'done',
+        requests,
+        bytes,
+        non2xx3xx,
+        errors,
+        histogram: {
+          counts: histogram.counts,
+          count: histogram.count,
+          sum: histogram.sum,
+          sumSquares: histogram.sumSquares,
+          min: histogram.min,
+          max: histogram.max,
+        },
+      });
+    };
+
+    const drive = (): void => {
+      let socket: Socket;
+      let parser = new ResponseParser();
+      let sentAt = 0;
+      let connected = false;
+      let watchdog: NodeJS.Timeout | undefined;
+      const start = (): void => {
+        connected = false;
+        parser = new ResponseParser();
+        socket = connect({ host: options.host, port: options.port, noDelay: true });
+        socket.on('connect', () => {
+          connected = true;
+          send();
+        });
+        socket.on('data', (chunk: Buffer) => {
+          let responses;
+          try {
+            responses = parser.push(chunk);
+          } catch {
+            errors.read++;
+            socket.destroy();
+            return;
+          }
+          for (const response of responses) {
+            const now = performance.now();
+            if (now <= deadline) {
+              requests++;
+              bytes += response.bytes;
+              histogram.record((now - sentAt) * 1000);
+              if (response.status < 200 || response.status >= 400) non2xx3xx++;
+            }
+            if (response.close || now > deadline) {
+              socket.end();
+              socket.destroy();
+              return;
+            }
+            send();
+          }
+        });
+        socket.on('error', (error: NodeJS.ErrnoException) => {
+          if (!connected) errors.connect++;
+          else if (error.code === 'EPIPE') errors.write++;
+          else errors.read++;
+        });
+        socket.on('close', () => {
+          clearTimeout(watchdog);
+          if (performance.now() < deadline) {
+            // A response cut short by the server is a read error (wrk counts it so too).
+            if (connected && parser.pending > 0) errors.read++;
+            // Back off briefly after a failed connect so a dead port is not hammered.
+            setTimeout(start, connected ? 0 : 10);
+          } else {
+            finishOne();
+          }
+        });
+      };
+      const send = (): void => {
+        if (performance.now() > deadline) {
+          socket.destroy();
+          return;
+        }
+        sentAt = performance.now();
+        clearTimeout(watchdog);
+        watchdog = setTimeout(() => {
+          errors.timeout++;
+          socket.destroy();
+        }, options.timeoutMs);
+        socket.write(nextRequest());
+      };
+      open++;
+      start();
+    };
+
+    for (let i = 0; i < input.connections; i++) drive();
+  });
+}
+
+if (parentPort !== null) {
+  void run(workerData as WorkerInput).then((done) => parentPort?.postMessage(done));
+}

@@ -1,0 +1,70 @@
+// The project's own load generator, for machines without wrk: keep-alive connections
+// spread over worker threads, a fixed duration, latency from a mergeable histogram (so
+// percentiles are over every sample), socket errors and timeouts counted as wrk does.
+import { performance } from 'node:perf_hooks';
+import { Worker } from 'node:worker_threads';
+import { LatencyHistogram } from './latency-histogram.js';
+import type { WorkerDone, WorkerInput, WorkerProgress } from './load-worker.js';
+import type { LoadOptions, LoadResult } from './types.js';
+
+const WORKER_URL = new URL('./load-worker.js', import.meta.url);
+
+/** Runs the load; `onProgress` gets the requests completed so far. */
+export async function runLoad(options: LoadOptions, onProgress?: (requests: number) => void): Promise<LoadResult> {
+  const threads = Math.max(1, Math.min(options.threads, options.connections));
+  const perThread = Array.from({ length: threads }, (_, i) =>
+    Math.floor(options.connections / threads) + (i < options.connections % threads ? 1 : 0),
+  );
+  const progress = new Array<number>(threads).fill(0);
+  const started = performance.now();
+  const results = await Promise.all(
+    perThread.map(
+      (connections, threadIndex) =>
+        new Promise<WorkerDone>((resolve, reject) => {
+          const input: WorkerInput = { options: { ...options, threads }, connections, threadIndex };
+          const worker = new Worker(WORKER_URL, { workerData: input });
+          worker.on('message', (message: WorkerProgress | WorkerDone) => {
+            if (message.kind === 'progress') {
+              progress[threadIndex] = message.requests;
+              onProgress?.(progress.reduce((a, b) => a + b, 0));
+            } else {
+              resolve(message);
+              void worker.terminate();
+            }
+          });
+          worker.on('error', reject);
+        }),
+    ),
+  );
+  const durationSec = Math.min((performance.now() - started) / 1000, options.durationMs / 1000 + 0.5);
+  const histogram = new LatencyHistogram();
+  let requests = 0;
+  let bytes = 0;
+  let non2xx3xx = 0;
+  const errors = { connect: 0, read: 0, write: 0, timeout: 0 };
+  for (const r of results) {
+    const h = new LatencyHistogram(r.histogram.counts);
+    Object.assign(h, { count: r.histogram.count, sum: r.histogram.sum, sumSquares: r.histogram.sumSquares, min: r.histogram.min, max: r.histogram.max });
+    histogram.merge(h);
+    requests += r.requests;
+    bytes += r.bytes;
+    non2xx3xx += r.non2xx3xx;
+    errors.connect += r.errors.connect;
+    errors.read += r.errors.read;
+    errors.write += r.errors.write;
+    errors.timeout += r.errors.timeout;
+  }
+  const seconds = options.durationMs / 1000;
+  return {
+    tool: 'turbina-loadgen',
+    requests,
+    durationSec: Math.round(durationSec * 100) / 100,
+    requestsPerSec: Math.round((requests / seconds) * 100) / 100,
+    transferBytesPerSec: Math.round(bytes / seconds),
+    latencyMs: histogram.summary(),
+    errors,
+    non2xx3xx,
+    connections: options.connections,
+    threads,
+  };
+}

@@ -1,0 +1,39 @@
+// Shapes shared by the load generator, its worker threads and the benchmark.
+import type { LatencySummary } from './latency-histogram.js';
+
+/** What to request: one fixed path, or distinct ids `prefix + n` (n counts up from first). */
+export type PathPlan = { readonly path: string } | { readonly prefix: string; readonly first: number };
+
+export interface LoadOptions {
+  readonly host: string;
+  readonly port: number;
+  readonly plan: PathPlan;
+  readonly connections: number;
+  readonly threads: number;
+  readonly durationMs: number;
+  /** A request unanswered this long counts as a timeout and its connection is replaced. */
+  readonly timeoutMs: number;
+  readonly headers?: Readonly<Record<string, string>>;
+}
+
+export interface SocketErrors {
+  readonly connect: number;
+  readonly read: number;
+  readonly write: number;
+  readonly timeout: number;
+}
+
+/** The same fields whichever generator ran (wrk or ours). */
+export interface LoadResult {
+  readonly tool: string;
+  readonly requests: number;
+  readonly durationSec: number;
+  readonly requestsPerSec: number;
+  readonly transferBytesPerSec: number;
+  readonly latencyMs: LatencySummary;
+  readonly errors: SocketErrors;
+  /** Responses with a status outside 2xx/3xx. */
+  readonly non2xx3xx: number;
+  readonly connections: number;
+  readonly threads: number;
+}
