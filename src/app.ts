@@ -1,12 +1,11 @@
 // The composition root: builds the store, cache, router, middleware and server from a
 // Config. Nothing listens or installs signal handlers here (server.ts does), so tests
 // can build an app in-process on an ephemeral port.
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { TtlCache } from './cache/ttl-cache.js';
 import type { Config } from './config.js';
 import { handleClientError } from './http/client-error.js';
-import { Response } from './http/context.js';
 import { createRequestListener } from './http/dispatch.js';
 import { RequestIds } from './http/request-id.js';
 import type { Encoded } from './http/respond.js';
@@ -37,7 +36,7 @@ export interface AppOptions {
 
 export interface App {
   readonly config: Config;
-  readonly server: Server<typeof IncomingMessage, typeof Response>;
+  readonly server: Server;
   readonly router: Router;
   readonly cache: TtlCache<Encoded>;
   readonly store: DeadlineStore;
@@ -80,15 +79,13 @@ export function createApp(config: Config, options: AppOptions): App {
     storeCalls: () => store.calls,
   });
 
-  const server = createServer<typeof IncomingMessage, typeof Response>({
-    ServerResponse: Response,
+  const server = createServer({
     headersTimeout: config.headersTimeoutMs,
     requestTimeout: config.requestTimeoutMs,
     connectionsCheckingInterval: TIMEOUT_CHECK_MS,
   });
   server.keepAliveTimeout = config.keepAliveTimeoutMs;
   server.on('clientError', handleClientError(logger, metrics));
-  connections.attach(server);
   server.on(
     'request',
     createRequestListener({
@@ -100,6 +97,7 @@ export function createApp(config: Config, options: AppOptions): App {
       connections,
       ids: new RequestIds(),
       lifecycle,
+      server,
     }),
   );
 

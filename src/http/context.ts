@@ -1,15 +1,18 @@
 // Per-request state, one object per request with a fixed shape. The path and query are
 // split once with indexOf; the query is parsed only by the handlers that read it.
-import { ServerResponse, type IncomingMessage } from 'node:http';
+// finish() is called by respond.ts right after the body is handed to the socket (or by
+// the connection tracker when the client left first): completion costs no event listener.
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
+import type { ConnectionState } from '../lifecycle/connections.js';
 import type { LifecycleState } from '../lifecycle/state.js';
 import type { Route } from './router.js';
 
 export type CacheStatus = '' | 'HIT' | 'MISS';
 
-/** node:http's response, carrying its request's context so 'close' listeners need no closure. */
-export class Response extends ServerResponse<IncomingMessage> {
-  ctx: RequestContext | undefined = undefined;
+/** Told once per request when it is complete: metrics, access log, connection state. */
+export interface RequestObserver {
+  complete(ctx: RequestContext): void;
 }
 
 export class RequestContext {
@@ -19,28 +22,41 @@ export class RequestContext {
   readonly path: string;
   /** Everything after the first '?', or ''. */
   readonly rawQuery: string;
-  /** Read now: once the client has gone the socket no longer knows it. */
-  readonly remote: string | undefined;
   route: Route | undefined = undefined;
   params: readonly string[] = NO_PARAMS;
   status = 0;
   /** Body bytes written (0 for HEAD and for aborted responses). */
   bytes = 0;
   cache: CacheStatus = '';
+  /** The connection this request arrived on (undefined only if it closed already). */
+  conn: ConnectionState | undefined = undefined;
+  done = false;
 
   constructor(
     readonly req: IncomingMessage,
-    readonly res: Response,
+    readonly res: ServerResponse,
     readonly id: string,
     /** Read when the response head is written: Connection: close once shutdown closes. */
     readonly lifecycle: LifecycleState,
+    private readonly observer: RequestObserver,
   ) {
     this.method = req.method ?? 'GET';
     const url = stripAbsoluteForm(req.url ?? '/');
     const q = url.indexOf('?');
     this.path = q < 0 ? url : url.slice(0, q);
     this.rawQuery = q < 0 ? '' : url.slice(q + 1);
-    this.remote = req.socket.remoteAddress;
+  }
+
+  /** The client's address, captured when its connection opened. */
+  get remote(): string | undefined {
+    return this.conn?.remote;
+  }
+
+  /** Marks the request complete, once: the response is written or the client has gone. */
+  finish(): void {
+    if (this.done) return;
+    this.done = true;
+    this.observer.complete(this);
   }
 }
 

@@ -1,14 +1,15 @@
-// The request listener: context, middleware chain, router, error handling, and the one
-// 'close' listener per response that feeds metrics and the access log. Everything here
-// is built once; per request it allocates the context and little else.
-import type { IncomingMessage } from 'node:http';
+// The request listener: context, middleware chain, router, error handling, and the
+// completion that feeds connection state, metrics and the access log. Everything here is
+// built once; per request it allocates the context and little else (no listeners).
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Server } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import type { ConnectionTracker } from '../lifecycle/connections.js';
 import type { LifecycleState } from '../lifecycle/state.js';
 import type { AccessLog } from '../observability/access-log.js';
 import type { Logger } from '../observability/logger.js';
 import { CLIENT_CLOSED, type RequestMetrics } from '../observability/request-metrics.js';
-import { RequestContext, type Response } from './context.js';
+import { RequestContext, type RequestObserver } from './context.js';
 import { HttpError } from './http-error.js';
 import type { RequestIds } from './request-id.js';
 import { sendEmpty, sendHttpError, sendProblem } from './respond.js';
@@ -26,10 +27,28 @@ export interface DispatchDeps {
   readonly connections: ConnectionTracker;
   readonly ids: RequestIds;
   readonly lifecycle: LifecycleState;
+  /** Connections are tracked from here, so aborted requests can be completed. */
+  readonly server: Server;
 }
 
-export function createRequestListener(deps: DispatchDeps): (req: IncomingMessage, res: Response) => void {
+export function createRequestListener(deps: DispatchDeps): (req: IncomingMessage, res: ServerResponse) => void {
   const { router, metrics, accessLog, logger, connections, ids, lifecycle } = deps;
+
+  const observer: RequestObserver = {
+    complete(ctx) {
+      const durationMs = performance.now() - ctx.start;
+      connections.ended(ctx);
+      metrics.finished(ctx, durationMs);
+      accessLog.record(ctx, durationMs);
+    },
+  };
+
+  // The client closed its connection before the response was complete.
+  const abort = (ctx: RequestContext): void => {
+    ctx.status = CLIENT_CLOSED;
+    ctx.bytes = 0;
+    ctx.finish();
+  };
 
   const fail = (ctx: RequestContext, error: unknown): void => {
     if (error instanceof HttpError) {
@@ -38,7 +57,10 @@ export function createRequestListener(deps: DispatchDeps): (req: IncomingMessage
     }
     logger.error('handler failed', { reqId: ctx.id, method: ctx.method, path: ctx.path, err: asError(error) });
     if (ctx.res.headersSent) {
-      ctx.res.destroy(); // a half-written body must not look complete
+      // A half-written body must not look complete: cut the connection.
+      ctx.status = 500;
+      ctx.finish();
+      ctx.res.destroy();
     } else {
       sendProblem(ctx, 500, 'the server could not complete the request');
     }
@@ -59,28 +81,12 @@ export function createRequestListener(deps: DispatchDeps): (req: IncomingMessage
   };
 
   const handler = deps.middleware.reduceRight<Handler>((next, wrap) => wrap(next), route);
+  connections.attach(deps.server, abort);
 
-  function onClose(this: Response): void {
-    const ctx = this.ctx;
-    if (ctx === undefined) return;
-    this.ctx = undefined;
-    // Finished means the whole response reached the socket; otherwise the client left.
-    if (!this.writableFinished) {
-      ctx.status = CLIENT_CLOSED;
-      ctx.bytes = 0;
-    }
-    const durationMs = performance.now() - ctx.start;
-    connections.requestEnded(ctx.req.socket);
-    metrics.finished(ctx, durationMs);
-    accessLog.record(ctx, durationMs);
-  }
-
-  return function onRequest(req: IncomingMessage, res: Response): void {
-    const ctx = new RequestContext(req, res, ids.next(req.headers['x-request-id']), lifecycle);
-    res.ctx = ctx;
-    res.on('close', onClose); // 'close' fires once per response; once() would allocate a wrapper
+  return function onRequest(req: IncomingMessage, res: ServerResponse): void {
+    const ctx = new RequestContext(req, res, ids.next(req.headers['x-request-id']), lifecycle, observer);
+    connections.started(ctx);
     metrics.started();
-    connections.requestStarted(req.socket);
     try {
       const pending = handler(ctx);
       if (pending !== undefined) pending.then(undefined, (error: unknown) => fail(ctx, error));

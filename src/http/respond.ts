@@ -58,6 +58,7 @@ export function sendEncoded(ctx: RequestContext, encoded: Encoded, extra: readon
     ctx.bytes = encoded.body.length;
     res.end(encoded.body);
   }
+  ctx.finish();
 }
 
 export function sendJson(ctx: RequestContext, status: number, value: unknown, extra?: readonly string[]): void {
@@ -81,4 +82,5 @@ export function sendEmpty(ctx: RequestContext, status: number, extra: readonly s
   if (ctx.lifecycle.closing) headers.push('connection', 'close');
   res.writeHead(status, headers);
   res.end();
+  ctx.finish();
 }

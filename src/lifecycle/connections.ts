@@ -1,14 +1,23 @@
-// Open connections and what each is doing, so shutdown can tell a busy socket from an
-// idle one without racing a client that is mid-send, and /metrics can count them.
+// Open connections and the requests in flight on each: shutdown tells a busy socket from
+// an idle one (without racing a client that is mid-send), /metrics counts them, and a
+// connection that closes under unfinished requests reports them as aborted.
 import type { Server, Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
+import type { RequestContext } from '../http/context.js';
 
-class ConnectionState {
-  inFlight = 0;
+export class ConnectionState {
+  /** Requests in flight on this socket, oldest first (more than one when pipelined). */
+  readonly active: RequestContext[] = [];
   /** When the socket last went idle (no request in flight), monotonic ms. */
   idleSince = performance.now();
   /** socket.bytesRead when it went idle: more bytes since means a request is arriving. */
   bytesReadAtIdle = 0;
+
+  constructor(
+    readonly socket: Socket,
+    /** Read at connect: a closed socket no longer knows its peer. */
+    readonly remote: string | undefined,
+  ) {}
 }
 
 export class ConnectionTracker {
@@ -22,25 +31,36 @@ export class ConnectionTracker {
     return this.sockets.size;
   }
 
-  attach(server: Server): void {
+  /** `onAbort` receives each request still in flight when its connection closes. */
+  attach(server: Server, onAbort: (ctx: RequestContext) => void): void {
     server.on('connection', (socket: Socket) => {
       this.total++;
-      this.sockets.set(socket, new ConnectionState());
-      socket.once('close', () => this.sockets.delete(socket));
+      const state = new ConnectionState(socket, socket.remoteAddress);
+      this.sockets.set(socket, state);
+      socket.once('close', () => {
+        this.sockets.delete(socket);
+        if (state.active.length > 0) for (const ctx of [...state.active]) onAbort(ctx);
+      });
     });
   }
 
-  requestStarted(socket: Socket): void {
-    const state = this.sockets.get(socket);
-    if (state !== undefined) state.inFlight++;
+  /** Registers a request on its connection; the state goes on ctx.conn. */
+  started(ctx: RequestContext): void {
+    const state = this.sockets.get(ctx.req.socket);
+    if (state === undefined) return;
+    state.active.push(ctx);
+    ctx.conn = state;
   }
 
-  requestEnded(socket: Socket): void {
-    const state = this.sockets.get(socket);
+  ended(ctx: RequestContext): void {
+    const state = ctx.conn;
     if (state === undefined) return;
-    if (--state.inFlight === 0) {
+    const active = state.active;
+    if (active[0] === ctx) active.shift();
+    else if (active.includes(ctx)) active.splice(active.indexOf(ctx), 1);
+    if (active.length === 0) {
       state.idleSince = this.now();
-      state.bytesReadAtIdle = socket.bytesRead;
+      state.bytesReadAtIdle = state.socket.bytesRead;
     }
   }
 
@@ -53,7 +73,7 @@ export class ConnectionTracker {
     const now = this.now();
     let closed = 0;
     for (const [socket, state] of this.sockets) {
-      if (state.inFlight > 0 || socket.bytesRead !== state.bytesReadAtIdle) continue;
+      if (state.active.length > 0 || socket.bytesRead !== state.bytesReadAtIdle) continue;
       if (now - Math.max(state.idleSince, notBefore) < graceMs) continue;
       socket.destroy();
       closed++;
@@ -66,12 +86,5 @@ export class ConnectionTracker {
     const count = this.sockets.size;
     for (const socket of this.sockets.keys()) socket.destroy();
     return count;
-  }
-
-  /** For the debug/status view: in-flight requests per open socket. */
-  busy(): number {
-    let busy = 0;
-    for (const state of this.sockets.values()) if (state.inFlight > 0) busy++;
-    return busy;
   }
 }

@@ -13,15 +13,19 @@ export class AccessLog {
 
   record(ctx: RequestContext, durationMs: number): void {
     if (!this.logger.enabled(INFO)) return;
+    // Only the path can hold characters JSON must escape: request ids are generated or
+    // pass RequestIds' SANE_ID check, llhttp accepts only token characters in methods,
+    // and the remote is an IP address.
     let fields =
-      ',"reqId":' + jsonString(ctx.id) +
-      ',"method":' + jsonString(ctx.method) +
-      ',"path":' + jsonString(ctx.path) +
+      ',"reqId":"' + ctx.id +
+      '","method":"' + ctx.method +
+      '","path":' + jsonString(ctx.path) +
       ',"status":' + ctx.status +
       ',"durationMs":' + Math.round(durationMs * 1000) / 1000 +
       ',"bytes":' + ctx.bytes;
     if (ctx.cache !== '') fields += ',"cache":"' + ctx.cache + '"';
-    if (ctx.remote !== undefined) fields += ',"remote":' + jsonString(ctx.remote);
-    this.logger.writeRaw(INFO, 'request', fields);
+    const remote = ctx.remote;
+    if (remote !== undefined) fields += ',"remote":"' + remote + '"';
+    this.logger.writeRaw(INFO, '"request"', fields);
   }
 }

@@ -1,7 +1,9 @@
 // Structured JSON lines, pino-compatible core fields (level number, time, pid, hostname, msg).
-// Lines are built by string concatenation and written in batches: one write per
-// FLUSH_INTERVAL or per BATCH_BYTES, never one syscall per request. A disabled level
-// returns before building anything.
+// Lines are built by string concatenation, encoded straight into a batch Buffer, and
+// written one batch per FLUSH_INTERVAL or per BATCH_BYTES, never one syscall per request.
+// (Appending to one big string instead cost ~1 us per line: V8 flattened the long rope
+// when the batch was converted for writing.) A disabled level returns before building
+// anything.
 import { hostname } from 'node:os';
 import type { LogLevel } from '../config.js';
 
@@ -18,8 +20,8 @@ export const LEVEL_NUMBERS: Readonly<Record<LogLevel, number>> = {
   silent: Infinity,
 };
 
-/** Receives whole batches of newline-terminated lines. */
-export type LogSink = (chunk: string) => void;
+/** Receives whole batches of newline-terminated lines; it may keep the Buffer. */
+export type LogSink = (chunk: Buffer) => void;
 
 const BATCH_BYTES = 64 * 1024;
 const FLUSH_INTERVAL_MS = 50;
@@ -47,7 +49,8 @@ export class Logger {
   readonly threshold: number;
   private readonly prefix: Record<number, string> = {};
   private readonly suffix: string;
-  private pending = '';
+  private batch = Buffer.allocUnsafe(BATCH_BYTES);
+  private used = 0;
   private timer: NodeJS.Timeout | undefined;
 
   constructor(
@@ -77,10 +80,11 @@ export class Logger {
     if (50 >= this.threshold) this.write(50, msg, fields);
   }
 
-  /** Appends a line whose extra fields are already JSON (`,"k":v...`): the access log's path. */
-  writeRaw(level: number, msg: string, jsonFields: string): void {
+  /** Appends a line whose msg and extra fields are already JSON (`"msg"`, `,"k":v...`):
+   *  the access log's path, which builds them without a serializer. */
+  writeRaw(level: number, msgJson: string, jsonFields: string): void {
     if (level < this.threshold) return;
-    this.append(this.prefix[level] + this.clock() + this.suffix + ',"msg":' + jsonString(msg) + jsonFields + '}\n');
+    this.append(this.prefix[level] + this.clock() + this.suffix + ',"msg":' + msgJson + jsonFields + '}\n');
   }
 
   private write(level: number, msg: string, fields: LogFields | undefined): void {
@@ -92,14 +96,20 @@ export class Logger {
         extra += ',' + jsonString(key) + ':' + serialize(value);
       }
     }
-    this.writeRaw(level, msg, extra);
+    this.writeRaw(level, jsonString(msg), extra);
   }
 
   private append(line: string): void {
-    this.pending += line;
-    if (this.pending.length >= BATCH_BYTES) {
+    // A UTF-16 code unit takes at most 3 bytes in UTF-8.
+    if (this.used + line.length * 3 > BATCH_BYTES) {
       this.flush();
-    } else if (this.timer === undefined) {
+      if (line.length * 3 > BATCH_BYTES) {
+        this.sink(Buffer.from(line));
+        return;
+      }
+    }
+    this.used += this.batch.write(line, this.used, 'utf8');
+    if (this.timer === undefined) {
       this.timer = setTimeout(() => this.flush(), FLUSH_INTERVAL_MS);
       this.timer.unref();
     }
@@ -111,9 +121,11 @@ export class Logger {
       clearTimeout(this.timer);
       this.timer = undefined;
     }
-    if (this.pending === '') return;
-    const chunk = this.pending;
-    this.pending = '';
+    if (this.used === 0) return;
+    const chunk = this.batch.subarray(0, this.used);
+    // A fresh batch: the sink may still be writing the old one asynchronously.
+    this.batch = Buffer.allocUnsafe(BATCH_BYTES);
+    this.used = 0;
     this.sink(chunk);
   }
 }

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { describe, test } from 'node:test';
+import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { CacheEntry, TtlCache, type CacheOptions, type Loaded } from '../../src/cache/ttl-cache.js';
@@ -111,6 +112,37 @@ describe('TtlCache get/set and expiry', () => {
 });
 
 describe('TtlCache LRU and counters', () => {
+  test('second chance: a hit spares an entry from one eviction pass, not forever', () => {
+    const { cache } = fixture({ maxEntries: 3 });
+    cache.set('a', '1');
+    cache.set('b', '2');
+    cache.set('c', '3');
+    cache.get('a');
+    cache.set('d', '4'); // a is the oldest but was hit: b goes instead
+    assert.deepEqual([cache.peekKeys()].flat().sort(), ['a', 'c', 'd']);
+    cache.set('e', '5'); // c is now the oldest unflagged entry
+    assert.deepEqual([cache.peekKeys()].flat().sort(), ['a', 'd', 'e']);
+    cache.set('f', '6'); // d
+    cache.set('g', '7'); // a: its flag was spent on the first pass and it was not hit again
+    assert.deepEqual([cache.peekKeys()].flat().sort(), ['e', 'f', 'g']);
+    assert.equal(cache.stats().evictions, 4);
+  });
+
+  test('a hot key among a full cache costs the same per hit as in a small one', () => {
+    // Guards against LRU-by-reinsertion, which V8 makes O(size) per hit for a hot key.
+    const time = (size: number): number => {
+      const { cache } = fixture({ maxEntries: size + 1, ttlMs: 1e12 });
+      for (let i = 0; i < size; i++) cache.set(String(i), 'v');
+      for (let i = 0; i < 20_000; i++) cache.get('0');
+      const started = performance.now();
+      for (let i = 0; i < 200_000; i++) cache.get('0');
+      return performance.now() - started;
+    };
+    const small = time(10);
+    const large = time(20_000);
+    assert.ok(large < small * 4 + 20, `20,000 entries: ${large.toFixed(1)} ms vs 10 entries: ${small.toFixed(1)} ms`);
+  });
+
   test('at maxEntries the least recently used entry is evicted; a get refreshes recency', () => {
     const { cache } = fixture({ maxEntries: 3 });
     cache.set('a', '1');
@@ -157,9 +189,9 @@ describe('TtlCache LRU and counters', () => {
     cache.get('a'); // hit
     cache.get('x'); // miss
     cache.set('b', '2');
-    cache.set('c', '3'); // evicts a
+    cache.set('c', '3'); // evicts b: a was hit, so it gets a second chance
     clock.t = 1100;
-    cache.get('b'); // expired: miss + expiration
+    cache.get('a'); // expired: miss + expiration
     assert.deepEqual(cache.stats(), {
       hits: 3,
       misses: 2,

@@ -67,7 +67,7 @@ export interface TestApp {
 export async function startApp(overrides: Partial<Config> = {}, options: Partial<AppOptions> = {}): Promise<TestApp> {
   const config = testConfig(overrides);
   const chunks: string[] = [];
-  const logger = options.logger ?? new Logger(config.logLevel, (chunk) => chunks.push(chunk));
+  const logger = options.logger ?? new Logger(config.logLevel, (chunk) => chunks.push(chunk.toString()));
   const app = createApp(config, { ...options, logger });
   await new Promise<void>((resolve) => app.server.listen(0, '127.0.0.1', resolve));
   const port = (app.server.address() as AddressInfo).port;
