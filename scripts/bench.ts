@@ -24,7 +24,8 @@ const HELP = `usage: npm run bench -- [options]
   --connections N   connections per run (default 100)
   --duration S      seconds per measured run (default 10; 300 reproduces the study)
   --threads N       load-generator threads (default 2)
-  --warmup S        seconds of unmeasured load before each run (default min(2, duration))
+  --warmup S        seconds of unmeasured load before each run (default min(3, duration))
+  --rounds N        measure every target N times, interleaved, and keep the median (default 1)
   --ramp-step S     seconds per ramp step (default max(2, duration / 3))
   --targets LIST    comma-separated: ${TARGETS.map((t) => t.name).join(', ')} (default all)
   --scenarios LIST  comma-separated: ${SCENARIOS.map((s) => s.name).join(', ')} (default all)
@@ -61,15 +62,15 @@ function hasWrk(): boolean {
 
 function wrkVersion(): string {
   try {
-    return execFileSync('wrk', ['--version'], { encoding: 'utf8' }).split('\n')[0] ?? 'wrk';
+    return shortWrk(execFileSync('wrk', ['--version'], { encoding: 'utf8' }));
   } catch (error) {
-    return String((error as { stdout?: string }).stdout ?? 'wrk').split('\n')[0] ?? 'wrk';
+    return shortWrk(String((error as { stdout?: string }).stdout ?? 'wrk'));
   }
 }
 
 async function main(): Promise<void> {
   const flags: Record<string, { type: 'string' } | { type: 'boolean' }> = { help: { type: 'boolean' } };
-  for (const name of ['connections', 'duration', 'threads', 'warmup', 'ramp-step', 'targets', 'scenarios', 'loadgen', 'out']) {
+  for (const name of ['connections', 'duration', 'threads', 'warmup', 'rounds', 'ramp-step', 'targets', 'scenarios', 'loadgen', 'out']) {
     flags[name] = { type: 'string' };
   }
   let values: Record<string, string | boolean | undefined>;
@@ -86,7 +87,8 @@ async function main(): Promise<void> {
   const connections = Math.round(positive(str('connections'), 'connections', 100));
   const duration = positive(str('duration'), 'duration', 10);
   const threads = Math.round(positive(str('threads'), 'threads', 2));
-  const warmup = str('warmup') === '0' ? 0 : positive(str('warmup'), 'warmup', Math.min(2, duration));
+  const warmup = str('warmup') === '0' ? 0 : positive(str('warmup'), 'warmup', Math.min(3, duration));
+  const rounds = Math.round(positive(str('rounds'), 'rounds', 1));
   const rampStep = positive(str('ramp-step'), 'ramp-step', Math.max(2, Math.round(duration / 3)));
   const targets = pick(TARGETS, str('targets'), 'target');
   const scenarios = pick(SCENARIOS, str('scenarios'), 'scenario');
@@ -147,12 +149,15 @@ async function main(): Promise<void> {
       skipped.push({ what: `scenario ${scenario.name}`, reason: scenario.skipReason });
       continue;
     }
-    for (const target of available) {
-      measurements.push(...(await measure(target, scenario)));
+    // Rounds interleave the targets, so a slow minute on a shared machine hits them all.
+    const perRound: Measurement[] = [];
+    for (let round = 1; round <= rounds; round++) {
+      for (const target of available) perRound.push(...(await measure(target, scenario, round)));
     }
+    measurements.push(...medians(perRound));
   }
 
-  async function measure(target: Target, scenario: Scenario): Promise<Measurement[]> {
+  async function measure(target: Target, scenario: Scenario, round: number): Promise<Measurement[]> {
     const port = await freePort();
     const env = { STORE_LATENCY_MS: '20', ...scenario.env };
     const server = await startTarget(target.launch(port, env), port, join(workDir, `${target.name}-${scenario.name}.log`));
@@ -178,7 +183,7 @@ async function main(): Promise<void> {
       for (const c of steps) {
         const seconds = scenario.steps ? rampStep : duration;
         const sampler = new ProcSampler(server.pid);
-        const result = await load(base(scenario.plan, c, seconds), `[${target.name}] ${scenario.name} c=${c}`, progress, bytesPerRequest);
+        const result = await load(base(scenario.plan, c, seconds), `[${target.name}] ${scenario.name} c=${c}${rounds > 1 ? ` round ${round}/${rounds}` : ''}`, progress, bytesPerRequest);
         const usage = sampler.stop();
         loadPid = undefined;
         const errors = result.errors.connect + result.errors.read + result.errors.write + result.non2xx3xx;
@@ -193,6 +198,7 @@ async function main(): Promise<void> {
           result,
           cpuSecondsPer10k: result.requests === 0 ? 0 : Math.round((usage.cpuSeconds / result.requests) * 10_000 * 1000) / 1000,
           peakRssBytes: usage.peakRssBytes,
+          roundsRequestsPerSec: [result.requestsPerSec],
         });
       }
     } finally {
@@ -211,7 +217,7 @@ async function main(): Promise<void> {
       note: 'the load generator runs on the same machine and shares its cores',
     },
     loadGenerator: useWrk ? wrkVersion() : 'turbina-loadgen (scripts/load)',
-    options: { connections, durationSec: duration, threads, rampStepSec: rampStep },
+    options: { connections, durationSec: duration, threads, rampStepSec: rampStep, rounds },
     versions,
     labels,
     measurements,
@@ -224,8 +230,29 @@ async function main(): Promise<void> {
   process.stdout.write(`results: ${join(outDir, 'results.json')}, results.md, chart.svg\n`);
 }
 
+/** One measurement per target, scenario and connection count: the round with the median
+ *  req/s, carrying every round's req/s so the spread is on record. */
+function medians(all: readonly Measurement[]): Measurement[] {
+  const groups = new Map<string, Measurement[]>();
+  for (const m of all) {
+    const key = `${m.target} ${m.scenario} ${m.connections}`;
+    groups.set(key, [...(groups.get(key) ?? []), m]);
+  }
+  return [...groups.values()].map((group) => {
+    const sorted = [...group].sort((a, b) => a.result.requestsPerSec - b.result.requestsPerSec);
+    const median = sorted[Math.floor((sorted.length - 1) / 2)] as Measurement;
+    return { ...median, roundsRequestsPerSec: group.map((m) => m.result.requestsPerSec) };
+  });
+}
+
 main().catch((error: unknown) => {
   killAll();
   process.stderr.write(`bench: ${error instanceof Error ? error.message : String(error)}\n`);
   process.exit(1);
 });
+
+/** "wrk debian/4.1.0-3+b2 [epoll] Copyright ..." -> "wrk 4.1.0". */
+function shortWrk(banner: string): string {
+  const version = /(\d+\.\d+\.\d+)/.exec(banner.split('\n')[0] ?? '');
+  return version ? `wrk ${version[1]}` : 'wrk';
+}

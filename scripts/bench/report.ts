@@ -123,7 +123,8 @@ function markdownTable(table: Table): string {
 function preamble(run: BenchRun): string[] {
   return [
     `Date: ${run.date}. Machine: ${run.machine.cpus} cores (${run.machine.model}), ${run.machine.memoryGiB} GiB; ${run.machine.note}`,
-    `Load generator: ${run.loadGenerator}, ${run.options.threads} threads, ${run.options.connections} connections, ${run.options.durationSec} s per run (ramp steps ${run.options.rampStepSec} s).`,
+    `Load generator: ${run.loadGenerator}, ${run.options.threads} threads, ${run.options.connections} connections, ${run.options.durationSec} s per run (ramp steps ${run.options.rampStepSec} s)` +
+      (run.options.rounds > 1 ? `; ${run.options.rounds} interleaved rounds per target, median round shown.` : '.'),
     `Versions: ${Object.entries(run.versions).map(([t, v]) => `${run.labels[t] ?? t}: ${v}`).join('; ')}.`,
     ...run.skipped.map((s) => `Skipped ${s.what}: ${s.reason}.`),
   ];

@@ -9,6 +9,8 @@ export interface Measurement {
   /** Server CPU (all its processes) per 10k requests answered. */
   readonly cpuSecondsPer10k: number;
   readonly peakRssBytes: number;
+  /** req/s of every round (the measurement itself is the median round). */
+  readonly roundsRequestsPerSec: readonly number[];
 }
 
 export interface Skip {
@@ -20,7 +22,13 @@ export interface BenchRun {
   readonly date: string;
   readonly machine: { readonly cpus: number; readonly model: string; readonly memoryGiB: number; readonly note: string };
   readonly loadGenerator: string;
-  readonly options: { readonly connections: number; readonly durationSec: number; readonly threads: number; readonly rampStepSec: number };
+  readonly options: {
+    readonly connections: number;
+    readonly durationSec: number;
+    readonly threads: number;
+    readonly rampStepSec: number;
+    readonly rounds: number;
+  };
   readonly versions: Readonly<Record<string, string>>;
   readonly labels: Readonly<Record<string, string>>;
   readonly measurements: readonly Measurement[];
