@@ -89,3 +89,26 @@ export async function startApp(overrides: Partial<Config> = {}, options: Partial
     },
   };
 }
+
+/** Runs `body` against a fresh in-process app and always closes it. */
+export async function withApp(
+  body: (t: TestApp) => Promise<void>,
+  overrides: Partial<Config> = {},
+  options: Partial<AppOptions> = {},
+): Promise<void> {
+  const t = await startApp(overrides, options);
+  try {
+    await body(t);
+  } finally {
+    await t.close();
+  }
+}
+
+/** Polls until cond() holds (e.g. a counter the server updates when a socket closes). */
+export async function eventually(cond: () => boolean, what: string, timeoutMs = 2000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!cond()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}

@@ -7,7 +7,7 @@ import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { test } from 'node:test';
 import { runServer } from '../helpers/child.js';
-import { request, startApp, type TestApp } from '../helpers/http.js';
+import { eventually, request, withApp } from '../helpers/http.js';
 
 interface RawReply {
   readonly status: number;
@@ -85,23 +85,6 @@ class RawClient {
 
   destroy(): void {
     this.socket.destroy();
-  }
-}
-
-async function withApp(body: (t: TestApp) => Promise<void>): Promise<void> {
-  const t = await startApp();
-  try {
-    await body(t);
-  } finally {
-    await t.close();
-  }
-}
-
-async function eventually(cond: () => boolean, what: string, timeoutMs = 2000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(5);
   }
 }
 

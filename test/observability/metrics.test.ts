@@ -5,25 +5,7 @@ import { connect } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { test } from 'node:test';
 import type { MetricsReport } from '../../src/observability/metrics-report.js';
-import { request, startApp, type TestApp } from '../helpers/http.js';
-
-async function withApp(body: (t: TestApp) => Promise<void>): Promise<void> {
-  const t = await startApp();
-  try {
-    await body(t);
-  } finally {
-    await t.close();
-  }
-}
-
-/** Polls until cond() holds; the server records a request on its response's 'close'. */
-async function eventually(cond: () => boolean, what: string, timeoutMs = 2000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(5);
-  }
-}
+import { eventually, request, withApp, type TestApp } from '../helpers/http.js';
 
 async function metrics(t: TestApp): Promise<MetricsReport> {
   const reply = await request(t.port, '/metrics');

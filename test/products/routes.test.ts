@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { generateProduct, type Product } from '../../src/products/catalog.js';
 import { EmbeddedStore, type ProductPage, type ProductStore } from '../../src/products/store.js';
-import { request, startApp, type Reply, type TestApp } from '../helpers/http.js';
+import { request, startApp, withApp, type Reply, type TestApp } from '../helpers/http.js';
 
 interface Problem {
   readonly type: string;
@@ -45,17 +45,13 @@ class CountingStore implements ProductStore {
   }
 }
 
-async function withApp(
+/** withApp with the config first, as every test here sets one. */
+function withConfig(
   overrides: Parameters<typeof startApp>[0],
   options: Parameters<typeof startApp>[1],
   body: (t: TestApp) => Promise<void>,
 ): Promise<void> {
-  const t = await startApp(overrides, options);
-  try {
-    await body(t);
-  } finally {
-    await t.close();
-  }
+  return withApp(body, overrides, options);
 }
 
 function storeCalls(t: TestApp): number {
@@ -86,7 +82,7 @@ function maxAge(reply: Reply): number {
 
 describe('GET /products/{id}', () => {
   test('200 JSON with every field, MISS then HIT with identical bytes', async () => {
-    await withApp({}, {}, async (t) => {
+    await withConfig({}, {}, async (t) => {
       const first = await request(t.port, '/products/1');
       assert.equal(first.status, 200);
       assert.equal(first.headers['content-type'], 'application/json');
@@ -119,7 +115,7 @@ describe('GET /products/{id}', () => {
   });
 
   test('Cache-Control max-age never exceeds the TTL (real clock)', async () => {
-    await withApp({ cacheTtlMs: 30_000 }, {}, async (t) => {
+    await withConfig({ cacheTtlMs: 30_000 }, {}, async (t) => {
       const miss = await request(t.port, '/products/2');
       const n = maxAge(miss);
       assert.ok(n <= 30 && n >= 29, `max-age=${n}`);
@@ -130,7 +126,7 @@ describe('GET /products/{id}', () => {
 
   test('with an injected clock, max-age counts down and the TTL expires to a MISS', async () => {
     let clock = 1_000_000;
-    await withApp({ cacheTtlMs: 30_000 }, { now: () => clock }, async (t) => {
+    await withConfig({ cacheTtlMs: 30_000 }, { now: () => clock }, async (t) => {
       const miss = await request(t.port, '/products/3');
       assert.equal(miss.headers['x-cache'], 'MISS');
       assert.equal(maxAge(miss), 30);
@@ -158,7 +154,7 @@ describe('GET /products/{id}', () => {
   test('a wrapping store sees exactly one get per miss', async () => {
     const store = new CountingStore(100);
     let clock = 0;
-    await withApp({ cacheTtlMs: 1000 }, { store, now: () => clock }, async (t) => {
+    await withConfig({ cacheTtlMs: 1000 }, { store, now: () => clock }, async (t) => {
       for (let i = 0; i < 5; i++) assert.equal((await request(t.port, '/products/9')).status, 200);
       assert.equal(store.gets, 1);
       clock += 1000;
@@ -175,7 +171,7 @@ describe('GET /products/{id}', () => {
   ];
   for (const id of malformed) {
     test(`malformed id ${JSON.stringify(id)} -> 400 problem`, async () => {
-      await withApp({}, {}, async (t) => {
+      await withConfig({}, {}, async (t) => {
         const reply = await request(t.port, `/products/${id}`);
         assertProblem(reply, 400);
         assert.equal(reply.headers['x-cache'], undefined);
@@ -185,7 +181,7 @@ describe('GET /products/{id}', () => {
   }
 
   test('an empty id is no route: 404', async () => {
-    await withApp({}, {}, async (t) => {
+    await withConfig({}, {}, async (t) => {
       const problem = assertProblem(await request(t.port, '/products/'), 404);
       assert.equal(problem.detail, 'no such resource');
       assert.equal(storeCalls(t), 0);
@@ -193,7 +189,7 @@ describe('GET /products/{id}', () => {
   });
 
   test('leading zeros: 007 is product 7 and shares its cache entry', async () => {
-    await withApp({}, {}, async (t) => {
+    await withConfig({}, {}, async (t) => {
       const seven = await request(t.port, '/products/7');
       assert.equal(seven.headers['x-cache'], 'MISS');
       const padded = await request(t.port, '/products/007');
@@ -210,7 +206,7 @@ describe('GET /products/{id}', () => {
   });
 
   test('unknown id: 404 problem, cached (HIT without a second store call)', async () => {
-    await withApp({}, {}, async (t) => {
+    await withConfig({}, {}, async (t) => {
       const first = await request(t.port, '/products/999999');
       const problem = assertProblem(first, 404);
       assert.equal(problem.detail, 'product 999999 does not exist');
@@ -227,7 +223,7 @@ describe('GET /products/{id}', () => {
   });
 
   test('a flood of 500 distinct unknown ids keeps the cache at its cap of 50', async () => {
-    await withApp({ cacheMaxEntries: 50, catalogSize: 10 }, {}, async (t) => {
+    await withConfig({ cacheMaxEntries: 50, catalogSize: 10 }, {}, async (t) => {
       for (let batch = 0; batch < 10; batch++) {
         const replies = await Promise.all(
           Array.from({ length: 50 }, (_, i) => request(t.port, `/products/${1000 + batch * 50 + i}`)),
@@ -243,7 +239,7 @@ describe('GET /products/{id}', () => {
   });
 
   test('singleflight: 100 concurrent requests for one uncached id make 1 store call', async () => {
-    await withApp({ storeLatencyMs: 30 }, {}, async (t) => {
+    await withConfig({ storeLatencyMs: 30 }, {}, async (t) => {
       const replies = await Promise.all(Array.from({ length: 100 }, () => request(t.port, '/products/42')));
       assert.equal(storeCalls(t), 1);
       const first = replies[0] as Reply;
@@ -257,7 +253,7 @@ describe('GET /products/{id}', () => {
   });
 
   test('HEAD: 200, same Content-Length as GET, empty body', async () => {
-    await withApp({}, {}, async (t) => {
+    await withConfig({}, {}, async (t) => {
       const head = await request(t.port, '/products/1', { method: 'HEAD' });
       assert.equal(head.status, 200);
       assert.equal(head.body.length, 0);
@@ -270,7 +266,7 @@ describe('GET /products/{id}', () => {
   });
 
   test('POST -> 405 with Allow; OPTIONS -> 204 with Allow', async () => {
-    await withApp({}, {}, async (t) => {
+    await withConfig({}, {}, async (t) => {
       for (const method of ['POST', 'PUT', 'DELETE', 'PATCH']) {
         const reply = await request(t.port, '/products/1', { method, body: '{}' });
         assertProblem(reply, 405);
@@ -293,7 +289,7 @@ describe('GET /products', () => {
   const range = (from: number, to: number): number[] => Array.from({ length: to - from + 1 }, (_, i) => from + i);
 
   test('defaults: limit 20, offset 0, ids in order, total, nextOffset', async () => {
-    await withApp({ catalogSize: 50 }, {}, async (t) => {
+    await withConfig({ catalogSize: 50 }, {}, async (t) => {
       const reply = await request(t.port, '/products');
       assert.equal(reply.status, 200);
       assert.equal(reply.headers['content-type'], 'application/json');
@@ -313,7 +309,7 @@ describe('GET /products', () => {
   });
 
   test('paging: middle page, last page (nextOffset null), beyond the end', async () => {
-    await withApp({ catalogSize: 50 }, {}, async (t) => {
+    await withConfig({ catalogSize: 50 }, {}, async (t) => {
       const middle = (await request(t.port, '/products?offset=20&limit=20')).json<Page>();
       assert.deepEqual(ids(middle), range(21, 40));
       assert.equal(middle.nextOffset, 40);
@@ -334,7 +330,7 @@ describe('GET /products', () => {
   });
 
   test('limit=1000 returns 1000 items, several hundred KB', async () => {
-    await withApp({}, {}, async (t) => {
+    await withConfig({}, {}, async (t) => {
       const reply = await request(t.port, '/products?limit=1000&offset=0');
       assert.equal(reply.status, 200);
       assert.ok(reply.body.length > 200_000 && reply.body.length < 2_000_000, `${reply.body.length} bytes`);
@@ -352,7 +348,7 @@ describe('GET /products', () => {
   ];
   for (const query of bad) {
     test(`?${query} -> 400 problem`, async () => {
-      await withApp({ catalogSize: 50 }, {}, async (t) => {
+      await withConfig({ catalogSize: 50 }, {}, async (t) => {
         assertProblem(await request(t.port, `/products?${query}`), 400);
         assert.equal(storeCalls(t), 0);
       });

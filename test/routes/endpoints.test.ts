@@ -4,22 +4,13 @@ import { Agent } from 'node:http';
 import { connect } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { describe, test } from 'node:test';
-import { request, startApp, type Reply, type TestApp } from '../helpers/http.js';
+import { request, withApp, type Reply } from '../helpers/http.js';
 
 interface Problem {
   readonly type: string;
   readonly title: string;
   readonly status: number;
   readonly detail: string;
-}
-
-async function withApp(body: (t: TestApp) => Promise<void>): Promise<void> {
-  const t = await startApp();
-  try {
-    await body(t);
-  } finally {
-    await t.close();
-  }
 }
 
 function assertProblem(reply: Reply, status: number): Problem {
