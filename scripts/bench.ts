@@ -45,6 +45,12 @@ function positive(raw: string | undefined, name: string, fallback: number): numb
   return Number(raw);
 }
 
+function count(raw: string | undefined, name: string, fallback: number): number {
+  if (raw === undefined) return fallback;
+  if (!/^\d+$/.test(raw) || Number(raw) < 1) fail(`--${name} must be a whole number of at least 1, got "${raw}"`);
+  return Number(raw);
+}
+
 function pick<T extends { name: string }>(all: readonly T[], raw: string | undefined, what: string): T[] {
   if (raw === undefined) return [...all];
   return raw.split(',').map((name) => all.find((x) => x.name === name.trim()) ?? fail(`unknown ${what} "${name}" (known: ${all.map((x) => x.name).join(', ')})`));
@@ -84,11 +90,11 @@ async function main(): Promise<void> {
     return;
   }
   const str = (k: string): string | undefined => (typeof values[k] === 'string' ? (values[k] as string) : undefined);
-  const connections = Math.round(positive(str('connections'), 'connections', 100));
+  const connections = count(str('connections'), 'connections', 100);
   const duration = positive(str('duration'), 'duration', 10);
-  const threads = Math.round(positive(str('threads'), 'threads', 2));
+  const threads = count(str('threads'), 'threads', 2);
   const warmup = str('warmup') === '0' ? 0 : positive(str('warmup'), 'warmup', Math.min(3, duration));
-  const rounds = Math.round(positive(str('rounds'), 'rounds', 1));
+  const rounds = count(str('rounds'), 'rounds', 1);
   const rampStep = positive(str('ramp-step'), 'ramp-step', Math.max(2, Math.round(duration / 3)));
   const targets = pick(TARGETS, str('targets'), 'target');
   const scenarios = pick(SCENARIOS, str('scenarios'), 'scenario');

@@ -8,7 +8,11 @@ function escape(text: string): string {
 }
 
 export function svgChart(run: BenchRun): string {
-  const main = run.measurements.filter((m) => m.connections === run.options.connections);
+  // The ramp has its own table; the chart compares scenarios at the run's connection count.
+  const stepped = new Set(
+    run.measurements.filter((m) => m.connections !== run.options.connections).map((m) => m.scenario),
+  );
+  const main = run.measurements.filter((m) => m.connections === run.options.connections && !stepped.has(m.scenario));
   const scenarios = [...new Set(main.map((m) => m.scenario))];
   const targets = [...new Set(main.map((m) => m.target))];
   const max = Math.max(...main.map((m) => m.result.requestsPerSec), 1);

@@ -85,11 +85,14 @@ export function parseWrkOutput(text: string, options: Pick<LoadOptions, 'connect
     if (!match) throw new Error(`wrk output lacks ${pattern.source}:\n${text}`);
     return match;
   };
-  const latency = line(/^\s*Latency\s+(\S+)\s+(\S+)\s+(\S+)\s+([\d.]+)%/m);
-  const total = line(/^\s*(\d+) requests in ([\d.]+\w+), (\S+) read/m);
+  const total = line(/^[ \t]*(\d+) requests in ([\d.]+\w+), (\S+) read/m);
+  const requests = Number(total[1]);
+  // With no completed request wrk prints "0.00us 0.00us 0.00us -nan%" and no distribution.
+  const latency = line(/^[ \t]*Latency[ \t]+(\S+)[ \t]+(\S+)[ \t]+(\S+)[ \t]+(-?nan|[\d.]+)%/m);
   const rps = line(/^Requests\/sec:\s+([\d.]+)/m);
   const transfer = line(/^Transfer\/sec:\s+(\S+)/m);
-  const percentile = (p: string): number => parseDurationMs(line(new RegExp(`^\\s*${p}%\\s+(\\S+)`, 'm'))[1] as string);
+  const percentile = (p: string): number =>
+    requests === 0 ? 0 : parseDurationMs(line(new RegExp(`^[ \\t]*${p}%[ \\t]+(\\S+)`, 'm'))[1] as string);
   const socket = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(text);
   const non2xx = /Non-2xx or 3xx responses: (\d+)/.exec(text);
 
@@ -102,10 +105,11 @@ export function parseWrkOutput(text: string, options: Pick<LoadOptions, 'connect
     p90: percentile('90'),
     p99: percentile('99'),
     p999: 0,
-    withinStdevPct: Number(latency[4]),
+    withinStdevPct: /nan/.test(latency[4] as string) ? 0 : Number(latency[4]),
   };
   const exact = text.split('\n').find((l) => l.startsWith(JSON_MARK));
-  if (exact !== undefined) {
+  // An empty histogram reports min as INT64_MIN: there is nothing exact to take.
+  if (exact !== undefined && requests > 0) {
     const j = JSON.parse(exact.slice(JSON_MARK.length)) as Record<string, number>;
     const ms = (us: number | undefined): number => Math.round(us ?? 0) / 1000;
     latencyMs = {
@@ -122,7 +126,7 @@ export function parseWrkOutput(text: string, options: Pick<LoadOptions, 'connect
   }
   return {
     tool: 'wrk',
-    requests: Number(total[1]),
+    requests,
     durationSec: parseDurationMs(total[2] as string) / 1000,
     requestsPerSec: Number(rps[1]),
     transferBytesPerSec: Math.round(parseBytes(transfer[1] as string)),

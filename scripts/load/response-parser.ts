@@ -34,11 +34,15 @@ export class ResponseParser {
     const headEnd = this.buffer.indexOf(HEAD_END);
     if (headEnd < 0) return undefined;
     const head = this.buffer.toString('latin1', 0, headEnd).toLowerCase();
-    const status = Number(head.slice(9, 12));
-    if (!head.startsWith('http/1.') || !Number.isInteger(status)) throw new Error(`malformed response head: ${head.slice(0, 40)}`);
+    const statusLine = /^http\/1\.[01] (\d{3})(?: |\r|$)/.exec(head);
+    if (statusLine === null) throw new Error(`malformed response head: ${head.slice(0, 40)}`);
+    const status = Number(statusLine[1]);
     const close = /\r\nconnection:\s*close/.test(head) || head.startsWith('http/1.0');
     let end: number;
-    if (/\r\ntransfer-encoding:[^\r]*chunked/.test(head)) {
+    if ((status >= 100 && status < 200) || status === 204 || status === 304) {
+      // Never a body, whatever Content-Length says (a 304 may carry the 200's length).
+      end = headEnd + 4;
+    } else if (/\r\ntransfer-encoding:[^\r]*chunked/.test(head)) {
       const chunkedEnd = this.chunkedEnd(headEnd + 4);
       if (chunkedEnd < 0) return undefined;
       end = chunkedEnd;

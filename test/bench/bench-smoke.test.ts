@@ -1,0 +1,184 @@
+// The benchmark end to end, as a real child process: a 1-second run of turbina in the io
+// scenario with our own load generator (and with wrk when installed), its files and
+// report, argument errors with exit code 2, and no process left behind afterwards.
+import assert from 'node:assert/strict';
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { processTree } from '../../scripts/bench/proc-stats.js';
+import type { BenchRun } from '../../scripts/bench/results.js';
+
+/** dist/suite/test/bench/bench-smoke.test.js -> dist/suite/scripts/bench.js */
+const BENCH_JS = fileURLToPath(new URL('../../scripts/bench.js', import.meta.url));
+
+interface BenchExit {
+  readonly code: number | null;
+  readonly signal: NodeJS.Signals | null;
+  readonly stdout: string;
+  readonly stderr: string;
+  /** Whether it had to be stopped by us after `limitMs`. */
+  readonly timedOut: boolean;
+  /** Every process seen below the bench while it ran, with its command line. */
+  readonly descendants: ReadonlyMap<number, string>;
+}
+
+function cmdline(pid: number): string | undefined {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'latin1').split('\0').join(' ').trim();
+  } catch {
+    return undefined;
+  }
+}
+
+function runBench(args: readonly string[], limitMs: number): Promise<BenchExit> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BENCH_JS, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    let timedOut = false;
+    const descendants = new Map<number, string>();
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    // Record the process tree (targets, wrk) so we can check afterwards that all are gone.
+    const watch = setInterval(() => {
+      if (child.pid === undefined) return;
+      for (const entry of processTree(child.pid)) {
+        if (entry.pid === child.pid || descendants.has(entry.pid)) continue;
+        const line = cmdline(entry.pid);
+        if (line !== undefined && line !== '') descendants.set(entry.pid, line);
+      }
+    }, 50);
+    // SIGTERM, not SIGKILL: the bench's handler then stops its targets too.
+    const limit = setTimeout(() => {
+      timedOut = true;
+      child.kill('SIGTERM');
+    }, limitMs);
+    child.on('error', reject);
+    child.on('close', (code, signal) => {
+      clearInterval(watch);
+      clearTimeout(limit);
+      resolve({ code, signal, stdout, stderr, timedOut, descendants });
+    });
+  });
+}
+
+/** Nothing the bench started is still running, and no process mentions its folder. */
+function assertNothingLeft(exit: BenchExit, dir: string): void {
+  for (const [pid, line] of exit.descendants) {
+    // The same pid with the same command line would be the same process, still alive.
+    assert.notEqual(cmdline(pid), line, `left running: ${pid} ${line}`);
+  }
+  const ps = execFileSync('ps', ['-eo', 'pid,args'], { encoding: 'utf8' });
+  const mine = ps.split('\n').filter((l) => l.includes(dir));
+  assert.deepEqual(mine, [], 'processes still mention the results folder');
+}
+
+function hasWrk(): boolean {
+  try {
+    execFileSync('wrk', ['--version'], { stdio: 'ignore' });
+    return true;
+  } catch (error) {
+    // wrk --version exits 1 after printing its banner.
+    return (error as NodeJS.ErrnoException).code !== 'ENOENT';
+  }
+}
+
+async function smoke(loadgen: 'node' | 'wrk'): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'turbina-bench-smoke-'));
+  try {
+    const exit = await runBench(['--duration', '1', '--warmup', '0', '--targets', 'turbina', '--scenarios', 'io', '--loadgen', loadgen, '--out', dir], 30_000);
+    assert.equal(exit.timedOut, false, 'the bench did not finish within 30 s');
+    assert.equal(exit.code, 0, exit.stderr);
+
+    const run = JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8')) as BenchRun;
+    assert.equal(run.measurements.length, 1);
+    const m = run.measurements[0];
+    assert.ok(m !== undefined);
+    assert.equal(m.target, 'turbina');
+    assert.equal(m.scenario, 'io');
+    assert.equal(m.connections, 100);
+    assert.equal(m.result.tool, loadgen === 'wrk' ? 'wrk' : 'turbina-loadgen');
+    assert.ok(m.result.requests > 0, `requests ${m.result.requests}`);
+    assert.deepEqual(m.result.errors, { connect: 0, read: 0, write: 0, timeout: 0 });
+    assert.equal(m.result.non2xx3xx, 0);
+    assert.ok(m.cpuSecondsPer10k > 0, `cpuSecondsPer10k ${m.cpuSecondsPer10k}`);
+    assert.ok(m.peakRssBytes > 0, `peakRssBytes ${m.peakRssBytes}`);
+    assert.deepEqual(m.roundsRequestsPerSec, [m.result.requestsPerSec]);
+    assert.ok(run.loadGenerator.startsWith(loadgen === 'wrk' ? 'wrk' : 'turbina-loadgen'), run.loadGenerator);
+
+    for (const file of ['results.md', 'chart.svg']) {
+      assert.ok(existsSync(join(dir, file)), `${file} missing`);
+      assert.ok(statSync(join(dir, file)).size > 0, `${file} is empty`);
+    }
+    assert.ok(readFileSync(join(dir, 'chart.svg'), 'utf8').startsWith('<svg'));
+    assert.ok(exit.stdout.includes('vs bare'), exit.stdout);
+    assert.ok(exit.stdout.includes(join(dir, 'results.json')), exit.stdout);
+
+    // The target really ran under the bench (so the leak check below means something).
+    assert.ok([...exit.descendants.values()].some((l) => l.includes('dist/server.js')), [...exit.descendants.values()].join('\n'));
+    if (loadgen === 'wrk') assert.ok([...exit.descendants.values()].some((l) => l.startsWith('wrk ')), 'wrk was not run');
+    assertNothingLeft(exit, dir);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+describe('bench (child process)', () => {
+  test('argument errors exit 2 with one line naming the problem; --help lists the options', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'turbina-bench-args-'));
+    try {
+      // --out everywhere: should validation ever pass, nothing lands in the repository.
+      const [duration, target, help] = await Promise.all([
+        runBench(['--duration', 'abc', '--out', dir], 10_000),
+        runBench(['--targets', 'nope', '--out', dir], 10_000),
+        runBench(['--help'], 10_000),
+      ]);
+
+      assert.equal(duration.code, 2);
+      assert.equal(duration.stderr.trim().split('\n').length, 1, duration.stderr);
+      assert.match(duration.stderr, /--duration/);
+      assert.match(duration.stderr, /abc/);
+      assert.equal(duration.stdout, '');
+
+      assert.equal(target.code, 2);
+      assert.equal(target.stderr.trim().split('\n').length, 1, target.stderr);
+      assert.match(target.stderr, /nope/);
+      assert.match(target.stderr, /target/);
+
+      assert.equal(help.code, 0);
+      assert.match(help.stdout, /--rounds/);
+      assert.match(help.stdout, /--loadgen/);
+      assert.equal(help.stderr, '');
+      // None of them got as far as creating the results folder's work dir.
+      assert.equal(existsSync(join(dir, 'work')), false);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('--connections 0.4 (a positive number that rounds to 0) is refused instead of hanging', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'turbina-bench-zero-'));
+    try {
+      // A worker thread with no sockets never reports done, so runLoad never resolves; a
+      // correct bench refuses the value (exit 2) or at least finishes. Stopped after 3 s.
+      const zero = await runBench(['--connections', '0.4', '--duration', '1', '--warmup', '0', '--targets', 'turbina', '--scenarios', 'io', '--loadgen', 'node', '--out', dir], 3_000);
+      assertNothingLeft(zero, dir);
+      assert.equal(zero.timedOut, false, `--connections 0.4 still running after 3 s; stderr:\n${zero.stderr}`);
+      assert.equal(zero.code, 2, zero.stderr);
+      assert.match(zero.stderr, /--connections/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('smoke run with the node load generator: results.json, results.md, chart.svg, nothing left running', async () => {
+    await smoke('node');
+  });
+
+  test('smoke run with wrk', { skip: hasWrk() ? false : 'wrk is not installed (apt-get install -y wrk)' }, async () => {
+    await smoke('wrk');
+  });
+});

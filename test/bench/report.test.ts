@@ -1,0 +1,190 @@
+// Reports from a hand-built BenchRun: ratio columns against bare node:http and Go, the
+// ramp table, ASCII bars scaled to the fastest target, the Markdown table and the SVG chart
+// (well-formed, one bar per target and scenario, text escaped).
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { asciiBars, markdownReport, terminalReport } from '../../scripts/bench/report.js';
+import type { BenchRun, Measurement } from '../../scripts/bench/results.js';
+import { svgChart } from '../../scripts/bench/svg-chart.js';
+import type { SocketErrors } from '../../scripts/load/types.js';
+
+const NO_ERRORS: SocketErrors = { connect: 0, read: 0, write: 0, timeout: 0 };
+
+function measurement(target: string, scenario: string, connections: number, rps: number, p99: number, errors: SocketErrors = NO_ERRORS): Measurement {
+  return {
+    target,
+    scenario,
+    connections,
+    result: {
+      tool: 'turbina-loadgen',
+      requests: rps * 10,
+      durationSec: 10,
+      requestsPerSec: rps,
+      transferBytesPerSec: rps * 200,
+      latencyMs: { avg: p99 / 3, stdev: p99 / 10, min: 0.1, max: p99 * 2, p50: p99 / 3, p90: p99 / 2, p99, p999: p99 * 1.5, withinStdevPct: 80 },
+      errors,
+      non2xx3xx: 0,
+      connections,
+      threads: 2,
+    },
+    cpuSecondsPer10k: 1.25,
+    peakRssBytes: 64 * 1024 * 1024,
+    roundsRequestsPerSec: [rps],
+  };
+}
+
+function makeRun(labels: Record<string, string> = {}, drop: readonly string[] = []): BenchRun {
+  const all = [
+    measurement('turbina', 'io', 100, 30_000, 5.34),
+    measurement('node-bare', 'io', 100, 25_000, 6.1),
+    measurement('go', 'io', 100, 40_000, 4.2),
+    measurement('turbina', 'ramp', 10, 12_000, 3.21),
+    measurement('turbina', 'ramp', 100, 29_000, 9.87),
+    measurement('node-bare', 'ramp', 10, 11_000, 3.5),
+    measurement('node-bare', 'ramp', 100, 24_000, 11.2),
+    measurement('go', 'ramp', 10, 15_000, 2.04),
+    measurement('go', 'ramp', 100, 39_000, 7.77, { connect: 0, read: 1, write: 0, timeout: 3 }),
+  ];
+  return {
+    date: '2026-01-01T00:00:00.000Z',
+    machine: { cpus: 2, model: 'Test CPU', memoryGiB: 4, note: 'test' },
+    loadGenerator: 'turbina-loadgen (scripts/load)',
+    options: { connections: 100, durationSec: 10, threads: 2, rampStepSec: 3, rounds: 1 },
+    versions: { turbina: 'node v20', 'node-bare': 'node v20', go: 'go1.22 <linux/amd64>' },
+    labels: { turbina: 'turbina (1 process)', 'node-bare': 'bare node:http', go: 'Go net/http', ...labels },
+    measurements: all.filter((m) => !drop.includes(m.target)),
+    skipped: [],
+  };
+}
+
+/** The cells of the text-table row whose first cell is `label` (cells are joined by 2+ spaces). */
+function row(report: string, label: string, after: string): string[] {
+  const lines = report.split('\n');
+  const from = lines.findIndex((l) => l.startsWith(after));
+  assert.ok(from >= 0, `no section "${after}"`);
+  const line = lines.slice(from).find((l) => l.startsWith(label + ' ') || l === label);
+  assert.ok(line !== undefined, `no row "${label}" after "${after}"`);
+  return line.split(/ {2,}/).map((c) => c.trim());
+}
+
+describe('terminalReport', () => {
+  test('the scenario table shows req/s and the ratios against bare node:http and Go', () => {
+    const report = terminalReport(makeRun());
+    const header = row(report, 'target', 'io (100 connections)');
+    assert.deepEqual(header.slice(0, 4), ['target', 'req/s', 'vs bare', 'vs Go']);
+    assert.deepEqual(row(report, 'turbina (1 process)', 'io (').slice(1, 4), ['30,000', '1.20x', '0.75x']);
+    assert.deepEqual(row(report, 'bare node:http', 'io (').slice(1, 4), ['25,000', '1.00x', '0.63x']);
+    assert.deepEqual(row(report, 'Go net/http', 'io (').slice(1, 4), ['40,000', '1.60x', '1.00x']);
+    // p99 column, CPU s/10k and peak RSS.
+    const turbina = row(report, 'turbina (1 process)', 'io (');
+    assert.equal(turbina[header.indexOf('p99')], '5.34 ms');
+    assert.equal(turbina[header.indexOf('CPU s/10k')], '1.25');
+    assert.equal(turbina[header.indexOf('peak RSS')], '64 MB');
+  });
+
+  test('without a Go measurement the vs Go column is "-"', () => {
+    const report = terminalReport(makeRun({}, ['go']));
+    assert.deepEqual(row(report, 'turbina (1 process)', 'io (').slice(1, 4), ['30,000', '1.20x', '-']);
+  });
+
+  test('the ramp table has one column per step with req/s and p99, and flags errors', () => {
+    const report = terminalReport(makeRun());
+    assert.ok(report.includes('ramp: req/s and p99 by connections'), report);
+    assert.deepEqual(row(report, 'target', 'ramp:'), ['target', 'c=10', 'c=100']);
+    assert.deepEqual(row(report, 'turbina (1 process)', 'ramp:'), ['turbina (1 process)', '12,000 / 3.2 ms', '29,000 / 9.9 ms']);
+    assert.deepEqual(row(report, 'Go net/http', 'ramp:'), ['Go net/http', '15,000 / 2.0 ms', '39,000 / 7.8 ms (4 err)']);
+    // The ramp is not a single-connection-count scenario: no ratio table for it.
+    assert.ok(!report.includes('ramp (100 connections)'));
+  });
+});
+
+describe('asciiBars', () => {
+  test('bars are scaled to the fastest target, which gets the longest; the ramp has no bars', () => {
+    const bars = asciiBars(makeRun());
+    const lines = bars.split('\n');
+    const width = (label: string): number => {
+      const line = lines.find((l) => l.trimStart().startsWith(label));
+      assert.ok(line !== undefined, `no bar for ${label}`);
+      return [...line].filter((c) => c === '█').length;
+    };
+    assert.equal(width('Go net/http'), 40);
+    assert.equal(width('turbina (1 process)'), 30);
+    assert.equal(width('bare node:http'), 25);
+    assert.ok(lines.some((l) => l.startsWith('io') && l.includes('requests/sec')));
+    assert.ok(!bars.includes('ramp'), bars);
+    assert.ok(lines.find((l) => l.includes('Go net/http'))?.endsWith('40,000'));
+  });
+});
+
+describe('markdownReport', () => {
+  test('has Markdown tables with a header and an alignment row', () => {
+    const md = markdownReport(makeRun());
+    const lines = md.split('\n');
+    const header = lines.findIndex((l) => l.startsWith('| target | req/s | vs bare | vs Go |'));
+    assert.ok(header >= 0, md);
+    assert.match(lines[header + 1] ?? '', /^\| --- (\| ---: )+\|$/);
+    assert.ok(lines.includes('| target | c=10 | c=100 |'), md);
+    assert.ok(lines.some((l) => l.startsWith('| turbina (1 process) | 30,000 | 1.20x | 0.75x |')), md);
+    // The bars are fenced so they keep their alignment.
+    assert.equal(lines.filter((l) => l === '```').length, 2);
+  });
+});
+
+/** Checks tags nest and close, and that no raw '<' or '&' appears in text or attributes. */
+function assertWellFormed(svg: string): void {
+  const stack: string[] = [];
+  const tag = /<(\/?)([a-zA-Z][\w-]*)((?:\s+[\w:-]+="[^"<&]*(?:&(?:amp|lt|gt|quot);[^"<&]*)*")*)\s*(\/?)>/y;
+  let at = 0;
+  while (at < svg.length) {
+    const lt = svg.indexOf('<', at);
+    const text = svg.slice(at, lt < 0 ? svg.length : lt);
+    assert.doesNotMatch(text, /&(?!(amp|lt|gt|quot);)/, `raw & in text "${text}"`);
+    assert.doesNotMatch(text, />/, `raw > in text "${text}"`);
+    if (lt < 0) break;
+    tag.lastIndex = lt;
+    const m = tag.exec(svg);
+    assert.ok(m, `malformed tag at ${lt}: ${svg.slice(lt, lt + 60)}`);
+    const [whole, closing, name, , selfClosing] = m;
+    if (closing === '/') assert.equal(stack.pop(), name, `</${name}> closes the wrong element`);
+    else if (selfClosing !== '/') stack.push(name as string);
+    at = lt + whole.length;
+  }
+  assert.deepEqual(stack, [], 'unclosed elements');
+}
+
+describe('svgChart', () => {
+  test('well-formed SVG with one bar per target and scenario, heights scaled to the fastest', () => {
+    const svg = svgChart(makeRun());
+    assert.ok(svg.startsWith('<svg'), svg.slice(0, 40));
+    assert.ok(svg.trimEnd().endsWith('</svg>'));
+    assertWellFormed(svg);
+    // Bars carry a <title>; the background and legend swatches do not.
+    const bars = [...svg.matchAll(/<rect ([^>]*fill="[^"]+")><title>([^<]*)<\/title><\/rect>/g)];
+    // io for 3 targets; the ramp has its own table and stays out of the chart.
+    assert.equal(bars.length, 3);
+    const titles = bars.map((b) => b[2]);
+    assert.deepEqual(titles, [
+      'turbina (1 process): 30000 req/s',
+      'bare node:http: 25000 req/s',
+      'Go net/http: 40000 req/s',
+    ]);
+    assert.ok(!svg.includes('>ramp<'), 'no ramp group label');
+    const height = (i: number): number => Number(/height="([\d.]+)"/.exec(bars[i]?.[1] ?? '')?.[1]);
+    assert.equal(height(2), 300); // the fastest fills the plot
+    assert.equal(height(0), 225); // 30000 / 40000 of it
+    assert.equal(height(1), 187.5);
+    // Each target has its own colour (the legend maps them).
+    const fill = (i: number): string | undefined => /fill="([^"]+)"/.exec(bars[i]?.[1] ?? '')?.[1];
+    assert.equal(new Set([fill(0), fill(1), fill(2)]).size, 3);
+  });
+
+  test('labels, versions and the generator name are escaped', () => {
+    const run = { ...makeRun({ go: 'Go <net/http> & "co"' }), loadGenerator: 'wrk <4.1.0> & co' };
+    const svg = svgChart(run);
+    assertWellFormed(svg);
+    assert.ok(svg.includes('Go &lt;net/http&gt; &amp; &quot;co&quot;: 40000 req/s'), svg);
+    assert.ok(svg.includes('go1.22 &lt;linux/amd64&gt;'));
+    assert.ok(svg.includes('wrk &lt;4.1.0&gt; &amp; co'));
+    assert.ok(!svg.includes('<net/http>') && !svg.includes('<linux/amd64>') && !svg.includes('<4.1.0>'));
+  });
+});
