@@ -1,7 +1,7 @@
 // Terminal and Markdown reports: one table per scenario with ratios against the bare
 // node:http baseline and against Go from the same run, ASCII bar charts like the study's,
 // and the ramp as req/s and p99 per connection count.
-import { find, ratio, type BenchRun, type Measurement } from './results.js';
+import { find, ratio, type BenchRun } from './results.js';
 
 const BAR_WIDTH = 40;
 
@@ -46,8 +46,10 @@ export function tables(run: BenchRun): Table[] {
             ...steps.map((c) => {
               const m = run.measurements.find((x) => x.target === t && x.scenario === scenario && x.connections === c);
               if (m === undefined) return '-';
-              const errs = errorCount(m);
-              return `${fmt(m.result.requestsPerSec)} / ${m.result.latencyMs.p99.toFixed(1)} ms${errs > 0 ? ` (${errs} err)` : ''}`;
+              const e = m.result.errors;
+              const errs = e.connect + e.read + e.write + m.result.non2xx3xx;
+              const notes = [errs > 0 ? `${errs} errors` : '', e.timeout > 0 ? `${e.timeout} timeouts` : ''].filter((n) => n !== '');
+              return `${fmt(m.result.requestsPerSec)} / ${m.result.latencyMs.p99.toFixed(1)} ms${notes.length > 0 ? ` (${notes.join(', ')})` : ''}`;
             }),
           ]),
       });
@@ -84,11 +86,6 @@ export function tables(run: BenchRun): Table[] {
     });
   }
   return out;
-}
-
-function errorCount(m: Measurement): number {
-  const e = m.result.errors;
-  return e.connect + e.read + e.write + e.timeout + m.result.non2xx3xx;
 }
 
 /** Bars of req/s per target, one block per scenario, like the study's charts. */

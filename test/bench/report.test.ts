@@ -92,7 +92,7 @@ describe('terminalReport', () => {
     assert.ok(report.includes('ramp: req/s and p99 by connections'), report);
     assert.deepEqual(row(report, 'target', 'ramp:'), ['target', 'c=10', 'c=100']);
     assert.deepEqual(row(report, 'turbina (1 process)', 'ramp:'), ['turbina (1 process)', '12,000 / 3.2 ms', '29,000 / 9.9 ms']);
-    assert.deepEqual(row(report, 'Go net/http', 'ramp:'), ['Go net/http', '15,000 / 2.0 ms', '39,000 / 7.8 ms (4 err)']);
+    assert.deepEqual(row(report, 'Go net/http', 'ramp:'), ['Go net/http', '15,000 / 2.0 ms', '39,000 / 7.8 ms (1 errors, 3 timeouts)']);
     // The ramp is not a single-connection-count scenario: no ratio table for it.
     assert.ok(!report.includes('ramp (100 connections)'));
   });
