@@ -2,7 +2,6 @@
 // loopback port, warms it, loads it (wrk when installed, else our own generator), samples
 // its CPU and memory, stops it, and writes a table, bar charts, JSON, Markdown and SVG.
 //   node dist/suite/scripts/bench.js --duration 300      reproduces the study's 5 minutes
-import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -15,7 +14,7 @@ import { svgChart } from './bench/svg-chart.js';
 import { PROJECT_ROOT, TARGETS, type Target } from './bench/targets.js';
 import { loopbackBytes, Progress, rateOf } from './bench/progress.js';
 import { ProcSampler } from './bench/proc-stats.js';
-import { runWrk } from './bench/wrk.js';
+import { hasWrk, runWrk, wrkVersion } from './bench/wrk.js';
 import { runLoad } from './load/loadgen.js';
 import type { LoadOptions, LoadResult, PathPlan } from './load/types.js';
 
@@ -54,24 +53,6 @@ function count(raw: string | undefined, name: string, fallback: number): number 
 function pick<T extends { name: string }>(all: readonly T[], raw: string | undefined, what: string): T[] {
   if (raw === undefined) return [...all];
   return raw.split(',').map((name) => all.find((x) => x.name === name.trim()) ?? fail(`unknown ${what} "${name}" (known: ${all.map((x) => x.name).join(', ')})`));
-}
-
-function hasWrk(): boolean {
-  try {
-    execFileSync('wrk', ['--version'], { stdio: 'ignore' });
-    return true;
-  } catch (error) {
-    // wrk --version exits 1 after printing its version: present all the same.
-    return (error as NodeJS.ErrnoException).code !== 'ENOENT';
-  }
-}
-
-function wrkVersion(): string {
-  try {
-    return shortWrk(execFileSync('wrk', ['--version'], { encoding: 'utf8' }));
-  } catch (error) {
-    return shortWrk(String((error as { stdout?: string }).stdout ?? 'wrk'));
-  }
 }
 
 async function main(): Promise<void> {
@@ -256,9 +237,3 @@ main().catch((error: unknown) => {
   process.stderr.write(`bench: ${error instanceof Error ? error.message : String(error)}\n`);
   process.exit(1);
 });
-
-/** "wrk debian/4.1.0-3+b2 [epoll] Copyright ..." -> "wrk 4.1.0". */
-function shortWrk(banner: string): string {
-  const version = /(\d+\.\d+\.\d+)/.exec(banner.split('\n')[0] ?? '');
-  return version ? `wrk ${version[1]}` : 'wrk';
-}

@@ -1,7 +1,7 @@
 // wrk as the load generator: the command line, a Lua script (distinct ids for cache
 // misses, and a done() hook printing exact percentiles as JSON), and the parser that
 // turns wrk's text output into the same LoadResult our own generator returns.
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { LatencySummary } from '../load/latency-histogram.js';
@@ -163,4 +163,27 @@ export function runWrk(options: LoadOptions, workDir: string, onChild?: (pid: nu
       }
     });
   });
+}
+
+/** Whether wrk is on the PATH. */
+export function hasWrk(): boolean {
+  try {
+    execFileSync('wrk', ['--version'], { stdio: 'ignore' });
+    return true;
+  } catch (error) {
+    // wrk --version exits 1 after printing its version: present all the same.
+    return (error as NodeJS.ErrnoException).code !== 'ENOENT';
+  }
+}
+
+/** "wrk debian/4.1.0-3+b2 [epoll] Copyright ..." -> "wrk 4.1.0". */
+export function wrkVersion(): string {
+  let banner: string;
+  try {
+    banner = execFileSync('wrk', ['--version'], { encoding: 'utf8' });
+  } catch (error) {
+    banner = String((error as { stdout?: string }).stdout ?? '');
+  }
+  const version = /(\d+\.\d+\.\d+)/.exec(banner.split('\n')[0] ?? '');
+  return version ? `wrk ${version[1]}` : 'wrk';
 }

@@ -10,6 +10,7 @@ import { describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { processTree } from '../../scripts/bench/proc-stats.js';
 import type { BenchRun } from '../../scripts/bench/results.js';
+import { hasWrk } from '../../scripts/bench/wrk.js';
 
 /** dist/suite/test/bench/bench-smoke.test.js -> dist/suite/scripts/bench.js */
 const BENCH_JS = fileURLToPath(new URL('../../scripts/bench.js', import.meta.url));
@@ -74,16 +75,6 @@ function assertNothingLeft(exit: BenchExit, dir: string): void {
   const ps = execFileSync('ps', ['-eo', 'pid,args'], { encoding: 'utf8' });
   const mine = ps.split('\n').filter((l) => l.includes(dir));
   assert.deepEqual(mine, [], 'processes still mention the results folder');
-}
-
-function hasWrk(): boolean {
-  try {
-    execFileSync('wrk', ['--version'], { stdio: 'ignore' });
-    return true;
-  } catch (error) {
-    // wrk --version exits 1 after printing its banner.
-    return (error as NodeJS.ErrnoException).code !== 'ENOENT';
-  }
 }
 
 async function smoke(loadgen: 'node' | 'wrk'): Promise<void> {

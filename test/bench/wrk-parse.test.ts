@@ -2,7 +2,6 @@
 // non-2xx, the done() hook's exact JSON line), the unit parsers, the Lua script and the
 // command line. One test drives the real wrk when it is installed.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
@@ -10,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { parseBytes, parseDurationMs, parseWrkOutput, runWrk, wrkArgs, wrkScript } from '../../scripts/bench/wrk.js';
+import { hasWrk, parseBytes, parseDurationMs, parseWrkOutput, runWrk, wrkArgs, wrkScript } from '../../scripts/bench/wrk.js';
 import type { LoadOptions } from '../../scripts/load/types.js';
 
 // Captured from wrk 4.1.0 (debian/4.1.0-3+b2).
@@ -88,16 +87,6 @@ TURBINA_WRK {"requests":0,"durationUs":1002774,"bytes":0,"connect":0,"read":0,"w
 
 const SHAPE = { connections: 100, threads: 2 };
 const close = (a: number, b: number): boolean => Math.abs(a - b) < 1e-9;
-
-function hasWrk(): boolean {
-  try {
-    execFileSync('wrk', ['--version'], { stdio: 'ignore' });
-    return true;
-  } catch (error) {
-    // wrk --version exits 1 after printing its banner.
-    return (error as NodeJS.ErrnoException).code !== 'ENOENT';
-  }
-}
 
 describe('parseWrkOutput', () => {
   test('the captured wrk 4.1.0 report', () => {
