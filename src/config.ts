@@ -9,6 +9,7 @@ export type LogLevel = (typeof LOG_LEVELS)[number];
 export interface Config {
   readonly port: number;
   readonly host: string;
+  readonly listenBacklog: number;
   readonly logLevel: LogLevel;
   readonly cacheTtlMs: number;
   readonly cacheNegativeTtlMs: number;
@@ -97,6 +98,7 @@ export const OPTIONS: readonly OptionSpec[] = [
       return raw;
     },
   },
+  intOption('listenBacklog', 'LISTEN_BACKLOG', 'queue of connections waiting to be accepted (the kernel caps it at net.core.somaxconn)', 4096, 1, 65535),
   {
     key: 'logLevel',
     env: 'LOG_LEVEL',

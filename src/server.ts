@@ -41,7 +41,10 @@ function main(): void {
     process.stderr.write(`turbina: cannot listen on ${config.host}:${config.port}: ${error.code ?? error.message}\n`);
     fatal('cannot listen')(error);
   });
-  app.server.listen(config.port, config.host, () => {
+  // Node's default backlog is 511: past that, a burst of connections (wrk -c1000) overflows
+  // the accept queue and the dropped handshakes retransmit for seconds. Go asks for
+  // net.core.somaxconn; so do we, by default.
+  app.server.listen({ port: config.port, host: config.host, backlog: config.listenBacklog }, () => {
     const address = app.server.address();
     const port = typeof address === 'object' && address !== null ? address.port : config.port;
     logger.info('listening', {

@@ -36,6 +36,7 @@ describe('loadConfig defaults', () => {
     assert.deepEqual({ ...config() }, {
       port: 8080,
       host: '0.0.0.0',
+      listenBacklog: 4096,
       logLevel: 'info',
       cacheTtlMs: 30000,
       cacheNegativeTtlMs: 5000,
@@ -76,6 +77,7 @@ describe('loadConfig env and flags', () => {
     const c = config([], {
       PORT: '9000',
       HOST: '127.0.0.1',
+      LISTEN_BACKLOG: '1024',
       LOG_LEVEL: 'warn',
       CACHE_TTL_MS: '1000',
       CACHE_NEGATIVE_TTL_MS: '500',
@@ -94,6 +96,7 @@ describe('loadConfig env and flags', () => {
     assert.deepEqual({ ...c }, {
       port: 9000,
       host: '127.0.0.1',
+      listenBacklog: 1024,
       logLevel: 'warn',
       cacheTtlMs: 1000,
       cacheNegativeTtlMs: 500,
@@ -206,7 +209,7 @@ describe('--help', () => {
 
   test('the help text names every env var and every flag', () => {
     const text = helpText();
-    assert.equal(OPTIONS.length, 16);
+    assert.equal(OPTIONS.length, 17);
     for (const option of OPTIONS) {
       assert.ok(text.includes(option.env), `help lacks ${option.env}`);
       assert.ok(text.includes(`--${option.flag}`), `help lacks --${option.flag}`);
