@@ -47,7 +47,9 @@ function runBench(args: readonly string[], limitMs: number): Promise<BenchExit> 
     const watch = setInterval(() => {
       if (child.pid === undefined) return;
       for (const entry of processTree(child.pid)) {
-        if (entry.pid === child.pid || descendants.has(entry.pid)) continue;
+        if (entry.pid === child.pid) continue;
+        // Keep the latest: a pid first seen between fork and exec still shows the parent's
+        // command line.
         const line = cmdline(entry.pid);
         if (line !== undefined && line !== '') descendants.set(entry.pid, line);
       }
