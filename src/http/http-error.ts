@@ -17,7 +17,3 @@ export class HttpError extends Error {
 export function badRequest(detail: string): HttpError {
   return new HttpError(400, detail);
 }
-
-export function notFound(detail: string): HttpError {
-  return new HttpError(404, detail);
-}

@@ -7,10 +7,6 @@ const INFO = 30;
 export class AccessLog {
   constructor(private readonly logger: Logger) {}
 
-  get enabled(): boolean {
-    return this.logger.enabled(INFO);
-  }
-
   record(ctx: RequestContext, durationMs: number): void {
     if (!this.logger.enabled(INFO)) return;
     // Only the path can hold characters JSON must escape: request ids are generated or

@@ -30,12 +30,17 @@ export function registerProductRoutes(router: Router, deps: ProductRoutesDeps): 
     sendEncoded(ctx, entry.value, ['x-cache', status, 'cache-control', 'public, max-age=' + maxAge]);
   };
 
-  /** Synchronous on a hit; on a miss, one shared load per key. */
-  const serve = (ctx: RequestContext, key: string, loader: () => Promise<Loaded<Encoded>>): void | Promise<void> => {
+  /** Answers from the cache; false on a miss. No closure is made on this path. */
+  const serveHit = (ctx: RequestContext, key: string): boolean => {
     const hit = cache.get(key);
-    if (hit !== undefined) return send(ctx, hit, 'HIT');
-    return cache.load(key, loader).then((entry) => send(ctx, entry, 'MISS'));
+    if (hit === undefined) return false;
+    send(ctx, hit, 'HIT');
+    return true;
   };
+
+  /** One shared load per key (singleflight), then the answer. */
+  const serveMiss = (ctx: RequestContext, key: string, loader: () => Promise<Loaded<Encoded>>): Promise<void> =>
+    cache.load(key, loader).then((entry) => send(ctx, entry, 'MISS'));
 
   const loadProduct = async (id: number): Promise<Loaded<Encoded>> => {
     const product = await store.get(id);
@@ -66,13 +71,16 @@ export function registerProductRoutes(router: Router, deps: ProductRoutesDeps): 
     }
     // "007" and "7" are one product and one cache entry.
     const key = raw.length > 1 && raw.charCodeAt(0) === 48 /* 0 */ ? String(Number(raw)) : raw;
-    return serve(ctx, key, () => loadProduct(Number(key)));
+    if (serveHit(ctx, key)) return;
+    return serveMiss(ctx, key, () => loadProduct(Number(key)));
   });
 
   router.add('GET', '/products', (ctx) => {
     const query = parseQuery(ctx.rawQuery);
     const offset = intParam(query, 'offset', 0, 0, MAX_OFFSET);
     const limit = intParam(query, 'limit', DEFAULT_PAGE_SIZE, 1, MAX_PAGE_SIZE);
-    return serve(ctx, `list:${offset}:${limit}`, () => loadPage(offset, limit));
+    const key = `list:${offset}:${limit}`;
+    if (serveHit(ctx, key)) return;
+    return serveMiss(ctx, key, () => loadPage(offset, limit));
   });
 }
