@@ -15,6 +15,7 @@ import { LifecycleState } from './lifecycle/state.js';
 import { AccessLog } from './observability/access-log.js';
 import { EventLoopMonitor } from './observability/event-loop.js';
 import type { Logger } from './observability/logger.js';
+import { takeSnapshot, type MetricsGatherer, type ProcessSnapshot } from './observability/metrics-snapshot.js';
 import { RequestMetrics } from './observability/request-metrics.js';
 import { registerProductRoutes } from './products/routes.js';
 import { DeadlineStore } from './products/deadline-store.js';
@@ -32,6 +33,8 @@ export interface AppOptions {
   readonly store?: ProductStore & { readonly calls?: number };
   /** The cache's monotonic clock, for tests that move time. */
   readonly now?: () => number;
+  /** Cluster mode: /metrics asks every worker through the primary. */
+  readonly cluster?: MetricsGatherer;
 }
 
 export interface App {
@@ -44,6 +47,8 @@ export interface App {
   readonly connections: ConnectionTracker;
   readonly lifecycle: LifecycleState;
   readonly logger: Logger;
+  /** This process's metrics as plain data (what a worker sends the primary). */
+  snapshot(): ProcessSnapshot;
   /** Stops the app's own timers (cache sweep, event-loop sampling). */
   stopTimers(): void;
 }
@@ -70,14 +75,15 @@ export function createApp(config: Config, options: AppOptions): App {
   registerIoRoute(router);
   registerHealthRoutes(router, lifecycle);
   const metrics = new RequestMetrics(router.routes);
-  registerMetricsRoute(router, {
+  const metricsSources = {
     startedAt,
     requests: metrics,
     connections,
     cacheStats: () => cache.stats(),
     eventLoop,
     storeCalls: () => store.calls,
-  });
+  };
+  registerMetricsRoute(router, metricsSources, options.cluster);
 
   const server = createServer({
     headersTimeout: config.headersTimeoutMs,
@@ -111,6 +117,7 @@ export function createApp(config: Config, options: AppOptions): App {
     connections,
     lifecycle,
     logger,
+    snapshot: () => takeSnapshot(metricsSources),
     stopTimers: () => {
       cache.stop();
       eventLoop.stop();

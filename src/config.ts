@@ -1,6 +1,7 @@
 // Configuration: every option has an env var, a CLI flag, a default and a validator.
 // Precedence: flag > env > default. A bad value is a ConfigError naming the option;
 // server.ts prints its message on one line and exits with code 2.
+import { availableParallelism, cpus } from 'node:os';
 import { parseArgs } from 'node:util';
 
 export const LOG_LEVELS = ['debug', 'info', 'warn', 'error', 'silent'] as const;
@@ -24,6 +25,10 @@ export interface Config {
   readonly keepAliveTimeoutMs: number;
   readonly headersTimeoutMs: number;
   readonly requestTimeoutMs: number;
+  /** Processes serving requests: 1 = no cluster primary. */
+  readonly workers: number;
+  /** How long /metrics waits for each worker's snapshot in cluster mode. */
+  readonly metricsWorkerTimeoutMs: number;
 }
 
 export class ConfigError extends Error {
@@ -45,6 +50,13 @@ interface OptionSpec {
 }
 
 const MAX_MS = 2_147_483_647; // setTimeout's ceiling (2^31 - 1)
+const MAX_WORKERS = 256;
+
+/** The cores this process may use (availableParallelism is Node >= 18.14; cpus() as a fallback). */
+export function coreCount(): number {
+  const count = typeof availableParallelism === 'function' ? availableParallelism() : cpus().length;
+  return Math.max(1, count);
+}
 
 function integer(raw: string, name: string, min: number, max: number): number {
   // Digits only: "1e3", " 8080", "0x10" and "-5" are all refused, not coerced.
@@ -167,6 +179,22 @@ export const OPTIONS: readonly OptionSpec[] = [
       return value;
     },
   },
+  {
+    key: 'workers',
+    env: 'WORKERS',
+    flag: 'workers',
+    help: `processes serving requests: 1 (no cluster), 2..${MAX_WORKERS}, or auto (one per core)`,
+    defaultText: '1',
+    parse: (raw, name) => {
+      if (raw === undefined) return 1;
+      if (raw.toLowerCase() === 'auto') return Math.min(coreCount(), MAX_WORKERS);
+      if (!/^[0-9]{1,4}$/.test(raw) || Number(raw) < 1 || Number(raw) > MAX_WORKERS) {
+        throw new ConfigError(`invalid ${name} "${raw}": expected auto or a whole number from 1 to ${MAX_WORKERS}`);
+      }
+      return Number(raw);
+    },
+  },
+  intOption('metricsWorkerTimeoutMs', 'METRICS_WORKER_TIMEOUT_MS', 'cluster mode: /metrics waits this long for each worker, then reports it missing', 250, 1, 60_000),
 ];
 
 export type ConfigResult = { readonly kind: 'config'; readonly config: Config } | { readonly kind: 'help'; readonly text: string };

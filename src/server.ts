@@ -1,8 +1,13 @@
-// Entry point: read the config, build the app, listen, and wire signals to a graceful
-// shutdown. `node dist/server.js --help` lists every option.
+// Entry point: read the config, then either run the cluster primary (WORKERS > 1) or
+// build the app, listen, and wire signals to a graceful shutdown (one process, or one
+// cluster worker). `node dist/server.js --help` lists every option.
+import cluster from 'node:cluster';
 import { createApp } from './app.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
+import { ClusterPrimary } from './lifecycle/cluster-primary.js';
+import { WorkerLink } from './lifecycle/cluster-worker.js';
 import { Shutdown } from './lifecycle/shutdown.js';
+import { atomicLineSink } from './observability/atomic-lines.js';
 import { Logger, stdoutSink } from './observability/logger.js';
 
 function readConfig(): Config | undefined {
@@ -20,26 +25,39 @@ function readConfig(): Config | undefined {
   }
 }
 
-function main(): void {
-  const config = readConfig();
-  if (config === undefined) return;
-  const logger = new Logger(config.logLevel, stdoutSink());
-  const app = createApp(config, { logger });
-  const shutdown = new Shutdown(app, (code) => process.exit(code));
-
+function onFatal(logger: Logger, cleanup: () => void): void {
   const fatal = (msg: string) => (error: unknown) => {
     logger.error(msg, { err: error instanceof Error ? error : String(error) });
     logger.flush();
+    cleanup();
     process.exit(1);
   };
   process.on('uncaughtException', fatal('uncaught exception'));
   process.on('unhandledRejection', fatal('unhandled promise rejection'));
+}
+
+function runPrimary(config: Config, logger: Logger): void {
+  const primary = new ClusterPrimary(config, logger, (code) => process.exit(code));
+  onFatal(logger, () => primary.abort());
+  process.on('SIGTERM', () => primary.shutdown('SIGTERM'));
+  process.on('SIGINT', () => primary.shutdown('SIGINT'));
+  primary.start();
+}
+
+/** One process serving requests: the whole server, or a cluster worker (with `link`). */
+function runServer(config: Config, logger: Logger, link: WorkerLink | undefined): void {
+  const app = createApp(config, { logger, ...(link ? { cluster: link } : {}) });
+  const shutdown = new Shutdown(app, (code) => process.exit(code));
+  link?.attach(app, shutdown);
+  onFatal(logger, () => {});
   process.on('SIGTERM', () => shutdown.begin('SIGTERM'));
   process.on('SIGINT', () => shutdown.begin('SIGINT'));
 
   app.server.once('error', (error: NodeJS.ErrnoException) => {
     process.stderr.write(`turbina: cannot listen on ${config.host}:${config.port}: ${error.code ?? error.message}\n`);
-    fatal('cannot listen')(error);
+    logger.error('cannot listen', { err: error });
+    logger.flush();
+    process.exit(1);
   });
   // Node's default backlog is 511: past that, a burst of connections (wrk -c1000) overflows
   // the accept queue and the dropped handshakes retransmit for seconds. Go asks for
@@ -47,6 +65,11 @@ function main(): void {
   app.server.listen({ port: config.port, host: config.host, backlog: config.listenBacklog }, () => {
     const address = app.server.address();
     const port = typeof address === 'object' && address !== null ? address.port : config.port;
+    if (link !== undefined) {
+      // The primary says 'listening' once every worker does.
+      logger.info('worker listening', { worker: link.slot, port });
+      return;
+    }
     logger.info('listening', {
       url: `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`,
       port,
@@ -54,6 +77,16 @@ function main(): void {
       config: { ...config },
     });
   });
+}
+
+function main(): void {
+  const config = readConfig();
+  if (config === undefined) return;
+  const clustered = config.workers > 1;
+  // Processes sharing one stdout must write whole lines atomically.
+  const logger = new Logger(config.logLevel, clustered ? atomicLineSink(stdoutSink()) : stdoutSink());
+  if (clustered && cluster.isPrimary) runPrimary(config, logger);
+  else runServer(config, logger, clustered && cluster.isWorker ? new WorkerLink(config) : undefined);
 }
 
 main();

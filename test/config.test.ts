@@ -51,6 +51,8 @@ describe('loadConfig defaults', () => {
       keepAliveTimeoutMs: 65000,
       headersTimeoutMs: 66000,
       requestTimeoutMs: 300000,
+      workers: 1,
+      metricsWorkerTimeoutMs: 250,
     });
   });
 
@@ -92,6 +94,8 @@ describe('loadConfig env and flags', () => {
       KEEP_ALIVE_TIMEOUT_MS: '100',
       HEADERS_TIMEOUT_MS: '200',
       REQUEST_TIMEOUT_MS: '0',
+      WORKERS: '3',
+      METRICS_WORKER_TIMEOUT_MS: '100',
     });
     assert.deepEqual({ ...c }, {
       port: 9000,
@@ -111,6 +115,8 @@ describe('loadConfig env and flags', () => {
       keepAliveTimeoutMs: 100,
       headersTimeoutMs: 200,
       requestTimeoutMs: 0,
+      workers: 3,
+      metricsWorkerTimeoutMs: 100,
     });
   });
 
@@ -191,6 +197,16 @@ describe('loadConfig errors', () => {
     assert.equal(config([], { REQUEST_TIMEOUT_MS: '0' }).requestTimeoutMs, 0);
   });
 
+  test('WORKERS is auto or a whole number from 1 to 256', () => {
+    for (const bad of ['0', '-1', 'abc', '1.5', '257', ' 2', 'auto2']) rejects([], { WORKERS: bad }, 'WORKERS', `"${bad}"`);
+    rejects(['--workers', '0'], {}, '--workers');
+    assert.equal(config([], { WORKERS: '2' }).workers, 2);
+    assert.equal(config(['--workers', '256']).workers, 256);
+    const auto = config([], { WORKERS: 'auto' }).workers;
+    assert.ok(Number.isInteger(auto) && auto >= 1 && auto <= 256, String(auto));
+    assert.equal(config([], { WORKERS: 'AUTO' }).workers, auto);
+  });
+
   test('CACHE_NEGATIVE_TTL_MS above CACHE_TTL_MS is refused', () => {
     rejects([], { CACHE_TTL_MS: '1000', CACHE_NEGATIVE_TTL_MS: '1001' }, 'CACHE_NEGATIVE_TTL_MS', '"1001"');
     rejects([], { CACHE_NEGATIVE_TTL_MS: '30001' }, 'CACHE_NEGATIVE_TTL_MS');
@@ -209,7 +225,7 @@ describe('--help', () => {
 
   test('the help text names every env var and every flag', () => {
     const text = helpText();
-    assert.equal(OPTIONS.length, 17);
+    assert.equal(OPTIONS.length, 19);
     for (const option of OPTIONS) {
       assert.ok(text.includes(option.env), `help lacks ${option.env}`);
       assert.ok(text.includes(`--${option.flag}`), `help lacks --${option.flag}`);
@@ -233,6 +249,16 @@ describe('the server process with a bad config', () => {
     assert.ok(!/^\s*at /m.test(err), `stack trace on stderr: ${err}`);
     assert.equal(child.stdout(), '');
   });
+
+  for (const bad of ['0', '-1', 'abc']) {
+    test(`WORKERS=${bad} exits 2 naming WORKERS, before forking anything`, async () => {
+      const child = runServer([], { WORKERS: bad });
+      const { code } = await child.exited;
+      assert.equal(code, 2);
+      assert.match(child.stderr(), /^turbina: invalid WORKERS "[^"]*": expected auto or a whole number from 1 to 256\n$/);
+      assert.equal(child.stdout(), '');
+    });
+  }
 
   test('--bogus exits 2 naming --bogus', async () => {
     const child = runServer(['--bogus']);

@@ -21,6 +21,11 @@ export class Shutdown {
     private readonly exit: (code: number) => void,
   ) {}
 
+  /** Starts the shutdown unless it has started already (a request, not a second signal). */
+  beginOnce(reason: string): void {
+    if (!this.started) this.begin(reason);
+  }
+
   begin(signal: string): void {
     const { logger, config, lifecycle } = this.app;
     if (this.started) {

@@ -6,6 +6,14 @@ export const LATENCY_BOUNDS_MS: readonly number[] = [
   0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10_000,
 ];
 
+/** A histogram as plain data, for sending to another process. */
+export interface HistogramData {
+  readonly counts: readonly number[];
+  readonly count: number;
+  readonly sum: number;
+  readonly max: number;
+}
+
 export class Histogram {
   readonly counts: Float64Array;
   count = 0;
@@ -24,6 +32,19 @@ export class Histogram {
     this.count++;
     this.sum += value;
     if (value > this.max) this.max = value;
+  }
+
+  /** Adds another histogram's data (same bounds): how workers' latencies are merged. */
+  merge(other: HistogramData): void {
+    for (let i = 0; i < this.counts.length; i++) this.counts[i] += other.counts[i] ?? 0;
+    this.count += other.count;
+    this.sum += other.sum;
+    if (other.max > this.max) this.max = other.max;
+  }
+
+  /** Plain data for IPC or JSON. */
+  data(): HistogramData {
+    return { counts: Array.from(this.counts), count: this.count, sum: this.sum, max: this.max };
   }
 
   mean(): number {

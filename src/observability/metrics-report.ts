@@ -1,19 +1,24 @@
-// The /metrics JSON document: a snapshot assembled from the live counters on request.
-import { performance } from 'node:perf_hooks';
+// The /metrics JSON document, rendered from an aggregate of one process (single-process
+// mode) or of every worker that answered (cluster mode, with the cluster's view and a
+// per-worker breakdown).
 import type { CacheStats } from '../cache/ttl-cache.js';
-import type { ConnectionTracker } from '../lifecycle/connections.js';
-import { round, type EventLoopMonitor, type EventLoopWindow } from './event-loop.js';
-import type { RequestMetrics } from './request-metrics.js';
+import { round, type EventLoopWindow } from './event-loop.js';
+import type { Aggregate } from './metrics-aggregate.js';
+import type { ClusterView, MemoryUsage } from './metrics-snapshot.js';
+import { routeCounts, statusCounts } from './request-metrics.js';
 
-export interface MetricsSources {
-  /** performance.now() at startup. */
-  readonly startedAt: number;
-  readonly requests: RequestMetrics;
-  readonly connections: ConnectionTracker;
-  readonly cacheStats: () => CacheStats;
-  readonly eventLoop: EventLoopMonitor;
-  /** Backing-store calls made (what the cache saves). */
-  readonly storeCalls: () => number;
+/** Each worker has its own cache in cluster mode; the document says so. */
+export type CacheScope = 'process' | 'per-worker';
+
+export interface WorkerReport {
+  readonly worker: number;
+  readonly pid: number;
+  readonly uptimeSeconds: number;
+  readonly requests: { readonly total: number; readonly inFlight: number };
+  readonly connections: { readonly active: number };
+  readonly cache: { readonly entries: number; readonly hits: number; readonly misses: number };
+  readonly eventLoop: EventLoopWindow;
+  readonly memory: MemoryUsage;
 }
 
 export interface MetricsReport {
@@ -34,24 +39,27 @@ export interface MetricsReport {
     readonly max: number;
   };
   readonly connections: { readonly active: number; readonly total: number };
-  readonly cache: CacheStats & { readonly storeCalls: number };
+  readonly cache: CacheStats & { readonly storeCalls: number; readonly scope: CacheScope };
   readonly eventLoop: EventLoopWindow;
-  readonly memory: { readonly rssBytes: number; readonly heapUsedBytes: number; readonly heapTotalBytes: number; readonly externalBytes: number };
+  /** Summed over workers in cluster mode; each worker's is in `workers`. */
+  readonly memory: MemoryUsage;
+  /** Cluster mode only. */
+  readonly cluster?: ClusterView & { readonly answeredBy: number; readonly answered: number };
+  /** Cluster mode only: one entry per worker that answered, by slot. */
+  readonly workers?: readonly WorkerReport[];
 }
 
-export function metricsReport(src: MetricsSources): MetricsReport {
-  const latency = src.requests.latency;
-  const memory = process.memoryUsage();
-  const cache = src.cacheStats();
-  return {
-    uptimeSeconds: round((performance.now() - src.startedAt) / 1000),
+export function metricsReport(agg: Aggregate, view?: ClusterView): MetricsReport {
+  const latency = agg.latencyMs;
+  const report: MetricsReport = {
+    uptimeSeconds: agg.uptimeSeconds,
     requests: {
-      total: src.requests.total,
-      inFlight: src.requests.inFlight,
-      aborted: src.requests.aborted,
-      clientErrors: src.requests.clientErrors,
-      byStatus: src.requests.statusCounts(),
-      byRoute: src.requests.routeCounts(),
+      total: agg.requests.total,
+      inFlight: agg.requests.inFlight,
+      aborted: agg.requests.aborted,
+      clientErrors: agg.requests.clientErrors,
+      byStatus: statusCounts(agg.requests.counts),
+      byRoute: routeCounts(agg.requests.counts),
     },
     responseTimeMs: {
       avg: round(latency.mean()),
@@ -60,14 +68,24 @@ export function metricsReport(src: MetricsSources): MetricsReport {
       p99: round(latency.percentile(0.99)),
       max: round(latency.max),
     },
-    connections: { active: src.connections.active, total: src.connections.total },
-    cache: { ...cache, hitRate: round(cache.hitRate, 4), storeCalls: src.storeCalls() },
-    eventLoop: src.eventLoop.snapshot(),
-    memory: {
-      rssBytes: memory.rss,
-      heapUsedBytes: memory.heapUsed,
-      heapTotalBytes: memory.heapTotal,
-      externalBytes: memory.external,
-    },
+    connections: agg.connections,
+    cache: { ...agg.cache, hitRate: round(agg.cache.hitRate, 4), scope: view === undefined ? 'process' : 'per-worker' },
+    eventLoop: agg.eventLoop,
+    memory: agg.memory,
+  };
+  if (view === undefined) return report;
+  return {
+    ...report,
+    cluster: { ...view, answeredBy: process.pid, answered: agg.processes.length },
+    workers: agg.processes.map((p) => ({
+      worker: p.worker,
+      pid: p.pid,
+      uptimeSeconds: p.uptimeSeconds,
+      requests: { total: p.requests.total, inFlight: p.requests.inFlight },
+      connections: { active: p.connections.active },
+      cache: { entries: p.cache.entries, hits: p.cache.hits, misses: p.cache.misses },
+      eventLoop: p.eventLoop,
+      memory: p.memory,
+    })),
   };
 }

@@ -1,9 +1,45 @@
-// GET /metrics: the JSON snapshot of every counter.
-import { NO_STORE, sendJson } from '../http/respond.js';
+// GET /metrics: JSON by default (curl's Accept: */*), the Prometheus text format for
+// Accept: text/plain or application/openmetrics-text (what Prometheus sends), or
+// ?format=prometheus. In cluster mode the answering worker gathers every worker's
+// snapshot through the primary and reports the whole server.
+import { preferredMediaType } from '../http/accept.js';
+import type { RequestContext } from '../http/context.js';
+import { badRequest } from '../http/http-error.js';
+import { parseQuery } from '../http/query.js';
+import { encodeBytes, NO_STORE, sendEncoded, sendJson } from '../http/respond.js';
 import type { Router } from '../http/router.js';
-import { metricsReport, type MetricsSources } from '../observability/metrics-report.js';
+import { aggregate } from '../observability/metrics-aggregate.js';
+import { metricsReport } from '../observability/metrics-report.js';
+import { takeSnapshot, type ClusterView, type MetricsGatherer, type MetricsSources, type ProcessSnapshot } from '../observability/metrics-snapshot.js';
+import { PROMETHEUS_CONTENT_TYPE, renderPrometheus } from '../observability/prometheus.js';
 
+type Format = 'json' | 'prometheus';
 
-export function registerMetricsRoute(router: Router, sources: MetricsSources): void {
-  router.add('GET', '/metrics', (ctx) => sendJson(ctx, 200, metricsReport(sources), NO_STORE));
+const OFFERS = ['application/json', 'text/plain', 'application/openmetrics-text'];
+// Answers vary by Accept: a cache between here and the scraper must know.
+const HEADERS: readonly string[] = Object.freeze([...NO_STORE, 'vary', 'Accept']);
+
+function chooseFormat(ctx: RequestContext): Format {
+  const format = parseQuery(ctx.rawQuery).get('format');
+  if (format === 'prometheus' || format === 'openmetrics') return 'prometheus';
+  if (format === 'json') return 'json';
+  if (format !== undefined) throw badRequest('query parameter "format" must be json or prometheus');
+  // OpenMetrics clients (Prometheus) also accept the 0.0.4 text format, which is what we
+  // answer: its Content-Type tells them how to parse it.
+  const preferred = preferredMediaType(ctx.req.headers.accept, OFFERS);
+  return preferred === undefined || preferred === 'application/json' ? 'json' : 'prometheus';
+}
+
+function send(ctx: RequestContext, format: Format, snapshots: readonly ProcessSnapshot[], view?: ClusterView): void {
+  const agg = aggregate(snapshots);
+  if (format === 'json') return sendJson(ctx, 200, metricsReport(agg, view), HEADERS);
+  sendEncoded(ctx, encodeBytes(200, PROMETHEUS_CONTENT_TYPE, Buffer.from(renderPrometheus(agg, view))), HEADERS);
+}
+
+export function registerMetricsRoute(router: Router, sources: MetricsSources, cluster?: MetricsGatherer): void {
+  router.add('GET', '/metrics', (ctx) => {
+    const format = chooseFormat(ctx);
+    if (cluster === undefined) return send(ctx, format, [takeSnapshot(sources)]);
+    return cluster.gather().then((gathered) => send(ctx, format, gathered.snapshots, gathered.view));
+  });
 }

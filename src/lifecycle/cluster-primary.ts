@@ -1,0 +1,167 @@
+// Cluster mode (WORKERS > 1): the primary forks the workers, which share the listening
+// port through node:cluster (round-robin: the primary accepts and hands connections
+// over), and does no request work itself. It restarts a worker that dies unexpectedly,
+// after an exponential backoff, relays /metrics snapshots, and on SIGTERM/SIGINT tells
+// every worker to drain, exits 0 once all exited cleanly, or kills the survivors at the
+// deadline and exits 1.
+import cluster, { type Address, type Worker } from 'node:cluster';
+import { performance } from 'node:perf_hooks';
+import type { Config } from '../config.js';
+import type { Logger } from '../observability/logger.js';
+import type { ProcessSnapshot } from '../observability/metrics-snapshot.js';
+import { asMessage, WORKER_SLOT_ENV, type ToPrimary } from './cluster-messages.js';
+import { MetricsRelay, sendTo } from './metrics-relay.js';
+
+const BACKOFF_BASE_MS = 100;
+const BACKOFF_MAX_MS = 10_000;
+/** A worker that lived this long before dying starts the backoff over. */
+const STABLE_AFTER_MS = 10_000;
+/** Workers cut their own connections at SHUTDOWN_TIMEOUT_MS and exit 1; the primary kills
+ *  whatever is still alive this much later (a worker stuck in a busy loop, say). */
+const KILL_GRACE_MS = 1000;
+
+interface Slot {
+  readonly slot: number;
+  worker: Worker | undefined;
+  startedAt: number;
+  listened: boolean;
+  /** Unexpected exits in a row, for the backoff. */
+  failures: number;
+  restartTimer: NodeJS.Timeout | undefined;
+}
+
+export class ClusterPrimary {
+  private readonly slots: Slot[];
+  private readonly relay: MetricsRelay;
+  private restarts = 0;
+  private announced = false;
+  private shuttingDown = false;
+  private exitCode = 0;
+  private finished = false;
+
+  constructor(
+    private readonly config: Config,
+    private readonly logger: Logger,
+    private readonly exit: (code: number) => void,
+  ) {
+    this.slots = Array.from({ length: config.workers }, (_, slot) => ({
+      slot, worker: undefined, startedAt: 0, listened: false, failures: 0, restartTimer: undefined,
+    }));
+    this.relay = new MetricsRelay(config, () => this.slots, () => this.restarts);
+  }
+
+  start(): void {
+    for (const slot of this.slots) this.fork(slot);
+  }
+
+  /** SIGTERM/SIGINT: drain every worker; a second signal kills them at once. */
+  shutdown(signal: string): void {
+    if (this.shuttingDown) {
+      this.logger.warn('second signal: killing workers', { signal, killed: this.kill() });
+      this.finish(1, 'second signal');
+      return;
+    }
+    this.shuttingDown = true;
+    for (const slot of this.slots) clearTimeout(slot.restartTimer);
+    const live = this.live();
+    this.logger.info('shutdown started', { signal, workers: live.length, shutdownTimeoutMs: this.config.shutdownTimeoutMs });
+    for (const worker of live) sendTo(worker, { turbina: 'shutdown', signal });
+    const deadline = setTimeout(() => {
+      this.exitCode = 1;
+      this.logger.warn('shutdown deadline reached: workers killed', { killed: this.kill() });
+      // Their exit events (the primary reaps them) finish the shutdown; this is a backstop.
+      setTimeout(() => this.finish(1, 'deadline'), KILL_GRACE_MS).unref();
+    }, this.config.shutdownTimeoutMs + KILL_GRACE_MS);
+    deadline.unref();
+    if (live.length === 0) this.finish(0, 'no workers');
+  }
+
+  /** A fatal error in the primary: workers must not outlive it. */
+  abort(): void {
+    this.kill();
+    this.finish(1, 'primary failed');
+  }
+
+  private fork(slot: Slot): void {
+    const worker = cluster.fork({ [WORKER_SLOT_ENV]: String(slot.slot) });
+    slot.worker = worker;
+    slot.startedAt = performance.now();
+    slot.listened = false;
+    worker.on('message', (raw: unknown) => {
+      const message = asMessage<ToPrimary>(raw);
+      if (message?.turbina === 'gather') this.relay.gather(worker, message.id);
+      else if (message?.turbina === 'snapshot') this.relay.answer(slot.slot, message.id, message.snapshot as ProcessSnapshot);
+    });
+    worker.once('listening', (address: Address) => {
+      slot.listened = true;
+      this.announce(address);
+    });
+    worker.once('exit', (code: number, signal: string | null) => this.exited(slot, worker, code, signal));
+  }
+
+  /** The 'listening' line, once every worker of the first generation listens. */
+  private announce(address: Address): void {
+    if (this.announced || !this.slots.every((s) => s.listened)) return;
+    this.announced = true;
+    const host = this.config.host;
+    this.logger.info('listening', {
+      url: `http://${host.includes(':') ? `[${host}]` : host}:${address.port}`,
+      port: address.port,
+      workers: this.config.workers,
+      workerPids: this.live().map((w) => w.process.pid ?? null),
+      node: process.version,
+      config: { ...this.config },
+    });
+  }
+
+  private exited(slot: Slot, worker: Worker, code: number, signal: string | null): void {
+    if (slot.worker === worker) slot.worker = undefined;
+    const pid = worker.process.pid ?? null;
+    if (this.shuttingDown) {
+      if (code !== 0) this.exitCode = 1;
+      this.logger.info('worker exited', { worker: slot.slot, pid, code, signal });
+      if (this.live().length === 0) this.finish(this.exitCode, this.exitCode === 0 ? 'drained' : 'worker failed');
+      return;
+    }
+    if (!this.announced && !slot.listened) {
+      // It never got going (the port is taken, say): restarting would only loop.
+      this.logger.error('worker failed to start', { worker: slot.slot, pid, code, signal });
+      this.abort();
+      return;
+    }
+    this.restarts++;
+    const livedMs = Math.round(performance.now() - slot.startedAt);
+    if (livedMs >= STABLE_AFTER_MS) slot.failures = 0;
+    slot.failures++;
+    const delay = Math.min(BACKOFF_MAX_MS, BACKOFF_BASE_MS * 2 ** (slot.failures - 1));
+    this.logger.warn('worker exited unexpectedly; restarting', {
+      worker: slot.slot, pid, code, signal, livedMs, restartInMs: delay, restarts: this.restarts,
+    });
+    slot.restartTimer = setTimeout(() => {
+      slot.restartTimer = undefined;
+      if (!this.shuttingDown) this.fork(slot);
+    }, delay);
+  }
+
+  private live(): Worker[] {
+    const workers: Worker[] = [];
+    for (const slot of this.slots) if (slot.worker !== undefined) workers.push(slot.worker);
+    return workers;
+  }
+
+  /** SIGKILLs every live worker; returns their pids. */
+  private kill(): (number | null)[] {
+    return this.live().map((worker) => {
+      worker.process.kill('SIGKILL');
+      return worker.process.pid ?? null;
+    });
+  }
+
+  private finish(code: number, reason: string): void {
+    if (this.finished) return;
+    this.finished = true;
+    this.logger.info('shutdown complete', { reason, exitCode: code, restarts: this.restarts });
+    this.logger.flush();
+    this.exit(code);
+  }
+}

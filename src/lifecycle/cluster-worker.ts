@@ -1,0 +1,81 @@
+// The worker's side of the IPC channel: it shuts down gracefully when the primary says
+// so, answers the primary's snapshot requests, and asks the primary for every worker's
+// snapshot when it serves /metrics. If the primary does not answer in time, /metrics
+// still answers, with this worker's numbers and the others reported missing.
+import type { App } from '../app.js';
+import type { Config } from '../config.js';
+import type { ClusterView, Gathered, MetricsGatherer } from '../observability/metrics-snapshot.js';
+import { asMessage, WORKER_SLOT_ENV, type ToPrimary, type ToWorker } from './cluster-messages.js';
+import type { Shutdown } from './shutdown.js';
+
+/** Extra wait over the primary's per-worker deadline before giving up on the primary. */
+const PRIMARY_GRACE_MS = 250;
+
+export class WorkerLink implements MetricsGatherer {
+  readonly slot = Number(process.env[WORKER_SLOT_ENV] ?? '0');
+  private app: App | undefined;
+  private nextId = 1;
+  private readonly pending = new Map<number, (gathered: Gathered) => void>();
+
+  constructor(private readonly config: Config) {}
+
+  /** Starts listening to the primary; called once the app and its shutdown exist. */
+  attach(app: App, shutdown: Shutdown): void {
+    this.app = app;
+    process.on('message', (raw: unknown) => {
+      const message = asMessage<ToWorker>(raw);
+      if (message === undefined) return;
+      if (message.turbina === 'shutdown') {
+        // Signals reach the workers directly too (Ctrl-C hits the process group): the
+        // primary's message must not count as a second signal.
+        shutdown.beginOnce(message.signal);
+      } else if (message.turbina === 'snapshot-request') {
+        this.send({ turbina: 'snapshot', id: message.id, snapshot: { ...app.snapshot(), worker: this.slot } });
+      } else if (message.turbina === 'gathered') {
+        this.pending.get(message.id)?.({ snapshots: message.snapshots, view: message.view });
+      }
+    });
+    // Workers never outlive the primary. (Node's cluster module also exits a worker whose
+    // channel closes unexpectedly; this covers a channel closed any other way.)
+    process.once('disconnect', () => shutdown.beginOnce('primary gone'));
+  }
+
+  gather(): Promise<Gathered> {
+    const id = this.nextId++;
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.pending.delete(id);
+        resolve(this.alone());
+      }, this.config.metricsWorkerTimeoutMs + PRIMARY_GRACE_MS);
+      this.pending.set(id, (gathered) => {
+        clearTimeout(timer);
+        this.pending.delete(id);
+        resolve(gathered);
+      });
+      if (!this.send({ turbina: 'gather', id })) {
+        clearTimeout(timer);
+        this.pending.delete(id);
+        resolve(this.alone());
+      }
+    });
+  }
+
+  /** This worker's numbers only, every other slot missing: the primary did not answer. */
+  private alone(): Gathered {
+    const snapshot = { ...(this.app as App).snapshot(), worker: this.slot };
+    const missing: { worker: number; pid: number | null }[] = [];
+    for (let slot = 0; slot < this.config.workers; slot++) if (slot !== this.slot) missing.push({ worker: slot, pid: null });
+    const view: ClusterView = { workers: this.config.workers, restarts: 0, missing, missingTotal: missing.length, timeoutMs: this.config.metricsWorkerTimeoutMs };
+    return { snapshots: [snapshot], view };
+  }
+
+  private send(message: ToPrimary): boolean {
+    if (process.send === undefined || !process.connected) return false;
+    try {
+      process.send(message);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+}

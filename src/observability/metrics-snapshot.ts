@@ -1,0 +1,102 @@
+// One process's metrics as plain data: what /metrics renders in single-process mode and
+// what each worker sends the primary in cluster mode (structured-clone/JSON safe).
+import { performance } from 'node:perf_hooks';
+import type { CacheStats } from '../cache/ttl-cache.js';
+import type { ConnectionTracker } from '../lifecycle/connections.js';
+import { round, type EventLoopMonitor, type EventLoopWindow } from './event-loop.js';
+import type { HistogramData } from './histogram.js';
+import type { RequestCount, RequestMetrics } from './request-metrics.js';
+
+export interface MetricsSources {
+  /** performance.now() at startup. */
+  readonly startedAt: number;
+  readonly requests: RequestMetrics;
+  readonly connections: ConnectionTracker;
+  readonly cacheStats: () => CacheStats;
+  readonly eventLoop: EventLoopMonitor;
+  /** Backing-store calls made (what the cache saves). */
+  readonly storeCalls: () => number;
+}
+
+export interface MemoryUsage {
+  readonly rssBytes: number;
+  readonly heapUsedBytes: number;
+  readonly heapTotalBytes: number;
+  readonly externalBytes: number;
+}
+
+export interface ProcessSnapshot {
+  readonly pid: number;
+  /** The worker's slot (0..WORKERS-1), set by the primary; 0 in single-process mode. */
+  readonly worker: number;
+  readonly uptimeSeconds: number;
+  /** Epoch seconds. */
+  readonly startTimeSeconds: number;
+  /** User + system CPU time. */
+  readonly cpuSeconds: number;
+  readonly requests: {
+    readonly total: number;
+    readonly inFlight: number;
+    readonly aborted: number;
+    readonly clientErrors: number;
+    readonly counts: readonly RequestCount[];
+  };
+  readonly latencyMs: HistogramData;
+  readonly connections: { readonly active: number; readonly total: number };
+  readonly cache: CacheStats & { readonly storeCalls: number };
+  readonly eventLoop: EventLoopWindow;
+  readonly memory: MemoryUsage;
+}
+
+/** What the primary adds to the workers' snapshots. */
+export interface ClusterView {
+  /** WORKERS: how many there should be. */
+  readonly workers: number;
+  /** Workers restarted after an unexpected exit, since the primary started. */
+  readonly restarts: number;
+  /** Workers that did not answer this scrape in time (or were between restarts). */
+  readonly missing: readonly { readonly worker: number; readonly pid: number | null }[];
+  /** Missing answers summed over every scrape so far. */
+  readonly missingTotal: number;
+  readonly timeoutMs: number;
+}
+
+export interface Gathered {
+  readonly snapshots: readonly ProcessSnapshot[];
+  readonly view: ClusterView;
+}
+
+/** Asks every worker for its snapshot (cluster mode); always resolves. */
+export interface MetricsGatherer {
+  gather(): Promise<Gathered>;
+}
+
+export function takeSnapshot(src: MetricsSources): ProcessSnapshot {
+  const memory = process.memoryUsage();
+  const cpu = process.cpuUsage();
+  const uptime = (performance.now() - src.startedAt) / 1000;
+  return {
+    pid: process.pid,
+    worker: 0,
+    uptimeSeconds: round(uptime),
+    startTimeSeconds: round((performance.timeOrigin + src.startedAt) / 1000),
+    cpuSeconds: (cpu.user + cpu.system) / 1e6,
+    requests: {
+      total: src.requests.total,
+      inFlight: src.requests.inFlight,
+      aborted: src.requests.aborted,
+      clientErrors: src.requests.clientErrors,
+      counts: src.requests.counts(),
+    },
+    latencyMs: src.requests.latency.data(),
+    connections: { active: src.connections.active, total: src.connections.total },
+    cache: { ...src.cacheStats(), storeCalls: src.storeCalls() },
+    eventLoop: src.eventLoop.snapshot(),
+    memory: {
+      rssBytes: memory.rss,
+      heapUsedBytes: memory.heapUsed,
+      heapTotalBytes: memory.heapTotal,
+      externalBytes: memory.external,
+    },
+  };
+}

@@ -1,0 +1,139 @@
+// The Prometheus text exposition format (version 0.0.4), what Prometheus scrapes and
+// `promtool check metrics` lints: a HELP and a TYPE line per family, counters ending in
+// _total, base units (seconds, bytes), label values escaped, histograms cumulative with
+// le="+Inf" equal to _count. Route labels are route patterns, never raw paths, so the
+// number of series stays bounded. Server-wide families are summed over workers; the
+// process_* and nodejs_* families carry a `worker` label in cluster mode, because
+// summing gauges such as event-loop lag would be meaningless.
+import { round } from './event-loop.js';
+import type { Aggregate } from './metrics-aggregate.js';
+import type { ClusterView, ProcessSnapshot } from './metrics-snapshot.js';
+import { LATENCY_BOUNDS_MS } from './histogram.js';
+
+export const PROMETHEUS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
+
+type Labels = Readonly<Record<string, string | number>>;
+type Sample = readonly [labels: Labels | undefined, value: number];
+
+/** Label values escape backslash, double quote and line feed. */
+export function escapeLabelValue(value: string): string {
+  return value.replace(/[\\"\n]/g, (c) => (c === '\\' ? '\\\\' : c === '"' ? '\\"' : '\\n'));
+}
+
+/** HELP text escapes backslash and line feed. */
+function escapeHelp(text: string): string {
+  return text.replace(/[\\\n]/g, (c) => (c === '\\' ? '\\\\' : '\\n'));
+}
+
+export function formatValue(value: number): string {
+  if (Number.isNaN(value)) return 'NaN';
+  if (value === Infinity) return '+Inf';
+  if (value === -Infinity) return '-Inf';
+  return String(value);
+}
+
+function formatLabels(labels: Labels | undefined): string {
+  if (labels === undefined) return '';
+  const parts = Object.keys(labels).map((key) => `${key}="${escapeLabelValue(String(labels[key]))}"`);
+  return parts.length === 0 ? '' : `{${parts.join(',')}}`;
+}
+
+const BOUNDS_SECONDS = LATENCY_BOUNDS_MS.map((ms) => Number((ms / 1000).toPrecision(12)));
+
+class Exposition {
+  private text = '';
+
+  family(name: string, type: 'counter' | 'gauge', help: string, samples: readonly Sample[]): void {
+    this.header(name, type, help);
+    for (const [labels, value] of samples) this.sample(name, labels, value);
+  }
+
+  /** A histogram from per-bucket (not cumulative) counts; the last is the overflow. */
+  histogram(name: string, help: string, bounds: readonly number[], counts: ArrayLike<number>, count: number, sum: number): void {
+    this.header(name, 'histogram', help);
+    let cumulative = 0;
+    for (let i = 0; i < bounds.length; i++) {
+      cumulative += counts[i] ?? 0;
+      this.sample(`${name}_bucket`, { le: formatValue(bounds[i] as number) }, cumulative);
+    }
+    this.sample(`${name}_bucket`, { le: '+Inf' }, count);
+    this.sample(`${name}_sum`, undefined, sum);
+    this.sample(`${name}_count`, undefined, count);
+  }
+
+  toString(): string {
+    return this.text;
+  }
+
+  private header(name: string, type: string, help: string): void {
+    this.text += `# HELP ${name} ${escapeHelp(help)}\n# TYPE ${name} ${type}\n`;
+  }
+
+  private sample(name: string, labels: Labels | undefined, value: number): void {
+    this.text += `${name}${formatLabels(labels)} ${formatValue(value)}\n`;
+  }
+}
+
+/** Renders the aggregate; `view` (cluster mode) adds the cluster families and worker labels. */
+export function renderPrometheus(agg: Aggregate, view?: ClusterView): string {
+  const out = new Exposition();
+  const one = (value: number): Sample[] => [[undefined, value]];
+  const { requests, cache } = agg;
+
+  out.family(
+    'turbina_http_requests_total',
+    'counter',
+    'HTTP requests answered, by request method, route pattern (unmatched for none) and status (499: client closed first).',
+    [...requests.counts]
+      .sort((a, b) => a.route.localeCompare(b.route) || a.method.localeCompare(b.method) || a.status - b.status)
+      .map((c) => [{ method: c.method, route: c.route, status: c.status }, c.count]),
+  );
+  const latency = agg.latencyMs;
+  out.histogram(
+    'turbina_http_request_duration_seconds',
+    'Time from request arrival to response written.',
+    BOUNDS_SECONDS,
+    latency.counts,
+    latency.count,
+    latency.sum / 1000,
+  );
+  out.family('turbina_http_requests_in_flight', 'gauge', 'Requests being handled now.', one(requests.inFlight));
+  out.family('turbina_http_requests_aborted_total', 'counter', 'Requests whose client closed the connection before the response was complete.', one(requests.aborted));
+  out.family('turbina_http_client_errors_total', 'counter', 'Requests node:http could not parse (answered 400, 408 or 431).', one(requests.clientErrors));
+  out.family('turbina_http_connections_active', 'gauge', 'Open client connections.', one(agg.connections.active));
+  out.family('turbina_http_connections_total', 'counter', 'Client connections accepted.', one(agg.connections.total));
+
+  const scope = view === undefined ? '' : ' Each worker has its own cache; summed over workers.';
+  out.family('turbina_cache_hits_total', 'counter', `Response cache hits.${scope}`, one(cache.hits));
+  out.family('turbina_cache_misses_total', 'counter', `Response cache misses.${scope}`, one(cache.misses));
+  out.family('turbina_cache_evictions_total', 'counter', `Entries evicted at the size cap.${scope}`, one(cache.evictions));
+  out.family('turbina_cache_expirations_total', 'counter', `Entries removed after their TTL.${scope}`, one(cache.expirations));
+  out.family('turbina_cache_entries', 'gauge', `Entries in the response cache.${scope}`, one(cache.entries));
+  out.family('turbina_cache_loads_total', 'counter', `Cache loads (one per key however many concurrent misses).${scope}`, one(cache.loads));
+  out.family('turbina_cache_load_errors_total', 'counter', `Cache loads that failed (not cached).${scope}`, one(cache.loadErrors));
+  out.family('turbina_store_calls_total', 'counter', 'Calls to the backing store.', one(cache.storeCalls));
+
+  if (view !== undefined) {
+    out.family('turbina_workers', 'gauge', 'Worker processes configured (WORKERS).', one(view.workers));
+    out.family('turbina_worker_restarts_total', 'counter', 'Workers restarted after an unexpected exit.', one(view.restarts));
+    out.family('turbina_metrics_scrape_missing_workers', 'gauge', 'Workers that did not answer this scrape in time; their numbers are absent.', one(view.missing.length));
+    out.family('turbina_metrics_scrape_missing_workers_total', 'counter', 'Missing worker answers over all scrapes.', one(view.missingTotal));
+    out.family('turbina_worker_info', 'gauge', 'The pid serving each worker slot (value 1).', agg.processes.map((p) => [{ worker: p.worker, pid: p.pid }, 1]));
+  }
+  renderProcessFamilies(out, agg.processes, view !== undefined);
+  return out.toString();
+}
+
+function renderProcessFamilies(out: Exposition, processes: readonly ProcessSnapshot[], labelled: boolean): void {
+  const each = (value: (p: ProcessSnapshot) => number): Sample[] =>
+    processes.map((p) => [labelled ? { worker: p.worker } : undefined, value(p)]);
+  out.family('process_resident_memory_bytes', 'gauge', 'Resident memory size in bytes.', each((p) => p.memory.rssBytes));
+  out.family('process_cpu_seconds_total', 'counter', 'Total user and system CPU time spent in seconds.', each((p) => p.cpuSeconds));
+  out.family('process_start_time_seconds', 'gauge', 'Start time of the process since unix epoch in seconds.', each((p) => p.startTimeSeconds));
+  out.family('nodejs_heap_size_used_bytes', 'gauge', 'V8 heap used in bytes.', each((p) => p.memory.heapUsedBytes));
+  out.family('nodejs_heap_size_total_bytes', 'gauge', 'V8 heap size in bytes.', each((p) => p.memory.heapTotalBytes));
+  out.family('nodejs_external_memory_bytes', 'gauge', 'Memory of C++ objects bound to JavaScript objects, in bytes.', each((p) => p.memory.externalBytes));
+  out.family('nodejs_eventloop_lag_seconds', 'gauge', 'Event-loop delay, p99 over the last complete window.', each((p) => round(p.eventLoop.delayMs.p99 / 1000, 6)));
+  out.family('nodejs_eventloop_lag_max_seconds', 'gauge', 'Event-loop delay, maximum over the last complete window.', each((p) => round(p.eventLoop.delayMs.max / 1000, 6)));
+  out.family('nodejs_eventloop_utilization_ratio', 'gauge', 'Fraction of the last window the event loop was busy.', each((p) => p.eventLoop.utilization));
+}
