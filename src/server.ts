@@ -7,8 +7,7 @@ import { ConfigError, loadConfig, type Config } from './config.js';
 import { ClusterPrimary } from './lifecycle/cluster-primary.js';
 import { WorkerLink } from './lifecycle/cluster-worker.js';
 import { Shutdown } from './lifecycle/shutdown.js';
-import { atomicLineSink } from './observability/atomic-lines.js';
-import { Logger, stdoutSink } from './observability/logger.js';
+import { exitAfterStdout, Logger, stdoutSink } from './observability/logger.js';
 
 function readConfig(): Config | undefined {
   try {
@@ -37,7 +36,7 @@ function onFatal(logger: Logger, cleanup: () => void): void {
 }
 
 function runPrimary(config: Config, logger: Logger): void {
-  const primary = new ClusterPrimary(config, logger, (code) => process.exit(code));
+  const primary = new ClusterPrimary(config, logger, exitAfterStdout);
   onFatal(logger, () => primary.abort());
   process.on('SIGTERM', () => primary.shutdown('SIGTERM'));
   process.on('SIGINT', () => primary.shutdown('SIGINT'));
@@ -47,7 +46,7 @@ function runPrimary(config: Config, logger: Logger): void {
 /** One process serving requests: the whole server, or a cluster worker (with `link`). */
 function runServer(config: Config, logger: Logger, link: WorkerLink | undefined): void {
   const app = createApp(config, { logger, ...(link ? { cluster: link } : {}) });
-  const shutdown = new Shutdown(app, (code) => process.exit(code));
+  const shutdown = new Shutdown(app, exitAfterStdout);
   link?.attach(app, shutdown);
   onFatal(logger, () => {});
   process.on('SIGTERM', () => shutdown.begin('SIGTERM'));
@@ -83,8 +82,7 @@ function main(): void {
   const config = readConfig();
   if (config === undefined) return;
   const clustered = config.workers > 1;
-  // Processes sharing one stdout must write whole lines atomically.
-  const logger = new Logger(config.logLevel, clustered ? atomicLineSink(stdoutSink()) : stdoutSink());
+  const logger = new Logger(config.logLevel, stdoutSink());
   if (clustered && cluster.isPrimary) runPrimary(config, logger);
   else runServer(config, logger, clustered && cluster.isWorker ? new WorkerLink(config) : undefined);
 }

@@ -10,6 +10,7 @@ import type { Config } from '../config.js';
 import type { Logger } from '../observability/logger.js';
 import type { ProcessSnapshot } from '../observability/metrics-snapshot.js';
 import { asMessage, WORKER_SLOT_ENV, type ToPrimary } from './cluster-messages.js';
+import { LineRelay } from './line-relay.js';
 import { MetricsRelay, sendTo } from './metrics-relay.js';
 
 const BACKOFF_BASE_MS = 100;
@@ -19,6 +20,8 @@ const STABLE_AFTER_MS = 10_000;
 /** Workers cut their own connections at SHUTDOWN_TIMEOUT_MS and exit 1; the primary kills
  *  whatever is still alive this much later (a worker stuck in a busy loop, say). */
 const KILL_GRACE_MS = 1000;
+/** How long the exit waits for the last lines of exited workers to arrive. */
+const OUTPUT_WAIT_MS = 1000;
 
 interface Slot {
   readonly slot: number;
@@ -38,6 +41,10 @@ export class ClusterPrimary {
   private shuttingDown = false;
   private exitCode = 0;
   private finished = false;
+  private readonly stdout = new LineRelay(process.stdout);
+  private readonly stderr = new LineRelay(process.stderr);
+  /** Resolve when a worker's stdout and stderr have ended. */
+  private readonly outputs = new Set<Promise<unknown>>();
 
   constructor(
     private readonly config: Config,
@@ -51,6 +58,8 @@ export class ClusterPrimary {
   }
 
   start(): void {
+    // Workers write to pipes the primary reads (see line-relay.ts), not to our stdout.
+    cluster.setupPrimary({ silent: true });
     for (const slot of this.slots) this.fork(slot);
   }
 
@@ -87,6 +96,9 @@ export class ClusterPrimary {
     slot.worker = worker;
     slot.startedAt = performance.now();
     slot.listened = false;
+    const output = Promise.all([this.stdout.attach(worker.process.stdout), this.stderr.attach(worker.process.stderr)]);
+    this.outputs.add(output);
+    void output.then(() => this.outputs.delete(output));
     worker.on('message', (raw: unknown) => {
       const message = asMessage<ToPrimary>(raw);
       if (message?.turbina === 'gather') this.relay.gather(worker, message.id);
@@ -162,6 +174,11 @@ export class ClusterPrimary {
     this.finished = true;
     this.logger.info('shutdown complete', { reason, exitCode: code, restarts: this.restarts });
     this.logger.flush();
-    this.exit(code);
+    // An exit event can come before the worker's last lines have been read from its pipe.
+    const wait = setTimeout(() => this.exit(code), OUTPUT_WAIT_MS);
+    void Promise.all(this.outputs).then(() => {
+      clearTimeout(wait);
+      this.exit(code);
+    });
   }
 }

@@ -38,11 +38,21 @@ export function jsonString(value: string): string {
 export function stdoutSink(): LogSink {
   // A closed stdout (piped into `head`, say) must not crash the server.
   process.stdout.on('error', () => {});
-  // process.stdout.write is synchronous for files, pipes and TTYs on Linux, so a
-  // flush right before exit is complete.
+  // process.stdout.write is synchronous for files and TTYs; to a pipe whose reader lags
+  // it queues, so the exit waits for it (exitAfterStdout).
   return (chunk) => {
     process.stdout.write(chunk);
   };
+}
+
+/** Exits once stdout has taken everything written (at most maxWaitMs later): a pipe whose
+ *  reader is slow makes Node queue the writes, and exiting at once would drop them. */
+export function exitAfterStdout(code: number, maxWaitMs = 2000): void {
+  process.exitCode = code;
+  if (process.stdout.writableLength === 0) process.exit(code);
+  setTimeout(() => process.exit(code), maxWaitMs).unref();
+  process.stdout.once('drain', () => process.exit(code));
+  process.stdout.once('error', () => process.exit(code));
 }
 
 export class Logger {
