@@ -36,6 +36,8 @@ export class RequestMetrics {
   /** Requests node:http could not parse (400, 408, 431); they never reach a handler. */
   clientErrors = 0;
   private readonly byMethod = new Map<string, Float64Array>();
+  private lastMethod = '';
+  private lastCounts: Float64Array = new Float64Array(0);
   /** Route slots per method array; grown if routes are added after construction. */
   private slots: number;
   readonly latency = new Histogram();
@@ -57,7 +59,14 @@ export class RequestMetrics {
     const route = ctx.route;
     const slot = route === undefined ? UNMATCHED_SLOT : route.index + 1;
     if (slot >= this.slots) this.growRoutes();
-    const counts = this.byMethod.get(ctx.method) ?? this.addMethod(ctx.method);
+    // Nearly every request has the previous one's method: skip the Map lookup then.
+    const method = ctx.method;
+    let counts = this.lastCounts;
+    if (method !== this.lastMethod) {
+      counts = this.byMethod.get(method) ?? this.addMethod(method);
+      this.lastMethod = method;
+      this.lastCounts = counts;
+    }
     counts[slot * STATUS_SLOTS + (status < STATUS_SLOTS ? status : 0)]++;
     this.latency.observe(durationMs);
   }
@@ -108,6 +117,7 @@ export class RequestMetrics {
       grown.set(counts);
       this.byMethod.set(method, grown);
     }
+    this.lastMethod = '';
   }
 }
 
