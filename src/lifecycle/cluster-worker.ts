@@ -35,9 +35,8 @@ export class WorkerLink implements MetricsGatherer {
         this.pending.get(message.id)?.({ snapshots: message.snapshots, view: message.view });
       }
     });
-    // Workers never outlive the primary. (Node's cluster module also exits a worker whose
-    // channel closes unexpectedly; this covers a channel closed any other way.)
-    process.once('disconnect', () => shutdown.beginOnce('primary gone'));
+    // Workers never outlive the primary: Node's cluster module exits a worker at once
+    // when its IPC channel closes without a disconnect() (the primary died).
   }
 
   gather(): Promise<Gathered> {

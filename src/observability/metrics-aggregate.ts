@@ -3,26 +3,13 @@
 // merged buckets, never from averaging percentiles); connections, in-flight requests
 // and memory are summed; event-loop delay and utilization take the worst worker.
 import type { CacheStats } from '../cache/ttl-cache.js';
-import type { EventLoopWindow } from './event-loop.js';
 import { Histogram } from './histogram.js';
-import type { MemoryUsage, ProcessSnapshot } from './metrics-snapshot.js';
+import type { MemoryUsage, ProcessSnapshot, ServerNumbers } from './metrics-snapshot.js';
 import type { RequestCount } from './request-metrics.js';
 
-export interface Aggregate {
-  /** The longest-running process's uptime. */
-  readonly uptimeSeconds: number;
-  readonly requests: {
-    readonly total: number;
-    readonly inFlight: number;
-    readonly aborted: number;
-    readonly clientErrors: number;
-    readonly counts: readonly RequestCount[];
-  };
+/** The whole server: `uptimeSeconds` is the longest-running process's. */
+export interface Aggregate extends ServerNumbers {
   readonly latencyMs: Histogram;
-  readonly connections: { readonly active: number; readonly total: number };
-  readonly cache: CacheStats & { readonly storeCalls: number };
-  readonly eventLoop: EventLoopWindow;
-  readonly memory: MemoryUsage;
   /** The snapshots it was built from, by worker slot. */
   readonly processes: readonly ProcessSnapshot[];
 }

@@ -4,7 +4,7 @@
 import type { CacheStats } from '../cache/ttl-cache.js';
 import { round, type EventLoopWindow } from './event-loop.js';
 import type { Aggregate } from './metrics-aggregate.js';
-import type { ClusterView, MemoryUsage } from './metrics-snapshot.js';
+import type { ClusterView, MemoryUsage, RequestCounters } from './metrics-snapshot.js';
 import { routeCounts, statusCounts } from './request-metrics.js';
 
 /** Each worker has its own cache in cluster mode; the document says so. */
@@ -23,11 +23,7 @@ export interface WorkerReport {
 
 export interface MetricsReport {
   readonly uptimeSeconds: number;
-  readonly requests: {
-    readonly total: number;
-    readonly inFlight: number;
-    readonly aborted: number;
-    readonly clientErrors: number;
+  readonly requests: RequestCounters & {
     readonly byStatus: Record<string, number>;
     readonly byRoute: Record<string, number>;
   };

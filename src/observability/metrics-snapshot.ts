@@ -25,27 +25,32 @@ export interface MemoryUsage {
   readonly externalBytes: number;
 }
 
-export interface ProcessSnapshot {
-  readonly pid: number;
-  /** The worker's slot (0..WORKERS-1), set by the primary; 0 in single-process mode. */
-  readonly worker: number;
+export interface RequestCounters {
+  readonly total: number;
+  readonly inFlight: number;
+  readonly aborted: number;
+  readonly clientErrors: number;
+}
+
+/** What one process and the whole server both report. */
+export interface ServerNumbers {
   readonly uptimeSeconds: number;
-  /** Epoch seconds. */
-  readonly startTimeSeconds: number;
-  /** User + system CPU time. */
-  readonly cpuSeconds: number;
-  readonly requests: {
-    readonly total: number;
-    readonly inFlight: number;
-    readonly aborted: number;
-    readonly clientErrors: number;
-    readonly counts: readonly RequestCount[];
-  };
-  readonly latencyMs: HistogramData;
+  readonly requests: RequestCounters & { readonly counts: readonly RequestCount[] };
   readonly connections: { readonly active: number; readonly total: number };
   readonly cache: CacheStats & { readonly storeCalls: number };
   readonly eventLoop: EventLoopWindow;
   readonly memory: MemoryUsage;
+}
+
+export interface ProcessSnapshot extends ServerNumbers {
+  readonly pid: number;
+  /** The worker's slot (0..WORKERS-1), set by the primary; 0 in single-process mode. */
+  readonly worker: number;
+  /** Epoch seconds. */
+  readonly startTimeSeconds: number;
+  /** User + system CPU time. */
+  readonly cpuSeconds: number;
+  readonly latencyMs: HistogramData;
 }
 
 /** What the primary adds to the workers' snapshots. */
