@@ -23,6 +23,14 @@ const KILL_GRACE_MS = 1000;
 /** How long the exit waits for the last lines of exited workers to arrive. */
 const OUTPUT_WAIT_MS = 1000;
 
+/** The wait before restarting a slot's worker, and the slot's new count of failures in a
+ *  row: 100 ms doubling per failure up to 10 s, from the start again when the worker that
+ *  died had been up STABLE_AFTER_MS. */
+export function restartBackoff(failures: number, livedMs: number): { readonly failures: number; readonly delayMs: number } {
+  const next = (livedMs >= STABLE_AFTER_MS ? 0 : failures) + 1;
+  return { failures: next, delayMs: Math.min(BACKOFF_MAX_MS, BACKOFF_BASE_MS * 2 ** (next - 1)) };
+}
+
 interface Slot {
   readonly slot: number;
   worker: Worker | undefined;
@@ -104,6 +112,8 @@ export class ClusterPrimary {
       if (message?.turbina === 'gather') this.relay.gather(worker, message.id);
       else if (message?.turbina === 'snapshot') this.relay.answer(slot.slot, message.id, message.snapshot as ProcessSnapshot);
     });
+    // An IPC failure as the worker dies; its 'exit' follows and is handled there.
+    worker.on('error', (error: Error) => this.logger.debug('worker channel error', { worker: slot.slot, err: error }));
     worker.once('listening', (address: Address) => {
       slot.listened = true;
       this.announce(address);
@@ -143,9 +153,8 @@ export class ClusterPrimary {
     }
     this.restarts++;
     const livedMs = Math.round(performance.now() - slot.startedAt);
-    if (livedMs >= STABLE_AFTER_MS) slot.failures = 0;
-    slot.failures++;
-    const delay = Math.min(BACKOFF_MAX_MS, BACKOFF_BASE_MS * 2 ** (slot.failures - 1));
+    const { failures, delayMs: delay } = restartBackoff(slot.failures, livedMs);
+    slot.failures = failures;
     this.logger.warn('worker exited unexpectedly; restarting', {
       worker: slot.slot, pid, code, signal, livedMs, restartInMs: delay, restarts: this.restarts,
     });

@@ -8,6 +8,8 @@ import type { ClusterView, Gathered, MetricsGatherer } from '../observability/me
 import { asMessage, WORKER_SLOT_ENV, type ToPrimary, type ToWorker } from './cluster-messages.js';
 import type { Shutdown } from './shutdown.js';
 
+const ignore = (): void => {};
+
 /** Extra wait over the primary's per-worker deadline before giving up on the primary. */
 const PRIMARY_GRACE_MS = 250;
 
@@ -71,7 +73,9 @@ export class WorkerLink implements MetricsGatherer {
   private send(message: ToPrimary): boolean {
     if (process.send === undefined || !process.connected) return false;
     try {
-      process.send(message);
+      // With a callback, a failed send is reported there instead of as an 'error' event,
+      // which would crash the worker; the scrape then times out and answers alone.
+      process.send(message, undefined, undefined, ignore);
       return true;
     } catch {
       return false;

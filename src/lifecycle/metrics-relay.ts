@@ -23,10 +23,13 @@ interface Round {
   timer: NodeJS.Timeout | undefined;
 }
 
+const ignore = (): void => {};
+
 export function sendTo(worker: Worker, message: ToWorker): boolean {
   if (!worker.isConnected()) return false;
   try {
-    worker.send(message);
+    // With a callback, a failed send (the worker died meanwhile) is not an 'error' event.
+    worker.send(message, undefined, undefined, ignore);
     return true;
   } catch {
     return false; // the channel closed between the check and the send

@@ -1,0 +1,81 @@
+// Whole-server numbers from workers' snapshots: counters and histograms summed (with
+// percentiles from the merged buckets), gauges aggregated by meaning, and the JSON
+// document's cluster fields.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { round } from '../../src/observability/event-loop.js';
+import { Histogram } from '../../src/observability/histogram.js';
+import { aggregate } from '../../src/observability/metrics-aggregate.js';
+import { metricsReport } from '../../src/observability/metrics-report.js';
+import type { ProcessSnapshot } from '../../src/observability/metrics-snapshot.js';
+
+function snapshot(worker: number, latencies: readonly number[], extra: { lag: number; rss: number; hits: number; misses: number }): ProcessSnapshot {
+  const h = new Histogram();
+  for (const ms of latencies) h.observe(ms);
+  return {
+    pid: 100 + worker,
+    worker,
+    uptimeSeconds: 10 + worker,
+    startTimeSeconds: 1_795_000_000,
+    cpuSeconds: 1,
+    requests: {
+      total: latencies.length,
+      inFlight: 1,
+      aborted: worker,
+      clientErrors: 0,
+      counts: [
+        { method: 'GET', route: '/products/{id}', routeMethod: 'GET', status: 200, count: latencies.length - 1 },
+        { method: 'GET', route: 'unmatched', routeMethod: '', status: 404, count: 1 },
+      ],
+    },
+    latencyMs: h.data(),
+    connections: { active: 2, total: 5 },
+    cache: { hits: extra.hits, misses: extra.misses, hitRate: 0, entries: extra.misses, maxEntries: 100, evictions: 0, expirations: 0, loads: extra.misses, loadErrors: 0, inflight: 0, storeCalls: extra.misses },
+    eventLoop: { windowSeconds: 10, delayMs: { p50: extra.lag / 2, p99: extra.lag, max: extra.lag * 2 }, utilization: extra.lag / 100 },
+    memory: { rssBytes: extra.rss, heapUsedBytes: 1, heapTotalBytes: 2, externalBytes: 3 },
+  };
+}
+
+test('counters and histograms are summed; percentiles come from the merged histogram; gauges by meaning', () => {
+  const fast = Array.from({ length: 90 }, () => 0.7);
+  const slow = Array.from({ length: 10 }, () => 40);
+  const agg = aggregate([
+    snapshot(1, slow, { lag: 30, rss: 2000, hits: 1, misses: 9 }),
+    snapshot(0, fast, { lag: 5, rss: 1000, hits: 80, misses: 10 }),
+  ]);
+  const all = new Histogram();
+  for (const ms of [...fast, ...slow]) all.observe(ms);
+  assert.deepEqual(Array.from(agg.latencyMs.counts), Array.from(all.counts));
+  assert.equal(agg.latencyMs.percentile(0.99), all.percentile(0.99));
+  assert.equal(agg.latencyMs.max, 40);
+
+  const report = metricsReport(agg, { workers: 3, restarts: 2, missing: [{ worker: 2, pid: null }], missingTotal: 4, timeoutMs: 250 });
+  assert.equal(report.requests.total, 100);
+  assert.equal(report.requests.inFlight, 2);
+  assert.equal(report.requests.aborted, 1);
+  assert.deepEqual(report.requests.byStatus, { '200': 98, '404': 2 });
+  assert.deepEqual(report.requests.byRoute, { 'GET /products/{id}': 98, unmatched: 2 });
+  assert.deepEqual(report.connections, { active: 4, total: 10 });
+  assert.equal(report.cache.hits, 81);
+  assert.equal(report.cache.misses, 19);
+  assert.equal(report.cache.hitRate, 0.81);
+  assert.equal(report.cache.scope, 'per-worker');
+  // The worst worker's event loop, not a sum or an average.
+  assert.deepEqual(report.eventLoop.delayMs, { p50: 15, p99: 30, max: 60 });
+  assert.equal(report.eventLoop.utilization, 0.3);
+  assert.equal(report.memory.rssBytes, 3000);
+  assert.equal(report.uptimeSeconds, 11);
+  assert.equal(report.responseTimeMs.p50, round(all.percentile(0.5)));
+  assert.equal(report.cluster?.answered, 2);
+  assert.equal(report.cluster?.restarts, 2);
+  assert.deepEqual(report.cluster?.missing, [{ worker: 2, pid: null }]);
+  assert.deepEqual(report.workers?.map((w) => [w.worker, w.pid, w.requests.total, w.memory.rssBytes]), [[0, 100, 90, 1000], [1, 101, 10, 2000]]);
+});
+
+test('single-process mode: one snapshot, no cluster fields, the cache scope is the process', () => {
+  const report = metricsReport(aggregate([snapshot(0, [1, 2, 3], { lag: 1, rss: 5, hits: 0, misses: 0 })]));
+  assert.equal(report.cluster, undefined);
+  assert.equal(report.workers, undefined);
+  assert.equal(report.cache.scope, 'process');
+  assert.equal(report.cache.hitRate, 0);
+});
