@@ -46,6 +46,14 @@ async function waitGone(pids: readonly number[], timeoutMs = 5000): Promise<void
   }
 }
 
+async function waitFor(cond: () => Promise<boolean>, what: string, timeoutMs = 1200): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await cond())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(20);
+  }
+}
+
 /** Never leave a worker behind, whatever a test did. */
 function cleanup(c: Cluster): void {
   for (const pid of [...c.workers, c.primary]) {
@@ -143,11 +151,12 @@ describe('cluster mode (WORKERS=2)', { concurrency: 3 }, () => {
     const c = await startCluster();
     try {
       const slow: Promise<Reply>[] = [];
-      for (let i = 0; i < 4; i++) {
-        slow.push(request(c.port, '/io?ms=700'));
-        await sleep(20);
-      }
-      await sleep(150);
+      for (let i = 0; i < 4; i++) slow.push(request(c.port, '/io?ms=1000'));
+      // Signal only once each worker has one in flight (not counting the /metrics request).
+      await waitFor(async () => {
+        const m = await metrics(c.port);
+        return (m.workers ?? []).every((w) => w.requests.inFlight - (w.pid === m.cluster?.answeredBy ? 1 : 0) >= 1);
+      }, 'a slow request in flight on each worker');
       c.child.kill('SIGTERM');
       const replies = await Promise.all(slow);
       assert.deepEqual(replies.map((r) => r.status), [200, 200, 200, 200]);
@@ -167,7 +176,7 @@ describe('cluster mode (WORKERS=2)', { concurrency: 3 }, () => {
     const c = await startCluster({ SHUTDOWN_TIMEOUT_MS: '300' });
     try {
       const slow = request(c.port, '/io?ms=1000').catch((error: unknown) => error);
-      await sleep(150);
+      await waitFor(async () => (await metrics(c.port)).requests.inFlight >= 2, 'the slow request to arrive');
       c.child.kill('SIGTERM');
       assert.ok((await slow) instanceof Error);
       assert.equal((await c.child.exited).code, 1);
@@ -193,7 +202,7 @@ describe('cluster mode (WORKERS=2)', { concurrency: 3 }, () => {
   });
 
   test('a worker that does not answer the scrape in time is reported missing; the scrape still answers', async () => {
-    const c = await startCluster({ METRICS_WORKER_TIMEOUT_MS: '500' });
+    const c = await startCluster({ METRICS_WORKER_TIMEOUT_MS: '1000' });
     try {
       const stuck = c.workers[0] as number;
       process.kill(stuck, 'SIGSTOP');
