@@ -8,7 +8,6 @@ import cluster, { type Address, type Worker } from 'node:cluster';
 import { performance } from 'node:perf_hooks';
 import type { Config } from '../config.js';
 import type { Logger } from '../observability/logger.js';
-import type { ProcessSnapshot } from '../observability/metrics-snapshot.js';
 import { asMessage, WORKER_SLOT_ENV, type ToPrimary } from './cluster-messages.js';
 import { LineRelay } from './line-relay.js';
 import { MetricsRelay, sendTo } from './metrics-relay.js';
@@ -110,7 +109,7 @@ export class ClusterPrimary {
     worker.on('message', (raw: unknown) => {
       const message = asMessage<ToPrimary>(raw);
       if (message?.turbina === 'gather') this.relay.gather(worker, message.id);
-      else if (message?.turbina === 'snapshot') this.relay.answer(slot.slot, message.id, message.snapshot as ProcessSnapshot);
+      else if (message?.turbina === 'snapshot') this.relay.answer(slot.slot, message.id, message.snapshot);
     });
     // An IPC failure as the worker dies; its 'exit' follows and is handled there.
     worker.on('error', (error: Error) => this.logger.debug('worker channel error', { worker: slot.slot, err: error }));
