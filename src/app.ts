@@ -19,6 +19,7 @@ import { RequestMetrics } from './observability/request-metrics.js';
 import { registerProductRoutes } from './products/routes.js';
 import { DeadlineStore } from './products/deadline-store.js';
 import { EmbeddedStore, type ProductStore } from './products/store.js';
+import { registerDebugRoutes } from './routes/debug.js';
 import { registerHealthRoutes } from './routes/health.js';
 import { registerIoRoute } from './routes/io.js';
 import { registerMetricsRoute } from './routes/metrics.js';
@@ -32,6 +33,8 @@ export interface AppOptions {
   readonly store?: ProductStore & { readonly calls?: number };
   /** The cache's monotonic clock, for tests that move time. */
   readonly now?: () => number;
+  /** Which client addresses count as local for /debug (loopback by default); tests play remote clients with it. */
+  readonly isLocalClient?: (address: string | undefined) => boolean;
 }
 
 export interface App {
@@ -78,6 +81,15 @@ export function createApp(config: Config, options: AppOptions): App {
     eventLoop,
     storeCalls: () => store.calls,
   });
+  if (config.debug === 'on') {
+    registerDebugRoutes(router, {
+      connections,
+      eventLoop,
+      startedAt,
+      token: config.debugToken,
+      ...(options.isLocalClient ? { isLocal: options.isLocalClient } : {}),
+    });
+  }
 
   const server = createServer({
     headersTimeout: config.headersTimeoutMs,

@@ -24,6 +24,10 @@ export interface Config {
   readonly keepAliveTimeoutMs: number;
   readonly headersTimeoutMs: number;
   readonly requestTimeoutMs: number;
+  /** Whether the /debug/pprof routes exist. */
+  readonly debug: 'on' | 'off';
+  /** Lets non-loopback clients into /debug with `Authorization: Bearer <token>`; '' = none. */
+  readonly debugToken: string;
 }
 
 export class ConfigError extends Error {
@@ -167,7 +171,40 @@ export const OPTIONS: readonly OptionSpec[] = [
       return value;
     },
   },
+  {
+    key: 'debug',
+    env: 'DEBUG',
+    flag: 'debug',
+    help: '/debug/pprof profiling endpoints: on or off',
+    defaultText: 'on',
+    parse: (raw, name) => {
+      if (raw === undefined) return 'on';
+      const value = raw.toLowerCase();
+      if (value !== 'on' && value !== 'off') throw new ConfigError(`invalid ${name} "${raw}": expected on or off`);
+      return value;
+    },
+  },
+  {
+    key: 'debugToken',
+    env: 'DEBUG_TOKEN',
+    flag: 'debug-token',
+    help: 'lets remote clients into /debug with "Authorization: Bearer <token>" (at least 16 characters)',
+    defaultText: 'none: loopback clients only',
+    parse: (raw, name) => {
+      if (raw === undefined) return '';
+      // A short token can be guessed; a space or control character cannot be sent in a header.
+      if (!/^[\x21-\x7e]{16,512}$/.test(raw)) {
+        throw new ConfigError(`invalid ${name}: expected 16 to 512 visible ASCII characters, no spaces`);
+      }
+      return raw;
+    },
+  },
 ];
+
+/** The config as the startup log shows it: the debug token is a secret. */
+export function loggableConfig(config: Config): Record<string, string | number> {
+  return { ...config, debugToken: config.debugToken === '' ? '' : '(set)' };
+}
 
 export type ConfigResult = { readonly kind: 'config'; readonly config: Config } | { readonly kind: 'help'; readonly text: string };
 

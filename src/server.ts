@@ -1,7 +1,7 @@
 // Entry point: read the config, build the app, listen, and wire signals to a graceful
 // shutdown. `node dist/server.js --help` lists every option.
 import { createApp } from './app.js';
-import { ConfigError, loadConfig, type Config } from './config.js';
+import { ConfigError, loadConfig, loggableConfig, type Config } from './config.js';
 import { Shutdown } from './lifecycle/shutdown.js';
 import { Logger, stdoutSink } from './observability/logger.js';
 
@@ -51,7 +51,7 @@ function main(): void {
       url: `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`,
       port,
       node: process.version,
-      config: { ...config },
+      config: loggableConfig(config),
     });
   });
 }

@@ -4,6 +4,8 @@
 // connections every head says Connection: close, decided when the head is written, so a
 // request already in flight at that moment releases its keep-alive client too.
 import { STATUS_CODES } from 'node:http';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import type { RequestContext } from './context.js';
 import type { HttpError } from './http-error.js';
 
@@ -82,5 +84,30 @@ export function sendEmpty(ctx: RequestContext, status: number, extra: readonly s
   if (ctx.lifecycle.closing) headers.push('connection', 'close');
   res.writeHead(status, headers);
   res.end();
+  ctx.finish();
+}
+
+/**
+ * Streams a body (a heap snapshot) with backpressure: pipeline pauses the source while
+ * the socket's buffer is full, and destroys it if the client leaves (the connection
+ * tracker then completes the request as aborted).
+ */
+export async function sendStream(ctx: RequestContext, status: number, contentType: string, body: Readable, extra: readonly string[] = NO_HEADERS): Promise<void> {
+  const res = ctx.res;
+  if (res.headersSent || res.destroyed) {
+    body.destroy();
+    return;
+  }
+  const headers = ['content-type', contentType, 'x-request-id', ctx.id, ...extra];
+  if (ctx.lifecycle.closing) headers.push('connection', 'close');
+  ctx.status = status;
+  res.writeHead(status, headers);
+  body.on('data', (chunk: Buffer) => (ctx.bytes += chunk.length));
+  try {
+    await pipeline(body, res);
+  } catch (error) {
+    if (ctx.done || res.destroyed) return; // the client left; already counted as aborted
+    throw error;
+  }
   ctx.finish();
 }
