@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { ConfigError, OPTIONS, helpText, loadConfig, type Config } from '../src/config.js';
-import { runServer } from './helpers/child.js';
+import { runServer, startServer } from './helpers/child.js';
 
 /** The Config for argv and env, failing the test if --help came back instead. */
 function config(argv: readonly string[] = [], env: NodeJS.ProcessEnv = {}): Config {
@@ -51,6 +51,8 @@ describe('loadConfig defaults', () => {
       keepAliveTimeoutMs: 65000,
       headersTimeoutMs: 66000,
       requestTimeoutMs: 300000,
+      debug: 'on',
+      debugToken: '',
     });
   });
 
@@ -92,6 +94,8 @@ describe('loadConfig env and flags', () => {
       KEEP_ALIVE_TIMEOUT_MS: '100',
       HEADERS_TIMEOUT_MS: '200',
       REQUEST_TIMEOUT_MS: '0',
+      DEBUG: 'OFF',
+      DEBUG_TOKEN: 'abcdefghijklmnop',
     });
     assert.deepEqual({ ...c }, {
       port: 9000,
@@ -111,6 +115,8 @@ describe('loadConfig env and flags', () => {
       keepAliveTimeoutMs: 100,
       headersTimeoutMs: 200,
       requestTimeoutMs: 0,
+      debug: 'off',
+      debugToken: 'abcdefghijklmnop',
     });
   });
 
@@ -191,6 +197,16 @@ describe('loadConfig errors', () => {
     assert.equal(config([], { REQUEST_TIMEOUT_MS: '0' }).requestTimeoutMs, 0);
   });
 
+  test('DEBUG is on or off; DEBUG_TOKEN needs 16+ visible characters and is never echoed', () => {
+    rejects([], { DEBUG: 'express:*' }, 'DEBUG', 'on or off');
+    rejects(['--debug', 'yes'], {}, '--debug');
+    for (const token of ['short-token', 'sixteen chars ok', 'x'.repeat(513)]) {
+      const error = rejects([], { DEBUG_TOKEN: token }, 'DEBUG_TOKEN', '16');
+      assert.ok(!error.message.includes(token), error.message);
+    }
+    assert.equal(config(['--debug-token', 'ABCDEFGHIJKLMNOP'], {}).debugToken, 'ABCDEFGHIJKLMNOP');
+  });
+
   test('CACHE_NEGATIVE_TTL_MS above CACHE_TTL_MS is refused', () => {
     rejects([], { CACHE_TTL_MS: '1000', CACHE_NEGATIVE_TTL_MS: '1001' }, 'CACHE_NEGATIVE_TTL_MS', '"1001"');
     rejects([], { CACHE_NEGATIVE_TTL_MS: '30001' }, 'CACHE_NEGATIVE_TTL_MS');
@@ -209,13 +225,27 @@ describe('--help', () => {
 
   test('the help text names every env var and every flag', () => {
     const text = helpText();
-    assert.equal(OPTIONS.length, 17);
+    assert.equal(OPTIONS.length, 19);
     for (const option of OPTIONS) {
       assert.ok(text.includes(option.env), `help lacks ${option.env}`);
       assert.ok(text.includes(`--${option.flag}`), `help lacks --${option.flag}`);
     }
     assert.ok(text.includes('--help'));
     assert.ok(text.endsWith('\n'));
+  });
+});
+
+describe('the startup log', () => {
+  test('shows DEBUG_TOKEN as (set), never its value', async () => {
+    const token = 'secret-token-0123456789';
+    const { child } = await startServer([], { DEBUG_TOKEN: token });
+    try {
+      const line = await child.waitForLine((l) => l['msg'] === 'listening');
+      assert.equal((line['config'] as Record<string, unknown>)['debugToken'], '(set)');
+      assert.ok(!child.stdout().includes(token));
+    } finally {
+      child.kill('SIGKILL');
+    }
   });
 });
 
