@@ -5,10 +5,11 @@
 import { execFile } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { parseArgs, promisify } from 'node:util';
+import { promisify } from 'node:util';
 import { freePort, killAll, startTarget } from './bench/run-target.js';
 import { PROJECT_ROOT } from './bench/targets.js';
-import { hasWrk, runWrk } from './bench/wrk.js';
+import { runWrk } from './bench/wrk.js';
+import { parseCli } from './cli.js';
 import { runLoad } from './load/loadgen.js';
 import { reportSection } from './prof/report-section.js';
 import type { LoadOptions, LoadResult } from './load/types.js';
@@ -26,42 +27,20 @@ const HELP = `usage: npm run prof -- [options]
   --help            this text
 `;
 
-function fail(message: string): never {
-  process.stderr.write(`prof: ${message}\n`);
-  process.exit(2);
-}
-
-function whole(raw: string | undefined, name: string, fallback: number): number {
-  if (raw === undefined) return fallback;
-  if (!/^\d+$/.test(raw) || Number(raw) < 1) fail(`--${name} must be a whole number of at least 1, got "${raw}"`);
-  return Number(raw);
-}
-
 async function main(): Promise<void> {
-  let values: Record<string, string | boolean | undefined>;
-  try {
-    const flags: Record<string, { type: 'string' } | { type: 'boolean' }> = { help: { type: 'boolean' } };
-    for (const name of ['duration', 'path', 'connections', 'loadgen', 'top', 'out']) flags[name] = { type: 'string' };
-    values = parseArgs({ options: flags, strict: true }).values as Record<string, string | boolean | undefined>;
-  } catch (error) {
-    fail(`${(error as Error).message.split('\n')[0]} (see --help)`);
-  }
-  if (values['help'] === true) {
+  const cli = parseCli('prof', ['duration', 'path', 'connections', 'loadgen', 'top', 'out']);
+  if (cli.help) {
     process.stdout.write(HELP);
     return;
   }
-  const str = (k: string): string | undefined => (typeof values[k] === 'string' ? (values[k] as string) : undefined);
-  const duration = whole(str('duration'), 'duration', 10);
-  const connections = whole(str('connections'), 'connections', 50);
-  const top = whole(str('top'), 'top', 15);
-  const path = str('path') ?? '/products/1';
-  if (!path.startsWith('/')) fail(`--path must start with "/", got "${path}"`);
-  const loadgen = str('loadgen') ?? 'auto';
-  if (!['auto', 'wrk', 'node'].includes(loadgen)) fail(`--loadgen must be wrk, node or auto, got "${loadgen}"`);
-  if (loadgen === 'wrk' && !hasWrk()) fail('wrk is not installed (apt-get install -y wrk)');
-  const useWrk = loadgen === 'wrk' || (loadgen === 'auto' && hasWrk());
+  const duration = cli.count('duration', 10);
+  const connections = cli.count('connections', 50);
+  const top = cli.count('top', 15);
+  const path = cli.str('path') ?? '/products/1';
+  if (!path.startsWith('/')) cli.fail(`--path must start with "/", got "${path}"`);
+  const useWrk = cli.useWrk();
   const stamp = new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19);
-  const outDir = resolve(str('out') ?? join(PROJECT_ROOT, 'results', `prof-${stamp}`));
+  const outDir = resolve(cli.str('out') ?? join(PROJECT_ROOT, 'results', `prof-${stamp}`));
   mkdirSync(outDir, { recursive: true });
 
   process.on('SIGINT', () => {
