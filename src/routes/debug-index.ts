@@ -37,7 +37,8 @@ export function debugIndexHtml(host: string | undefined): string {
   const base = `http://${host !== undefined && /^[A-Za-z0-9.:[\]-]{1,255}$/.test(host) ? host : 'localhost:8080'}/debug/pprof`;
   const rows = ENTRIES.map(
     (e) =>
-      `<tr><td><a href="${escapeHtml(e.path)}">${escapeHtml(e.path)}</a></td><td>${escapeHtml(e.about)}` +
+      // Absolute links: the index also answers at /debug/pprof, without the slash.
+      `<tr><td><a href="/debug/pprof/${escapeHtml(e.path)}">${escapeHtml(e.path)}</a></td><td>${escapeHtml(e.about)}` +
       `<pre>${e.commands(base).map(escapeHtml).join('\n')}</pre></td></tr>`,
   ).join('\n');
   return `<!doctype html>

@@ -18,7 +18,7 @@ import { debugIndexHtml } from './debug-index.js';
 
 const gzipAsync = promisify(gzip);
 
-export const MAX_PROFILE_SECONDS = 300;
+const MAX_PROFILE_SECONDS = 300;
 const DEFAULT_CPU_SECONDS = 30;
 const DEFAULT_HEAP_SECONDS = 5;
 /** V8's default CPU sampling interval (1 kHz). */
@@ -43,10 +43,11 @@ class Busy {
   }
 }
 
-function format(ctx: RequestContext, query: ReadonlyMap<string, string>, allowed: readonly string[]): string {
-  const value = query.get('format') ?? allowed[0] as string;
+/** ?format=: one of `allowed`, the first being the default. */
+function formatParam(query: ReadonlyMap<string, string>, allowed: readonly [string, ...string[]]): string {
+  const value = query.get('format') ?? allowed[0];
   if (!allowed.includes(value)) throw badRequest(`query parameter "format" must be one of ${allowed.join(', ')}`);
-  return ctx.method === 'HEAD' ? 'head' : value;
+  return value;
 }
 
 /** Aborts when the client disconnects, so a long recording stops with it. */
@@ -70,10 +71,13 @@ function sendJsonFile(ctx: RequestContext, filename: string, value: unknown): vo
 
 const HEAD_OK = encodeBytes(200, 'application/octet-stream', Buffer.alloc(0));
 
+// Per process, not per app: V8 has one heap sampler per isolate (a second start fails,
+// any stop ends it for every session), and two CPU profiles at once distort each other.
+const cpu = new Busy();
+const heap = new Busy();
+
 export function registerDebugRoutes(router: Router, deps: DebugDeps): void {
   const guard = debugAccess(deps);
-  const cpu = new Busy();
-  const heap = new Busy();
 
   const index = guard((ctx) =>
     sendEncoded(ctx, encodeBytes(200, 'text/html; charset=utf-8', Buffer.from(debugIndexHtml(ctx.req.headers.host))), NO_STORE),
@@ -87,8 +91,8 @@ export function registerDebugRoutes(router: Router, deps: DebugDeps): void {
     guard(async (ctx) => {
       const query = parseQuery(ctx.rawQuery);
       const seconds = intParam(query, 'seconds', DEFAULT_CPU_SECONDS, 1, MAX_PROFILE_SECONDS);
-      const kind = format(ctx, query, ['pprof', 'cpuprofile']);
-      if (kind === 'head') return sendEncoded(ctx, HEAD_OK, NO_STORE); // no 30 s recording for a HEAD
+      const kind = formatParam(query, ['pprof', 'cpuprofile']);
+      if (ctx.method === 'HEAD') return sendEncoded(ctx, HEAD_OK, NO_STORE); // no 30 s recording for a HEAD
       const recording = await cpu.run('CPU profile', () => recordCpuProfile(seconds * 1000, CPU_INTERVAL_US, clientGone(ctx)));
       if (recording === undefined) return; // the client left
       if (kind === 'cpuprofile') return sendJsonFile(ctx, 'profile.cpuprofile', recording.profile);
@@ -101,8 +105,8 @@ export function registerDebugRoutes(router: Router, deps: DebugDeps): void {
     '/debug/pprof/heap',
     guard(async (ctx) => {
       const query = parseQuery(ctx.rawQuery);
-      const kind = format(ctx, query, ['pprof', 'heapprofile', 'heapsnapshot']);
-      if (kind === 'head') return sendEncoded(ctx, HEAD_OK, NO_STORE);
+      const kind = formatParam(query, ['pprof', 'heapprofile', 'heapsnapshot']);
+      if (ctx.method === 'HEAD') return sendEncoded(ctx, HEAD_OK, NO_STORE);
       if (kind === 'heapsnapshot') {
         // Blocks the event loop while V8 walks the heap: behind access control, on request only.
         return heap.run('heap profile', () => sendStream(ctx, 200, 'application/json', getHeapSnapshot(), attachment('heap.heapsnapshot')));
@@ -118,6 +122,7 @@ export function registerDebugRoutes(router: Router, deps: DebugDeps): void {
   router.add(
     'GET',
     '/debug/pprof/goroutine',
-    guard((ctx) => sendEncoded(ctx, encodeBytes(200, 'text/plain; charset=utf-8', Buffer.from(runtimeReport(deps))), NO_STORE)),
+    // nosniff: the report quotes request paths, which clients choose.
+    guard((ctx) => sendEncoded(ctx, encodeBytes(200, 'text/plain; charset=utf-8', Buffer.from(runtimeReport(deps))), ['x-content-type-options', 'nosniff', ...NO_STORE])),
   );
 }

@@ -60,7 +60,7 @@ describe('/debug/pprof index and runtime report', () => {
       for (const path of ['/debug/pprof/', '/debug/pprof']) {
         const reply = await request(t.port, path, { headers: { host: 'example.test:8080' } });
         assertStatus(reply, 200, 'text/html; charset=utf-8');
-        for (const link of ['profile?seconds=30', 'heap', 'heap?format=heapsnapshot', 'goroutine']) assert.ok(reply.text.includes(`href="${link}"`), link);
+        for (const link of ['profile?seconds=30', 'heap', 'heap?format=heapsnapshot', 'goroutine']) assert.ok(reply.text.includes(`href="/debug/pprof/${link}"`), link);
         assert.ok(reply.text.includes('go tool pprof -top http://example.test:8080/debug/pprof/profile?seconds=10'));
         assert.match(reply.text, /blocks the event loop/);
       }
@@ -73,6 +73,7 @@ describe('/debug/pprof index and runtime report', () => {
     await withApp(async (t) => {
       const reply = await request(t.port, '/debug/pprof/goroutine?debug=1');
       assertStatus(reply, 200, 'text/plain; charset=utf-8');
+      assert.equal(reply.headers['x-content-type-options'], 'nosniff');
       assert.match(reply.text, /active resources \(process.getActiveResourcesInfo\): \d+\n/);
       assert.match(reply.text, /\n +1 TCPServerWrap\n/);
       assert.match(reply.text, /in-flight requests: 1 .*\n +[\d.]+ ms {2}GET \/debug\/pprof\/goroutine\?debug=1 {2}id=\S+ remote=127\.0\.0\.1/);
