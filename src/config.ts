@@ -24,7 +24,14 @@ export interface Config {
   readonly keepAliveTimeoutMs: number;
   readonly headersTimeoutMs: number;
   readonly requestTimeoutMs: number;
+  readonly compressMinBytes: number;
+  readonly compressLevel: number;
+  readonly bufferPool: OnOff;
+  readonly bufferPoolBytes: number;
+  readonly bufferPoolMax: number;
 }
+
+export type OnOff = 'on' | 'off';
 
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
@@ -73,6 +80,24 @@ function intOption(
     help,
     defaultText: String(fallback),
     parse: (raw, name) => (raw === undefined ? fallback : integer(raw, name, min, max)),
+  };
+}
+
+/** A switch: on or off (also true/false, 1/0, yes/no, as env files write them). */
+function onOffOption(key: keyof Config, env: string, help: string, fallback: OnOff): OptionSpec {
+  return {
+    key,
+    env,
+    flag: env.toLowerCase().replaceAll('_', '-'),
+    help,
+    defaultText: fallback,
+    parse: (raw, name) => {
+      if (raw === undefined) return fallback;
+      const value = raw.toLowerCase();
+      if (['on', 'true', '1', 'yes'].includes(value)) return 'on';
+      if (['off', 'false', '0', 'no'].includes(value)) return 'off';
+      throw new ConfigError(`invalid ${name} "${raw}": expected on or off`);
+    },
   };
 }
 
@@ -167,6 +192,11 @@ export const OPTIONS: readonly OptionSpec[] = [
       return value;
     },
   },
+  intOption('compressMinBytes', 'COMPRESS_MIN_BYTES', 'smallest body worth compressing', 1024, 0, 1_000_000_000),
+  intOption('compressLevel', 'COMPRESS_LEVEL', 'gzip level for bodies compressed on the fly (cached ones get 9)', 5, 1, 9),
+  onOffOption('bufferPool', 'BUFFER_POOL', 'reuse Buffers for streamed bodies (off: allocate each)', 'on'),
+  intOption('bufferPoolBytes', 'BUFFER_POOL_BYTES', 'size of each pooled Buffer (a streamed chunk)', 65_536, 1024, 16_777_216),
+  intOption('bufferPoolMax', 'BUFFER_POOL_MAX', 'free Buffers kept for reuse; more are left to the GC', 64, 0, 100_000),
 ];
 
 export type ConfigResult = { readonly kind: 'config'; readonly config: Config } | { readonly kind: 'help'; readonly text: string };

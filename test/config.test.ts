@@ -51,6 +51,11 @@ describe('loadConfig defaults', () => {
       keepAliveTimeoutMs: 65000,
       headersTimeoutMs: 66000,
       requestTimeoutMs: 300000,
+      compressMinBytes: 1024,
+      compressLevel: 5,
+      bufferPool: 'on',
+      bufferPoolBytes: 65536,
+      bufferPoolMax: 64,
     });
   });
 
@@ -92,6 +97,11 @@ describe('loadConfig env and flags', () => {
       KEEP_ALIVE_TIMEOUT_MS: '100',
       HEADERS_TIMEOUT_MS: '200',
       REQUEST_TIMEOUT_MS: '0',
+      COMPRESS_MIN_BYTES: '0',
+      COMPRESS_LEVEL: '9',
+      BUFFER_POOL: 'off',
+      BUFFER_POOL_BYTES: '4096',
+      BUFFER_POOL_MAX: '0',
     });
     assert.deepEqual({ ...c }, {
       port: 9000,
@@ -111,6 +121,11 @@ describe('loadConfig env and flags', () => {
       keepAliveTimeoutMs: 100,
       headersTimeoutMs: 200,
       requestTimeoutMs: 0,
+      compressMinBytes: 0,
+      compressLevel: 9,
+      bufferPool: 'off',
+      bufferPoolBytes: 4096,
+      bufferPoolMax: 0,
     });
   });
 
@@ -191,6 +206,18 @@ describe('loadConfig errors', () => {
     assert.equal(config([], { REQUEST_TIMEOUT_MS: '0' }).requestTimeoutMs, 0);
   });
 
+  test('COMPRESS_LEVEL is a gzip level, 1 to 9', () => {
+    rejects([], { COMPRESS_LEVEL: '0' }, 'COMPRESS_LEVEL', '"0"');
+    rejects([], { COMPRESS_LEVEL: '10' }, 'COMPRESS_LEVEL', '"10"');
+  });
+
+  test('BUFFER_POOL is a switch: on/off and their env-file spellings, nothing else', () => {
+    for (const on of ['on', 'ON', 'true', '1', 'yes']) assert.equal(config([], { BUFFER_POOL: on }).bufferPool, 'on');
+    for (const off of ['off', 'Off', 'false', '0', 'no']) assert.equal(config([], { BUFFER_POOL: off }).bufferPool, 'off');
+    rejects([], { BUFFER_POOL: 'maybe' }, 'BUFFER_POOL', '"maybe"', 'on or off');
+    rejects([], { BUFFER_POOL_BYTES: '512' }, 'BUFFER_POOL_BYTES', '"512"');
+  });
+
   test('CACHE_NEGATIVE_TTL_MS above CACHE_TTL_MS is refused', () => {
     rejects([], { CACHE_TTL_MS: '1000', CACHE_NEGATIVE_TTL_MS: '1001' }, 'CACHE_NEGATIVE_TTL_MS', '"1001"');
     rejects([], { CACHE_NEGATIVE_TTL_MS: '30001' }, 'CACHE_NEGATIVE_TTL_MS');
@@ -209,7 +236,7 @@ describe('--help', () => {
 
   test('the help text names every env var and every flag', () => {
     const text = helpText();
-    assert.equal(OPTIONS.length, 17);
+    assert.equal(OPTIONS.length, 22);
     for (const option of OPTIONS) {
       assert.ok(text.includes(option.env), `help lacks ${option.env}`);
       assert.ok(text.includes(`--${option.flag}`), `help lacks --${option.flag}`);
