@@ -109,15 +109,16 @@ async function main(): Promise<void> {
     }
     // Rounds interleave the targets, so a slow minute on a shared machine hits them all.
     const perRound: Measurement[] = [];
+    const runs = available.filter((t) => (scenario.only === undefined ? t.variant !== true : scenario.only.includes(t.name)));
     for (let round = 1; round <= rounds; round++) {
-      for (const target of available) perRound.push(...(await measure(target, scenario, round)));
+      for (const target of runs) perRound.push(...(await measure(target, scenario, round)));
     }
     measurements.push(...medians(perRound));
   }
 
   async function measure(target: Target, scenario: Scenario, round: number): Promise<Measurement[]> {
     const port = await freePort();
-    const env = { STORE_LATENCY_MS: '20', ...scenario.env };
+    const env: Record<string, string> = { STORE_LATENCY_MS: '20', ...scenario.env };
     const server = await startTarget(target.launch(port, env), port, join(workDir, `${target.name}-${scenario.name}.log`));
     const out: Measurement[] = [];
     try {

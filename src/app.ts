@@ -4,6 +4,8 @@
 import { createServer, type Server } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { TtlCache } from './cache/ttl-cache.js';
+import { zlibCodings } from './compression/codings.js';
+import { Compression } from './compression/policy.js';
 import type { Config } from './config.js';
 import { handleClientError } from './http/client-error.js';
 import { createRequestListener } from './http/dispatch.js';
@@ -16,6 +18,8 @@ import { AccessLog } from './observability/access-log.js';
 import { EventLoopMonitor } from './observability/event-loop.js';
 import type { Logger } from './observability/logger.js';
 import { RequestMetrics } from './observability/request-metrics.js';
+import { BufferPool } from './pool/buffer-pool.js';
+import { registerExportRoute } from './products/export.js';
 import { registerProductRoutes } from './products/routes.js';
 import { DeadlineStore } from './products/deadline-store.js';
 import { EmbeddedStore, type ProductStore } from './products/store.js';
@@ -47,6 +51,8 @@ export interface App {
   readonly connections: ConnectionTracker;
   readonly lifecycle: LifecycleState;
   readonly logger: Logger;
+  readonly compression: Compression;
+  readonly pool: BufferPool;
   /** Stops the app's own timers (cache sweep, event-loop sampling). */
   stopTimers(): void;
 }
@@ -67,9 +73,14 @@ export function createApp(config: Config, options: AppOptions): App {
   const lifecycle = new LifecycleState();
   const connections = new ConnectionTracker();
   const eventLoop = new EventLoopMonitor();
+  const compression = new Compression({ minBytes: config.compressMinBytes, gzipLevel: config.compressLevel }, zlibCodings, (error) =>
+    logger.error('compression failed', { err: error instanceof Error ? error : new Error(String(error)) }),
+  );
+  const pool = new BufferPool(config.bufferPoolBytes, config.bufferPoolMax, config.bufferPool === 'on');
 
   const router = new Router();
   registerProductRoutes(router, { cache, store, negativeTtlMs: config.cacheNegativeTtlMs });
+  registerExportRoute(router, { store, pool });
   registerIoRoute(router);
   registerHealthRoutes(router, lifecycle);
   const metrics = new RequestMetrics(router.routes);
@@ -80,6 +91,8 @@ export function createApp(config: Config, options: AppOptions): App {
     cacheStats: () => cache.stats(),
     eventLoop,
     storeCalls: () => store.calls,
+    compression: () => compression.stats(),
+    bufferPool: () => pool.stats(),
   });
   if (config.debug === 'on') {
     registerDebugRoutes(router, {
@@ -109,6 +122,7 @@ export function createApp(config: Config, options: AppOptions): App {
       connections,
       ids: new RequestIds(),
       lifecycle,
+      compression,
       server,
     }),
   );
@@ -123,6 +137,8 @@ export function createApp(config: Config, options: AppOptions): App {
     connections,
     lifecycle,
     logger,
+    compression,
+    pool,
     stopTimers: () => {
       cache.stop();
       eventLoop.stop();

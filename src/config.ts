@@ -24,11 +24,18 @@ export interface Config {
   readonly keepAliveTimeoutMs: number;
   readonly headersTimeoutMs: number;
   readonly requestTimeoutMs: number;
+  readonly compressMinBytes: number;
+  readonly compressLevel: number;
+  readonly bufferPool: OnOff;
+  readonly bufferPoolBytes: number;
+  readonly bufferPoolMax: number;
   /** Whether the /debug/pprof routes exist. */
-  readonly debug: 'on' | 'off';
+  readonly debug: OnOff;
   /** Lets non-loopback clients into /debug with `Authorization: Bearer <token>`; '' = none. */
   readonly debugToken: string;
 }
+
+export type OnOff = 'on' | 'off';
 
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
@@ -77,6 +84,24 @@ function intOption(
     help,
     defaultText: String(fallback),
     parse: (raw, name) => (raw === undefined ? fallback : integer(raw, name, min, max)),
+  };
+}
+
+/** A switch: on or off (also true/false, 1/0, yes/no, as env files write them). */
+function onOffOption(key: keyof Config, env: string, help: string, fallback: OnOff): OptionSpec {
+  return {
+    key,
+    env,
+    flag: env.toLowerCase().replaceAll('_', '-'),
+    help,
+    defaultText: fallback,
+    parse: (raw, name) => {
+      if (raw === undefined) return fallback;
+      const value = raw.toLowerCase();
+      if (['on', 'true', '1', 'yes'].includes(value)) return 'on';
+      if (['off', 'false', '0', 'no'].includes(value)) return 'off';
+      throw new ConfigError(`invalid ${name} "${raw}": expected on or off`);
+    },
   };
 }
 
@@ -171,19 +196,12 @@ export const OPTIONS: readonly OptionSpec[] = [
       return value;
     },
   },
-  {
-    key: 'debug',
-    env: 'DEBUG',
-    flag: 'debug',
-    help: '/debug/pprof profiling endpoints: on or off',
-    defaultText: 'on',
-    parse: (raw, name) => {
-      if (raw === undefined) return 'on';
-      const value = raw.toLowerCase();
-      if (value !== 'on' && value !== 'off') throw new ConfigError(`invalid ${name} "${raw}": expected on or off`);
-      return value;
-    },
-  },
+  intOption('compressMinBytes', 'COMPRESS_MIN_BYTES', 'smallest body worth compressing', 1024, 0, 1_000_000_000),
+  intOption('compressLevel', 'COMPRESS_LEVEL', 'gzip level for bodies compressed on the fly (cached ones get 9)', 5, 1, 9),
+  onOffOption('bufferPool', 'BUFFER_POOL', 'reuse Buffers for streamed bodies (off: allocate each)', 'on'),
+  intOption('bufferPoolBytes', 'BUFFER_POOL_BYTES', 'size of each pooled Buffer (a streamed chunk)', 65_536, 1024, 16_777_216),
+  intOption('bufferPoolMax', 'BUFFER_POOL_MAX', 'free Buffers kept for reuse; more are left to the GC', 64, 0, 100_000),
+  onOffOption('debug', 'DEBUG', '/debug/pprof profiling endpoints', 'on'),
   {
     key: 'debugToken',
     env: 'DEBUG_TOKEN',

@@ -53,6 +53,11 @@ describe('loadConfig defaults', () => {
       requestTimeoutMs: 300000,
       debug: 'on',
       debugToken: '',
+      compressMinBytes: 1024,
+      compressLevel: 5,
+      bufferPool: 'on',
+      bufferPoolBytes: 65536,
+      bufferPoolMax: 64,
     });
   });
 
@@ -96,6 +101,11 @@ describe('loadConfig env and flags', () => {
       REQUEST_TIMEOUT_MS: '0',
       DEBUG: 'OFF',
       DEBUG_TOKEN: 'abcdefghijklmnop',
+      COMPRESS_MIN_BYTES: '0',
+      COMPRESS_LEVEL: '9',
+      BUFFER_POOL: 'off',
+      BUFFER_POOL_BYTES: '4096',
+      BUFFER_POOL_MAX: '0',
     });
     assert.deepEqual({ ...c }, {
       port: 9000,
@@ -117,6 +127,11 @@ describe('loadConfig env and flags', () => {
       requestTimeoutMs: 0,
       debug: 'off',
       debugToken: 'abcdefghijklmnop',
+      compressMinBytes: 0,
+      compressLevel: 9,
+      bufferPool: 'off',
+      bufferPoolBytes: 4096,
+      bufferPoolMax: 0,
     });
   });
 
@@ -197,9 +212,21 @@ describe('loadConfig errors', () => {
     assert.equal(config([], { REQUEST_TIMEOUT_MS: '0' }).requestTimeoutMs, 0);
   });
 
+  test('COMPRESS_LEVEL is a gzip level, 1 to 9', () => {
+    rejects([], { COMPRESS_LEVEL: '0' }, 'COMPRESS_LEVEL', '"0"');
+    rejects([], { COMPRESS_LEVEL: '10' }, 'COMPRESS_LEVEL', '"10"');
+  });
+
+  test('BUFFER_POOL is a switch: on/off and their env-file spellings, nothing else', () => {
+    for (const on of ['on', 'ON', 'true', '1', 'yes']) assert.equal(config([], { BUFFER_POOL: on }).bufferPool, 'on');
+    for (const off of ['off', 'Off', 'false', '0', 'no']) assert.equal(config([], { BUFFER_POOL: off }).bufferPool, 'off');
+    rejects([], { BUFFER_POOL: 'maybe' }, 'BUFFER_POOL', '"maybe"', 'on or off');
+    rejects([], { BUFFER_POOL_BYTES: '512' }, 'BUFFER_POOL_BYTES', '"512"');
+  });
+
   test('DEBUG is on or off; DEBUG_TOKEN needs 16+ visible characters and is never echoed', () => {
     rejects([], { DEBUG: 'express:*' }, 'DEBUG', 'on or off');
-    rejects(['--debug', 'yes'], {}, '--debug');
+    rejects(['--debug', 'maybe'], {}, '--debug');
     for (const token of ['short-token', 'sixteen chars ok', 'x'.repeat(513)]) {
       const error = rejects([], { DEBUG_TOKEN: token }, 'DEBUG_TOKEN', '16');
       assert.ok(!error.message.includes(token), error.message);
@@ -225,7 +252,7 @@ describe('--help', () => {
 
   test('the help text names every env var and every flag', () => {
     const text = helpText();
-    assert.equal(OPTIONS.length, 19);
+    assert.equal(OPTIONS.length, 24);
     for (const option of OPTIONS) {
       assert.ok(text.includes(option.env), `help lacks ${option.env}`);
       assert.ok(text.includes(`--${option.flag}`), `help lacks --${option.flag}`);

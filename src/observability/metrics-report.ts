@@ -1,6 +1,8 @@
 // The /metrics JSON document: a snapshot assembled from the live counters on request.
 import { performance } from 'node:perf_hooks';
 import type { CacheStats } from '../cache/ttl-cache.js';
+import type { CompressionStats } from '../compression/policy.js';
+import type { BufferPoolStats } from '../pool/buffer-pool.js';
 import type { ConnectionTracker } from '../lifecycle/connections.js';
 import { round, type EventLoopMonitor, type EventLoopWindow } from './event-loop.js';
 import type { RequestMetrics } from './request-metrics.js';
@@ -14,6 +16,8 @@ export interface MetricsSources {
   readonly eventLoop: EventLoopMonitor;
   /** Backing-store calls made (what the cache saves). */
   readonly storeCalls: () => number;
+  readonly compression: () => CompressionStats;
+  readonly bufferPool: () => BufferPoolStats;
 }
 
 export interface MetricsReport {
@@ -36,6 +40,8 @@ export interface MetricsReport {
   readonly connections: { readonly active: number; readonly total: number };
   readonly cache: CacheStats & { readonly storeCalls: number };
   readonly eventLoop: EventLoopWindow;
+  readonly compression: CompressionStats;
+  readonly bufferPool: BufferPoolStats;
   readonly memory: { readonly rssBytes: number; readonly heapUsedBytes: number; readonly heapTotalBytes: number; readonly externalBytes: number };
 }
 
@@ -63,6 +69,8 @@ export function metricsReport(src: MetricsSources): MetricsReport {
     connections: { active: src.connections.active, total: src.connections.total },
     cache: { ...cache, hitRate: round(cache.hitRate, 4), storeCalls: src.storeCalls() },
     eventLoop: src.eventLoop.snapshot(),
+    compression: src.compression(),
+    bufferPool: src.bufferPool(),
     memory: {
       rssBytes: memory.rss,
       heapUsedBytes: memory.heapUsed,
