@@ -33,10 +33,24 @@ function opaque(etag: string): string {
   return etag.startsWith('W/') ? etag.slice(2) : etag;
 }
 
+const DAY = '(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)';
+const MONTH = '(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)';
+const TIME = '\\d{2}:\\d{2}:\\d{2}';
+/** IMF-fixdate, obsolete RFC 850 and asctime forms (RFC 9110 section 5.6.7). */
+const HTTP_DATE = new RegExp(
+  `^(?:${DAY}, \\d{2} ${MONTH} \\d{4} ${TIME} GMT` +
+    `|(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday), \\d{2}-${MONTH}-\\d{2} ${TIME} GMT` +
+    `|${DAY} ${MONTH} [ \\d]\\d ${TIME} \\d{4})$`,
+);
+
 /** Whether a resource last modified at `lastModifiedMs` (whole seconds) is unchanged since
  *  the If-Modified-Since date. An unparsable date is ignored, as RFC 9110 requires. */
 export function unmodifiedSince(header: string, lastModifiedMs: number): boolean {
-  const since = Date.parse(header);
+  // Date.parse also takes "2099" or "12/31/2099"; only the three HTTP-date forms count.
+  const date = header.trim();
+  if (!HTTP_DATE.test(date)) return false;
+  // asctime carries no zone and means UTC; Date.parse would read it as local time.
+  const since = Date.parse(date.endsWith(' GMT') ? date : date + ' GMT');
   return Number.isFinite(since) && lastModifiedMs <= since;
 }
 

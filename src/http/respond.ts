@@ -147,7 +147,9 @@ function sendNotModified(ctx: RequestContext, headers: string[], extra: readonly
 /** 406 as a plain problem document: negotiating it again would refuse it again. */
 export function sendNotAcceptable(ctx: RequestContext): void {
   const problem = encodeProblem(406, 'no content coding in Accept-Encoding is acceptable; this server offers ' + ctx.compression.codings.join(', ') + ' and identity');
-  writeBody(ctx, 406, baseHeaders(ctx, problem.contentType), NO_HEADERS, problem.body, problem.contentLength);
+  const headers = baseHeaders(ctx, problem.contentType);
+  headers.push('vary', 'Accept-Encoding'); // another Accept-Encoding gets another answer
+  writeBody(ctx, 406, headers, NO_HEADERS, problem.body, problem.contentLength);
 }
 
 export function sendJson(ctx: RequestContext, status: number, value: unknown, extra?: readonly string[]): void | Promise<void> {

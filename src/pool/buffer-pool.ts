@@ -1,8 +1,10 @@
 // Fixed-size Buffers reused across large streamed bodies, so a long export does not ask
 // the allocator (and later the GC) for a fresh 64 KiB block per chunk. A Buffer must come
 // back only once nothing can read it any more: after the write that carried it has called
-// back (node:http, net and zlib call every write callback, with an error if the stream
-// was destroyed). The free list is bounded; buffers beyond it are left to the GC.
+// back. node:http and net call every write callback (with an error once destroyed), but a
+// zlib stream destroyed while a write waits on its full output never calls that one back,
+// and its thread may still hold the bytes: such a Buffer is abandoned (counted out, never
+// reused, left to the GC). The free list is bounded; buffers beyond it go to the GC too.
 
 export interface BufferPoolStats {
   readonly enabled: boolean;
@@ -12,6 +14,8 @@ export interface BufferPoolStats {
   readonly inUse: number;
   readonly hits: number;
   readonly misses: number;
+  /** Given up on when their stream was destroyed mid-write (see abandon()). */
+  readonly abandoned: number;
 }
 
 export class BufferPool {
@@ -19,6 +23,7 @@ export class BufferPool {
   private inUse = 0;
   private hits = 0;
   private misses = 0;
+  private abandoned = 0;
 
   constructor(
     readonly bufferBytes: number,
@@ -47,6 +52,12 @@ export class BufferPool {
     }
   }
 
+  /** Counts out a Buffer whose write will never call back; it is not reused. */
+  abandon(_buffer: Buffer): void {
+    this.inUse--;
+    this.abandoned++;
+  }
+
   stats(): BufferPoolStats {
     return {
       enabled: this.enabled,
@@ -56,6 +67,7 @@ export class BufferPool {
       inUse: this.inUse,
       hits: this.hits,
       misses: this.misses,
+      abandoned: this.abandoned,
     };
   }
 }

@@ -31,6 +31,8 @@ const NOT_POOLED = (): void => undefined;
 class ChunkWriter {
   private buffer: Buffer;
   private used = 0;
+  /** Written, and not yet called back. */
+  private readonly inFlight = new Set<Buffer>();
 
   constructor(
     private readonly body: BodyStream,
@@ -62,12 +64,18 @@ class ChunkWriter {
       this.pool.release(full);
       return true;
     }
-    return this.body.write(full.subarray(0, used), () => this.pool.release(full));
+    this.inFlight.add(full);
+    return this.body.write(full.subarray(0, used), () => {
+      if (this.inFlight.delete(full)) this.pool.release(full);
+    });
   }
 
-  /** Gives back the unwritten Buffer (the client left mid-stream). */
+  /** The client left mid-stream: gives back the unwritten Buffer, and abandons those
+   *  whose writes may never call back (a destroyed compressor drops a parked write). */
   discard(): void {
     this.pool.release(this.buffer);
+    for (const buffer of this.inFlight) this.pool.abandon(buffer);
+    this.inFlight.clear();
   }
 }
 

@@ -15,7 +15,7 @@ describe('BufferPool', () => {
     // Not a slice of Node's shared slab: the whole ArrayBuffer is this Buffer.
     assert.equal(buffer.byteOffset, 0);
     assert.equal(buffer.buffer.byteLength, 4096);
-    assert.deepEqual(pool.stats(), { enabled: true, bufferBytes: 4096, maxFree: 2, free: 0, inUse: 1, hits: 0, misses: 1 });
+    assert.deepEqual(pool.stats(), { enabled: true, bufferBytes: 4096, maxFree: 2, free: 0, inUse: 1, hits: 0, misses: 1, abandoned: 0 });
   });
 
   test('a released Buffer is the next one acquired', () => {
@@ -24,7 +24,7 @@ describe('BufferPool', () => {
     const b = pool.acquire();
     assert.notEqual(a, b);
     pool.release(a);
-    assert.deepEqual(pool.stats(), { enabled: true, bufferBytes: 1024, maxFree: 2, free: 1, inUse: 1, hits: 0, misses: 2 });
+    assert.deepEqual(pool.stats(), { enabled: true, bufferBytes: 1024, maxFree: 2, free: 1, inUse: 1, hits: 0, misses: 2, abandoned: 0 });
     assert.equal(pool.acquire(), a);
     pool.release(b);
     assert.equal(pool.acquire(), b);
@@ -64,6 +64,16 @@ describe('BufferPool', () => {
     assert.equal(pool.stats().free, 0);
   });
 
+  test('an abandoned Buffer is counted out and never handed out again', () => {
+    const pool = new BufferPool(1024, 4, true);
+    const a = pool.acquire();
+    pool.abandon(a);
+    assert.equal(pool.stats().inUse, 0);
+    assert.equal(pool.stats().abandoned, 1);
+    assert.equal(pool.stats().free, 0);
+    assert.notEqual(pool.acquire(), a);
+  });
+
   test('disabled: every acquire allocates, nothing is ever reused', () => {
     const pool = new BufferPool(1024, 8, false);
     const seen = new Set<Buffer>();
@@ -73,7 +83,7 @@ describe('BufferPool', () => {
       seen.add(buffer);
       pool.release(buffer);
     }
-    assert.deepEqual(pool.stats(), { enabled: false, bufferBytes: 1024, maxFree: 8, free: 0, inUse: 0, hits: 0, misses: 5 });
+    assert.deepEqual(pool.stats(), { enabled: false, bufferBytes: 1024, maxFree: 8, free: 0, inUse: 0, hits: 0, misses: 5, abandoned: 0 });
   });
 });
 
