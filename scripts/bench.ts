@@ -5,7 +5,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { markdownReport, terminalReport } from './bench/report.js';
 import type { BenchRun, Measurement, Skip } from './bench/results.js';
 import { freePort, killAll, startTarget } from './bench/run-target.js';
@@ -14,7 +13,8 @@ import { svgChart } from './bench/svg-chart.js';
 import { PROJECT_ROOT, TARGETS, type Target } from './bench/targets.js';
 import { loopbackBytes, Progress, rateOf } from './bench/progress.js';
 import { ProcSampler } from './bench/proc-stats.js';
-import { hasWrk, runWrk, wrkVersion } from './bench/wrk.js';
+import { runWrk, wrkVersion } from './bench/wrk.js';
+import { parseCli } from './cli.js';
 import { runLoad } from './load/loadgen.js';
 import type { LoadOptions, LoadResult, PathPlan } from './load/types.js';
 
@@ -33,56 +33,27 @@ const HELP = `usage: npm run bench -- [options]
   --help            this text
 `;
 
-function fail(message: string): never {
-  process.stderr.write(`bench: ${message}\n`);
-  process.exit(2);
-}
-
-function positive(raw: string | undefined, name: string, fallback: number): number {
-  if (raw === undefined) return fallback;
-  if (!/^\d+(\.\d+)?$/.test(raw) || Number(raw) <= 0) fail(`--${name} must be a positive number, got "${raw}"`);
-  return Number(raw);
-}
-
-function count(raw: string | undefined, name: string, fallback: number): number {
-  if (raw === undefined) return fallback;
-  if (!/^\d+$/.test(raw) || Number(raw) < 1) fail(`--${name} must be a whole number of at least 1, got "${raw}"`);
-  return Number(raw);
-}
-
-function pick<T extends { name: string }>(all: readonly T[], raw: string | undefined, what: string): T[] {
+function pick<T extends { name: string }>(all: readonly T[], raw: string | undefined, what: string, fail: (message: string) => never): T[] {
   if (raw === undefined) return [...all];
   return raw.split(',').map((name) => all.find((x) => x.name === name.trim()) ?? fail(`unknown ${what} "${name}" (known: ${all.map((x) => x.name).join(', ')})`));
 }
 
 async function main(): Promise<void> {
-  const flags: Record<string, { type: 'string' } | { type: 'boolean' }> = { help: { type: 'boolean' } };
-  for (const name of ['connections', 'duration', 'threads', 'warmup', 'rounds', 'ramp-step', 'targets', 'scenarios', 'loadgen', 'out']) {
-    flags[name] = { type: 'string' };
-  }
-  let values: Record<string, string | boolean | undefined>;
-  try {
-    values = parseArgs({ options: flags, strict: true }).values as Record<string, string | boolean | undefined>;
-  } catch (error) {
-    fail(`${(error as Error).message.split('\n')[0]} (see --help)`);
-  }
-  if (values['help'] === true) {
+  const cli = parseCli('bench', ['connections', 'duration', 'threads', 'warmup', 'rounds', 'ramp-step', 'targets', 'scenarios', 'loadgen', 'out']);
+  if (cli.help) {
     process.stdout.write(HELP);
     return;
   }
-  const str = (k: string): string | undefined => (typeof values[k] === 'string' ? (values[k] as string) : undefined);
-  const connections = count(str('connections'), 'connections', 100);
-  const duration = positive(str('duration'), 'duration', 10);
-  const threads = count(str('threads'), 'threads', 2);
-  const warmup = str('warmup') === '0' ? 0 : positive(str('warmup'), 'warmup', Math.min(3, duration));
-  const rounds = count(str('rounds'), 'rounds', 1);
-  const rampStep = positive(str('ramp-step'), 'ramp-step', Math.max(2, Math.round(duration / 3)));
-  const targets = pick(TARGETS, str('targets'), 'target');
-  const scenarios = pick(SCENARIOS, str('scenarios'), 'scenario');
-  const loadgen = str('loadgen') ?? 'auto';
-  if (!['auto', 'wrk', 'node'].includes(loadgen)) fail(`--loadgen must be wrk, node or auto, got "${loadgen}"`);
-  const useWrk = loadgen === 'wrk' || (loadgen === 'auto' && hasWrk());
-  if (loadgen === 'wrk' && !hasWrk()) fail('wrk is not installed (apt-get install -y wrk)');
+  const str = cli.str;
+  const connections = cli.count('connections', 100);
+  const duration = cli.positive('duration', 10);
+  const threads = cli.count('threads', 2);
+  const warmup = str('warmup') === '0' ? 0 : cli.positive('warmup', Math.min(3, duration));
+  const rounds = cli.count('rounds', 1);
+  const rampStep = cli.positive('ramp-step', Math.max(2, Math.round(duration / 3)));
+  const targets = pick(TARGETS, str('targets'), 'target', cli.fail);
+  const scenarios = pick(SCENARIOS, str('scenarios'), 'scenario', cli.fail);
+  const useWrk = cli.useWrk();
   const stamp = new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19);
   const outDir = resolve(str('out') ?? join(PROJECT_ROOT, 'results', stamp));
   const workDir = join(outDir, 'work');
@@ -138,15 +109,16 @@ async function main(): Promise<void> {
     }
     // Rounds interleave the targets, so a slow minute on a shared machine hits them all.
     const perRound: Measurement[] = [];
+    const runs = available.filter((t) => (scenario.only === undefined ? t.variant !== true : scenario.only.includes(t.name)));
     for (let round = 1; round <= rounds; round++) {
-      for (const target of available) perRound.push(...(await measure(target, scenario, round)));
+      for (const target of runs) perRound.push(...(await measure(target, scenario, round)));
     }
     measurements.push(...medians(perRound));
   }
 
   async function measure(target: Target, scenario: Scenario, round: number): Promise<Measurement[]> {
     const port = await freePort();
-    const env = { STORE_LATENCY_MS: '20', ...scenario.env };
+    const env: Record<string, string> = { STORE_LATENCY_MS: '20', ...scenario.env };
     const server = await startTarget(target.launch(port, env), port, join(workDir, `${target.name}-${scenario.name}.log`));
     const out: Measurement[] = [];
     try {

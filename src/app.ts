@@ -4,6 +4,8 @@
 import { createServer, type Server } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { TtlCache } from './cache/ttl-cache.js';
+import { zlibCodings } from './compression/codings.js';
+import { Compression } from './compression/policy.js';
 import type { Config } from './config.js';
 import { handleClientError } from './http/client-error.js';
 import { createRequestListener } from './http/dispatch.js';
@@ -17,9 +19,12 @@ import { EventLoopMonitor } from './observability/event-loop.js';
 import type { Logger } from './observability/logger.js';
 import { takeSnapshot, type MetricsGatherer, type ProcessSnapshot } from './observability/metrics-snapshot.js';
 import { RequestMetrics } from './observability/request-metrics.js';
+import { BufferPool } from './pool/buffer-pool.js';
+import { registerExportRoute } from './products/export.js';
 import { registerProductRoutes } from './products/routes.js';
 import { DeadlineStore } from './products/deadline-store.js';
 import { EmbeddedStore, type ProductStore } from './products/store.js';
+import { registerDebugRoutes } from './routes/debug.js';
 import { registerHealthRoutes } from './routes/health.js';
 import { registerIoRoute } from './routes/io.js';
 import { registerMetricsRoute } from './routes/metrics.js';
@@ -35,6 +40,8 @@ export interface AppOptions {
   readonly now?: () => number;
   /** Cluster mode: /metrics asks every worker through the primary. */
   readonly cluster?: MetricsGatherer;
+  /** Which client addresses count as local for /debug (loopback by default); tests play remote clients with it. */
+  readonly isLocalClient?: (address: string | undefined) => boolean;
 }
 
 export interface App {
@@ -49,6 +56,8 @@ export interface App {
   readonly logger: Logger;
   /** This process's metrics as plain data (what a worker sends the primary). */
   snapshot(): ProcessSnapshot;
+  readonly compression: Compression;
+  readonly pool: BufferPool;
   /** Stops the app's own timers (cache sweep, event-loop sampling). */
   stopTimers(): void;
 }
@@ -69,9 +78,14 @@ export function createApp(config: Config, options: AppOptions): App {
   const lifecycle = new LifecycleState();
   const connections = new ConnectionTracker();
   const eventLoop = new EventLoopMonitor();
+  const compression = new Compression({ minBytes: config.compressMinBytes, gzipLevel: config.compressLevel }, zlibCodings, (error) =>
+    logger.error('compression failed', { err: error instanceof Error ? error : new Error(String(error)) }),
+  );
+  const pool = new BufferPool(config.bufferPoolBytes, config.bufferPoolMax, config.bufferPool === 'on');
 
   const router = new Router();
   registerProductRoutes(router, { cache, store, negativeTtlMs: config.cacheNegativeTtlMs });
+  registerExportRoute(router, { store, pool });
   registerIoRoute(router);
   registerHealthRoutes(router, lifecycle);
   const metrics = new RequestMetrics(router.routes);
@@ -82,8 +96,19 @@ export function createApp(config: Config, options: AppOptions): App {
     cacheStats: () => cache.stats(),
     eventLoop,
     storeCalls: () => store.calls,
+    compression: () => compression.stats(),
+    bufferPool: () => pool.stats(),
   };
   registerMetricsRoute(router, metricsSources, options.cluster);
+  if (config.debug === 'on') {
+    registerDebugRoutes(router, {
+      connections,
+      eventLoop,
+      startedAt,
+      token: config.debugToken,
+      ...(options.isLocalClient ? { isLocal: options.isLocalClient } : {}),
+    });
+  }
 
   const server = createServer({
     headersTimeout: config.headersTimeoutMs,
@@ -103,6 +128,7 @@ export function createApp(config: Config, options: AppOptions): App {
       connections,
       ids: new RequestIds(),
       lifecycle,
+      compression,
       server,
     }),
   );
@@ -118,6 +144,8 @@ export function createApp(config: Config, options: AppOptions): App {
     lifecycle,
     logger,
     snapshot: () => takeSnapshot(metricsSources),
+    compression,
+    pool,
     stopTimers: () => {
       cache.stop();
       eventLoop.stop();

@@ -29,7 +29,18 @@ export interface Config {
   readonly workers: number;
   /** How long /metrics waits for each worker's snapshot in cluster mode. */
   readonly metricsWorkerTimeoutMs: number;
+  readonly compressMinBytes: number;
+  readonly compressLevel: number;
+  readonly bufferPool: OnOff;
+  readonly bufferPoolBytes: number;
+  readonly bufferPoolMax: number;
+  /** Whether the /debug/pprof routes exist. */
+  readonly debug: OnOff;
+  /** Lets non-loopback clients into /debug with `Authorization: Bearer <token>`; '' = none. */
+  readonly debugToken: string;
 }
+
+export type OnOff = 'on' | 'off';
 
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
@@ -85,6 +96,24 @@ function intOption(
     help,
     defaultText: String(fallback),
     parse: (raw, name) => (raw === undefined ? fallback : integer(raw, name, min, max)),
+  };
+}
+
+/** A switch: on or off (also true/false, 1/0, yes/no, as env files write them). */
+function onOffOption(key: keyof Config, env: string, help: string, fallback: OnOff): OptionSpec {
+  return {
+    key,
+    env,
+    flag: env.toLowerCase().replaceAll('_', '-'),
+    help,
+    defaultText: fallback,
+    parse: (raw, name) => {
+      if (raw === undefined) return fallback;
+      const value = raw.toLowerCase();
+      if (['on', 'true', '1', 'yes'].includes(value)) return 'on';
+      if (['off', 'false', '0', 'no'].includes(value)) return 'off';
+      throw new ConfigError(`invalid ${name} "${raw}": expected on or off`);
+    },
   };
 }
 
@@ -195,7 +224,33 @@ export const OPTIONS: readonly OptionSpec[] = [
     },
   },
   intOption('metricsWorkerTimeoutMs', 'METRICS_WORKER_TIMEOUT_MS', 'cluster mode: /metrics waits this long for each worker, then reports it missing', 250, 1, 60_000),
+  intOption('compressMinBytes', 'COMPRESS_MIN_BYTES', 'smallest body worth compressing', 1024, 0, 1_000_000_000),
+  intOption('compressLevel', 'COMPRESS_LEVEL', 'gzip level for bodies compressed on the fly (cached ones get 9)', 5, 1, 9),
+  onOffOption('bufferPool', 'BUFFER_POOL', 'reuse Buffers for streamed bodies (off: allocate each)', 'on'),
+  intOption('bufferPoolBytes', 'BUFFER_POOL_BYTES', 'size of each pooled Buffer (a streamed chunk)', 65_536, 1024, 16_777_216),
+  intOption('bufferPoolMax', 'BUFFER_POOL_MAX', 'free Buffers kept for reuse; more are left to the GC', 64, 0, 100_000),
+  onOffOption('debug', 'DEBUG', '/debug/pprof profiling endpoints', 'on'),
+  {
+    key: 'debugToken',
+    env: 'DEBUG_TOKEN',
+    flag: 'debug-token',
+    help: 'lets remote clients into /debug with "Authorization: Bearer <token>" (at least 16 characters)',
+    defaultText: 'none: loopback clients only',
+    parse: (raw, name) => {
+      if (raw === undefined) return '';
+      // A short token can be guessed; a space or control character cannot be sent in a header.
+      if (!/^[\x21-\x7e]{16,512}$/.test(raw)) {
+        throw new ConfigError(`invalid ${name}: expected 16 to 512 visible ASCII characters, no spaces`);
+      }
+      return raw;
+    },
+  },
 ];
+
+/** The config as the startup log shows it: the debug token is a secret. */
+export function loggableConfig(config: Config): Record<string, string | number> {
+  return { ...config, debugToken: config.debugToken === '' ? '' : '(set)' };
+}
 
 export type ConfigResult = { readonly kind: 'config'; readonly config: Config } | { readonly kind: 'help'; readonly text: string };
 

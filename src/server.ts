@@ -3,7 +3,7 @@
 // cluster worker). `node dist/server.js --help` lists every option.
 import cluster from 'node:cluster';
 import { createApp } from './app.js';
-import { ConfigError, loadConfig, type Config } from './config.js';
+import { ConfigError, loadConfig, loggableConfig, type Config } from './config.js';
 import { ClusterPrimary } from './lifecycle/cluster-primary.js';
 import { WorkerLink } from './lifecycle/cluster-worker.js';
 import { Shutdown } from './lifecycle/shutdown.js';
@@ -73,7 +73,7 @@ function runServer(config: Config, logger: Logger, link: WorkerLink | undefined)
       url: `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`,
       port,
       node: process.version,
-      config: { ...config },
+      config: loggableConfig(config),
     });
   });
 }

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { ConfigError, OPTIONS, helpText, loadConfig, type Config } from '../src/config.js';
-import { runServer } from './helpers/child.js';
+import { runServer, startServer } from './helpers/child.js';
 
 /** The Config for argv and env, failing the test if --help came back instead. */
 function config(argv: readonly string[] = [], env: NodeJS.ProcessEnv = {}): Config {
@@ -53,6 +53,13 @@ describe('loadConfig defaults', () => {
       requestTimeoutMs: 300000,
       workers: 1,
       metricsWorkerTimeoutMs: 250,
+      debug: 'on',
+      debugToken: '',
+      compressMinBytes: 1024,
+      compressLevel: 5,
+      bufferPool: 'on',
+      bufferPoolBytes: 65536,
+      bufferPoolMax: 64,
     });
   });
 
@@ -96,6 +103,13 @@ describe('loadConfig env and flags', () => {
       REQUEST_TIMEOUT_MS: '0',
       WORKERS: '3',
       METRICS_WORKER_TIMEOUT_MS: '100',
+      DEBUG: 'OFF',
+      DEBUG_TOKEN: 'abcdefghijklmnop',
+      COMPRESS_MIN_BYTES: '0',
+      COMPRESS_LEVEL: '9',
+      BUFFER_POOL: 'off',
+      BUFFER_POOL_BYTES: '4096',
+      BUFFER_POOL_MAX: '0',
     });
     assert.deepEqual({ ...c }, {
       port: 9000,
@@ -117,6 +131,13 @@ describe('loadConfig env and flags', () => {
       requestTimeoutMs: 0,
       workers: 3,
       metricsWorkerTimeoutMs: 100,
+      debug: 'off',
+      debugToken: 'abcdefghijklmnop',
+      compressMinBytes: 0,
+      compressLevel: 9,
+      bufferPool: 'off',
+      bufferPoolBytes: 4096,
+      bufferPoolMax: 0,
     });
   });
 
@@ -207,6 +228,28 @@ describe('loadConfig errors', () => {
     assert.equal(config([], { WORKERS: 'AUTO' }).workers, auto);
   });
 
+  test('COMPRESS_LEVEL is a gzip level, 1 to 9', () => {
+    rejects([], { COMPRESS_LEVEL: '0' }, 'COMPRESS_LEVEL', '"0"');
+    rejects([], { COMPRESS_LEVEL: '10' }, 'COMPRESS_LEVEL', '"10"');
+  });
+
+  test('BUFFER_POOL is a switch: on/off and their env-file spellings, nothing else', () => {
+    for (const on of ['on', 'ON', 'true', '1', 'yes']) assert.equal(config([], { BUFFER_POOL: on }).bufferPool, 'on');
+    for (const off of ['off', 'Off', 'false', '0', 'no']) assert.equal(config([], { BUFFER_POOL: off }).bufferPool, 'off');
+    rejects([], { BUFFER_POOL: 'maybe' }, 'BUFFER_POOL', '"maybe"', 'on or off');
+    rejects([], { BUFFER_POOL_BYTES: '512' }, 'BUFFER_POOL_BYTES', '"512"');
+  });
+
+  test('DEBUG is on or off; DEBUG_TOKEN needs 16+ visible characters and is never echoed', () => {
+    rejects([], { DEBUG: 'express:*' }, 'DEBUG', 'on or off');
+    rejects(['--debug', 'maybe'], {}, '--debug');
+    for (const token of ['short-token', 'sixteen chars ok', 'x'.repeat(513)]) {
+      const error = rejects([], { DEBUG_TOKEN: token }, 'DEBUG_TOKEN', '16');
+      assert.ok(!error.message.includes(token), error.message);
+    }
+    assert.equal(config(['--debug-token', 'ABCDEFGHIJKLMNOP'], {}).debugToken, 'ABCDEFGHIJKLMNOP');
+  });
+
   test('CACHE_NEGATIVE_TTL_MS above CACHE_TTL_MS is refused', () => {
     rejects([], { CACHE_TTL_MS: '1000', CACHE_NEGATIVE_TTL_MS: '1001' }, 'CACHE_NEGATIVE_TTL_MS', '"1001"');
     rejects([], { CACHE_NEGATIVE_TTL_MS: '30001' }, 'CACHE_NEGATIVE_TTL_MS');
@@ -225,13 +268,27 @@ describe('--help', () => {
 
   test('the help text names every env var and every flag', () => {
     const text = helpText();
-    assert.equal(OPTIONS.length, 19);
+    assert.equal(OPTIONS.length, 26);
     for (const option of OPTIONS) {
       assert.ok(text.includes(option.env), `help lacks ${option.env}`);
       assert.ok(text.includes(`--${option.flag}`), `help lacks --${option.flag}`);
     }
     assert.ok(text.includes('--help'));
     assert.ok(text.endsWith('\n'));
+  });
+});
+
+describe('the startup log', () => {
+  test('shows DEBUG_TOKEN as (set), never its value', async () => {
+    const token = 'secret-token-0123456789';
+    const { child } = await startServer([], { DEBUG_TOKEN: token });
+    try {
+      const line = await child.waitForLine((l) => l['msg'] === 'listening');
+      assert.equal((line['config'] as Record<string, unknown>)['debugToken'], '(set)');
+      assert.ok(!child.stdout().includes(token));
+    } finally {
+      child.kill('SIGKILL');
+    }
   });
 });
 

@@ -15,6 +15,8 @@ export interface Scenario {
   readonly env: Readonly<Record<string, string>>;
   /** Undefined when it can run; otherwise why not. */
   readonly skipReason?: string;
+  /** The targets that implement it (undefined: all but the variants). */
+  readonly only?: readonly string[];
 }
 
 // Distinct ids far beyond anything cached: the catalog is made large enough to hold them.
@@ -49,7 +51,16 @@ export const SCENARIOS: readonly Scenario[] = [
     plan: { path: '/products?limit=1000' },
     headers: { 'Accept-Encoding': 'gzip' },
     env: {},
-    skipReason: 'compression has not landed yet (issue: compression, streaming, buffer pool)',
+    // The FastAPI peer implements the study's /io and /products/{id} only.
+    only: ['turbina', 'turbina-cluster', 'node-bare', 'go'],
+  },
+  {
+    name: 'export',
+    description: 'GET /products/export: 1000 products streamed as NDJSON through pooled Buffers (BUFFER_POOL on vs off)',
+    warm: { path: '/products/export' },
+    plan: { path: '/products/export' },
+    env: { CATALOG_SIZE: '1000', STORE_LATENCY_MS: '0' },
+    only: ['turbina', 'turbina-nopool'],
   },
   {
     name: 'ramp',

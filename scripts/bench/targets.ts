@@ -25,6 +25,8 @@ export interface Target {
   readonly prepare: (workDir: string) => void;
   readonly launch: (port: number, env: Readonly<Record<string, string>>) => Launch;
   readonly version: () => string;
+  /** A variant measured only in the scenarios that name it (Scenario.only). */
+  readonly variant?: boolean;
 }
 
 function tryRun(command: string, args: readonly string[]): string | undefined {
@@ -61,6 +63,15 @@ export const TARGETS: readonly Target[] = [
     prepare: () => {},
     launch: node(join(PROJECT_ROOT, 'dist', 'server.js')),
     version: () => `node ${process.version}`,
+  },
+  {
+    name: 'turbina-nopool',
+    label: 'turbina, BUFFER_POOL=off',
+    skipReason: () => undefined,
+    prepare: () => {},
+    launch: node(join(PROJECT_ROOT, 'dist', 'server.js'), { BUFFER_POOL: 'off' }),
+    version: () => `node ${process.version}`,
+    variant: true,
   },
   {
     name: 'turbina-cluster',

@@ -1,7 +1,9 @@
 // The floor: a bare node:http server with the same routes and the same response bytes as
-// turbina's hot paths, and nothing else (no router, no validation, no logs, no metrics).
-// What turbina costs is measured against this in the same run.
-import { createServer } from 'node:http';
+// turbina's hot paths, and nothing else (no router, no validation, no negotiation, no
+// logs, no metrics). What turbina costs is measured against this in the same run.
+import { createHash } from 'node:crypto';
+import { createServer, type ServerResponse } from 'node:http';
+import { gzipSync } from 'node:zlib';
 import { generateProduct } from '../../src/products/catalog.js';
 
 const port = Number(process.env['PORT'] ?? 8080);
@@ -9,18 +11,63 @@ const storeLatencyMs = Number(process.env['STORE_LATENCY_MS'] ?? 20);
 const ttlMs = 30_000;
 const MAX_ENTRIES = 10_000;
 const OK = Buffer.from('{"message":"ok"}');
-const cache = new Map<string, { body: Buffer; expiresAt: number }>();
+interface Entry {
+  readonly body: Buffer;
+  /** The gzip bytes (level 9, made once), for list pages. */
+  readonly gzip: Buffer | undefined;
+  readonly etag: string;
+  readonly lastModified: string;
+  readonly expiresAt: number;
+}
+const cache = new Map<string, Entry>();
 let counter = 0;
 
-function send(res: import('node:http').ServerResponse, body: Buffer, hit: boolean, expiresAt: number): void {
-  res.writeHead(200, [
+function entry(value: unknown, updatedAt: number, gzip: boolean): Entry {
+  const body = Buffer.from(JSON.stringify(value));
+  return {
+    body,
+    gzip: gzip ? gzipSync(body, { level: 9 }) : undefined,
+    etag: '"' + createHash('sha1').update(body).digest('base64url').slice(0, 22) + '"',
+    lastModified: new Date(Math.min(updatedAt, Date.now())).toUTCString(),
+    expiresAt: performance.now() + ttlMs,
+  };
+}
+
+function send(res: ServerResponse, e: Entry, hit: boolean, gzip: boolean): void {
+  const body = gzip && e.gzip !== undefined ? e.gzip : e.body;
+  const headers = [
     'content-type', 'application/json',
-    'content-length', String(body.length),
     'x-request-id', 'bare0000-' + (++counter).toString(36),
+    'vary', 'Accept-Encoding',
+    'etag', e.etag,
+    'last-modified', e.lastModified,
+    'content-length', String(body.length),
     'x-cache', hit ? 'HIT' : 'MISS',
-    'cache-control', 'public, max-age=' + Math.floor((expiresAt - performance.now()) / 1000),
-  ]);
+    'cache-control', 'public, max-age=' + Math.floor((e.expiresAt - performance.now()) / 1000),
+  ];
+  if (body !== e.body) headers.push('content-encoding', 'gzip');
+  res.writeHead(200, headers);
   res.end(body);
+}
+
+function remember(key: string, e: Entry): void {
+  if (cache.size >= MAX_ENTRIES) cache.delete(cache.keys().next().value as string);
+  cache.set(key, e);
+}
+
+function listPage(url: string): { value: unknown; updatedAt: number } {
+  const offset = Number(/[?&]offset=(\d+)/.exec(url)?.[1] ?? 0);
+  const limit = Number(/[?&]limit=(\d+)/.exec(url)?.[1] ?? 20);
+  const total = 10_000;
+  const items = [];
+  let updatedAt = 0;
+  for (let id = offset + 1; id <= Math.min(total, offset + limit); id++) {
+    const product = generateProduct(id);
+    updatedAt = Math.max(updatedAt, Date.parse(product.updatedAt));
+    items.push(product);
+  }
+  const next = offset + items.length;
+  return { value: { items, total, offset, limit, nextOffset: next < total ? next : null }, updatedAt };
 }
 
 createServer((req, res) => {
@@ -35,13 +82,25 @@ createServer((req, res) => {
   }
   if (url.startsWith('/products/')) {
     const id = url.slice(10);
-    const entry = cache.get(id);
-    if (entry !== undefined && entry.expiresAt > performance.now()) return send(res, entry.body, true, entry.expiresAt);
+    const hit = cache.get(id);
+    if (hit !== undefined && hit.expiresAt > performance.now()) return send(res, hit, true, false);
     setTimeout(() => {
-      const fresh = { body: Buffer.from(JSON.stringify(generateProduct(Number(id)))), expiresAt: performance.now() + ttlMs };
-      if (cache.size >= MAX_ENTRIES) cache.delete(cache.keys().next().value as string);
-      cache.set(id, fresh);
-      send(res, fresh.body, false, fresh.expiresAt);
+      const product = generateProduct(Number(id));
+      const fresh = entry(product, Date.parse(product.updatedAt), false);
+      remember(id, fresh);
+      send(res, fresh, false, false);
+    }, storeLatencyMs);
+    return;
+  }
+  if (url.startsWith('/products?')) {
+    const gzip = (req.headers['accept-encoding'] ?? '').includes('gzip');
+    const hit = cache.get(url);
+    if (hit !== undefined && hit.expiresAt > performance.now()) return send(res, hit, true, gzip);
+    setTimeout(() => {
+      const page = listPage(url);
+      const fresh = entry(page.value, page.updatedAt, true);
+      remember(url, fresh);
+      send(res, fresh, false, gzip);
     }, storeLatencyMs);
     return;
   }

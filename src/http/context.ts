@@ -5,6 +5,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import type { ConnectionState } from '../lifecycle/connections.js';
+import type { Compression } from '../compression/policy.js';
 import type { LifecycleState } from '../lifecycle/state.js';
 import type { Route } from './router.js';
 
@@ -38,6 +39,8 @@ export class RequestContext {
     readonly id: string,
     /** Read when the response head is written: Connection: close once shutdown closes. */
     readonly lifecycle: LifecycleState,
+    /** The server's compression policy, read when a body is written. */
+    readonly compression: Compression,
     private readonly observer: RequestObserver,
   ) {
     this.method = req.method ?? 'GET';

@@ -4,6 +4,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Server } from 'node:net';
 import { performance } from 'node:perf_hooks';
+import type { Compression } from '../compression/policy.js';
 import type { ConnectionTracker } from '../lifecycle/connections.js';
 import type { LifecycleState } from '../lifecycle/state.js';
 import type { AccessLog } from '../observability/access-log.js';
@@ -27,12 +28,13 @@ export interface DispatchDeps {
   readonly connections: ConnectionTracker;
   readonly ids: RequestIds;
   readonly lifecycle: LifecycleState;
+  readonly compression: Compression;
   /** Connections are tracked from here, so aborted requests can be completed. */
   readonly server: Server;
 }
 
 export function createRequestListener(deps: DispatchDeps): (req: IncomingMessage, res: ServerResponse) => void {
-  const { router, metrics, accessLog, logger, connections, ids, lifecycle } = deps;
+  const { router, metrics, accessLog, logger, connections, ids, lifecycle, compression } = deps;
 
   const observer: RequestObserver = {
     complete(ctx) {
@@ -84,7 +86,7 @@ export function createRequestListener(deps: DispatchDeps): (req: IncomingMessage
   connections.attach(deps.server, abort);
 
   return function onRequest(req: IncomingMessage, res: ServerResponse): void {
-    const ctx = new RequestContext(req, res, ids.next(req.headers['x-request-id']), lifecycle, observer);
+    const ctx = new RequestContext(req, res, ids.next(req.headers['x-request-id']), lifecycle, compression, observer);
     connections.started(ctx);
     metrics.started();
     try {

@@ -1,9 +1,16 @@
-// The only place that writes response bodies. Responses are encoded once into bytes plus
-// their Content-Type/Content-Length (so a cache can keep them) and written with one
-// writeHead(flat header list) and one end(body). Once shutdown stops accepting
-// connections every head says Connection: close, decided when the head is written, so a
-// request already in flight at that moment releases its keep-alive client too.
+// The only place that writes buffered response bodies (respond-stream.ts writes streamed
+// ones). Responses are encoded once into bytes plus their Content-Type/Content-Length (so
+// a cache can keep them) and written with one writeHead(flat header list) and one
+// end(body). A compressible type gets Vary: Accept-Encoding whether or not it is
+// compressed; a cached response also carries its validators (ETag, Last-Modified), is
+// answered 304 when they match, and has its compressed variants made once and kept.
+// Once shutdown stops accepting connections every head says Connection: close, decided
+// when the head is written, so a request already in flight releases its client too.
 import { STATUS_CODES } from 'node:http';
+import type { Coding } from '../compression/codings.js';
+import { isCompressibleType } from '../compression/codings.js';
+import { StoredRepresentation, type Variant } from '../compression/variants.js';
+import { isNotModified } from './conditional.js';
 import type { RequestContext } from './context.js';
 import type { HttpError } from './http-error.js';
 
@@ -16,6 +23,10 @@ export interface Encoded {
   readonly contentType: string;
   readonly body: Buffer;
   readonly contentLength: string;
+  /** The type is worth compressing; the size is checked when sending. */
+  readonly compressible: boolean;
+  /** Validators and compressed variants, for responses kept in a cache. */
+  readonly stored: StoredRepresentation | null;
 }
 
 const NO_HEADERS: readonly string[] = Object.freeze([]);
@@ -23,11 +34,17 @@ const NO_HEADERS: readonly string[] = Object.freeze([]);
 export const NO_STORE: readonly string[] = Object.freeze(['cache-control', 'no-store']);
 
 export function encodeBytes(status: number, contentType: string, body: Buffer): Encoded {
-  return { status, contentType, body, contentLength: String(body.length) };
+  return { status, contentType, body, contentLength: String(body.length), compressible: isCompressibleType(contentType), stored: null };
 }
 
 export function encodeJson(status: number, value: unknown): Encoded {
   return encodeBytes(status, JSON_TYPE, Buffer.from(JSON.stringify(value)));
+}
+
+/** JSON meant for a cache: hashed once for its ETag, with room for compressed variants. */
+export function encodeStoredJson(value: unknown, lastModifiedMs: number): Encoded {
+  const body = Buffer.from(JSON.stringify(value));
+  return { ...encodeBytes(200, JSON_TYPE, body), stored: new StoredRepresentation(body, lastModifiedMs) };
 }
 
 /** An RFC 9457 problem document. `detail` is ours, never an exception's message. */
@@ -36,51 +53,122 @@ export function encodeProblem(status: number, detail: string): Encoded {
   return encodeBytes(status, PROBLEM_TYPE, Buffer.from(JSON.stringify({ type: 'about:blank', title, status, detail })));
 }
 
-/** Writes an encoded response. `extra` is a flat [name, value, ...] header list. */
-export function sendEncoded(ctx: RequestContext, encoded: Encoded, extra: readonly string[] = NO_HEADERS): void {
-  const res = ctx.res;
-  if (res.headersSent || res.destroyed) return;
-  const headers = [
-    'content-type',
-    encoded.contentType,
-    'content-length',
-    encoded.contentLength,
-    'x-request-id',
-    ctx.id,
-  ];
+/** The head every response starts with; callers push more [name, value] pairs. */
+export function baseHeaders(ctx: RequestContext, contentType: string): string[] {
+  return ['content-type', contentType, 'x-request-id', ctx.id];
+}
+
+/** Writes the head (plus the handler's headers and Connection: close when draining). */
+export function writeHead(ctx: RequestContext, status: number, headers: string[], extra: readonly string[]): void {
   for (let i = 0; i < extra.length; i++) headers.push(extra[i] as string);
   if (ctx.lifecycle.closing) headers.push('connection', 'close');
-  ctx.status = encoded.status;
-  res.writeHead(encoded.status, headers);
+  ctx.status = status;
+  ctx.res.writeHead(status, headers);
+}
+
+function writeBody(ctx: RequestContext, status: number, headers: string[], extra: readonly string[], body: Buffer, length: string): void {
+  if (ctx.res.destroyed) return; // gone while a variant was being compressed
+  headers.push('content-length', length);
+  writeHead(ctx, status, headers, extra);
   if (ctx.method === 'HEAD') {
-    res.end();
+    ctx.res.end();
   } else {
-    ctx.bytes = encoded.body.length;
-    res.end(encoded.body);
+    ctx.bytes = body.length;
+    ctx.res.end(body);
   }
   ctx.finish();
 }
 
-export function sendJson(ctx: RequestContext, status: number, value: unknown, extra?: readonly string[]): void {
-  sendEncoded(ctx, encodeJson(status, value), extra);
+/** Writes an encoded response. `extra` is a flat [name, value, ...] header list. May
+ *  return a promise: the first request for a compressed variant waits for it. */
+export function sendEncoded(ctx: RequestContext, encoded: Encoded, extra: readonly string[] = NO_HEADERS): void | Promise<void> {
+  const res = ctx.res;
+  if (res.headersSent || res.destroyed) return;
+  const headers = baseHeaders(ctx, encoded.contentType);
+  if (!encoded.compressible && encoded.stored === null) {
+    return writeBody(ctx, encoded.status, headers, extra, encoded.body, encoded.contentLength);
+  }
+  let coding: Coding | 'identity' = 'identity';
+  if (encoded.compressible) {
+    headers.push('vary', 'Accept-Encoding');
+    const accept = ctx.req.headers['accept-encoding'];
+    const selected = ctx.compression.select(ctx.method, encoded.status, accept, encoded.body.length, extra);
+    if (selected === 'none') {
+      // Nothing acceptable: 406 for a success; an error is better sent as it is.
+      if (encoded.status < 300) return sendNotAcceptable(ctx);
+    } else {
+      coding = selected;
+    }
+  }
+  const stored = encoded.stored;
+  if (stored === null) {
+    if (coding === 'identity') return writeBody(ctx, encoded.status, headers, extra, encoded.body, encoded.contentLength);
+    headers.push('content-encoding', coding);
+    return ctx.compression.compress(coding, encoded.body).then(
+      (body) => writeBody(ctx, encoded.status, headers, extra, body, String(body.length)),
+      (error: unknown) => compressionFailed(ctx, error),
+    );
+  }
+  const etag = stored.etagFor(coding);
+  headers.push('etag', etag, 'last-modified', stored.lastModified);
+  const h = ctx.req.headers;
+  if ((ctx.method === 'GET' || ctx.method === 'HEAD') && isNotModified(h['if-none-match'], h['if-modified-since'], etag, stored.lastModifiedMs)) {
+    return sendNotModified(ctx, headers, extra);
+  }
+  if (coding === 'identity') return writeBody(ctx, encoded.status, headers, extra, encoded.body, encoded.contentLength);
+  headers.push('content-encoding', coding);
+  const ready = stored.variant(coding);
+  if (ready !== undefined) return writeBody(ctx, encoded.status, headers, extra, ready.body, ready.contentLength);
+  return stored.makeVariant(coding, encoded.body).then(
+    (variant: Variant) => writeBody(ctx, encoded.status, headers, extra, variant.body, variant.contentLength),
+    (error: unknown) => compressionFailed(ctx, error),
+  );
 }
 
-export function sendProblem(ctx: RequestContext, status: number, detail: string, extra?: readonly string[]): void {
-  sendEncoded(ctx, encodeProblem(status, detail), extra);
+/** zlib failed (out of memory, most likely): logged, and a 500 instead of a hang. The
+ *  returned promises never reject, so a caller that drops one loses nothing. */
+function compressionFailed(ctx: RequestContext, error: unknown): void {
+  ctx.compression.failed(error);
+  if (ctx.res.destroyed) return;
+  const problem = encodeProblem(500, 'the server could not compress the response');
+  writeBody(ctx, 500, baseHeaders(ctx, problem.contentType), NO_HEADERS, problem.body, problem.contentLength);
 }
 
-export function sendHttpError(ctx: RequestContext, error: HttpError): void {
-  sendProblem(ctx, error.status, error.detail, error.headers);
+/** 304: the validators and caching headers of the 200, no body, no Content-Length. */
+function sendNotModified(ctx: RequestContext, headers: string[], extra: readonly string[]): void {
+  // The 304 describes the selected representation but carries none of its content
+  // metadata: drop Content-Type (it is the first pair).
+  headers.splice(0, 2);
+  writeHead(ctx, 304, headers, extra);
+  ctx.res.end();
+  ctx.finish();
+}
+
+/** 406 as a plain problem document: negotiating it again would refuse it again. */
+export function sendNotAcceptable(ctx: RequestContext): void {
+  const problem = encodeProblem(406, 'no content coding in Accept-Encoding is acceptable; this server offers ' + ctx.compression.codings.join(', ') + ' and identity');
+  const headers = baseHeaders(ctx, problem.contentType);
+  headers.push('vary', 'Accept-Encoding'); // another Accept-Encoding gets another answer
+  writeBody(ctx, 406, headers, NO_HEADERS, problem.body, problem.contentLength);
+}
+
+export function sendJson(ctx: RequestContext, status: number, value: unknown, extra?: readonly string[]): void | Promise<void> {
+  return sendEncoded(ctx, encodeJson(status, value), extra);
+}
+
+export function sendProblem(ctx: RequestContext, status: number, detail: string, extra?: readonly string[]): void | Promise<void> {
+  return sendEncoded(ctx, encodeProblem(status, detail), extra);
+}
+
+export function sendHttpError(ctx: RequestContext, error: HttpError): void | Promise<void> {
+  return sendProblem(ctx, error.status, error.detail, error.headers);
 }
 
 /** A 204 (OPTIONS) or other bodiless answer. */
 export function sendEmpty(ctx: RequestContext, status: number, extra: readonly string[] = NO_HEADERS): void {
   const res = ctx.res;
   if (res.headersSent || res.destroyed) return;
-  ctx.status = status;
-  const headers = ['x-request-id', ctx.id, ...extra];
-  if (ctx.lifecycle.closing) headers.push('connection', 'close');
-  res.writeHead(status, headers);
+  writeHead(ctx, status, ['x-request-id', ctx.id], extra);
   res.end();
   ctx.finish();
 }

@@ -31,6 +31,11 @@ export class ConnectionTracker {
     return this.sockets.size;
   }
 
+  /** Every open connection, for the /debug/pprof/goroutine report. */
+  states(): IterableIterator<ConnectionState> {
+    return this.sockets.values();
+  }
+
   /** `onAbort` receives each request still in flight when its connection closes. */
   attach(server: Server, onAbort: (ctx: RequestContext) => void): void {
     server.on('connection', (socket: Socket) => {

@@ -3,6 +3,8 @@
 // merged buckets, never from averaging percentiles); connections, in-flight requests
 // and memory are summed; event-loop delay and utilization take the worst worker.
 import type { CacheStats } from '../cache/ttl-cache.js';
+import type { CompressionStats } from '../compression/policy.js';
+import type { BufferPoolStats } from '../pool/buffer-pool.js';
 import { Histogram } from './histogram.js';
 import type { MemoryUsage, ProcessSnapshot, ServerNumbers } from './metrics-snapshot.js';
 import type { RequestCount } from './request-metrics.js';
@@ -26,6 +28,16 @@ export function aggregate(snapshots: readonly ProcessSnapshot[]): Aggregate {
     hits: 0, misses: 0, hitRate: 0, entries: 0, maxEntries: 0, evictions: 0,
     expirations: 0, loads: 0, loadErrors: 0, inflight: 0, storeCalls: 0,
   };
+  // Settings (levels, sizes) are the same in every worker: taken from the first.
+  const first = processes[0];
+  const compression: Mutable<CompressionStats> = {
+    minBytes: first?.compression.minBytes ?? 0, gzipLevel: first?.compression.gzipLevel ?? 0, codings: first?.compression.codings ?? [],
+    onTheFly: 0, streamsOpened: 0, streamsOpen: 0, failures: 0,
+  };
+  const bufferPool: Mutable<BufferPoolStats> = {
+    enabled: first?.bufferPool.enabled ?? false, bufferBytes: first?.bufferPool.bufferBytes ?? 0, maxFree: 0,
+    free: 0, inUse: 0, hits: 0, misses: 0, abandoned: 0,
+  };
   const memory: Mutable<MemoryUsage> = { rssBytes: 0, heapUsedBytes: 0, heapTotalBytes: 0, externalBytes: 0 };
   const delayMs = { p50: 0, p99: 0, max: 0 };
   let windowSeconds = 0;
@@ -47,6 +59,8 @@ export function aggregate(snapshots: readonly ProcessSnapshot[]): Aggregate {
     for (const key of ['hits', 'misses', 'entries', 'maxEntries', 'evictions', 'expirations', 'loads', 'loadErrors', 'inflight', 'storeCalls'] as const) {
       cache[key] += p.cache[key];
     }
+    for (const key of ['onTheFly', 'streamsOpened', 'streamsOpen', 'failures'] as const) compression[key] += p.compression[key];
+    for (const key of ['maxFree', 'free', 'inUse', 'hits', 'misses', 'abandoned'] as const) bufferPool[key] += p.bufferPool[key];
     for (const key of ['rssBytes', 'heapUsedBytes', 'heapTotalBytes', 'externalBytes'] as const) memory[key] += p.memory[key];
     for (const key of ['p50', 'p99', 'max'] as const) delayMs[key] = Math.max(delayMs[key], p.eventLoop.delayMs[key]);
     windowSeconds = Math.max(windowSeconds, p.eventLoop.windowSeconds);
@@ -62,6 +76,8 @@ export function aggregate(snapshots: readonly ProcessSnapshot[]): Aggregate {
     connections,
     cache,
     eventLoop: { windowSeconds, delayMs, utilization },
+    compression,
+    bufferPool,
     memory,
     processes,
   };

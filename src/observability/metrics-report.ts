@@ -2,6 +2,8 @@
 // mode) or of every worker that answered (cluster mode, with the cluster's view and a
 // per-worker breakdown).
 import type { CacheStats } from '../cache/ttl-cache.js';
+import type { CompressionStats } from '../compression/policy.js';
+import type { BufferPoolStats } from '../pool/buffer-pool.js';
 import { round, type EventLoopWindow } from './event-loop.js';
 import type { Aggregate } from './metrics-aggregate.js';
 import type { ClusterView, MemoryUsage, RequestCounters } from './metrics-snapshot.js';
@@ -37,6 +39,9 @@ export interface MetricsReport {
   readonly connections: { readonly active: number; readonly total: number };
   readonly cache: CacheStats & { readonly storeCalls: number; readonly scope: CacheScope };
   readonly eventLoop: EventLoopWindow;
+  /** Counters summed over workers in cluster mode. */
+  readonly compression: CompressionStats;
+  readonly bufferPool: BufferPoolStats;
   /** Summed over workers in cluster mode; each worker's is in `workers`. */
   readonly memory: MemoryUsage;
   /** Cluster mode only. */
@@ -67,6 +72,8 @@ export function metricsReport(agg: Aggregate, view?: ClusterView): MetricsReport
     connections: agg.connections,
     cache: { ...agg.cache, hitRate: round(agg.cache.hitRate, 4), scope: view === undefined ? 'process' : 'per-worker' },
     eventLoop: agg.eventLoop,
+    compression: agg.compression,
+    bufferPool: agg.bufferPool,
     memory: agg.memory,
   };
   if (view === undefined) return report;

@@ -2,7 +2,9 @@
 // what each worker sends the primary in cluster mode (structured-clone/JSON safe).
 import { performance } from 'node:perf_hooks';
 import type { CacheStats } from '../cache/ttl-cache.js';
+import type { CompressionStats } from '../compression/policy.js';
 import type { ConnectionTracker } from '../lifecycle/connections.js';
+import type { BufferPoolStats } from '../pool/buffer-pool.js';
 import { round, type EventLoopMonitor, type EventLoopWindow } from './event-loop.js';
 import type { HistogramData } from './histogram.js';
 import type { RequestCount, RequestMetrics } from './request-metrics.js';
@@ -16,6 +18,8 @@ export interface MetricsSources {
   readonly eventLoop: EventLoopMonitor;
   /** Backing-store calls made (what the cache saves). */
   readonly storeCalls: () => number;
+  readonly compression: () => CompressionStats;
+  readonly bufferPool: () => BufferPoolStats;
 }
 
 export interface MemoryUsage {
@@ -39,6 +43,8 @@ export interface ServerNumbers {
   readonly connections: { readonly active: number; readonly total: number };
   readonly cache: CacheStats & { readonly storeCalls: number };
   readonly eventLoop: EventLoopWindow;
+  readonly compression: CompressionStats;
+  readonly bufferPool: BufferPoolStats;
   readonly memory: MemoryUsage;
 }
 
@@ -97,6 +103,8 @@ export function takeSnapshot(src: MetricsSources): ProcessSnapshot {
     connections: { active: src.connections.active, total: src.connections.total },
     cache: { ...src.cacheStats(), storeCalls: src.storeCalls() },
     eventLoop: src.eventLoop.snapshot(),
+    compression: src.compression(),
+    bufferPool: src.bufferPool(),
     memory: {
       rssBytes: memory.rss,
       heapUsedBytes: memory.heapUsed,

@@ -112,6 +112,16 @@ export function renderPrometheus(agg: Aggregate, view?: ClusterView): string {
   out.family('turbina_cache_loads_total', 'counter', `Cache loads (one per key however many concurrent misses).${scope}`, one(cache.loads));
   out.family('turbina_cache_load_errors_total', 'counter', `Cache loads that failed (not cached).${scope}`, one(cache.loadErrors));
   out.family('turbina_store_calls_total', 'counter', 'Calls to the backing store.', one(cache.storeCalls));
+  const { compression, bufferPool } = agg;
+  out.family('turbina_compression_on_the_fly_total', 'counter', 'Buffered bodies compressed per request (not cached).', one(compression.onTheFly));
+  out.family('turbina_compression_streams_opened_total', 'counter', 'Compressing streams opened.', one(compression.streamsOpened));
+  out.family('turbina_compression_streams_open', 'gauge', 'Compressing streams not yet finished or destroyed.', one(compression.streamsOpen));
+  out.family('turbina_compression_failures_total', 'counter', 'Bodies zlib failed to compress (answered 500).', one(compression.failures));
+  out.family('turbina_buffer_pool_in_use', 'gauge', 'Pooled Buffers handed out and not yet returned.', one(bufferPool.inUse));
+  out.family('turbina_buffer_pool_free', 'gauge', 'Pooled Buffers ready for reuse.', one(bufferPool.free));
+  out.family('turbina_buffer_pool_hits_total', 'counter', 'Buffers taken from the pool.', one(bufferPool.hits));
+  out.family('turbina_buffer_pool_misses_total', 'counter', 'Buffers allocated because the pool was empty (or off).', one(bufferPool.misses));
+  out.family('turbina_buffer_pool_abandoned_total', 'counter', 'Buffers given up on when their stream was destroyed mid-write.', one(bufferPool.abandoned));
 
   if (view !== undefined) {
     out.family('turbina_workers', 'gauge', 'Worker processes configured (WORKERS).', one(view.workers));

@@ -4,8 +4,9 @@ import type { CacheEntry, Loaded, TtlCache } from '../cache/ttl-cache.js';
 import type { CacheStatus, RequestContext } from '../http/context.js';
 import { badRequest } from '../http/http-error.js';
 import { intParam, parseQuery } from '../http/query.js';
-import { encodeJson, encodeProblem, sendEncoded, type Encoded } from '../http/respond.js';
+import { encodeProblem, encodeStoredJson, sendEncoded, type Encoded } from '../http/respond.js';
 import type { Router } from '../http/router.js';
+import type { Product } from './catalog.js';
 import type { ProductStore } from './store.js';
 
 export const MAX_PAGE_SIZE = 1000;
@@ -24,21 +25,13 @@ export interface ProductRoutesDeps {
 export function registerProductRoutes(router: Router, deps: ProductRoutesDeps): void {
   const { cache, store, negativeTtlMs } = deps;
 
-  const send = (ctx: RequestContext, entry: CacheEntry<Encoded>, status: CacheStatus): void => {
+  const send = (ctx: RequestContext, entry: CacheEntry<Encoded>, status: CacheStatus): void | Promise<void> => {
     ctx.cache = status;
     const maxAge = Math.floor(cache.ttlLeft(entry) / 1000);
-    sendEncoded(ctx, entry.value, ['x-cache', status, 'cache-control', 'public, max-age=' + maxAge]);
+    return sendEncoded(ctx, entry.value, ['x-cache', status, 'cache-control', 'public, max-age=' + maxAge]);
   };
 
-  /** Answers from the cache; false on a miss. No closure is made on this path. */
-  const serveHit = (ctx: RequestContext, key: string): boolean => {
-    const hit = cache.get(key);
-    if (hit === undefined) return false;
-    send(ctx, hit, 'HIT');
-    return true;
-  };
-
-  /** One shared load per key (singleflight), then the answer. */
+  /** One shared load per key however many requests miss it together (singleflight). */
   const serveMiss = (ctx: RequestContext, key: string, loader: () => Promise<Loaded<Encoded>>): Promise<void> =>
     cache.load(key, loader).then((entry) => send(ctx, entry, 'MISS'));
 
@@ -47,20 +40,17 @@ export function registerProductRoutes(router: Router, deps: ProductRoutesDeps): 
     if (product === undefined) {
       return { value: encodeProblem(404, `product ${id} does not exist`), ttlMs: negativeTtlMs };
     }
-    return { value: encodeJson(200, product) };
+    return { value: encodeStoredJson(product, Date.parse(product.updatedAt)) };
   };
 
   const loadPage = async (offset: number, limit: number): Promise<Loaded<Encoded>> => {
     const page = await store.list(offset, limit);
     const next = offset + page.items.length;
     return {
-      value: encodeJson(200, {
-        items: page.items,
-        total: page.total,
-        offset,
-        limit,
-        nextOffset: next < page.total ? next : null,
-      }),
+      value: encodeStoredJson(
+        { items: page.items, total: page.total, offset, limit, nextOffset: next < page.total ? next : null },
+        lastUpdate(page.items),
+      ),
     };
   };
 
@@ -71,7 +61,9 @@ export function registerProductRoutes(router: Router, deps: ProductRoutesDeps): 
     }
     // "007" and "7" are one product and one cache entry.
     const key = raw.length > 1 && raw.charCodeAt(0) === 48 /* 0 */ ? String(Number(raw)) : raw;
-    if (serveHit(ctx, key)) return;
+    // A hit makes no loader closure.
+    const hit = cache.get(key);
+    if (hit !== undefined) return send(ctx, hit, 'HIT');
     return serveMiss(ctx, key, () => loadProduct(Number(key)));
   });
 
@@ -80,7 +72,15 @@ export function registerProductRoutes(router: Router, deps: ProductRoutesDeps): 
     const offset = intParam(query, 'offset', 0, 0, MAX_OFFSET);
     const limit = intParam(query, 'limit', DEFAULT_PAGE_SIZE, 1, MAX_PAGE_SIZE);
     const key = `list:${offset}:${limit}`;
-    if (serveHit(ctx, key)) return;
+    const hit = cache.get(key);
+    if (hit !== undefined) return send(ctx, hit, 'HIT');
     return serveMiss(ctx, key, () => loadPage(offset, limit));
   });
+}
+
+/** A page changes when any product on it does. (An empty page: the epoch.) */
+function lastUpdate(items: readonly Product[]): number {
+  let latest = 0;
+  for (const item of items) latest = Math.max(latest, Date.parse(item.updatedAt));
+  return latest;
 }

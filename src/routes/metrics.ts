@@ -30,10 +30,10 @@ function chooseFormat(ctx: RequestContext): Format {
   return preferred === undefined || preferred === 'application/json' ? 'json' : 'prometheus';
 }
 
-function send(ctx: RequestContext, format: Format, snapshots: readonly ProcessSnapshot[], view?: ClusterView): void {
+function send(ctx: RequestContext, format: Format, snapshots: readonly ProcessSnapshot[], view?: ClusterView): void | Promise<void> {
   const agg = aggregate(snapshots);
   if (format === 'json') return sendJson(ctx, 200, metricsReport(agg, view), HEADERS);
-  sendEncoded(ctx, encodeBytes(200, PROMETHEUS_CONTENT_TYPE, Buffer.from(renderPrometheus(agg, view))), HEADERS);
+  return sendEncoded(ctx, encodeBytes(200, PROMETHEUS_CONTENT_TYPE, Buffer.from(renderPrometheus(agg, view))), HEADERS);
 }
 
 export function registerMetricsRoute(router: Router, sources: MetricsSources, cluster?: MetricsGatherer): void {

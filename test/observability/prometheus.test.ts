@@ -24,6 +24,8 @@ function snapshot(overrides: Partial<ProcessSnapshot> = {}): ProcessSnapshot {
     connections: { active: 0, total: 0 },
     cache: { hits: 0, misses: 0, hitRate: 0, entries: 0, maxEntries: 10, evictions: 0, expirations: 0, loads: 0, loadErrors: 0, inflight: 0, storeCalls: 0 },
     eventLoop: { windowSeconds: 1, delayMs: { p50: 0, p99: 0, max: 0 }, utilization: 0 },
+    compression: { minBytes: 1024, gzipLevel: 5, codings: ['br', 'gzip'], onTheFly: 0, streamsOpened: 0, streamsOpen: 0, failures: 0 },
+    bufferPool: { enabled: true, bufferBytes: 65536, maxFree: 64, free: 0, inUse: 0, hits: 0, misses: 0, abandoned: 0 },
     memory: { rssBytes: 1, heapUsedBytes: 1, heapTotalBytes: 1, externalBytes: 1 },
     ...overrides,
   };
@@ -35,7 +37,8 @@ test('negotiation: Accept text/plain, Prometheus\'s own Accept, openmetrics and 
       const reply = await request(t.port, '/metrics', { headers });
       assert.equal(reply.status, 200, headers.accept);
       assert.equal(reply.headers['content-type'], PROMETHEUS_CONTENT_TYPE, headers.accept);
-      assert.equal(reply.headers['vary'], 'Accept');
+      // Two Vary lines (Accept-Encoding from the compression layer, Accept from the route), joined by the client.
+      assert.deepEqual(String(reply.headers['vary']).split(/,\s*/).sort(), ['Accept', 'Accept-Encoding']);
       assert.equal(reply.headers['cache-control'], 'no-store');
     }
     assert.equal((await request(t.port, '/metrics?format=prometheus')).headers['content-type'], PROMETHEUS_CONTENT_TYPE);

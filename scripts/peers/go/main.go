@@ -1,9 +1,14 @@
 // The Go peer: net/http with the seed study's handler shape for /io (a goroutine, a
-// channel and time.Sleep), and /products/{id} from a TTL cache of encoded JSON behind a
-// RWMutex, a miss sleeping STORE_LATENCY_MS like turbina's simulated store.
+// channel and time.Sleep), and /products/{id} and /products?offset&limit from a TTL cache
+// of encoded JSON (and, for pages, its gzip bytes) behind a RWMutex, a miss sleeping
+// STORE_LATENCY_MS like turbina's simulated store.
 package main
 
 import (
+	"bytes"
+	"compress/gzip"
+	"crypto/sha1"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -34,7 +39,44 @@ type product struct {
 
 type entry struct {
 	body      []byte
+	gzip      []byte
+	etag      string
 	expiresAt time.Time
+}
+
+const lastModified = "Sat, 25 Apr 2026 03:59:46 GMT"
+
+func newEntry(value any, compress bool) entry {
+	body, _ := json.Marshal(value)
+	sum := sha1.Sum(body)
+	e := entry{body: body, etag: `"` + base64.RawURLEncoding.EncodeToString(sum[:])[:22] + `"`, expiresAt: time.Now().Add(ttl)}
+	if compress {
+		var buf bytes.Buffer
+		zw, _ := gzip.NewWriterLevel(&buf, gzip.BestCompression)
+		zw.Write(body)
+		zw.Close()
+		e.gzip = buf.Bytes()
+	}
+	return e
+}
+
+func lookup(key string) (entry, bool) {
+	mu.RLock()
+	e, ok := cache[key]
+	mu.RUnlock()
+	return e, ok && time.Now().Before(e.expiresAt)
+}
+
+func remember(key string, e entry) {
+	mu.Lock()
+	if len(cache) >= 10000 {
+		for k := range cache { // evict an arbitrary entry: Go maps have no order
+			delete(cache, k)
+			break
+		}
+	}
+	cache[key] = e
+	mu.Unlock()
 }
 
 var (
@@ -54,23 +96,28 @@ func makeProduct(id int64) product {
 	}
 }
 
-func send(w http.ResponseWriter, e entry, status string) {
+func send(w http.ResponseWriter, r *http.Request, e entry, status string) {
+	body := e.body
 	h := w.Header()
+	if e.gzip != nil && strings.Contains(r.Header.Get("Accept-Encoding"), "gzip") {
+		body = e.gzip
+		h.Set("Content-Encoding", "gzip")
+	}
 	h.Set("Content-Type", "application/json")
-	h.Set("Content-Length", strconv.Itoa(len(e.body)))
 	h.Set("X-Request-Id", "go000000-"+strconv.FormatUint(atomic.AddUint64(&counter, 1), 36))
+	h.Set("Vary", "Accept-Encoding")
+	h.Set("Etag", e.etag)
+	h.Set("Last-Modified", lastModified)
+	h.Set("Content-Length", strconv.Itoa(len(body)))
 	h.Set("X-Cache", status)
 	h.Set("Cache-Control", "public, max-age="+strconv.Itoa(int(time.Until(e.expiresAt).Seconds())))
-	w.Write(e.body)
+	w.Write(body)
 }
 
 func products(w http.ResponseWriter, r *http.Request) {
 	id := strings.TrimPrefix(r.URL.Path, "/products/")
-	mu.RLock()
-	e, ok := cache[id]
-	mu.RUnlock()
-	if ok && time.Now().Before(e.expiresAt) {
-		send(w, e, "HIT")
+	if e, ok := lookup(id); ok {
+		send(w, r, e, "HIT")
 		return
 	}
 	n, err := strconv.ParseInt(id, 10, 64)
@@ -79,18 +126,42 @@ func products(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	time.Sleep(storeLatency)
-	body, _ := json.Marshal(makeProduct(n))
-	e = entry{body: body, expiresAt: time.Now().Add(ttl)}
-	mu.Lock()
-	if len(cache) >= 10000 {
-		for k := range cache { // evict an arbitrary entry: Go maps have no order
-			delete(cache, k)
-			break
-		}
+	e := newEntry(makeProduct(n), false)
+	remember(id, e)
+	send(w, r, e, "MISS")
+}
+
+type page struct {
+	Items      []product `json:"items"`
+	Total      int       `json:"total"`
+	Offset     int       `json:"offset"`
+	Limit      int       `json:"limit"`
+	NextOffset *int      `json:"nextOffset"`
+}
+
+func list(w http.ResponseWriter, r *http.Request) {
+	key := r.URL.RawQuery
+	if e, ok := lookup("list:" + key); ok {
+		send(w, r, e, "HIT")
+		return
 	}
-	cache[id] = e
-	mu.Unlock()
-	send(w, e, "MISS")
+	q := r.URL.Query()
+	offset, _ := strconv.Atoi(q.Get("offset"))
+	limit, err := strconv.Atoi(q.Get("limit"))
+	if err != nil {
+		limit = 20
+	}
+	time.Sleep(storeLatency)
+	p := page{Items: []product{}, Total: 10000, Offset: offset, Limit: limit}
+	for id := offset + 1; id <= offset+limit && id <= p.Total; id++ {
+		p.Items = append(p.Items, makeProduct(int64(id)))
+	}
+	if next := offset + len(p.Items); next < p.Total {
+		p.NextOffset = &next
+	}
+	e := newEntry(p, true)
+	remember("list:"+key, e)
+	send(w, r, e, "MISS")
 }
 
 func io(w http.ResponseWriter, r *http.Request) {
@@ -114,6 +185,7 @@ func main() {
 	}
 	http.HandleFunc("/io", io)
 	http.HandleFunc("/products/", products)
+	http.HandleFunc("/products", list)
 	port := os.Getenv("PORT")
 	if port == "" {
 		port = "8080"

@@ -1,0 +1,12 @@
+// Picks the readable part of a `node --prof-process` report for the terminal.
+
+/** The title, column header and first `top` rows of one `[Section]:` of the
+ *  --prof-process report (a note between title and table is skipped). */
+export function reportSection(report: string, name: string, top: number): string[] {
+  const lines = report.split('\n');
+  const start = lines.findIndex((l) => l.trim() === `[${name}]:`);
+  const header = lines.findIndex((l, i) => i > start && /^\s+ticks\s/.test(l));
+  if (start < 0 || header < 0) return [];
+  const end = lines.findIndex((l, i) => i > header && l.trim() === '');
+  return [lines[start] as string, ...lines.slice(header, end < 0 ? undefined : end).slice(0, top + 1)];
+}

@@ -1,0 +1,63 @@
+// What the cache keeps beside a response's identity bytes: its validators (a strong ETag
+// per representation, Last-Modified) and each compressed variant, made once on first
+// demand at the strongest level and then served with no compression work at all.
+import { createHash } from 'node:crypto';
+import { compressBody, type Coding } from './codings.js';
+
+export interface Variant {
+  readonly body: Buffer;
+  readonly contentLength: string;
+  readonly etag: string;
+}
+
+const SUFFIX: Record<Coding, string> = { br: '-br', zstd: '-zstd', gzip: '-gz' };
+
+export class StoredRepresentation {
+  /** The identity representation's ETag; each coding's differs (RFC 9110 8.8.3: the
+   *  gzip bytes are a different representation and must not share a strong ETag). */
+  readonly etag: string;
+  /** HTTP-date, and the same instant in ms (whole seconds, as the header carries). */
+  readonly lastModified: string;
+  readonly lastModifiedMs: number;
+  private readonly hash: string;
+  private readonly ready = new Map<Coding, Variant>();
+  private readonly pending = new Map<Coding, Promise<Variant>>();
+
+  constructor(body: Buffer, lastModifiedMs: number) {
+    this.hash = createHash('sha1').update(body).digest('base64url').slice(0, 22);
+    this.etag = `"${this.hash}"`;
+    // Never later than now (RFC 9110 8.8.2.1): a future date would make caches distrust it.
+    this.lastModifiedMs = Math.floor(Math.min(lastModifiedMs, Date.now()) / 1000) * 1000;
+    this.lastModified = new Date(this.lastModifiedMs).toUTCString();
+  }
+
+  etagFor(coding: Coding | 'identity'): string {
+    return coding === 'identity' ? this.etag : `"${this.hash}${SUFFIX[coding]}"`;
+  }
+
+  /** The variant if it has been made, else undefined. */
+  variant(coding: Coding): Variant | undefined {
+    return this.ready.get(coding);
+  }
+
+  /** Makes the variant once, however many requests ask for it meanwhile. */
+  makeVariant(coding: Coding, identity: Buffer): Promise<Variant> {
+    let pending = this.pending.get(coding);
+    if (pending === undefined) {
+      pending = compressBody(coding, identity, 'stored', 0).then(
+        (body) => {
+          const variant: Variant = { body, contentLength: String(body.length), etag: this.etagFor(coding) };
+          this.ready.set(coding, variant);
+          this.pending.delete(coding);
+          return variant;
+        },
+        (error: unknown) => {
+          this.pending.delete(coding);
+          throw error;
+        },
+      );
+      this.pending.set(coding, pending);
+    }
+    return pending;
+  }
+}

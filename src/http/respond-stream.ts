@@ -1,0 +1,119 @@
+// Streamed response bodies of unknown length: chunked, no Content-Length, compressed on
+// the fly (fast level) when the client accepts a coding. The producer writes chunks and
+// waits for 'drain' whenever a write returns false, so memory stays flat however slowly
+// the client reads; when the client goes away, pipeline() destroys the compressor (its
+// native memory is freed now, not at the next GC) and the producer sees `closed`.
+import { once } from 'node:events';
+import type { Readable, Writable } from 'node:stream';
+import { pipeline } from 'node:stream';
+import { pipeline as pipelineAsync } from 'node:stream/promises';
+import { isCompressibleType } from '../compression/codings.js';
+import type { RequestContext } from './context.js';
+import { baseHeaders, sendNotAcceptable, writeHead } from './respond.js';
+
+export class BodyStream {
+  private finishedWriting = false;
+
+  constructor(
+    private readonly ctx: RequestContext,
+    /** The response itself, or the compressor piped into it. */
+    private readonly target: Writable,
+    /** Writing to the response itself: count the body bytes for the access log. */
+    private readonly countsBytes: boolean,
+  ) {}
+
+  /** The client is gone (or the stream failed): stop producing. */
+  get closed(): boolean {
+    return this.ctx.res.destroyed || this.target.destroyed;
+  }
+
+  /** Writes a chunk; `written` is called once nothing reads `chunk` any more (also on
+   *  error). Returns false when the caller should wait for drained(). */
+  write(chunk: Buffer, written: (error?: Error | null) => void): boolean {
+    if (this.closed) {
+      process.nextTick(written);
+      return false;
+    }
+    if (this.countsBytes) this.ctx.bytes += chunk.length;
+    return this.target.write(chunk, written);
+  }
+
+  /** Resolves when the target wants more, or when the response has closed. */
+  async drained(): Promise<void> {
+    if (this.closed || !this.target.writableNeedDrain) return;
+    const gone = new AbortController();
+    const onClose = (): void => gone.abort();
+    this.ctx.res.once('close', onClose);
+    try {
+      await once(this.target, 'drain', { signal: gone.signal });
+    } catch {
+      // Aborted: the response closed while waiting; `closed` tells the producer.
+    } finally {
+      this.ctx.res.off('close', onClose);
+    }
+  }
+
+  end(): void {
+    if (this.finishedWriting || this.closed) return;
+    this.finishedWriting = true;
+    this.target.end();
+  }
+}
+
+/**
+ * Writes the head of a streamed response and returns the stream to write the body to,
+ * or undefined when there is no body to write (HEAD, 406, or the client has gone).
+ * The request completes when the last byte has been handed to the socket.
+ */
+export function openBodyStream(ctx: RequestContext, status: number, contentType: string, extra: readonly string[]): BodyStream | undefined {
+  const res = ctx.res;
+  if (res.headersSent || res.destroyed) return undefined;
+  const headers = baseHeaders(ctx, contentType);
+  let coding: ReturnType<RequestContext['compression']['select']> = 'identity';
+  if (isCompressibleType(contentType)) {
+    headers.push('vary', 'Accept-Encoding');
+    coding = ctx.compression.select(ctx.method, status, ctx.req.headers['accept-encoding'], undefined, extra);
+    if (coding === 'none') {
+      sendNotAcceptable(ctx);
+      return undefined;
+    }
+  }
+  if (coding !== 'identity') headers.push('content-encoding', coding);
+  writeHead(ctx, status, headers, extra);
+  if (ctx.method === 'HEAD') {
+    res.end();
+    ctx.finish();
+    return undefined;
+  }
+  res.once('finish', () => ctx.finish());
+  if (coding === 'identity') return new BodyStream(ctx, res, true);
+  const compressor = ctx.compression.openStream(coding);
+  compressor.on('data', (chunk: Buffer) => {
+    ctx.bytes += chunk.length;
+  });
+  // pipeline destroys both sides when either fails or the client goes away.
+  pipeline(compressor, res, () => {});
+  return new BodyStream(ctx, compressor, false);
+}
+
+/**
+ * Streams a body (a heap snapshot) with backpressure: pipeline pauses the source while
+ * the socket's buffer is full, and destroys it if the client leaves (the connection
+ * tracker then completes the request as aborted).
+ */
+export async function sendStream(ctx: RequestContext, status: number, contentType: string, body: Readable, extra: readonly string[] = []): Promise<void> {
+  const res = ctx.res;
+  if (res.headersSent || res.destroyed) {
+    body.destroy();
+    return;
+  }
+  writeHead(ctx, status, baseHeaders(ctx, contentType), extra);
+  body.on('data', (chunk: Buffer) => (ctx.bytes += chunk.length));
+  try {
+    await pipelineAsync(body, res);
+  } catch (error) {
+    if (ctx.done || res.destroyed) return; // the client left; already counted as aborted
+    throw error;
+  }
+  ctx.finish();
+}

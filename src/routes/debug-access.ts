@@ -1,0 +1,45 @@
+// Who may use /debug: profiles expose internals and a heap snapshot stalls the server.
+// Loopback clients may; anyone else needs `Authorization: Bearer <DEBUG_TOKEN>`, compared
+// in constant time. A refusal is the same 404 as an unknown path, so a scanner learns
+// nothing. Checked only on /debug routes, never on the request hot path.
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { RequestContext } from '../http/context.js';
+import { HttpError } from '../http/http-error.js';
+import type { Handler } from '../http/router.js';
+
+/** 127.0.0.0/8, ::1 and IPv4-mapped 127.x (a dual-stack listener reports those). */
+export function isLoopback(address: string | undefined): boolean {
+  if (address === undefined) return false;
+  if (address === '::1') return true;
+  const v4 = address.startsWith('::ffff:') ? address.slice(7) : address;
+  return /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(v4);
+}
+
+export interface DebugAccessOptions {
+  /** '' = no token: loopback clients only. */
+  readonly token: string;
+  /** Injectable so tests can play a remote client from 127.0.0.1. */
+  readonly isLocal?: (address: string | undefined) => boolean;
+}
+
+const digest = (text: string): Buffer => createHash('sha256').update(text).digest();
+
+export function debugAccess(options: DebugAccessOptions): (handler: Handler) => Handler {
+  const isLocal = options.isLocal ?? isLoopback;
+  // Equal-length digests: timingSafeEqual needs equal lengths, and the token's length stays secret.
+  const expected = options.token === '' ? undefined : digest(options.token);
+
+  const allowed = (ctx: RequestContext): boolean => {
+    // A reverse proxy on this host makes every client look local; what it forwarded is not.
+    const proxied = ctx.req.headers['x-forwarded-for'] !== undefined || ctx.req.headers['forwarded'] !== undefined;
+    if (!proxied && isLocal(ctx.remote ?? ctx.req.socket.remoteAddress)) return true;
+    if (expected === undefined) return false;
+    const match = /^Bearer +(\S+) *$/i.exec(ctx.req.headers.authorization ?? '');
+    return match !== null && timingSafeEqual(digest(match[1] as string), expected);
+  };
+
+  return (handler) => (ctx) => {
+    if (!allowed(ctx)) throw new HttpError(404, 'no such resource');
+    return handler(ctx);
+  };
+}

@@ -1,0 +1,129 @@
+// The /debug/pprof routes: an index, CPU and heap profiles in pprof format (what
+// `go tool pprof` reads) or V8's own JSON, a heap snapshot, and the runtime report.
+// Every route goes through debugAccess; none of this touches the request hot path.
+import { promisify } from 'node:util';
+import { getHeapSnapshot } from 'node:v8';
+import { gzip } from 'node:zlib';
+import type { RequestContext } from '../http/context.js';
+import { badRequest, HttpError } from '../http/http-error.js';
+import { intParam, parseQuery } from '../http/query.js';
+import { encodeBytes, NO_STORE, sendEncoded } from '../http/respond.js';
+import { sendStream } from '../http/respond-stream.js';
+import type { Router } from '../http/router.js';
+import { cpuProfileToPprof } from '../observability/pprof/cpu-profile.js';
+import { heapProfileToPprof } from '../observability/pprof/heap-profile.js';
+import { recordCpuProfile, sampleHeap } from '../observability/pprof/inspector.js';
+import { runtimeReport, type RuntimeSources } from '../observability/pprof/runtime-report.js';
+import { debugAccess, type DebugAccessOptions } from './debug-access.js';
+import { debugIndexHtml } from './debug-index.js';
+
+const gzipAsync = promisify(gzip);
+
+const MAX_PROFILE_SECONDS = 300;
+const DEFAULT_CPU_SECONDS = 30;
+const DEFAULT_HEAP_SECONDS = 5;
+/** V8's default CPU sampling interval (1 kHz). */
+const CPU_INTERVAL_US = 1000;
+/** V8's default heap sampling interval: about one sample per 32 KiB allocated. */
+const HEAP_INTERVAL_BYTES = 32 * 1024;
+
+export type DebugDeps = RuntimeSources & DebugAccessOptions;
+
+/** One recording of a kind at a time: a second gets 409 instead of a mixed-up profile. */
+class Busy {
+  private held = false;
+
+  async run<T>(what: string, body: () => Promise<T>): Promise<T> {
+    if (this.held) throw new HttpError(409, `a ${what} is already being recorded; try again when it is done`);
+    this.held = true;
+    try {
+      return await body();
+    } finally {
+      this.held = false;
+    }
+  }
+}
+
+/** ?format=: one of `allowed`, the first being the default. */
+function formatParam(query: ReadonlyMap<string, string>, allowed: readonly [string, ...string[]]): string {
+  const value = query.get('format') ?? allowed[0];
+  if (!allowed.includes(value)) throw badRequest(`query parameter "format" must be one of ${allowed.join(', ')}`);
+  return value;
+}
+
+/** Aborts when the client disconnects, so a long recording stops with it. */
+function clientGone(ctx: RequestContext): AbortSignal {
+  const controller = new AbortController();
+  ctx.res.once('close', () => controller.abort());
+  return controller.signal;
+}
+
+function attachment(filename: string): readonly string[] {
+  return ['content-disposition', `attachment; filename="${filename}"`, 'x-content-type-options', 'nosniff', ...NO_STORE];
+}
+
+async function sendPprof(ctx: RequestContext, filename: string, profile: Uint8Array): Promise<void> {
+  sendEncoded(ctx, encodeBytes(200, 'application/octet-stream', await gzipAsync(profile)), attachment(filename));
+}
+
+function sendJsonFile(ctx: RequestContext, filename: string, value: unknown): void {
+  sendEncoded(ctx, encodeBytes(200, 'application/json', Buffer.from(JSON.stringify(value))), attachment(filename));
+}
+
+const HEAD_OK = encodeBytes(200, 'application/octet-stream', Buffer.alloc(0));
+
+// Per process, not per app: V8 has one heap sampler per isolate (a second start fails,
+// any stop ends it for every session), and two CPU profiles at once distort each other.
+const cpu = new Busy();
+const heap = new Busy();
+
+export function registerDebugRoutes(router: Router, deps: DebugDeps): void {
+  const guard = debugAccess(deps);
+
+  const index = guard((ctx) =>
+    sendEncoded(ctx, encodeBytes(200, 'text/html; charset=utf-8', Buffer.from(debugIndexHtml(ctx.req.headers.host))), NO_STORE),
+  );
+  router.add('GET', '/debug/pprof/', index);
+  router.add('GET', '/debug/pprof', index);
+
+  router.add(
+    'GET',
+    '/debug/pprof/profile',
+    guard(async (ctx) => {
+      const query = parseQuery(ctx.rawQuery);
+      const seconds = intParam(query, 'seconds', DEFAULT_CPU_SECONDS, 1, MAX_PROFILE_SECONDS);
+      const kind = formatParam(query, ['pprof', 'cpuprofile']);
+      if (ctx.method === 'HEAD') return sendEncoded(ctx, HEAD_OK, NO_STORE); // no 30 s recording for a HEAD
+      const recording = await cpu.run('CPU profile', () => recordCpuProfile(seconds * 1000, CPU_INTERVAL_US, clientGone(ctx)));
+      if (recording === undefined) return; // the client left
+      if (kind === 'cpuprofile') return sendJsonFile(ctx, 'profile.cpuprofile', recording.profile);
+      return sendPprof(ctx, 'profile', cpuProfileToPprof(recording.profile, { intervalUs: CPU_INTERVAL_US, startedAtMs: recording.startedAtMs }));
+    }),
+  );
+
+  router.add(
+    'GET',
+    '/debug/pprof/heap',
+    guard(async (ctx) => {
+      const query = parseQuery(ctx.rawQuery);
+      const kind = formatParam(query, ['pprof', 'heapprofile', 'heapsnapshot']);
+      if (ctx.method === 'HEAD') return sendEncoded(ctx, HEAD_OK, NO_STORE);
+      if (kind === 'heapsnapshot') {
+        // Blocks the event loop while V8 walks the heap: behind access control, on request only.
+        return heap.run('heap profile', () => sendStream(ctx, 200, 'application/json', getHeapSnapshot(), attachment('heap.heapsnapshot')));
+      }
+      const seconds = intParam(query, 'seconds', DEFAULT_HEAP_SECONDS, 1, MAX_PROFILE_SECONDS);
+      const recording = await heap.run('heap profile', () => sampleHeap(seconds * 1000, HEAP_INTERVAL_BYTES, clientGone(ctx)));
+      if (recording === undefined) return;
+      if (kind === 'heapprofile') return sendJsonFile(ctx, 'heap.heapprofile', recording.profile);
+      return sendPprof(ctx, 'heap', heapProfileToPprof(recording.profile, { intervalBytes: HEAP_INTERVAL_BYTES, ...recording }));
+    }),
+  );
+
+  router.add(
+    'GET',
+    '/debug/pprof/goroutine',
+    // nosniff: the report quotes request paths, which clients choose.
+    guard((ctx) => sendEncoded(ctx, encodeBytes(200, 'text/plain; charset=utf-8', Buffer.from(runtimeReport(deps))), ['x-content-type-options', 'nosniff', ...NO_STORE])),
+  );
+}

@@ -1,0 +1,106 @@
+// Compression.select: what is never encoded (HEAD, 1xx, 204, 304, Cache-Control:
+// no-transform, a body that already has a Content-Encoding), COMPRESS_MIN_BYTES, and the
+// compressible media types.
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { isCompressibleType, zlibCodings } from '../../src/compression/codings.js';
+import { Compression } from '../../src/compression/policy.js';
+
+const BIG = 100_000;
+
+function policy(minBytes = 1024): Compression {
+  return new Compression({ minBytes, gzipLevel: 5 }, zlibCodings, () => assert.fail('no error expected'));
+}
+
+describe('Compression.select', () => {
+  test('a big GET 200 accepting gzip is gzipped; a stream (unknown size) too', () => {
+    assert.equal(policy().select('GET', 200, 'gzip', BIG, []), 'gzip');
+    assert.equal(policy().select('GET', 200, 'gzip', undefined, []), 'gzip');
+  });
+
+  for (const [method, status] of [['HEAD', 200], ['GET', 204], ['GET', 304], ['GET', 101], ['GET', 100]] as const) {
+    test(`${method} ${status} is never encoded`, () => {
+      assert.equal(policy().select(method, status, 'gzip', BIG, []), 'identity');
+      // Not even when identity is refused: there is no body to encode.
+      assert.equal(policy().select(method, status, 'gzip, identity;q=0', BIG, []), 'identity');
+    });
+  }
+
+  test('errors are encoded like successes (the 406 decision is the caller\'s)', () => {
+    assert.equal(policy().select('GET', 500, 'br', BIG, []), 'br');
+  });
+
+  const forbidding: readonly (readonly string[])[] = [
+    ['cache-control', 'no-transform'],
+    ['Cache-Control', 'public, no-transform'],
+    ['cache-control', 'no-transform, max-age=60'],
+    ['cache-control', 'public,NO-TRANSFORM'],
+    ['x-cache', 'HIT', 'cache-control', 'max-age=1, no-transform'],
+    ['content-encoding', 'gzip'],
+    ['Content-Encoding', 'br'],
+    ['x-other', 'y', 'content-encoding', 'identity'],
+  ];
+  for (const extra of forbidding) {
+    test(`never encoded with ${JSON.stringify(extra)}`, () => {
+      assert.equal(policy().select('GET', 200, 'gzip, br', BIG, extra), 'identity');
+      assert.equal(policy().select('GET', 200, 'gzip', undefined, extra), 'identity');
+    });
+  }
+
+  const allowing: readonly (readonly string[])[] = [
+    ['cache-control', 'public, max-age=30'],
+    ['cache-control', 'no-transformation'],
+    ['cache-control', 'x-no-transform'],
+    ['x-cache-control', 'no-transform'],
+    ['x-content-encoding', 'gzip'],
+  ];
+  for (const extra of allowing) {
+    test(`still encoded with ${JSON.stringify(extra)}`, () => {
+      assert.equal(policy().select('GET', 200, 'gzip', BIG, extra), 'gzip');
+    });
+  }
+
+  test('COMPRESS_MIN_BYTES: below it identity, at it the coding', () => {
+    const p = policy(2000);
+    assert.equal(p.select('GET', 200, 'gzip', 1999, []), 'identity');
+    assert.equal(p.select('GET', 200, 'gzip', 2000, []), 'gzip');
+    // Below the threshold but identity refused: compressed anyway.
+    assert.equal(p.select('GET', 200, 'gzip, identity;q=0', 10, []), 'gzip');
+    assert.equal(p.select('GET', 200, 'identity;q=0, *;q=0', 10, []), 'none');
+  });
+
+  test('minBytes 0 compresses even an empty body when asked', () => {
+    assert.equal(policy(0).select('GET', 200, 'gzip', 0, []), 'gzip');
+  });
+
+  test('stats start at zero and report the settings', () => {
+    assert.deepEqual(policy(512).stats(), {
+      minBytes: 512,
+      gzipLevel: 5,
+      codings: zlibCodings,
+      onTheFly: 0,
+      streamsOpened: 0,
+      streamsOpen: 0,
+      failures: 0,
+    });
+  });
+});
+
+describe('isCompressibleType', () => {
+  for (const type of [
+    'application/json',
+    'application/json; charset=utf-8',
+    'Application/JSON',
+    'application/problem+json',
+    'application/x-ndjson',
+    'application/javascript',
+    'text/plain',
+    'text/html;charset=utf-8',
+    'image/svg+xml',
+  ]) {
+    test(`${type}: compressible`, () => assert.equal(isCompressibleType(type), true));
+  }
+  for (const type of ['image/png', 'application/octet-stream', 'application/zip', 'video/mp4', 'application/jsonx', '']) {
+    test(`${JSON.stringify(type)}: not compressible`, () => assert.equal(isCompressibleType(type), false));
+  }
+});
