@@ -102,6 +102,7 @@ export function createApp(config: Config, options: AppOptions): App {
   registerMetricsRoute(router, metricsSources, options.cluster);
   if (config.debug === 'on') {
     registerDebugRoutes(router, {
+      drainSignal: lifecycle.drainSignal,
       connections,
       eventLoop,
       startedAt,

@@ -34,7 +34,7 @@ export class Shutdown {
       return;
     }
     this.started = true;
-    lifecycle.draining = true;
+    lifecycle.startDraining();
     logger.info('shutdown started', {
       signal,
       drainDelayMs: config.drainDelayMs,

@@ -4,4 +4,15 @@ export class LifecycleState {
   draining = false;
   /** No longer accepting connections: every response carries Connection: close. */
   closing = false;
+  private readonly drain = new AbortController();
+
+  /** Aborts when draining starts, so long recordings (profiles) end early and answer. */
+  get drainSignal(): AbortSignal {
+    return this.drain.signal;
+  }
+
+  startDraining(): void {
+    this.draining = true;
+    this.drain.abort();
+  }
 }

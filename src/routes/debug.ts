@@ -27,7 +27,11 @@ const CPU_INTERVAL_US = 1000;
 /** V8's default heap sampling interval: about one sample per 32 KiB allocated. */
 const HEAP_INTERVAL_BYTES = 32 * 1024;
 
-export type DebugDeps = RuntimeSources & DebugAccessOptions;
+export type DebugDeps = RuntimeSources &
+  DebugAccessOptions & {
+    /** Aborts when a shutdown begins. */
+    readonly drainSignal: AbortSignal;
+  };
 
 /** One recording of a kind at a time: a second gets 409 instead of a mixed-up profile. */
 class Busy {
@@ -51,10 +55,17 @@ function formatParam(query: ReadonlyMap<string, string>, allowed: readonly [stri
   return value;
 }
 
-/** Aborts when the client disconnects, so a long recording stops with it. */
-function clientGone(ctx: RequestContext): AbortSignal {
+/** Fires when the client disconnects (the recording is dropped) or a shutdown begins
+ *  (the recording so far is sent, so a profile never holds up the drain). */
+function recordingStop(ctx: RequestContext, drain: AbortSignal): AbortSignal {
   const controller = new AbortController();
-  ctx.res.once('close', () => controller.abort());
+  const stop = (): void => controller.abort();
+  ctx.res.once('close', stop);
+  if (drain.aborted) controller.abort();
+  else drain.addEventListener('abort', stop, { once: true });
+  // The drain signal lives as long as the process: do not leave a listener per profile on it.
+  controller.signal.addEventListener('abort', () => drain.removeEventListener('abort', stop), { once: true });
+  ctx.res.once('close', () => drain.removeEventListener('abort', stop));
   return controller.signal;
 }
 
@@ -94,8 +105,8 @@ export function registerDebugRoutes(router: Router, deps: DebugDeps): void {
       const seconds = intParam(query, 'seconds', DEFAULT_CPU_SECONDS, 1, MAX_PROFILE_SECONDS);
       const kind = formatParam(query, ['pprof', 'cpuprofile']);
       if (ctx.method === 'HEAD') return sendEncoded(ctx, HEAD_OK, NO_STORE); // no 30 s recording for a HEAD
-      const recording = await cpu.run('CPU profile', () => recordCpuProfile(seconds * 1000, CPU_INTERVAL_US, clientGone(ctx)));
-      if (recording === undefined) return; // the client left
+      const recording = await cpu.run('CPU profile', () => recordCpuProfile(seconds * 1000, CPU_INTERVAL_US, recordingStop(ctx, deps.drainSignal)));
+      if (ctx.res.destroyed) return; // the client left
       if (kind === 'cpuprofile') return sendJsonFile(ctx, 'profile.cpuprofile', recording.profile);
       return sendPprof(ctx, 'profile', cpuProfileToPprof(recording.profile, { intervalUs: CPU_INTERVAL_US, startedAtMs: recording.startedAtMs }));
     }),
@@ -113,8 +124,8 @@ export function registerDebugRoutes(router: Router, deps: DebugDeps): void {
         return heap.run('heap profile', () => sendStream(ctx, 200, 'application/json', getHeapSnapshot(), attachment('heap.heapsnapshot')));
       }
       const seconds = intParam(query, 'seconds', DEFAULT_HEAP_SECONDS, 1, MAX_PROFILE_SECONDS);
-      const recording = await heap.run('heap profile', () => sampleHeap(seconds * 1000, HEAP_INTERVAL_BYTES, clientGone(ctx)));
-      if (recording === undefined) return;
+      const recording = await heap.run('heap profile', () => sampleHeap(seconds * 1000, HEAP_INTERVAL_BYTES, recordingStop(ctx, deps.drainSignal)));
+      if (ctx.res.destroyed) return;
       if (kind === 'heapprofile') return sendJsonFile(ctx, 'heap.heapprofile', recording.profile);
       return sendPprof(ctx, 'heap', heapProfileToPprof(recording.profile, { intervalBytes: HEAP_INTERVAL_BYTES, ...recording }));
     }),

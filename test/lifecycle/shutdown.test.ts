@@ -182,3 +182,23 @@ test('100 keep-alive clients sending back to back through SIGTERM: no request is
     child.kill('SIGKILL');
   }
 });
+
+test('SIGTERM during a 30 s CPU profile: the profile so far is sent at once and the exit is 0, not the deadline', async () => {
+  const { child, port } = await startServer([], { SHUTDOWN_TIMEOUT_MS: '5000' });
+  try {
+    const started = Date.now();
+    const profile = request(port, '/debug/pprof/profile?seconds=30');
+    await sleep(300);
+    child.kill('SIGTERM');
+    const reply = await profile;
+    assert.equal(reply.status, 200);
+    assert.equal(reply.headers['content-type'], 'application/octet-stream');
+    assert.ok(reply.body.length > 20, `a gzip pprof, got ${reply.body.length} bytes`);
+    assert.equal(reply.body[0], 0x1f); // gzip magic
+    assert.equal(reply.body[1], 0x8b);
+    assert.deepEqual(await child.exited, { code: 0, signal: null });
+    assert.ok(Date.now() - started < 4000, `took ${Date.now() - started} ms`);
+  } finally {
+    child.kill('SIGKILL');
+  }
+});

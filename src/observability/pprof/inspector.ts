@@ -24,14 +24,12 @@ async function withSession<T>(body: (post: Post) => Promise<T>): Promise<T> {
   }
 }
 
-/** Waits ms; false when the signal fired first (the client went away). */
-async function waitUnlessAborted(ms: number, signal: AbortSignal): Promise<boolean> {
+/** Waits ms, or less when `stop` fires (the client left, or a shutdown began). */
+async function waitUntilStopped(ms: number, stop: AbortSignal): Promise<void> {
   try {
-    await sleep(ms, undefined, { signal, ref: false });
-    return true;
+    await sleep(ms, undefined, { signal: stop, ref: false });
   } catch (error) {
-    if (signal.aborted) return false;
-    throw error;
+    if (!stop.aborted) throw error;
   }
 }
 
@@ -42,18 +40,18 @@ export interface Recording<T> {
   readonly durationMs: number;
 }
 
-/** A CPU profile over ms, or undefined when aborted (the profiler is stopped either way). */
-export function recordCpuProfile(ms: number, intervalUs: number, signal: AbortSignal): Promise<Recording<CpuProfile> | undefined> {
+/** A CPU profile over ms, or up to when `stop` fires (the profiler is stopped either way). */
+export function recordCpuProfile(ms: number, intervalUs: number, stop: AbortSignal): Promise<Recording<CpuProfile>> {
   return withSession(async (post) => {
     await post('Profiler.enable');
     // Only takes effect before start.
     await post('Profiler.setSamplingInterval', { interval: intervalUs });
     const startedAtMs = Date.now();
     await post('Profiler.start');
-    const complete = await waitUnlessAborted(ms, signal);
+    await waitUntilStopped(ms, stop);
     const { profile } = await post<{ profile: CpuProfile }>('Profiler.stop');
     await post('Profiler.disable');
-    return complete ? { profile, startedAtMs, durationMs: Date.now() - startedAtMs } : undefined;
+    return { profile, startedAtMs, durationMs: Date.now() - startedAtMs };
   });
 }
 
@@ -62,7 +60,7 @@ export function recordCpuProfile(ms: number, intervalUs: number, signal: AbortSi
  * allocated, not only what survived). Sampling starts afresh for every collection and
  * stops after it, so samples never accumulate between profiles.
  */
-export function sampleHeap(ms: number, intervalBytes: number, signal: AbortSignal): Promise<Recording<SamplingHeapProfile> | undefined> {
+export function sampleHeap(ms: number, intervalBytes: number, stop: AbortSignal): Promise<Recording<SamplingHeapProfile>> {
   return withSession(async (post) => {
     await post('HeapProfiler.enable');
     const startedAtMs = Date.now();
@@ -72,7 +70,7 @@ export function sampleHeap(ms: number, intervalBytes: number, signal: AbortSigna
       includeObjectsCollectedByMinorGC: true,
     });
     try {
-      if (!(await waitUnlessAborted(ms, signal))) return undefined;
+      await waitUntilStopped(ms, stop);
       const { profile } = await post<{ profile: SamplingHeapProfile }>('HeapProfiler.getSamplingProfile');
       return { profile, startedAtMs, durationMs: Date.now() - startedAtMs };
     } finally {
