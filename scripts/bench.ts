@@ -10,6 +10,7 @@ import type { BenchRun, Measurement, Skip } from './bench/results.js';
 import { freePort, killAll, startTarget } from './bench/run-target.js';
 import { SCENARIOS, type Scenario } from './bench/scenarios.js';
 import { svgChart } from './bench/svg-chart.js';
+import { planPinning, pinLoadGenerator, pinnedLaunch } from './bench/pinning.js';
 import { PROJECT_ROOT, TARGETS, type Target } from './bench/targets.js';
 import { loopbackBytes, Progress, rateOf } from './bench/progress.js';
 import { ProcSampler } from './bench/proc-stats.js';
@@ -29,6 +30,8 @@ const HELP = `usage: npm run bench -- [options]
   --targets LIST    comma-separated: ${TARGETS.map((t) => t.name).join(', ')} (default all)
   --scenarios LIST  comma-separated: ${SCENARIOS.map((s) => s.name).join(', ')} (default all)
   --loadgen NAME    wrk, node or auto (default auto: wrk when installed)
+  --server-cores L  pin the servers to these cores (0, 0,1, 0-1) and the load generator
+                    to the others (default: no pinning, everything shares every core)
   --out DIR         results folder (default results/<date>)
   --help            this text
 `;
@@ -39,7 +42,7 @@ function pick<T extends { name: string }>(all: readonly T[], raw: string | undef
 }
 
 async function main(): Promise<void> {
-  const cli = parseCli('bench', ['connections', 'duration', 'threads', 'warmup', 'rounds', 'ramp-step', 'targets', 'scenarios', 'loadgen', 'out']);
+  const cli = parseCli('bench', ['connections', 'duration', 'threads', 'warmup', 'rounds', 'ramp-step', 'targets', 'scenarios', 'loadgen', 'out', 'server-cores']);
   if (cli.help) {
     process.stdout.write(HELP);
     return;
@@ -54,6 +57,9 @@ async function main(): Promise<void> {
   const targets = pick(TARGETS, str('targets'), 'target', cli.fail);
   const scenarios = pick(SCENARIOS, str('scenarios'), 'scenario', cli.fail);
   const useWrk = cli.useWrk();
+  const coresSpec = str('server-cores');
+  const pinning = coresSpec === undefined ? undefined : planPinning(coresSpec, cpus().length, cli.fail);
+  if (pinning !== undefined) pinLoadGenerator(pinning);
   const stamp = new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19);
   const outDir = resolve(str('out') ?? join(PROJECT_ROOT, 'results', stamp));
   const workDir = join(outDir, 'work');
@@ -119,7 +125,8 @@ async function main(): Promise<void> {
   async function measure(target: Target, scenario: Scenario, round: number): Promise<Measurement[]> {
     const port = await freePort();
     const env: Record<string, string> = { STORE_LATENCY_MS: '20', ...scenario.env };
-    const server = await startTarget(target.launch(port, env), port, join(workDir, `${target.name}-${scenario.name}.log`));
+    const launch = target.launch(port, env);
+    const server = await startTarget(pinning === undefined ? launch : pinnedLaunch(launch, pinning), port, join(workDir, `${target.name}-${scenario.name}.log`));
     const out: Measurement[] = [];
     try {
       const base = (plan: PathPlan, c: number, seconds: number): LoadOptions => ({
@@ -173,7 +180,10 @@ async function main(): Promise<void> {
       cpus: cpu.length,
       model: cpu[0]?.model ?? 'unknown',
       memoryGiB: Math.round(totalmem() / 1024 ** 3),
-      note: 'the load generator runs on the same machine and shares its cores',
+      note:
+        pinning === undefined
+          ? 'the load generator runs on the same machine and shares its cores'
+          : `servers pinned to core ${pinning.serverCores}, the load generator to core ${pinning.loadCores}`,
     },
     loadGenerator: useWrk ? wrkVersion() : 'turbina-loadgen (scripts/load)',
     options: { connections, durationSec: duration, threads, rampStepSec: rampStep, rounds },

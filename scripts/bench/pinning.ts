@@ -1,0 +1,44 @@
+// --server-cores: pins every target to some cores and the load generator (this process,
+// wrk, the worker threads, all of which inherit this process's affinity) to the others,
+// so the server's cost is measured without the load generator competing for its core;
+// the nearest a single machine gets to loading a server from another host.
+import { execFileSync } from 'node:child_process';
+import type { Launch } from './targets.js';
+
+export interface Pinning {
+  readonly serverCores: string;
+  readonly loadCores: string;
+}
+
+/** Parses "0", "0,2" or "0-1" against the machine's core count. */
+export function planPinning(spec: string, coreCount: number, fail: (message: string) => never): Pinning {
+  const server = new Set<number>();
+  for (const part of spec.split(',')) {
+    const range = /^(\d+)(?:-(\d+))?$/.exec(part.trim());
+    if (range === null) fail(`--server-cores must be a list like 0 or 0,1 or 0-1, got "${spec}"`);
+    const from = Number(range?.[1]);
+    const to = range?.[2] === undefined ? from : Number(range[2]);
+    for (let core = from; core <= to; core++) {
+      if (core >= coreCount) fail(`--server-cores: this machine has cores 0 to ${coreCount - 1}, not ${core}`);
+      server.add(core);
+    }
+  }
+  const load = [...Array(coreCount).keys()].filter((core) => !server.has(core));
+  if (server.size === 0 || load.length === 0) fail('--server-cores must leave at least one core for the load generator');
+  try {
+    execFileSync('taskset', ['--version'], { stdio: 'ignore' });
+  } catch {
+    fail('--server-cores needs taskset (apt-get install -y util-linux)');
+  }
+  return { serverCores: [...server].sort((a, b) => a - b).join(','), loadCores: load.join(',') };
+}
+
+/** Moves this process (and so every load generator it starts later) to the load cores. */
+export function pinLoadGenerator(pinning: Pinning): void {
+  execFileSync('taskset', ['-p', '-c', pinning.loadCores, String(process.pid)], { stdio: 'ignore' });
+}
+
+/** The same launch, started on the server cores. */
+export function pinnedLaunch(launch: Launch, pinning: Pinning): Launch {
+  return { ...launch, command: 'taskset', args: ['-c', pinning.serverCores, launch.command, ...launch.args] };
+}

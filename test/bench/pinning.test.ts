@@ -1,0 +1,40 @@
+// --server-cores: which cores the servers and the load generator get, and the refusals.
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { test } from 'node:test';
+import { pinnedLaunch, planPinning } from '../../scripts/bench/pinning.js';
+
+const hasTaskset = ((): boolean => {
+  try {
+    execFileSync('taskset', ['--version'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+})();
+const SKIP = hasTaskset ? false : 'taskset is not installed (apt-get install -y util-linux)';
+
+const fail = (message: string): never => {
+  throw new Error(message);
+};
+
+test('a list, a range or one core: the servers get those, the load generator the rest', { skip: SKIP }, () => {
+  assert.deepEqual(planPinning('0', 2, fail), { serverCores: '0', loadCores: '1' });
+  assert.deepEqual(planPinning('0-1', 4, fail), { serverCores: '0,1', loadCores: '2,3' });
+  assert.deepEqual(planPinning('3,1', 4, fail), { serverCores: '1,3', loadCores: '0,2' });
+});
+
+test('refused: a core the machine lacks, no core left for the load, junk', { skip: SKIP }, () => {
+  assert.throws(() => planPinning('5', 2, fail), /cores 0 to 1, not 5/);
+  assert.throws(() => planPinning('0,1', 2, fail), /at least one core for the load generator/);
+  for (const junk of ['a', '0-', '-1', '0;1', '']) assert.throws(() => planPinning(junk, 2, fail), /--server-cores must be a list/, junk);
+});
+
+test('a pinned launch runs the same command under taskset on the server cores', () => {
+  const launch = { command: '/usr/bin/node', args: ['dist/server.js'], env: { PORT: '1' } };
+  assert.deepEqual(pinnedLaunch(launch, { serverCores: '0', loadCores: '1' }), {
+    command: 'taskset',
+    args: ['-c', '0', '/usr/bin/node', 'dist/server.js'],
+    env: { PORT: '1' },
+  });
+});
