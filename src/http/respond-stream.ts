@@ -9,6 +9,7 @@ import { pipeline } from 'node:stream';
 import { pipeline as pipelineAsync } from 'node:stream/promises';
 import { isCompressibleType } from '../compression/codings.js';
 import type { RequestContext } from './context.js';
+import type { Selection } from './negotiate.js';
 import { baseHeaders, sendNotAcceptable, writeHead } from './respond.js';
 
 export class BodyStream {
@@ -69,7 +70,7 @@ export function openBodyStream(ctx: RequestContext, status: number, contentType:
   const res = ctx.res;
   if (res.headersSent || res.destroyed) return undefined;
   const headers = baseHeaders(ctx, contentType);
-  let coding: ReturnType<RequestContext['compression']['select']> = 'identity';
+  let coding: Selection = 'identity';
   if (isCompressibleType(contentType)) {
     headers.push('vary', 'Accept-Encoding');
     coding = ctx.compression.select(ctx.method, status, ctx.req.headers['accept-encoding'], undefined, extra);

@@ -7,8 +7,7 @@
 // Once shutdown stops accepting connections every head says Connection: close, decided
 // when the head is written, so a request already in flight releases its client too.
 import { STATUS_CODES } from 'node:http';
-import type { Coding } from '../compression/codings.js';
-import { isCompressibleType } from '../compression/codings.js';
+import { isCompressibleType, type Coding } from '../compression/codings.js';
 import { StoredRepresentation, type Variant } from '../compression/variants.js';
 import { isNotModified } from './conditional.js';
 import type { RequestContext } from './context.js';
