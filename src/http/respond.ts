@@ -31,6 +31,7 @@ export interface Encoded {
 const NO_HEADERS: readonly string[] = Object.freeze([]);
 /** For answers about this instant (health, metrics) that no cache should keep. */
 export const NO_STORE: readonly string[] = Object.freeze(['cache-control', 'no-store']);
+const VARY_ACCEPT_ENCODING: readonly string[] = Object.freeze(['vary', 'Accept-Encoding']);
 
 export function encodeBytes(status: number, contentType: string, body: Buffer): Encoded {
   return { status, contentType, body, contentLength: String(body.length), compressible: isCompressibleType(contentType), stored: null };
@@ -128,9 +129,13 @@ export function sendEncoded(ctx: RequestContext, encoded: Encoded, extra: readon
  *  returned promises never reject, so a caller that drops one loses nothing. */
 function compressionFailed(ctx: RequestContext, error: unknown): void {
   ctx.compression.failed(error);
-  if (ctx.res.destroyed) return;
-  const problem = encodeProblem(500, 'the server could not compress the response');
-  writeBody(ctx, 500, baseHeaders(ctx, problem.contentType), NO_HEADERS, problem.body, problem.contentLength);
+  if (!ctx.res.destroyed) sendUnencodedProblem(ctx, 500, 'the server could not compress the response', NO_HEADERS);
+}
+
+/** A problem document written as it is, never negotiated (negotiation is what failed). */
+function sendUnencodedProblem(ctx: RequestContext, status: number, detail: string, extra: readonly string[]): void {
+  const problem = encodeProblem(status, detail);
+  writeBody(ctx, status, baseHeaders(ctx, problem.contentType), extra, problem.body, problem.contentLength);
 }
 
 /** 304: the validators and caching headers of the 200, no body, no Content-Length. */
@@ -143,12 +148,11 @@ function sendNotModified(ctx: RequestContext, headers: string[], extra: readonly
   ctx.finish();
 }
 
-/** 406 as a plain problem document: negotiating it again would refuse it again. */
+/** 406 as a plain problem document: negotiating it again would refuse it again. It
+ *  says Vary, since another Accept-Encoding gets another answer. */
 export function sendNotAcceptable(ctx: RequestContext): void {
-  const problem = encodeProblem(406, 'no content coding in Accept-Encoding is acceptable; this server offers ' + ctx.compression.codings.join(', ') + ' and identity');
-  const headers = baseHeaders(ctx, problem.contentType);
-  headers.push('vary', 'Accept-Encoding'); // another Accept-Encoding gets another answer
-  writeBody(ctx, 406, headers, NO_HEADERS, problem.body, problem.contentLength);
+  const detail = 'no content coding in Accept-Encoding is acceptable; this server offers ' + ctx.compression.codings.join(', ') + ' and identity';
+  sendUnencodedProblem(ctx, 406, detail, VARY_ACCEPT_ENCODING);
 }
 
 export function sendJson(ctx: RequestContext, status: number, value: unknown, extra?: readonly string[]): void | Promise<void> {

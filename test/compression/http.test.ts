@@ -104,6 +104,7 @@ describe('compressed responses (one app)', () => {
         assert.equal(reply.status, 406, `${path} ${header}`);
         assert.equal(reply.headers['content-type'], 'application/problem+json');
         assert.equal(reply.headers['content-encoding'], undefined);
+        assert.equal(reply.headers['vary'], 'Accept-Encoding', 'another Accept-Encoding gets another answer');
         assert.equal(reply.headers['content-length'], String(reply.body.length));
         assert.equal(reply.json<{ status: number }>().status, 406);
       }
