@@ -38,10 +38,11 @@ export function createRequestListener(deps: DispatchDeps): (req: IncomingMessage
 
   const observer: RequestObserver = {
     complete(ctx) {
-      const durationMs = performance.now() - ctx.start;
-      connections.ended(ctx);
+      const now = performance.now();
+      const durationMs = now - ctx.start;
+      connections.ended(ctx, now);
       metrics.finished(ctx, durationMs);
-      accessLog.record(ctx, durationMs);
+      accessLog.record(ctx, durationMs, now);
     },
   };
 

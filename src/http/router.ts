@@ -21,8 +21,15 @@ export type RouteMatch =
   | { readonly kind: 'wrong-method'; readonly allow: string }
   | { readonly kind: 'not-found' };
 
+/** Up to this many static children are matched by comparing in place (no slice, no
+ *  hashing); a node with more uses its Map. */
+const SCAN_LIMIT = 8;
+
 class TreeNode {
   readonly statics = new Map<string, TreeNode>();
+  /** The same children as parallel arrays, for the in-place scan. */
+  readonly staticNames: string[] = [];
+  readonly staticNodes: TreeNode[] = [];
   param: TreeNode | undefined;
   paramName = '';
   readonly methods = new Map<string, Route>();
@@ -64,6 +71,8 @@ export class Router {
         if (child === undefined) {
           child = new TreeNode();
           node.statics.set(segment, child);
+          node.staticNames.push(segment);
+          node.staticNodes.push(child);
         }
         node = child;
       }
@@ -103,20 +112,32 @@ export class Router {
   /** Depth-first: the static child first, the parameter child if that path fails. */
   private walk(node: TreeNode, path: string, from: number, params: string[]): TreeNode | undefined {
     const slash = path.indexOf('/', from);
-    const segment = slash < 0 ? path.slice(from) : path.slice(from, slash);
-    const staticChild = node.statics.get(segment);
+    const end = slash < 0 ? path.length : slash;
+    const staticChild = staticChildAt(node, path, from, end);
     if (staticChild !== undefined) {
       const found = slash < 0 ? ownsRoutes(staticChild) : this.walk(staticChild, path, slash + 1, params);
       if (found !== undefined) return found;
     }
-    if (node.param !== undefined && segment !== '') {
-      params.push(segment);
+    if (node.param !== undefined && end > from) {
+      params.push(path.slice(from, end));
       const found = slash < 0 ? ownsRoutes(node.param) : this.walk(node.param, path, slash + 1, params);
       if (found !== undefined) return found;
       params.pop();
     }
     return undefined;
   }
+}
+
+/** The static child named path[from, end), found without slicing when there are few. */
+function staticChildAt(node: TreeNode, path: string, from: number, end: number): TreeNode | undefined {
+  const names = node.staticNames;
+  if (names.length > SCAN_LIMIT) return node.statics.get(path.slice(from, end));
+  const length = end - from;
+  for (let i = 0; i < names.length; i++) {
+    const name = names[i] as string;
+    if (name.length === length && path.startsWith(name, from)) return node.staticNodes[i];
+  }
+  return undefined;
 }
 
 function ownsRoutes(node: TreeNode): TreeNode | undefined {

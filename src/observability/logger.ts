@@ -6,6 +6,7 @@
 // anything.
 import { hostname } from 'node:os';
 import type { LogLevel } from '../config.js';
+import { copyBytes, writeNumber } from './ascii-bytes.js';
 
 export type LogValue = string | number | boolean | null | undefined | Error | LogFields | readonly LogValue[];
 export interface LogFields {
@@ -25,6 +26,8 @@ export type LogSink = (chunk: Buffer) => void;
 
 const BATCH_BYTES = 64 * 1024;
 const FLUSH_INTERVAL_MS = 50;
+/** Room for the time field: String() of any clock value (a negative float at worst). */
+const MAX_TIME_DIGITS = 32;
 
 // Characters JSON requires escaping: quote, backslash, C0 controls; and surrogates, which
 // JSON.stringify escapes when lone so a line stays valid UTF-8.
@@ -59,9 +62,14 @@ export class Logger {
   readonly threshold: number;
   private readonly prefix: Record<number, string> = {};
   private readonly suffix: string;
+  /** The same head pieces, encoded once, for lines written in place. */
+  private readonly prefixBytes: Record<number, Buffer> = {};
+  private readonly suffixBytes: Buffer;
   private batch = Buffer.allocUnsafe(BATCH_BYTES);
   private used = 0;
   private timer: NodeJS.Timeout | undefined;
+  private pending: (() => void) | undefined;
+  private draining = false;
 
   constructor(
     level: LogLevel,
@@ -69,8 +77,12 @@ export class Logger {
     private readonly clock: () => number = Date.now,
   ) {
     this.threshold = LEVEL_NUMBERS[level];
-    for (const n of [20, 30, 40, 50]) this.prefix[n] = `{"level":${n},"time":`;
+    for (const n of [20, 30, 40, 50]) {
+      this.prefix[n] = `{"level":${n},"time":`;
+      this.prefixBytes[n] = Buffer.from(this.prefix[n]);
+    }
     this.suffix = `,"pid":${process.pid},"hostname":${jsonString(hostname())}`;
+    this.suffixBytes = Buffer.from(this.suffix);
   }
 
   enabled(level: number): boolean {
@@ -92,9 +104,69 @@ export class Logger {
 
   /** Appends a line whose msg and extra fields are already JSON (`"msg"`, `,"k":v...`):
    *  the access log's path, which builds them without a serializer. */
-  writeRaw(level: number, msgJson: string, jsonFields: string): void {
+  writeRaw(level: number, msgJson: string, jsonFields: string, time: number = this.clock()): void {
     if (level < this.threshold) return;
-    this.append(this.prefix[level] + this.clock() + this.suffix + ',"msg":' + msgJson + jsonFields + '}\n');
+    // Lines still waiting (the access log's) come first: the output keeps its order.
+    this.drainPending();
+    this.append(this.prefix[level] + time + this.suffix + ',"msg":' + msgJson + jsonFields + '}\n');
+  }
+
+  /** The logger's wall clock (Date.now unless a test injected another). */
+  now(): number {
+    return this.clock();
+  }
+
+  /** Registers lines kept elsewhere until written (the access log's ring): drained before
+   *  any other line is written and on every flush. */
+  setPending(drain: () => void): void {
+    this.pending = drain;
+  }
+
+  /** Makes sure a flush (which drains pending lines) happens within FLUSH_INTERVAL_MS. */
+  scheduleFlush(): void {
+    if (this.timer === undefined) {
+      this.timer = setTimeout(() => this.flush(), FLUSH_INTERVAL_MS);
+      this.timer.unref();
+    }
+  }
+
+  private drainPending(): void {
+    if (this.pending === undefined || this.draining) return;
+    this.draining = true;
+    try {
+      this.pending();
+    } finally {
+      this.draining = false;
+    }
+  }
+
+  /**
+   * Starts a line the caller encodes in place (the access log's): writes the common head (`{"level":..,"time":..,"pid":..,"hostname":..`) into `lineBuffer` and
+   * returns the offset after it. The caller writes at most `restBytes` more (`,"msg":..`
+   * through `}\n`) and passes the end to endLine. Returns -1 when the level is disabled
+   * or the line could not fit a batch; a caller that gives up simply never calls endLine.
+   */
+  beginLine(level: number, restBytes: number, time: number): number {
+    const head = this.prefixBytes[level];
+    if (level < this.threshold || head === undefined) return -1;
+    const bound = head.length + MAX_TIME_DIGITS + this.suffixBytes.length + restBytes;
+    if (bound > BATCH_BYTES) return -1;
+    if (this.used + bound > BATCH_BYTES) this.flush();
+    const batch = this.batch;
+    let pos = copyBytes(batch, this.used, head);
+    pos = writeNumber(batch, pos, time);
+    return copyBytes(batch, pos, this.suffixBytes);
+  }
+
+  /** The Buffer a line begun with beginLine is written into (valid until endLine). */
+  get lineBuffer(): Buffer {
+    return this.batch;
+  }
+
+  /** Commits a line begun with beginLine: `end` is the offset after its newline. */
+  endLine(end: number): void {
+    this.used = end;
+    this.scheduleFlush();
   }
 
   private write(level: number, msg: string, fields: LogFields | undefined): void {
@@ -119,14 +191,12 @@ export class Logger {
       }
     }
     this.used += this.batch.write(line, this.used, 'utf8');
-    if (this.timer === undefined) {
-      this.timer = setTimeout(() => this.flush(), FLUSH_INTERVAL_MS);
-      this.timer.unref();
-    }
+    this.scheduleFlush();
   }
 
   /** Writes everything pending now. Called on a timer, at the batch size, and before exit. */
   flush(): void {
+    this.drainPending();
     if (this.timer !== undefined) {
       clearTimeout(this.timer);
       this.timer = undefined;
