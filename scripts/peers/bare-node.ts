@@ -70,12 +70,18 @@ function listPage(url: string): { value: unknown; updatedAt: number } {
   return { value: { items, total, offset, limit, nextOffset: next < total ? next : null }, updatedAt };
 }
 
-createServer((req, res) => {
+const server = createServer((req, res) => {
   const url = req.url ?? '/';
   if (url.startsWith('/io')) {
     const ms = Number(/ms=(\d+)/.exec(url)?.[1] ?? 1);
     setTimeout(() => {
-      res.writeHead(200, ['content-type', 'application/json', 'content-length', String(OK.length)]);
+      // The same header lines turbina's /io sends (a JSON type is compressible: Vary).
+      res.writeHead(200, [
+        'content-type', 'application/json',
+        'x-request-id', 'bare0000-' + (++counter).toString(36),
+        'vary', 'Accept-Encoding',
+        'content-length', String(OK.length),
+      ]);
       res.end(OK);
     }, ms);
     return;
@@ -106,6 +112,9 @@ createServer((req, res) => {
   }
   res.writeHead(404, ['content-length', '0']);
   res.end();
-}).listen(port, '127.0.0.1');
+});
+// turbina's default KEEP_ALIVE_TIMEOUT_MS, so even the Keep-Alive header has the same bytes.
+server.keepAliveTimeout = 65_000;
+server.listen(port, '127.0.0.1');
 
 process.on('SIGTERM', () => process.exit(0));

@@ -69,17 +69,34 @@ function request(overrides: Partial<AccessLogged> = {}): AccessLogged {
 }
 
 describe('AccessLog lines', () => {
-  test('a line has the exact bytes of the documented format', () => {
+  test('lines have the exact bytes of the documented format, also when they share a millisecond', () => {
     const { log, lines } = capture();
     const before = Date.now();
-    log.record(request(), 0.1234);
-    const [line] = lines();
-    const time = Number(/"time":(\d+),/.exec(line ?? '')?.[1]);
-    assert.ok(time >= before - 1 && time <= Date.now(), `time ${time} not within the test's span`);
-    const expected =
-      `{"level":30,"time":${time},"pid":${process.pid},"hostname":${JSON.stringify(hostname())},"msg":"request",` +
-      '"reqId":"abcDEF12-3kx9","method":"GET","path":"/products/1","status":200,"durationMs":0.123,"bytes":318,"cache":"HIT","remote":"127.0.0.1"}';
-    assert.equal(line, expected);
+    // Lines of one millisecond reuse the previous line's opening bytes; vary the rest.
+    for (let i = 0; i < 300; i++) log.record(request({ id: `id-${i}`, status: 200 + (i % 3) }), 0.1234);
+    const all = lines();
+    assert.equal(all.length, 300);
+    all.forEach((line, i) => {
+      const time = Number(/"time":(\d+),/.exec(line)?.[1]);
+      assert.ok(time >= before - 1 && time <= Date.now(), `time ${time} not within the test's span`);
+      const expected =
+        `{"level":30,"time":${time},"pid":${process.pid},"hostname":${JSON.stringify(hostname())},"msg":"request",` +
+        `"reqId":"id-${i}","method":"GET","path":"/products/1","status":${200 + (i % 3)},"durationMs":0.123,"bytes":318,"cache":"HIT","remote":"127.0.0.1"}`;
+      assert.equal(line, expected);
+    });
+  });
+
+  test('a line written by the string path between lines of one millisecond leaves them intact', () => {
+    const { log, lines } = capture();
+    for (let i = 0; i < 200; i++) log.record(request({ id: `id-${i}`, path: i % 5 === 2 ? `/caf\u00e9/${i}` : `/p/${i}` }), 1);
+    const parsed = lines().map((l) => JSON.parse(l) as Record<string, unknown>);
+    assert.equal(parsed.length, 200);
+    parsed.forEach((p, i) => {
+      assert.equal(p['msg'], 'request');
+      assert.equal(p['reqId'], `id-${i}`);
+      assert.equal(p['path'], i % 5 === 2 ? `/caf\u00e9/${i}` : `/p/${i}`);
+      assert.equal(p['pid'], process.pid);
+    });
   });
 
   test('no cache field without a cache status; no remote field without an address', () => {
