@@ -10,6 +10,7 @@ import type { BenchRun, Measurement, Skip } from './bench/results.js';
 import { freePort, killAll, startTarget } from './bench/run-target.js';
 import { SCENARIOS, type Scenario } from './bench/scenarios.js';
 import { svgChart } from './bench/svg-chart.js';
+import { pairedRound, pairedSummary, type PairedMeasurement, type PairedRound } from './bench/paired.js';
 import { planPinning, pinLoadGenerator, pinnedLaunch } from './bench/pinning.js';
 import { PROJECT_ROOT, TARGETS, type Target } from './bench/targets.js';
 import { loopbackBytes, Progress, rateOf } from './bench/progress.js';
@@ -32,6 +33,9 @@ const HELP = `usage: npm run bench -- [options]
   --loadgen NAME    wrk, node or auto (default auto: wrk when installed)
   --server-cores L  pin the servers to these cores (0, 0,1, 0-1) and the load generator
                     to the others (default: no pinning, everything shares every core)
+  --paired          load each target and bare node:http at the same time, on the same
+                    cores, and compare their CPU per request (steady on a noisy machine;
+                    best with --server-cores); ramp and variant-only scenarios are skipped
   --out DIR         results folder (default results/<date>)
   --help            this text
 `;
@@ -42,7 +46,7 @@ function pick<T extends { name: string }>(all: readonly T[], raw: string | undef
 }
 
 async function main(): Promise<void> {
-  const cli = parseCli('bench', ['connections', 'duration', 'threads', 'warmup', 'rounds', 'ramp-step', 'targets', 'scenarios', 'loadgen', 'out', 'server-cores']);
+  const cli = parseCli('bench', ['connections', 'duration', 'threads', 'warmup', 'rounds', 'ramp-step', 'targets', 'scenarios', 'loadgen', 'out', 'server-cores'], ['paired']);
   if (cli.help) {
     process.stdout.write(HELP);
     return;
@@ -65,13 +69,14 @@ async function main(): Promise<void> {
   const workDir = join(outDir, 'work');
   mkdirSync(workDir, { recursive: true });
 
+  const paired = cli.flag('paired');
   // Ctrl-C (or a kill) stops every target and load process before exiting.
-  let loadPid: number | undefined;
+  const loadPids = new Set<number>();
   const abort = (signal: NodeJS.Signals): void => {
     process.stderr.write(`\nbench: ${signal}: stopping targets\n`);
-    if (loadPid !== undefined) {
+    for (const pid of loadPids) {
       try {
-        process.kill(loadPid, 'SIGKILL');
+        process.kill(pid, 'SIGKILL');
       } catch {
         // gone
       }
@@ -98,7 +103,7 @@ async function main(): Promise<void> {
     if (useWrk) {
       const lo = rateOf(loopbackBytes, bytesPerRequest);
       progress.start(progressLabel, options.durationMs / 1000, lo);
-      return runWrk(options, workDir, (pid) => (loadPid = pid));
+      return runWrk(options, workDir, (pid) => loadPids.add(pid)).finally(() => loadPids.clear());
     }
     let done = 0;
     const rate = rateOf(() => done);
@@ -107,15 +112,26 @@ async function main(): Promise<void> {
   };
 
   const measurements: Measurement[] = [];
+  const pairs: PairedMeasurement[] = [];
   const progress = new Progress();
+  const base = available.find((t) => t.name === 'node-bare');
+  if (paired && base === undefined) cli.fail('--paired compares with bare node:http: include node-bare in --targets');
   for (const scenario of scenarios) {
+    const runs = available.filter((t) => (scenario.only === undefined ? t.variant !== true : scenario.only.includes(t.name)));
+    if (paired && base !== undefined) {
+      if (scenario.steps !== undefined || scenario.skipReason !== undefined || !runs.includes(base)) {
+        skipped.push({ what: `scenario ${scenario.name}`, reason: 'not paired: a ramp, a comparison without bare node:http, or unavailable' });
+        continue;
+      }
+      for (const target of runs) if (target !== base) pairs.push(await measurePair(target, base, scenario));
+      continue;
+    }
     if (scenario.skipReason !== undefined) {
       skipped.push({ what: `scenario ${scenario.name}`, reason: scenario.skipReason });
       continue;
     }
     // Rounds interleave the targets, so a slow minute on a shared machine hits them all.
     const perRound: Measurement[] = [];
-    const runs = available.filter((t) => (scenario.only === undefined ? t.variant !== true : scenario.only.includes(t.name)));
     for (let round = 1; round <= rounds; round++) {
       for (const target of runs) perRound.push(...(await measure(target, scenario, round)));
     }
@@ -151,7 +167,6 @@ async function main(): Promise<void> {
         const sampler = new ProcSampler(server.pid);
         const result = await load(base(scenario.plan, c, seconds), `[${target.name}] ${scenario.name} c=${c}${rounds > 1 ? ` round ${round}/${rounds}` : ''}`, progress, bytesPerRequest);
         const usage = sampler.stop();
-        loadPid = undefined;
         const errors = result.errors.connect + result.errors.read + result.errors.write + result.non2xx3xx;
         progress.done(
           `[${target.name}] ${scenario.name} c=${c}: ${Math.round(result.requestsPerSec).toLocaleString('en-US')} req/s, ` +
@@ -173,6 +188,53 @@ async function main(): Promise<void> {
     return out;
   }
 
+  /** Both servers up at once, warmed together, then `rounds` loads of both at once. */
+  async function measurePair(target: Target, baseline: Target, scenario: Scenario): Promise<PairedMeasurement> {
+    const env: Record<string, string> = { STORE_LATENCY_MS: '20', ...scenario.env };
+    const start = async (t: Target): Promise<{ port: number; server: Awaited<ReturnType<typeof startTarget>> }> => {
+      const port = await freePort();
+      const launch = t.launch(port, env);
+      const server = await startTarget(pinning === undefined ? launch : pinnedLaunch(launch, pinning), port, join(workDir, `${t.name}-${scenario.name}-paired.log`));
+      return { port, server };
+    };
+    const a = await start(target);
+    const b = await start(baseline).catch(async (error: unknown) => {
+      await a.server.stop();
+      throw error;
+    });
+    const options = (port: number, plan: PathPlan, seconds: number): LoadOptions => ({
+      host: '127.0.0.1',
+      port,
+      plan,
+      connections,
+      threads,
+      durationMs: seconds * 1000,
+      timeoutMs: 2000,
+      ...(scenario.headers ? { headers: scenario.headers } : {}),
+    });
+    const label = `[${target.name} + ${baseline.name}] ${scenario.name} paired`;
+    const done: PairedRound[] = [];
+    try {
+      if (warmup > 0) {
+        await Promise.all([load(options(a.port, scenario.warm, warmup), `${label} warm-up`, progress, 600), load(options(b.port, scenario.warm, warmup), '', new Progress(), 600)]);
+        progress.done(`${label} warm-up`);
+      }
+      for (let round = 1; round <= rounds; round++) {
+        const samplers = [new ProcSampler(a.server.pid), new ProcSampler(b.server.pid)] as const;
+        const [ra, rb] = await Promise.all([
+          load(options(a.port, scenario.plan, duration), `${label} round ${round}/${rounds}`, progress, 600),
+          load(options(b.port, scenario.plan, duration), '', new Progress(), 600),
+        ]);
+        const r = pairedRound(ra, samplers[0].stop().cpuSeconds, rb, samplers[1].stop().cpuSeconds);
+        done.push(r);
+        progress.done(`${label} round ${round}: ${r.targetCpuUsPerRequest.toFixed(2)} against ${r.baseCpuUsPerRequest.toFixed(2)} us of CPU per request: ${r.ratio.toFixed(3)}x`);
+      }
+    } finally {
+      await Promise.all([a.server.stop(), b.server.stop()]);
+    }
+    return pairedSummary(target.name, baseline.name, scenario.name, done);
+  }
+
   const cpu = cpus();
   const run: BenchRun = {
     date: new Date().toISOString(),
@@ -190,6 +252,7 @@ async function main(): Promise<void> {
     versions,
     labels,
     measurements,
+    ...(paired ? { paired: pairs } : {}),
     skipped,
   };
   writeFileSync(join(outDir, 'results.json'), JSON.stringify(run, null, 2) + '\n');

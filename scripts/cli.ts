@@ -6,6 +6,8 @@ import { hasWrk } from './bench/wrk.js';
 export interface Cli {
   /** --help was given: print the usage and do nothing else. */
   readonly help: boolean;
+  /** Whether a boolean flag (one of `booleans`) was given. */
+  flag(name: string): boolean;
   str(name: string): string | undefined;
   /** A whole number of at least 1. */
   count(name: string, fallback: number): number;
@@ -16,13 +18,14 @@ export interface Cli {
   fail(message: string): never;
 }
 
-export function parseCli(tool: string, names: readonly string[], args: readonly string[] = process.argv.slice(2)): Cli {
+export function parseCli(tool: string, names: readonly string[], booleans: readonly string[] = [], args: readonly string[] = process.argv.slice(2)): Cli {
   const fail = (message: string): never => {
     process.stderr.write(`${tool}: ${message}\n`);
     process.exit(2);
   };
   const flags: Record<string, { type: 'string' } | { type: 'boolean' }> = { help: { type: 'boolean' } };
   for (const name of names) flags[name] = { type: 'string' };
+  for (const name of booleans) flags[name] = { type: 'boolean' };
   let values: Record<string, string | boolean | undefined> = {};
   try {
     values = parseArgs({ args: [...args], options: flags, strict: true }).values as Record<string, string | boolean | undefined>;
@@ -41,6 +44,7 @@ export function parseCli(tool: string, names: readonly string[], args: readonly 
   };
   return {
     help: values['help'] === true,
+    flag: (name) => values[name] === true,
     str,
     count: (name, fallback) => number(name, fallback, /^\d+$/, 1, 'a whole number of at least 1'),
     positive: (name, fallback) => number(name, fallback, /^\d+(\.\d+)?$/, Number.MIN_VALUE, 'a positive number'),

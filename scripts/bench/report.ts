@@ -1,6 +1,7 @@
 // Terminal and Markdown reports: one table per scenario with ratios against the bare
 // node:http baseline and against Go from the same run, ASCII bar charts like the study's,
 // and the ramp as req/s and p99 per connection count.
+import { pairedTable } from './paired.js';
 import { find, ratio, type BenchRun } from './results.js';
 
 const BAR_WIDTH = 40;
@@ -121,14 +122,18 @@ function preamble(run: BenchRun): string[] {
   return [
     `Date: ${run.date}. Machine: ${run.machine.cpus} cores (${run.machine.model}), ${run.machine.memoryGiB} GiB; ${run.machine.note}`,
     `Load generator: ${run.loadGenerator}, ${run.options.threads} threads, ${run.options.connections} connections, ${run.options.durationSec} s per run (ramp steps ${run.options.rampStepSec} s)` +
-      (run.options.rounds > 1 ? `; ${run.options.rounds} interleaved rounds per target, median round shown.` : '.'),
+      (run.paired !== undefined
+        ? `; ${run.options.rounds} paired round(s) per target, each loading it and bare node:http at once, median round shown.`
+        : run.options.rounds > 1
+          ? `; ${run.options.rounds} interleaved rounds per target, median round shown.`
+          : '.'),
     `Versions: ${Object.entries(run.versions).map(([t, v]) => `${run.labels[t] ?? t}: ${v}`).join('; ')}.`,
     ...run.skipped.map((s) => `Skipped ${s.what}: ${s.reason}.`),
   ];
 }
 
 export function terminalReport(run: BenchRun): string {
-  return [...preamble(run), '', ...tables(run).map((t) => textTable(t) + '\n'), asciiBars(run)].join('\n');
+  return [...preamble(run), '', ...tables(run).map((t) => textTable(t) + '\n'), pairedTable(run.paired ?? [], run.labels), asciiBars(run)].join('\n');
 }
 
 export function markdownReport(run: BenchRun): string {
@@ -136,6 +141,7 @@ export function markdownReport(run: BenchRun): string {
     ...preamble(run).map((l) => `${l}  `),
     '',
     ...tables(run).map((t) => markdownTable(t) + '\n'),
+    pairedTable(run.paired ?? [], run.labels),
     '```',
     asciiBars(run).trimEnd(),
     '```',

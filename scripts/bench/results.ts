@@ -1,5 +1,6 @@
 // The benchmark's data model, shared by the runner and every report format.
 import type { LoadResult } from '../load/types.js';
+import type { PairedMeasurement } from './paired.js';
 
 export interface Measurement {
   readonly target: string;
@@ -32,6 +33,8 @@ export interface BenchRun {
   readonly versions: Readonly<Record<string, string>>;
   readonly labels: Readonly<Record<string, string>>;
   readonly measurements: readonly Measurement[];
+  /** --paired runs (then the only measurements). */
+  readonly paired?: readonly PairedMeasurement[];
   readonly skipped: readonly Skip[];
 }
 

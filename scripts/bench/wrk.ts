@@ -145,7 +145,8 @@ export function parseWrkOutput(text: string, options: Pick<LoadOptions, 'connect
 
 /** Runs wrk with a script written into `workDir`; `onChild` receives the process (for Ctrl-C). */
 export function runWrk(options: LoadOptions, workDir: string, onChild?: (pid: number) => void): Promise<LoadResult> {
-  const scriptPath = join(workDir, 'wrk-script.lua');
+  // One script per port: paired runs load two servers at once.
+  const scriptPath = join(workDir, `wrk-script-${options.port}.lua`);
   writeFileSync(scriptPath, wrkScript(options));
   return new Promise((resolve, reject) => {
     const child = spawn('wrk', wrkArgs(options, scriptPath), { stdio: ['ignore', 'pipe', 'pipe'] });

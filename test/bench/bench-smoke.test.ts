@@ -174,4 +174,44 @@ describe('bench (child process)', () => {
   test('smoke run with wrk', { skip: hasWrk() ? false : 'wrk is not installed (apt-get install -y wrk)' }, async () => {
     await smoke('wrk');
   });
+
+  test('--paired: turbina and bare node:http loaded at once, both servers measured, nothing left running', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'turbina-bench-paired-'));
+    try {
+      const args = ['--paired', '--duration', '1', '--warmup', '0', '--rounds', '2', '--targets', 'turbina,node-bare', '--scenarios', 'io,ramp', '--loadgen', 'node', '--out', dir];
+      const exit = await runBench(args, 30_000);
+      assert.equal(exit.timedOut, false, 'the bench did not finish within 30 s');
+      assert.equal(exit.code, 0, exit.stderr);
+      const run = JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8')) as BenchRun;
+      assert.deepEqual(run.measurements, [], 'a paired run makes only paired measurements');
+      assert.equal(run.paired?.length, 1);
+      const p = run.paired?.[0];
+      assert.ok(p !== undefined);
+      assert.deepEqual([p.target, p.base, p.scenario, p.rounds.length], ['turbina', 'node-bare', 'io', 2]);
+      for (const r of p.rounds) {
+        assert.ok(r.targetRequests > 0 && r.baseRequests > 0, JSON.stringify(r));
+        assert.ok(r.targetCpuUsPerRequest > 0 && r.baseCpuUsPerRequest > 0, JSON.stringify(r));
+        assert.equal(r.targetErrors + r.baseErrors, 0);
+      }
+      assert.ok(run.skipped.some((s) => s.what === 'scenario ramp'), 'the ramp is not paired and says so');
+      assert.ok(exit.stdout.includes('Paired with bare node:http'), exit.stdout);
+      // Both servers ran at the same time under the bench.
+      const lines = [...exit.descendants.values()];
+      assert.ok(lines.some((l) => l.includes('dist/server.js')) && lines.some((l) => l.includes('bare-node.js')), lines.join('\n'));
+      assertNothingLeft(exit, dir);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('--paired without node-bare among the targets is refused with exit 2', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'turbina-bench-paired-'));
+    try {
+      const exit = await runBench(['--paired', '--targets', 'turbina', '--out', dir], 10_000);
+      assert.equal(exit.code, 2);
+      assert.match(exit.stderr, /--paired compares with bare node:http/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });

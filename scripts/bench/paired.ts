@@ -1,0 +1,89 @@
+// --paired: a target and bare node:http loaded at the same time, on the same cores, each
+// by its own load generator. Whatever slows the machine for a while (other tenants of the
+// host, frequency changes) then slows both alike, so the ratio of their CPU time per
+// request holds steady where two runs one after the other differ by up to 2x. With the
+// servers pinned (--server-cores) and saturated, that ratio is the ratio of requests per
+// second each would serve with the core to itself.
+import type { LoadResult } from '../load/types.js';
+
+/** One paired round: both servers' CPU time per request answered. */
+export interface PairedRound {
+  readonly targetRequests: number;
+  readonly baseRequests: number;
+  readonly targetCpuUsPerRequest: number;
+  readonly baseCpuUsPerRequest: number;
+  /** base / target CPU per request: above 1 means the target costs less. */
+  readonly ratio: number;
+  readonly targetErrors: number;
+  readonly baseErrors: number;
+}
+
+export interface PairedMeasurement {
+  readonly target: string;
+  readonly base: string;
+  readonly scenario: string;
+  readonly rounds: readonly PairedRound[];
+  /** The median round's ratio, and the spread over all rounds. */
+  readonly ratio: number;
+  readonly minRatio: number;
+  readonly maxRatio: number;
+}
+
+/** Microseconds of CPU per request (0 when nothing was answered). */
+export function cpuUsPerRequest(cpuSeconds: number, requests: number): number {
+  return requests === 0 ? 0 : (cpuSeconds / requests) * 1e6;
+}
+
+function errorsOf(result: LoadResult): number {
+  return result.errors.connect + result.errors.read + result.errors.write + result.errors.timeout + result.non2xx3xx;
+}
+
+export function pairedRound(target: LoadResult, targetCpuSeconds: number, base: LoadResult, baseCpuSeconds: number): PairedRound {
+  const targetCpu = cpuUsPerRequest(targetCpuSeconds, target.requests);
+  const baseCpu = cpuUsPerRequest(baseCpuSeconds, base.requests);
+  return {
+    targetRequests: target.requests,
+    baseRequests: base.requests,
+    targetCpuUsPerRequest: round2(targetCpu),
+    baseCpuUsPerRequest: round2(baseCpu),
+    ratio: targetCpu === 0 ? 0 : Math.round((baseCpu / targetCpu) * 1000) / 1000,
+    targetErrors: errorsOf(target),
+    baseErrors: errorsOf(base),
+  };
+}
+
+/** The median of the rounds' ratios (the lower middle one for an even count). */
+export function pairedSummary(target: string, base: string, scenario: string, rounds: readonly PairedRound[]): PairedMeasurement {
+  const ratios = rounds.map((r) => r.ratio).sort((a, b) => a - b);
+  return {
+    target,
+    base,
+    scenario,
+    rounds,
+    ratio: ratios[Math.floor((ratios.length - 1) / 2)] ?? 0,
+    minRatio: ratios[0] ?? 0,
+    maxRatio: ratios[ratios.length - 1] ?? 0,
+  };
+}
+
+/** A Markdown table (it reads as plain text on a terminal too). */
+export function pairedTable(list: readonly PairedMeasurement[], labels: Readonly<Record<string, string>>): string {
+  if (list.length === 0) return '';
+  const rows = list.map((m) => {
+    const median = m.rounds.find((r) => r.ratio === m.ratio) ?? m.rounds[0];
+    const errors = m.rounds.reduce((sum, r) => sum + r.targetErrors + r.baseErrors, 0);
+    return `| ${m.scenario} | ${labels[m.target] ?? m.target} | ${median?.targetCpuUsPerRequest.toFixed(2) ?? '-'} | ${median?.baseCpuUsPerRequest.toFixed(2) ?? '-'} | ${m.ratio.toFixed(2)}x | ${m.minRatio.toFixed(2)}-${m.maxRatio.toFixed(2)}x | ${m.rounds.length} | ${errors} |`;
+  });
+  return [
+    'Paired with bare node:http (both loaded at once, on the same cores): CPU per request, and the throughput ratio it implies',
+    '',
+    '| scenario | target | target CPU us/req | bare CPU us/req | vs bare | rounds' + "'" + ' range | rounds | errors |',
+    '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |',
+    ...rows,
+    '',
+  ].join('\n');
+}
+
+function round2(value: number): number {
+  return Math.round(value * 100) / 100;
+}
