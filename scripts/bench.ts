@@ -213,17 +213,18 @@ async function main(): Promise<void> {
       ...(scenario.headers ? { headers: scenario.headers } : {}),
     });
     const label = `[${target.name} + ${baseline.name}] ${scenario.name} paired`;
+    const hidden = new Progress(false); // the baseline's load runs beside the target's, which shows
     const done: PairedRound[] = [];
     try {
       if (warmup > 0) {
-        await Promise.all([load(options(a.port, scenario.warm, warmup), `${label} warm-up`, progress, 600), load(options(b.port, scenario.warm, warmup), '', new Progress(), 600)]);
+        await Promise.all([load(options(a.port, scenario.warm, warmup), `${label} warm-up`, progress, 600), load(options(b.port, scenario.warm, warmup), '', hidden, 600)]);
         progress.done(`${label} warm-up`);
       }
       for (let round = 1; round <= rounds; round++) {
         const samplers = [new ProcSampler(a.server.pid), new ProcSampler(b.server.pid)] as const;
         const [ra, rb] = await Promise.all([
           load(options(a.port, scenario.plan, duration), `${label} round ${round}/${rounds}`, progress, 600),
-          load(options(b.port, scenario.plan, duration), '', new Progress(), 600),
+          load(options(b.port, scenario.plan, duration), '', hidden, 600),
         ]);
         const r = pairedRound(ra, samplers[0].stop().cpuSeconds, rb, samplers[1].stop().cpuSeconds);
         done.push(r);

@@ -6,8 +6,12 @@ export class Progress {
   private timer: NodeJS.Timeout | undefined;
   private readonly tty = process.stderr.isTTY === true;
 
+  /** `shown: false` for a load that runs beside another one that shows the progress. */
+  constructor(private readonly shown = true) {}
+
   /** Shows `label` until done(); `rate()` returns the current req/s, or undefined. */
   start(label: string, seconds: number, rate: () => number | undefined): void {
+    if (!this.shown) return;
     const endsAt = Date.now() + seconds * 1000;
     if (!this.tty) {
       process.stderr.write(`${label} (${seconds} s)\n`);
@@ -24,6 +28,7 @@ export class Progress {
   }
 
   done(summary: string): void {
+    if (!this.shown) return;
     clearInterval(this.timer);
     this.timer = undefined;
     process.stderr.write(this.tty ? `\r\x1b[K${summary}\n` : `  ${summary}\n`);
