@@ -1,9 +1,9 @@
 // Structured JSON lines, pino-compatible core fields (level number, time, pid, hostname, msg).
-// Lines are built by string concatenation, encoded straight into a batch Buffer, and
-// written one batch per FLUSH_INTERVAL or per BATCH_BYTES, never one syscall per request.
-// (Appending to one big string instead cost ~1 us per line: V8 flattened the long rope
-// when the batch was converted for writing.) A disabled level returns before building
-// anything.
+// Lines are built by string concatenation and encoded straight into a batch Buffer, or
+// (the access log's) written into it in place with beginLine/endLine; batches are written
+// one per FLUSH_INTERVAL or per BATCH_BYTES, never one syscall per request. (Appending to
+// one big string instead cost ~1 us per line: V8 flattened the long rope when the batch
+// was converted for writing.) A disabled level returns before building anything.
 import { hostname } from 'node:os';
 import type { LogLevel } from '../config.js';
 import { copyBytes, writeNumber } from './ascii-bytes.js';
@@ -141,10 +141,11 @@ export class Logger {
   }
 
   /**
-   * Starts a line the caller encodes in place (the access log's): writes the common head (`{"level":..,"time":..,"pid":..,"hostname":..`) into `lineBuffer` and
-   * returns the offset after it. The caller writes at most `restBytes` more (`,"msg":..`
-   * through `}\n`) and passes the end to endLine. Returns -1 when the level is disabled
-   * or the line could not fit a batch; a caller that gives up simply never calls endLine.
+   * Starts a line the caller encodes in place (the access log's): writes the common head
+   * (`{"level":..,"time":..,"pid":..,"hostname":..`) into `lineBuffer` and returns the
+   * offset after it. The caller writes at most `restBytes` more (`,"msg":..` through
+   * `}\n`) and passes the end to endLine. Returns -1 when the level is disabled or the
+   * line could not fit a batch; a caller that gives up simply never calls endLine.
    */
   beginLine(level: number, restBytes: number, time: number): number {
     const head = this.prefixBytes[level];
