@@ -103,7 +103,15 @@ async function main(): Promise<void> {
     if (useWrk) {
       const lo = rateOf(loopbackBytes, bytesPerRequest);
       progress.start(progressLabel, options.durationMs / 1000, lo);
-      return runWrk(options, workDir, (pid) => loadPids.add(pid)).finally(() => loadPids.clear());
+      // Paired runs have two wrk at once: each forgets only its own pid when it ends.
+      let pid: number | undefined;
+      const track = (started: number): void => {
+        pid = started;
+        loadPids.add(started);
+      };
+      return runWrk(options, workDir, track).finally(() => {
+        if (pid !== undefined) loadPids.delete(pid);
+      });
     }
     let done = 0;
     const rate = rateOf(() => done);
