@@ -156,7 +156,18 @@ describe('AccessLog lines', () => {
     assert.equal(Buffer.concat(chunks).toString().split('\n').length, 2);
   });
 
-  test('below info nothing is kept or written', () => {
+  test('a path longer than a whole batch is still written whole, between its neighbours', () => {
+    const { log, lines } = capture();
+    const huge = '/' + 'a'.repeat(70 * 1024);
+    log.record(request({ id: 'before' }), 1);
+    log.record(request({ id: 'huge', path: huge }), 1);
+    log.record(request({ id: 'after' }), 1);
+    const parsed = lines().map((l) => JSON.parse(l) as Record<string, unknown>);
+    assert.deepEqual(parsed.map((p) => p['reqId']), ['before', 'huge', 'after']);
+    assert.equal(parsed[1]?.['path'], huge);
+  });
+
+  test('below info no access line is written', () => {
     const { log, lines } = capture('warn');
     for (let i = 0; i < 1000; i++) log.record(request(), 1);
     assert.deepEqual(lines(), []);
