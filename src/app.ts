@@ -13,6 +13,7 @@ import { RequestIds } from './http/request-id.js';
 import type { Encoded } from './http/respond.js';
 import { Router } from './http/router.js';
 import { ConnectionTracker } from './lifecycle/connections.js';
+import { Listeners } from './lifecycle/listeners.js';
 import { LifecycleState } from './lifecycle/state.js';
 import { AccessLog } from './observability/access-log.js';
 import { EventLoopMonitor } from './observability/event-loop.js';
@@ -47,6 +48,8 @@ export interface AppOptions {
 export interface App {
   readonly config: Config;
   readonly server: Server;
+  /** The server's listening sockets (server.ts opens them; shutdown closes them). */
+  readonly listeners: Listeners;
   readonly router: Router;
   readonly cache: TtlCache<Encoded>;
   readonly store: DeadlineStore;
@@ -137,6 +140,7 @@ export function createApp(config: Config, options: AppOptions): App {
   return {
     config,
     server,
+    listeners: new Listeners(server),
     router,
     cache,
     store,

@@ -52,16 +52,18 @@ function runServer(config: Config, logger: Logger, link: WorkerLink | undefined)
   process.on('SIGTERM', () => shutdown.begin('SIGTERM'));
   process.on('SIGINT', () => shutdown.begin('SIGINT'));
 
-  app.server.once('error', (error: NodeJS.ErrnoException) => {
+  const cannotListen = (error: NodeJS.ErrnoException): void => {
     process.stderr.write(`turbina: cannot listen on ${config.host}:${config.port}: ${error.code ?? error.message}\n`);
     logger.error('cannot listen', { err: error });
     logger.flush();
     process.exit(1);
-  });
+  };
   // Node's default backlog is 511: past that, a burst of connections (wrk -c1000) overflows
   // the accept queue and the dropped handshakes retransmit for seconds. Go asks for
-  // net.core.somaxconn; so do we, by default.
-  app.server.listen({ port: config.port, host: config.host, backlog: config.listenBacklog }, () => {
+  // net.core.somaxconn; so do we, by default. LISTEN_SOCKETS: see listeners.ts. A cluster
+  // worker's socket is the primary's.
+  const at = { port: config.port, host: config.host, backlog: config.listenBacklog, sockets: link === undefined ? config.listenSockets : 1 };
+  app.listeners.listen(at, () => {
     const address = app.server.address();
     const port = typeof address === 'object' && address !== null ? address.port : config.port;
     if (link !== undefined) {
@@ -72,10 +74,11 @@ function runServer(config: Config, logger: Logger, link: WorkerLink | undefined)
     logger.info('listening', {
       url: `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`,
       port,
+      listenSockets: app.listeners.count,
       node: process.version,
       config: loggableConfig(config),
     });
-  });
+  }, cannotListen);
 }
 
 function main(): void {

@@ -37,6 +37,7 @@ describe('loadConfig defaults', () => {
       port: 8080,
       host: '0.0.0.0',
       listenBacklog: 4096,
+      listenSockets: 64,
       logLevel: 'info',
       cacheTtlMs: 30000,
       cacheNegativeTtlMs: 5000,
@@ -87,6 +88,7 @@ describe('loadConfig env and flags', () => {
       PORT: '9000',
       HOST: '127.0.0.1',
       LISTEN_BACKLOG: '1024',
+      LISTEN_SOCKETS: '8',
       LOG_LEVEL: 'warn',
       CACHE_TTL_MS: '1000',
       CACHE_NEGATIVE_TTL_MS: '500',
@@ -115,6 +117,7 @@ describe('loadConfig env and flags', () => {
       port: 9000,
       host: '127.0.0.1',
       listenBacklog: 1024,
+      listenSockets: 8,
       logLevel: 'warn',
       cacheTtlMs: 1000,
       cacheNegativeTtlMs: 500,
@@ -228,6 +231,12 @@ describe('loadConfig errors', () => {
     assert.equal(config([], { WORKERS: 'AUTO' }).workers, auto);
   });
 
+  test('LISTEN_SOCKETS is 1 to 256', () => {
+    for (const bad of ['0', '257', '-1', 'many']) rejects([], { LISTEN_SOCKETS: bad }, 'LISTEN_SOCKETS', `"${bad}"`);
+    assert.equal(config(['--listen-sockets', '1']).listenSockets, 1);
+    assert.equal(config(['--listen-sockets', '256']).listenSockets, 256);
+  });
+
   test('COMPRESS_LEVEL is a gzip level, 1 to 9', () => {
     rejects([], { COMPRESS_LEVEL: '0' }, 'COMPRESS_LEVEL', '"0"');
     rejects([], { COMPRESS_LEVEL: '10' }, 'COMPRESS_LEVEL', '"10"');
@@ -268,7 +277,7 @@ describe('--help', () => {
 
   test('the help text names every env var and every flag', () => {
     const text = helpText();
-    assert.equal(OPTIONS.length, 26);
+    assert.equal(OPTIONS.length, 27);
     for (const option of OPTIONS) {
       assert.ok(text.includes(option.env), `help lacks ${option.env}`);
       assert.ok(text.includes(`--${option.flag}`), `help lacks --${option.flag}`);

@@ -4,7 +4,6 @@
 // SHUTDOWN_IDLE_MS, lets in-flight requests finish, flushes logs and exits 0. At
 // SHUTDOWN_TIMEOUT_MS whatever remains is destroyed and the exit code is 1. A second
 // signal exits at once.
-import { Server as NetServer } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import type { App } from '../app.js';
 
@@ -52,15 +51,14 @@ export class Shutdown {
 
   private stopAccepting(): void {
     if (this.finished) return;
-    const { server, lifecycle, connections, config, logger } = this.app;
+    const { listeners, lifecycle, connections, config, logger } = this.app;
     // Set together with the close below, in one tick: any client that gets a
     // Connection: close from now on finds the port already closed.
     lifecycle.closing = true;
     const closingAt = performance.now();
     logger.info('shutdown: no longer accepting connections', { connections: connections.active });
-    // net.Server's close, not http.Server's: the latter also destroys idle keep-alive
-    // sockets at once, racing clients that are sending on them right now.
-    NetServer.prototype.close.call(server, () => this.finish(0, 'drained'));
+    // Every listening socket stops; done once each connection has ended (see listeners.ts).
+    listeners.close(() => this.finish(0, 'drained'));
     const reap = (): void => {
       const closed = connections.closeIdle(config.shutdownIdleMs, closingAt);
       if (closed > 0) logger.debug('shutdown: closed idle connections', { closed });
