@@ -61,14 +61,17 @@ function runServer(config: Config, logger: Logger, link: WorkerLink | undefined)
   // Node's default backlog is 511: past that, a burst of connections (wrk -c1000) overflows
   // the accept queue and the dropped handshakes retransmit for seconds. Go asks for
   // net.core.somaxconn; so do we, by default. LISTEN_SOCKETS: see listeners.ts. A cluster
-  // worker's socket is the primary's.
-  const at = { port: config.port, host: config.host, backlog: config.listenBacklog, sockets: link === undefined ? config.listenSockets : 1 };
+  // worker opens its own sockets on the port the primary chose, or (without SO_REUSEPORT)
+  // shares the primary's.
+  const own = link === undefined || link.ownPort !== undefined;
+  const at = { port: link?.ownPort ?? config.port, host: config.host, backlog: config.listenBacklog, sockets: own ? config.listenSockets : 1, worker: link?.ownPort !== undefined };
   app.listeners.listen(at, () => {
     const address = app.server.address();
     const port = typeof address === 'object' && address !== null ? address.port : config.port;
     if (link !== undefined) {
       // The primary says 'listening' once every worker does.
-      logger.info('worker listening', { worker: link.slot, port });
+      logger.info('worker listening', { worker: link.slot, port, listenSockets: app.listeners.count });
+      link.listening(port, app.listeners.count);
       return;
     }
     logger.info('listening', {

@@ -10,6 +10,7 @@ export type ToWorker =
 
 /** Worker -> primary. */
 export type ToPrimary =
+  | { readonly turbina: 'listening'; readonly port: number; readonly sockets: number }
   | { readonly turbina: 'gather'; readonly id: number }
   | { readonly turbina: 'snapshot'; readonly id: number; readonly snapshot: ProcessSnapshot };
 
@@ -22,3 +23,7 @@ export function asMessage<T extends { readonly turbina: string }>(value: unknown
 
 /** The environment variable that tells a worker its slot (0..WORKERS-1). */
 export const WORKER_SLOT_ENV = 'TURBINA_WORKER_SLOT';
+
+/** Set when the workers open their own sockets (SO_REUSEPORT): the port the primary found
+ *  free, the same for all (PORT=0 picks one). Unset, the primary accepts round-robin. */
+export const WORKER_PORT_ENV = 'TURBINA_WORKER_PORT';

@@ -1,15 +1,19 @@
-// Cluster mode (WORKERS > 1): the primary forks the workers, which share the listening
-// port through node:cluster (round-robin: the primary accepts and hands connections
-// over), and does no request work itself. It restarts a worker that dies unexpectedly,
+// Cluster mode (WORKERS > 1): the primary forks the workers and does no request work
+// itself. Where SO_REUSEPORT is available (listeners.ts) every worker opens its own
+// LISTEN_SOCKETS sockets on the port the primary found free, and the kernel spreads new
+// connections over them. Elsewhere they share the port through node:cluster
+// (round-robin: the primary accepts and hands each connection over, one at a time per
+// worker, which a busy worker acknowledges only once a turn). It restarts a worker that dies unexpectedly,
 // after an exponential backoff, relays /metrics snapshots, and on SIGTERM/SIGINT tells
 // every worker to drain, exits 0 once all exited cleanly, or kills the survivors at the
 // deadline and exits 1.
-import cluster, { type Address, type Worker } from 'node:cluster';
+import cluster, { type Worker } from 'node:cluster';
 import { performance } from 'node:perf_hooks';
 import type { Config } from '../config.js';
 import type { Logger } from '../observability/logger.js';
-import { asMessage, WORKER_SLOT_ENV, type ToPrimary } from './cluster-messages.js';
+import { asMessage, WORKER_PORT_ENV, WORKER_SLOT_ENV, type ToPrimary } from './cluster-messages.js';
 import { LineRelay } from './line-relay.js';
+import { probeFreePort, reusePortSupported } from './listeners.js';
 import { MetricsRelay, sendTo } from './metrics-relay.js';
 
 const BACKOFF_BASE_MS = 100;
@@ -35,6 +39,8 @@ interface Slot {
   worker: Worker | undefined;
   startedAt: number;
   listened: boolean;
+  /** Listening sockets the worker opened (1: the primary's, shared round-robin). */
+  sockets: number;
   /** Unexpected exits in a row, for the backoff. */
   failures: number;
   restartTimer: NodeJS.Timeout | undefined;
@@ -52,6 +58,8 @@ export class ClusterPrimary {
   private readonly stderr = new LineRelay(process.stderr);
   /** Resolve when a worker's stdout and stderr have ended. */
   private readonly outputs = new Set<Promise<unknown>>();
+  /** The port the workers open their own sockets on; undefined: round-robin. */
+  private ownPort: number | undefined;
 
   constructor(
     private readonly config: Config,
@@ -59,7 +67,7 @@ export class ClusterPrimary {
     private readonly exit: (code: number) => void,
   ) {
     this.slots = Array.from({ length: config.workers }, (_, slot) => ({
-      slot, worker: undefined, startedAt: 0, listened: false, failures: 0, restartTimer: undefined,
+      slot, worker: undefined, startedAt: 0, listened: false, sockets: 0, failures: 0, restartTimer: undefined,
     }));
     this.relay = new MetricsRelay(config, () => this.slots, () => this.restarts);
   }
@@ -67,7 +75,21 @@ export class ClusterPrimary {
   start(): void {
     // Workers write to pipes the primary reads (see line-relay.ts), not to our stdout.
     cluster.setupPrimary({ silent: true });
-    for (const slot of this.slots) this.fork(slot);
+    const forkAll = (): void => {
+      for (const slot of this.slots) this.fork(slot);
+    };
+    if (!reusePortSupported()) return forkAll();
+    // The workers will share the port with SO_REUSEPORT, which would also let another
+    // copy of the server in: check once here that nothing holds it (and pick it, for 0).
+    probeFreePort(this.config.port, this.config.host, (port) => {
+      this.ownPort = port;
+      forkAll();
+    }, (error) => {
+      process.stderr.write(`turbina: cannot listen on ${this.config.host}:${this.config.port}: ${error.code ?? error.message}\n`);
+      this.logger.error('cannot listen', { err: error });
+      this.logger.flush();
+      this.exit(1);
+    });
   }
 
   /** SIGTERM/SIGINT: drain every worker; a second signal kills them at once. */
@@ -99,7 +121,9 @@ export class ClusterPrimary {
   }
 
   private fork(slot: Slot): void {
-    const worker = cluster.fork({ [WORKER_SLOT_ENV]: String(slot.slot) });
+    const env: Record<string, string> = { [WORKER_SLOT_ENV]: String(slot.slot) };
+    if (this.ownPort !== undefined) env[WORKER_PORT_ENV] = String(this.ownPort);
+    const worker = cluster.fork(env);
     slot.worker = worker;
     slot.startedAt = performance.now();
     slot.listened = false;
@@ -108,27 +132,29 @@ export class ClusterPrimary {
     void output.then(() => this.outputs.delete(output));
     worker.on('message', (raw: unknown) => {
       const message = asMessage<ToPrimary>(raw);
-      if (message?.turbina === 'gather') this.relay.gather(worker, message.id);
+      if (message?.turbina === 'listening') {
+        slot.listened = true;
+        slot.sockets = message.sockets;
+        this.announce(message.port);
+      } else if (message?.turbina === 'gather') this.relay.gather(worker, message.id);
       else if (message?.turbina === 'snapshot') this.relay.answer(slot.slot, message.id, message.snapshot);
     });
     // An IPC failure as the worker dies; its 'exit' follows and is handled there.
     worker.on('error', (error: Error) => this.logger.debug('worker channel error', { worker: slot.slot, err: error }));
-    worker.once('listening', (address: Address) => {
-      slot.listened = true;
-      this.announce(address);
-    });
     worker.once('exit', (code: number, signal: string | null) => this.exited(slot, worker, code, signal));
   }
 
   /** The 'listening' line, once every worker of the first generation listens. */
-  private announce(address: Address): void {
+  private announce(port: number): void {
     if (this.announced || !this.slots.every((s) => s.listened)) return;
     this.announced = true;
     const host = this.config.host;
     this.logger.info('listening', {
-      url: `http://${host.includes(':') ? `[${host}]` : host}:${address.port}`,
-      port: address.port,
+      url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
+      port,
       workers: this.config.workers,
+      accepting: this.ownPort === undefined ? 'primary, round-robin' : 'workers, SO_REUSEPORT',
+      listenSockets: this.ownPort === undefined ? 1 : this.slots.reduce((sum, s) => sum + s.sockets, 0),
       workerPids: this.live().map((w) => w.process.pid ?? null),
       node: process.version,
       config: { ...this.config },

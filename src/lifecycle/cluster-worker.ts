@@ -5,7 +5,7 @@
 import type { App } from '../app.js';
 import type { Config } from '../config.js';
 import type { ClusterView, Gathered, MetricsGatherer } from '../observability/metrics-snapshot.js';
-import { asMessage, WORKER_SLOT_ENV, type ToPrimary, type ToWorker } from './cluster-messages.js';
+import { asMessage, WORKER_PORT_ENV, WORKER_SLOT_ENV, type ToPrimary, type ToWorker } from './cluster-messages.js';
 import type { Shutdown } from './shutdown.js';
 
 const ignore = (): void => {};
@@ -15,6 +15,8 @@ const PRIMARY_GRACE_MS = 250;
 
 export class WorkerLink implements MetricsGatherer {
   readonly slot = Number(process.env[WORKER_SLOT_ENV] ?? '0');
+  /** The port this worker opens its own sockets on; undefined when the primary accepts. */
+  readonly ownPort: number | undefined = process.env[WORKER_PORT_ENV] === undefined ? undefined : Number(process.env[WORKER_PORT_ENV]);
   private app: App | undefined;
   private nextId = 1;
   private readonly pending = new Map<number, (gathered: Gathered) => void>();
@@ -39,6 +41,11 @@ export class WorkerLink implements MetricsGatherer {
     });
     // Workers never outlive the primary: Node's cluster module exits a worker at once
     // when its IPC channel closes without a disconnect() (the primary died).
+  }
+
+  /** Tells the primary this worker is serving (it announces the group once all are). */
+  listening(port: number, sockets: number): void {
+    this.send({ turbina: 'listening', port, sockets });
   }
 
   gather(): Promise<Gathered> {

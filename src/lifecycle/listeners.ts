@@ -6,7 +6,8 @@
 // LISTEN_SOCKETS sockets on the port instead of one: the kernel spreads new connections
 // over them and each turn accepts one from each. Connections accepted by the extra
 // sockets are handed to the one http.Server ('connection' is the documented way to
-// inject a socket), so timeouts, tracking and shutdown see every connection alike.
+// inject a socket), so timeouts, tracking and shutdown see every connection alike. Cluster
+// workers do the same on the port their primary found free (cluster-primary.ts).
 import type { Server as HttpServer } from 'node:http';
 import { createServer as createNetServer, Server as NetServer, type ListenOptions, type Socket } from 'node:net';
 
@@ -16,6 +17,9 @@ export interface ListenAt {
   readonly backlog: number;
   /** Sockets wanted; fewer where SO_REUSEPORT is unavailable. */
   readonly sockets: number;
+  /** A cluster worker opening its own sockets (the primary checked the port is free and
+   *  its siblings share it): no probe, and no asking the primary for its socket. */
+  readonly worker?: boolean;
 }
 
 /** Node 22.12's listen option; @types/node 20 does not know it (older Nodes ignore it). */
@@ -24,7 +28,8 @@ interface ReusePortListenOptions extends ListenOptions {
 }
 
 function sharedPort(at: ListenAt): ReusePortListenOptions {
-  return { port: at.port, host: at.host, backlog: at.backlog, reusePort: true };
+  // `exclusive` makes a cluster worker bind the socket itself; elsewhere it changes nothing.
+  return { port: at.port, host: at.host, backlog: at.backlog, reusePort: true, exclusive: true };
 }
 
 /** `listen({ reusePort })` exists from Node 22.12 and 23.1; Linux balances connections over such sockets. */
@@ -38,7 +43,7 @@ export class Listeners {
   /** Sockets beyond the http.Server's own, each feeding it what it accepts. */
   private readonly extra: NetServer[] = [];
 
-  constructor(private readonly server: HttpServer) {}
+  constructor(readonly server: HttpServer) {}
 
   /** Listening sockets open now. */
   get count(): number {
@@ -56,7 +61,7 @@ export class Listeners {
       this.close(() => onError(error));
     };
     this.server.once('error', fail);
-    if (sockets === 1) {
+    if (sockets === 1 && at.worker !== true) {
       this.server.listen({ port: at.port, host: at.host, backlog: at.backlog }, () => {
         this.server.off('error', fail);
         onListening();
@@ -69,14 +74,16 @@ export class Listeners {
       this.server.listen(sharedPort(at), () => {
         const address = this.server.address();
         const port = typeof address === 'object' && address !== null ? address.port : at.port;
-        this.openExtra({ ...at, port }, sockets - 1, () => {
+        const done = (): void => {
           this.server.off('error', fail);
           onListening();
-        }, fail);
+        };
+        if (sockets === 1) done();
+        else this.openExtra({ ...at, port }, sockets - 1, done, fail);
       });
     };
-    if (at.port === 0) open();
-    else probeExclusive(at, open, (error) => {
+    if (at.port === 0 || at.worker === true) open();
+    else probeFreePort(at.port, at.host, open, (error) => {
       this.server.off('error', fail);
       onError(error);
     });
@@ -115,12 +122,16 @@ export class Listeners {
   }
 }
 
-/** Binds host:port without SO_REUSEPORT and lets go: EADDRINUSE if anything holds it. */
-function probeExclusive(at: ListenAt, free: () => void, taken: (error: NodeJS.ErrnoException) => void): void {
+/** Binds host:port without SO_REUSEPORT and lets go: EADDRINUSE if anything holds it.
+ *  `free` gets the port (the one picked, for port 0). */
+export function probeFreePort(port: number, host: string, free: (port: number) => void, taken: (error: NodeJS.ErrnoException) => void): void {
   const probe = createNetServer();
   probe.once('error', taken);
-  probe.listen({ port: at.port, host: at.host }, () => {
+  // `exclusive`: in a cluster primary too, this is a socket of our own.
+  probe.listen({ port, host, exclusive: true }, () => {
     probe.off('error', taken);
-    probe.close(() => free());
+    const address = probe.address();
+    const bound = typeof address === 'object' && address !== null ? address.port : port;
+    probe.close(() => free(bound));
   });
 }

@@ -5,11 +5,13 @@
 // blocked: it neither answers the primary nor drains.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { Agent } from 'node:http';
+import { Agent, createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { Listeners, reusePortSupported } from '../../src/lifecycle/listeners.js';
 import type { MetricsReport } from '../../src/observability/metrics-report.js';
-import { startServer, type Child } from '../helpers/child.js';
+import { runServer, startServer, type Child } from '../helpers/child.js';
 import { request, type Reply } from '../helpers/http.js';
 import { hasPromtool, parsePrometheus, promtoolCheck, sampleValue } from '../helpers/prometheus.js';
 
@@ -73,8 +75,10 @@ async function metrics(port: number): Promise<MetricsReport> {
 }
 
 /** Sends `n` copies of a request and returns the first answer: with one worker stopped,
- *  a connection handed to it waits until it continues. The others are left to finish. */
-function firstAnswer(port: number, path: string, headers: Record<string, string> = {}, n = 2): Promise<Reply> {
+ *  a connection handed to it waits until it continues. The others are left to finish.
+ *  Round-robin hands every other connection to each worker; SO_REUSEPORT hashes them, so
+ *  16 leave a 1 in 65,536 chance that all wait on the stopped one. */
+function firstAnswer(port: number, path: string, headers: Record<string, string> = {}, n = 16): Promise<Reply> {
   return Promise.any(Array.from({ length: n }, () => request(port, path, { headers })));
 }
 
@@ -150,8 +154,10 @@ describe('cluster mode (WORKERS=2)', { concurrency: 3 }, () => {
   test('SIGTERM drains an in-flight slow request on each worker; the group exits 0 and no process is left', async () => {
     const c = await startCluster();
     try {
+      // Round-robin gives each worker every other connection; with SO_REUSEPORT the kernel
+      // hashes them, and 16 all land on one worker once in 32,768 runs.
       const slow: Promise<Reply>[] = [];
-      for (let i = 0; i < 4; i++) slow.push(request(c.port, '/io?ms=1000'));
+      for (let i = 0; i < 16; i++) slow.push(request(c.port, '/io?ms=1000'));
       // Signal only once each worker has one in flight (not counting the /metrics request).
       await waitFor(async () => {
         const m = await metrics(c.port);
@@ -159,7 +165,7 @@ describe('cluster mode (WORKERS=2)', { concurrency: 3 }, () => {
       }, 'a slow request in flight on each worker');
       c.child.kill('SIGTERM');
       const replies = await Promise.all(slow);
-      assert.deepEqual(replies.map((r) => r.status), [200, 200, 200, 200]);
+      assert.deepEqual(replies.map((r) => r.status), new Array<number>(16).fill(200));
       assert.deepEqual(await c.child.exited, { code: 0, signal: null });
       const started = c.child.lines.filter((l) => l['msg'] === 'shutdown started' && c.workers.includes(l['pid'] as number));
       assert.equal(started.length, 2);
@@ -267,6 +273,49 @@ describe('cluster mode (WORKERS=2)', { concurrency: 3 }, () => {
       await waitGone(c.workers, 5000);
     } finally {
       cleanup(c);
+    }
+  });
+
+  test('workers open LISTEN_SOCKETS sockets each where SO_REUSEPORT exists, else share the primary\'s', async () => {
+    const c = await startCluster({ LISTEN_SOCKETS: '4' });
+    try {
+      const listening = c.child.lines.find((l) => l['msg'] === 'listening') ?? {};
+      // A worker's own line comes through its pipe, which can lag the primary's line.
+      const workerLines = (): Record<string, unknown>[] => c.child.lines.filter((l) => l['msg'] === 'worker listening');
+      await waitFor(async () => workerLines().length === 2, 'both workers\' listening lines');
+      if (reusePortSupported()) {
+        assert.equal(listening['accepting'], 'workers, SO_REUSEPORT');
+        assert.equal(listening['listenSockets'], 8);
+        assert.deepEqual(workerLines().map((l) => l['listenSockets']), [4, 4]);
+        assert.deepEqual(workerLines().map((l) => l['port']), [c.port, c.port], 'PORT=0: the primary picks one port for all');
+      } else {
+        assert.equal(listening['accepting'], 'primary, round-robin');
+        assert.equal(listening['listenSockets'], 1);
+      }
+      // Fresh connections land wherever the kernel (or the primary) puts them: all are served.
+      const replies = await Promise.all(Array.from({ length: 24 }, () => request(c.port, '/healthz')));
+      assert.ok(replies.every((r) => r.status === 200));
+    } finally {
+      cleanup(c);
+    }
+  });
+
+  test('a port already taken, even with SO_REUSEPORT, stops the group with exit code 1 and says why', async () => {
+    // Held the way another copy of turbina would hold it: several SO_REUSEPORT sockets
+    // where supported, which the workers' own sockets could otherwise join.
+    const holder = new Listeners(createServer());
+    await new Promise<void>((resolve, reject) => holder.listen({ port: 0, host: '127.0.0.1', backlog: 511, sockets: 4 }, resolve, reject));
+    const port = (holder.server.address() as AddressInfo).port;
+    const child = runServer([], { WORKERS: '2', PORT: String(port) });
+    try {
+      // Whichever comes first: a group that starts anyway fails here at once.
+      const listening = child.waitForLine((l) => l['msg'] === 'listening').then(() => 'listening', () => 'exited');
+      assert.equal(await Promise.race([listening, child.exited.then(() => 'exited')]), 'exited');
+      assert.equal((await child.exited).code, 1);
+      assert.match(child.stderr(), /cannot listen on 127\.0\.0\.1:\d+: EADDRINUSE/);
+    } finally {
+      child.kill('SIGKILL');
+      await new Promise<void>((resolve) => holder.close(resolve));
     }
   });
 });
