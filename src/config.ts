@@ -142,7 +142,7 @@ export const OPTIONS: readonly OptionSpec[] = [
     },
   },
   intOption('listenBacklog', 'LISTEN_BACKLOG', 'queue of connections waiting to be accepted (the kernel caps it at net.core.somaxconn)', 4096, 1, 65535),
-  intOption('listenSockets', 'LISTEN_SOCKETS', 'listening sockets sharing the port (SO_REUSEPORT: Linux, Node >= 22.12; one elsewhere and in cluster workers): the event loop accepts one connection per socket per turn', 64, 1, 256),
+  intOption('listenSockets', 'LISTEN_SOCKETS', 'listening sockets per process sharing the port (SO_REUSEPORT: Linux, Node >= 22.12; one elsewhere): the event loop accepts one connection per socket per turn', 64, 1, 256),
   {
     key: 'logLevel',
     env: 'LOG_LEVEL',

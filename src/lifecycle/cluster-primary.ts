@@ -3,10 +3,10 @@
 // LISTEN_SOCKETS sockets on the port the primary found free, and the kernel spreads new
 // connections over them. Elsewhere they share the port through node:cluster
 // (round-robin: the primary accepts and hands each connection over, one at a time per
-// worker, which a busy worker acknowledges only once a turn). It restarts a worker that dies unexpectedly,
-// after an exponential backoff, relays /metrics snapshots, and on SIGTERM/SIGINT tells
-// every worker to drain, exits 0 once all exited cleanly, or kills the survivors at the
-// deadline and exits 1.
+// worker, which a busy worker takes only once a turn). The primary restarts a worker
+// that dies unexpectedly, after an exponential backoff, relays /metrics snapshots, and
+// on SIGTERM/SIGINT tells every worker to drain, exits 0 once all exited cleanly, or
+// kills the survivors at the deadline and exits 1.
 import cluster, { type Worker } from 'node:cluster';
 import { performance } from 'node:perf_hooks';
 import type { Config } from '../config.js';
@@ -82,6 +82,7 @@ export class ClusterPrimary {
     // The workers will share the port with SO_REUSEPORT, which would also let another
     // copy of the server in: check once here that nothing holds it (and pick it, for 0).
     probeFreePort(this.config.port, this.config.host, (port) => {
+      if (this.shuttingDown) return; // a signal came first: there is nothing to drain
       this.ownPort = port;
       forkAll();
     }, (error) => {
