@@ -6,6 +6,7 @@ import { createApp } from './app.js';
 import { ConfigError, loadConfig, loggableConfig, type Config } from './config.js';
 import { ClusterPrimary } from './lifecycle/cluster-primary.js';
 import { WorkerLink } from './lifecycle/cluster-worker.js';
+import { boundPort } from './lifecycle/listeners.js';
 import { Shutdown } from './lifecycle/shutdown.js';
 import { exitAfterStdout, Logger, stdoutSink } from './observability/logger.js';
 
@@ -66,8 +67,7 @@ function runServer(config: Config, logger: Logger, link: WorkerLink | undefined)
   const own = link === undefined || link.ownPort !== undefined;
   const at = { port: link?.ownPort ?? config.port, host: config.host, backlog: config.listenBacklog, sockets: own ? config.listenSockets : 1, worker: link?.ownPort !== undefined };
   app.listeners.listen(at, () => {
-    const address = app.server.address();
-    const port = typeof address === 'object' && address !== null ? address.port : config.port;
+    const port = boundPort(app.server, config.port);
     if (link !== undefined) {
       // The primary says 'listening' once every worker does.
       logger.info('worker listening', { worker: link.slot, port, listenSockets: app.listeners.count });

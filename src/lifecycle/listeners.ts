@@ -72,8 +72,7 @@ export class Listeners {
     // quietly take half the connections. A plain bind first keeps that an EADDRINUSE.
     const open = (): void => {
       this.server.listen(sharedPort(at), () => {
-        const address = this.server.address();
-        const port = typeof address === 'object' && address !== null ? address.port : at.port;
+        const port = boundPort(this.server, at.port);
         const done = (): void => {
           this.server.off('error', fail);
           onListening();
@@ -122,6 +121,12 @@ export class Listeners {
   }
 }
 
+/** The TCP port a listening server is bound to (the one picked, for port 0). */
+export function boundPort(server: NetServer, fallback: number): number {
+  const address = server.address();
+  return typeof address === 'object' && address !== null ? address.port : fallback;
+}
+
 /** Binds host:port without SO_REUSEPORT and lets go: EADDRINUSE if anything holds it.
  *  `free` gets the port (the one picked, for port 0). */
 export function probeFreePort(port: number, host: string, free: (port: number) => void, taken: (error: NodeJS.ErrnoException) => void): void {
@@ -130,8 +135,7 @@ export function probeFreePort(port: number, host: string, free: (port: number) =
   // `exclusive`: in a cluster primary too, this is a socket of our own.
   probe.listen({ port, host, exclusive: true }, () => {
     probe.off('error', taken);
-    const address = probe.address();
-    const bound = typeof address === 'object' && address !== null ? address.port : port;
+    const bound = boundPort(probe, port);
     probe.close(() => free(bound));
   });
 }
