@@ -64,8 +64,8 @@ function runServer(config: Config, logger: Logger, link: WorkerLink | undefined)
   // net.core.somaxconn; so do we, by default. LISTEN_SOCKETS: see listeners.ts. A cluster
   // worker opens its own sockets on the port the primary chose, or (without SO_REUSEPORT)
   // shares the primary's.
-  const own = link === undefined || link.ownPort !== undefined;
-  const at = { port: link?.ownPort ?? config.port, host: config.host, backlog: config.listenBacklog, sockets: own ? config.listenSockets : 1, worker: link?.ownPort !== undefined };
+  const roundRobin = link !== undefined && link.ownPort === undefined;
+  const at = { port: link?.ownPort ?? config.port, host: config.host, backlog: config.listenBacklog, sockets: roundRobin ? 1 : config.listenSockets, worker: link?.ownPort !== undefined };
   app.listeners.listen(at, () => {
     const port = boundPort(app.server, config.port);
     if (link !== undefined) {

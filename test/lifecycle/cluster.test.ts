@@ -6,10 +6,9 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { Agent, createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Listeners, reusePortSupported } from '../../src/lifecycle/listeners.js';
+import { boundPort, Listeners, reusePortSupported } from '../../src/lifecycle/listeners.js';
 import type { MetricsReport } from '../../src/observability/metrics-report.js';
 import { runServer, startServer, type Child } from '../helpers/child.js';
 import { request, type Reply } from '../helpers/http.js';
@@ -305,7 +304,7 @@ describe('cluster mode (WORKERS=2)', { concurrency: 3 }, () => {
     // where supported, which the workers' own sockets could otherwise join.
     const holder = new Listeners(createServer());
     await new Promise<void>((resolve, reject) => holder.listen({ port: 0, host: '127.0.0.1', backlog: 511, sockets: 4 }, resolve, reject));
-    const port = (holder.server.address() as AddressInfo).port;
+    const port = boundPort(holder.server, 0);
     const child = runServer([], { WORKERS: '2', PORT: String(port) });
     try {
       // Whichever comes first: a group that starts anyway fails here at once.

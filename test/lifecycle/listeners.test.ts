@@ -4,10 +4,10 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { Agent, createServer, type Server } from 'node:http';
-import { createServer as createNetServer, type AddressInfo } from 'node:net';
+import { createServer as createNetServer } from 'node:net';
 import { describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Listeners, reusePortSupported } from '../../src/lifecycle/listeners.js';
+import { boundPort, Listeners, reusePortSupported } from '../../src/lifecycle/listeners.js';
 import { request } from '../helpers/http.js';
 
 const NO_REUSEPORT = reusePortSupported() ? false : `SO_REUSEPORT needs Linux and Node >= 22.12 (this is ${process.platform}, Node ${process.versions.node})`;
@@ -25,10 +25,6 @@ function listen(listeners: Listeners, sockets: number, port = 0): Promise<void> 
 
 function close(listeners: Listeners): Promise<void> {
   return new Promise((resolve) => listeners.close(resolve));
-}
-
-function portOf(server: Server): number {
-  return (server.address() as AddressInfo).port;
 }
 
 function errorCode(error: unknown): string {
@@ -62,7 +58,7 @@ describe('Listeners', () => {
     try {
       assert.equal(listeners.count, reusePortSupported() ? 8 : 1);
       // Fresh connections land on sockets the kernel picks: all must reach the one server.
-      const replies = await Promise.all(Array.from({ length: 40 }, () => request(portOf(server), '/', { agent: false })));
+      const replies = await Promise.all(Array.from({ length: 40 }, () => request(boundPort(server, 0), '/', { agent: false })));
       for (const reply of replies) assert.equal(reply.text, 'ok');
     } finally {
       server.closeAllConnections();
@@ -75,7 +71,7 @@ describe('Listeners', () => {
     const server = helloServer();
     const listeners = new Listeners(server);
     await listen(listeners, 8);
-    const port = portOf(server);
+    const port = boundPort(server, 0);
     const agent = new Agent({ keepAlive: true, maxSockets: 30 });
     try {
       // 30 keep-alive connections, spread over the sockets, stay open after their request.
@@ -98,7 +94,7 @@ describe('Listeners', () => {
     const holder = helloServer();
     const holding = new Listeners(holder);
     await listen(holding, 8);
-    const port = portOf(holder);
+    const port = boundPort(holder, 0);
     try {
       const second = new Listeners(helloServer());
       await assert.rejects(listen(second, 8, port), (error) => errorCode(error) === 'EADDRINUSE');
@@ -110,7 +106,7 @@ describe('Listeners', () => {
     await new Promise<void>((resolve) => plain.listen(0, '127.0.0.1', resolve));
     try {
       const third = new Listeners(helloServer());
-      await assert.rejects(listen(third, 8, (plain.address() as AddressInfo).port), (error) => errorCode(error) === 'EADDRINUSE');
+      await assert.rejects(listen(third, 8, boundPort(plain, 0)), (error) => errorCode(error) === 'EADDRINUSE');
       assert.equal(third.count, 0);
     } finally {
       plain.close();
@@ -152,7 +148,7 @@ async function burstWhileBusy(sockets: number, turnMs: number, count: number): P
   };
   setImmediate(spin);
   try {
-    return await burst(portOf(server), count);
+    return await burst(boundPort(server, 0), count);
   } finally {
     busy = false;
     await close(listeners);
