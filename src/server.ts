@@ -1,6 +1,8 @@
 // Entry point: read the config, then either run the cluster primary (WORKERS > 1) or
 // build the app, listen, and wire signals to a graceful shutdown (one process, or one
 // cluster worker). `node dist/server.js --help` lists every option.
+// First, before anything queues a process.nextTick (settle-async-context.ts says why).
+import './lifecycle/settle-async-context.js';
 import cluster from 'node:cluster';
 import { createApp } from './app.js';
 import { ConfigError, loadConfig, loggableConfig, type Config } from './config.js';

@@ -26,8 +26,9 @@ export interface Child {
   kill(signal?: NodeJS.Signals): void;
 }
 
-export function runServer(args: readonly string[] = [], env: Record<string, string> = {}): Child {
-  const proc = spawn(process.execPath, [SERVER_JS, ...args], {
+/** `nodeArgs` go to node itself, before the script (flags NODE_OPTIONS refuses). */
+export function runServer(args: readonly string[] = [], env: Record<string, string> = {}, nodeArgs: readonly string[] = []): Child {
+  const proc = spawn(process.execPath, [...nodeArgs, SERVER_JS, ...args], {
     env: { PATH: process.env['PATH'] ?? '', PORT: '0', HOST: '127.0.0.1', STORE_LATENCY_MS: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -92,8 +93,12 @@ export function runServer(args: readonly string[] = [], env: Record<string, stri
 }
 
 /** Starts the server and waits for its "listening" line; returns the child and its port. */
-export async function startServer(args: readonly string[] = [], env: Record<string, string> = {}): Promise<{ child: Child; port: number }> {
-  const child = runServer(args, env);
+export async function startServer(
+  args: readonly string[] = [],
+  env: Record<string, string> = {},
+  nodeArgs: readonly string[] = [],
+): Promise<{ child: Child; port: number }> {
+  const child = runServer(args, env, nodeArgs);
   try {
     const line = await child.waitForLine((l) => l['msg'] === 'listening');
     return { child, port: line['port'] as number };
