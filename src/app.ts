@@ -1,7 +1,7 @@
 // The composition root: builds the store, cache, router, middleware and server from a
 // Config. Nothing listens or installs signal handlers here (server.ts does), so tests
 // can build an app in-process on an ephemeral port.
-import { createServer, type Server } from 'node:http';
+import { createServer, type Server, type ServerOptions } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { TtlCache } from './cache/ttl-cache.js';
 import { zlibCodings } from './compression/codings.js';
@@ -29,6 +29,11 @@ import { registerDebugRoutes } from './routes/debug.js';
 import { registerHealthRoutes } from './routes/health.js';
 import { registerIoRoute } from './routes/io.js';
 import { registerMetricsRoute } from './routes/metrics.js';
+
+/** Node 24.12's createServer option; @types/node 20 does not know it (older Nodes ignore it). */
+interface ServerOptionsSince24_12 extends ServerOptions {
+  readonly optimizeEmptyRequests?: boolean;
+}
 
 /** How often node:http checks headersTimeout/requestTimeout (its default is 30 s). */
 const TIMEOUT_CHECK_MS = 1000;
@@ -114,11 +119,16 @@ export function createApp(config: Config, options: AppOptions): App {
     });
   }
 
-  const server = createServer({
+  const serverOptions: ServerOptionsSince24_12 = {
     headersTimeout: config.headersTimeoutMs,
     requestTimeout: config.requestTimeoutMs,
     connectionsCheckingInterval: TIMEOUT_CHECK_MS,
-  });
+    // No route reads a request body, and a request without Content-Length or
+    // Transfer-Encoding has none: Node then skips that body's stream events. About 7%
+    // less CPU per /products/1 request, paired, on Node 24.21 (README, Performance).
+    optimizeEmptyRequests: true,
+  };
+  const server = createServer(serverOptions);
   server.keepAliveTimeout = config.keepAliveTimeoutMs;
   server.on('clientError', handleClientError(logger, metrics));
   server.on(
