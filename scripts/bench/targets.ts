@@ -92,6 +92,16 @@ export const TARGETS: readonly Target[] = [
     version: () => `node ${process.version}`,
   },
   {
+    name: 'node-bare-tuned',
+    label: "bare node:http + turbina's Node settings",
+    skipReason: () => undefined,
+    prepare: () => {},
+    // The same peer with the two node:http settings turbina applies (README, Performance):
+    // what turbina's own code costs, with those gains on both sides.
+    launch: node(fileURLToPath(new URL('../peers/bare-node.js', import.meta.url)), { BARE_NODE_SETTINGS: 'turbina' }),
+    version: () => `node ${process.version}`,
+  },
+  {
     name: 'go',
     label: 'Go net/http',
     skipReason: () => (tryRun('go', ['version']) === undefined ? 'go is not installed (apt-get install -y golang-go)' : undefined),

@@ -2,9 +2,18 @@
 // turbina's hot paths, and nothing else (no router, no validation, no negotiation, no
 // logs, no metrics). What turbina costs is measured against this in the same run.
 import { createHash } from 'node:crypto';
-import { createServer, type ServerResponse } from 'node:http';
+import { createServer, type ServerOptions, type ServerResponse } from 'node:http';
+import { createRequire } from 'node:module';
 import { gzipSync } from 'node:zlib';
 import { generateProduct } from '../../src/products/catalog.js';
+
+// BARE_NODE_SETTINGS=turbina: the two node:http settings turbina applies on Node 24
+// (README, Performance), so that turbina's own cost can be measured against them too.
+// Settling AsyncContextFrame has to happen before the first process.nextTick, which is
+// why it is a conditional require here and not an import (importing it settles it).
+const tuned = process.env['BARE_NODE_SETTINGS'] === 'turbina';
+if (tuned) void (createRequire(import.meta.url)('node:async_hooks') as typeof import('node:async_hooks')).AsyncLocalStorage;
+const serverOptions: ServerOptions & { optimizeEmptyRequests?: boolean } = tuned ? { optimizeEmptyRequests: true } : {};
 
 const port = Number(process.env['PORT'] ?? 8080);
 const storeLatencyMs = Number(process.env['STORE_LATENCY_MS'] ?? 20);
@@ -70,7 +79,7 @@ function listPage(url: string): { value: unknown; updatedAt: number } {
   return { value: { items, total, offset, limit, nextOffset: next < total ? next : null }, updatedAt };
 }
 
-const server = createServer((req, res) => {
+const server = createServer(serverOptions, (req, res) => {
   const url = req.url ?? '/';
   if (url.startsWith('/io')) {
     const ms = Number(/ms=(\d+)/.exec(url)?.[1] ?? 1);
