@@ -28,6 +28,16 @@ describe('parseQuery', () => {
     assert.deepEqual(entries('x=1=2'), [['x', '1=2']]);
   });
 
+  test("an '=' in a later part does not belong to an earlier part without one", () => {
+    assert.deepEqual(entries('a&b=1&c'), [
+      ['a', ''],
+      ['b', '1'],
+      ['c', ''],
+    ]);
+    // Two parts with the empty name are one parameter given twice.
+    assert.throws(() => parseQuery('=1&='), is400('""'));
+  });
+
   test('an empty query is an empty map', () => {
     assert.equal(parseQuery('').size, 0);
   });
@@ -103,6 +113,11 @@ describe('intParam', () => {
     assert.equal(intParam(q('n=15'), 'n', 5, 0, 100), 15);
     assert.equal(intParam(q('n=100'), 'n', 5, 0, 100), 100);
     assert.equal(intParam(q('n=007'), 'n', 5, 0, 100), 7);
+  });
+
+  test('up to 15 digits, the largest exactly', () => {
+    assert.equal(intParam(q('n=999999999999999'), 'n', 5, 0, Number.MAX_SAFE_INTEGER), 999_999_999_999_999);
+    assert.equal(intParam(q('n=000000000000001'), 'n', 5, 0, 100), 1);
   });
 
   test('returns the fallback only when the parameter is absent', () => {
