@@ -1,6 +1,7 @@
 // Imported first by server.ts, for its side effect. Node 24 turns AsyncContextFrame on
 // lazily: the first timer to fire reads AsyncContextFrame.enabled, which swaps the
-// class's prototype and so gives it a new hidden class. process.nextTick reads
+// class's prototype (Node 26: adds the methods as own properties) and so gives it a new
+// hidden class. process.nextTick reads
 // AsyncContextFrame.current() on every call; a nextTick that ran before the swap (listen()
 // queues ticks) leaves that load polymorphic for the life of the process, which cost
 // about 4% more CPU per request on /products/1 (paired runs, Node 24.21; README,
