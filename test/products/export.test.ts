@@ -141,10 +141,12 @@ test('a slow reader does not make the server buffer the catalog', async () => {
     assert.ok(read.every((bytes) => bytes > 0), 'both readers got some of the body');
     // Kernel socket buffers take a few MB at once (for gzip that is ~30 MB of NDJSON made
     // and dropped, ~25 MiB of RSS in all); after that the server makes no more than the
-    // reader takes, so RSS stays flat for the second half.
+    // reader takes, so RSS stays flat for the second half. Flat within 16 MiB: V8 grows
+    // and shrinks its young generation by several MiB at a time (11.8 MiB seen on Node
+    // 26, 8+ once on Node 24), while a server that buffered would add tens of MiB a second.
     const settled = samples.slice(Math.floor(samples.length / 2));
     const drift = Math.max(...settled) - Math.min(...settled);
-    assert.ok(drift < 8 * 1048576, `RSS moved by ${mib(drift)} while the readers crawled`);
+    assert.ok(drift < 16 * 1048576, `RSS moved by ${mib(drift)} while the readers crawled`);
     // Buffering the whole catalog would add ~100 MiB per reader.
     const grew = Math.max(...samples) - start;
     assert.ok(grew < 64 * 1048576, `RSS grew by ${mib(grew)} from ${mib(start)} after reading ${read.join(' and ')} bytes`);
