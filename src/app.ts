@@ -31,7 +31,7 @@ import { registerIoRoute } from './routes/io.js';
 import { registerMetricsRoute } from './routes/metrics.js';
 
 /** Node 24.12's createServer option; @types/node 20 does not know it (older Nodes ignore it). */
-interface ServerOptionsSince24_12 extends ServerOptions {
+export interface ServerOptionsSince24_12 extends ServerOptions {
   readonly optimizeEmptyRequests?: boolean;
 }
 

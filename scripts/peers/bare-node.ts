@@ -2,9 +2,10 @@
 // turbina's hot paths, and nothing else (no router, no validation, no negotiation, no
 // logs, no metrics). What turbina costs is measured against this in the same run.
 import { createHash } from 'node:crypto';
-import { createServer, type ServerOptions, type ServerResponse } from 'node:http';
+import { createServer, type ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
 import { gzipSync } from 'node:zlib';
+import type { ServerOptionsSince24_12 } from '../../src/app.js';
 import { generateProduct } from '../../src/products/catalog.js';
 
 // BARE_NODE_SETTINGS=turbina: the two node:http settings turbina applies on Node 24
@@ -13,7 +14,7 @@ import { generateProduct } from '../../src/products/catalog.js';
 // why it is a conditional require here and not an import (importing it settles it).
 const tuned = process.env['BARE_NODE_SETTINGS'] === 'turbina';
 if (tuned) void (createRequire(import.meta.url)('node:async_hooks') as typeof import('node:async_hooks')).AsyncLocalStorage;
-const serverOptions: ServerOptions & { optimizeEmptyRequests?: boolean } = tuned ? { optimizeEmptyRequests: true } : {};
+const serverOptions: ServerOptionsSince24_12 = tuned ? { optimizeEmptyRequests: true } : {};
 
 const port = Number(process.env['PORT'] ?? 8080);
 const storeLatencyMs = Number(process.env['STORE_LATENCY_MS'] ?? 20);

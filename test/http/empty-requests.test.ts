@@ -2,15 +2,16 @@
 // the server asks node:http (optimizeEmptyRequests) to hand it over already ended, so no
 // body stream events run for it. Requests with a body are covered in hostile.test.ts.
 import assert from 'node:assert/strict';
-import { createServer, type IncomingMessage, type ServerOptions } from 'node:http';
+import { createServer, type IncomingMessage } from 'node:http';
 import { test } from 'node:test';
+import type { ServerOptionsSince24_12 } from '../../src/app.js';
 import { boundPort } from '../../src/lifecycle/listeners.js';
 import { request, withApp } from '../helpers/http.js';
 
 /** Whether this Node honours the option: a plain server with it sees an ended GET body. */
 async function nodeHasOption(): Promise<boolean> {
   let ended = false;
-  const options: ServerOptions & { optimizeEmptyRequests: boolean } = { optimizeEmptyRequests: true };
+  const options: ServerOptionsSince24_12 = { optimizeEmptyRequests: true };
   const server = createServer(options, (req, res) => {
     ended = req.readableEnded;
     res.end();
