@@ -237,6 +237,33 @@ test('a GET with a body is answered and the keep-alive connection stays usable',
   });
 });
 
+test('pipelined requests in one write are answered in order, a slow one first included', async () => {
+  await withApp(async (t) => {
+    const client = await RawClient.open(t.port);
+    try {
+      // The first waits 30 ms on a timer; the two behind it must wait for it, in order.
+      client.write(
+        'GET /io?ms=30 HTTP/1.1\r\nHost: x\r\n\r\n' +
+          'GET /products/2 HTTP/1.1\r\nHost: x\r\n\r\n' +
+          'GET /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nabc',
+      );
+      const first = await client.next();
+      const second = await client.next();
+      const third = await client.next();
+      assert.deepEqual([first.status, second.status, third.status], [200, 200, 200]);
+      assert.equal(first.body, '{"message":"ok"}');
+      assert.equal((JSON.parse(second.body) as { id: number }).id, 2);
+      assert.equal(third.body, '{"status":"ok"}');
+      assert.equal(client.closed, false);
+    } finally {
+      client.destroy();
+    }
+    await eventually(() => t.app.metrics.total === 3, '3 finished requests');
+    assert.equal(t.app.metrics.inFlight, 0);
+    assert.deepEqual(t.app.metrics.statusCounts(), { '200': 3 });
+  });
+});
+
 test('a very long URL (8 KB of path) -> 404, not a crash', async () => {
   await withApp(async (t) => {
     const long = await request(t.port, `/${'a'.repeat(8 * 1024)}`);
