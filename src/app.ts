@@ -124,8 +124,8 @@ export function createApp(config: Config, options: AppOptions): App {
     requestTimeout: config.requestTimeoutMs,
     connectionsCheckingInterval: TIMEOUT_CHECK_MS,
     // No route reads a request body, and a request without Content-Length or
-    // Transfer-Encoding has none: Node then skips that body's stream events. About 7%
-    // less CPU per /products/1 request, paired, on Node 24.21 (README, Performance).
+    // Transfer-Encoding has none: Node then skips that body's stream events. 2-16% less
+    // CPU per /products/1 request, median about 9%, paired, Node 24.21 (README, Performance).
     optimizeEmptyRequests: true,
   };
   const server = createServer(serverOptions);

@@ -1,12 +1,12 @@
 // Imported first by server.ts, for its side effect. Node 24 turns AsyncContextFrame on
 // lazily: the first timer to fire reads AsyncContextFrame.enabled, which swaps the
 // class's prototype (Node 26: adds the methods as own properties) and so gives it a new
-// hidden class. process.nextTick reads
-// AsyncContextFrame.current() on every call; a nextTick that ran before the swap (listen()
-// queues ticks) leaves that load polymorphic for the life of the process, which cost
-// about 4% more CPU per request on /products/1 (paired runs, Node 24.21; README,
-// Performance). Reading AsyncLocalStorage makes Node decide now, before any tick is queued.
-// On Node 20 and 22 (no AsyncContextFrame by default) the read changes nothing.
+// hidden class. process.nextTick reads AsyncContextFrame.current() on every call; a
+// nextTick that ran before the swap (listen() queues ticks) leaves that load polymorphic
+// for the life of the process: 1-8% more CPU per /products/1 request, median about 5%
+// (paired, Node 24.21; README, Performance). Reading AsyncLocalStorage makes Node decide
+// now, before any tick is queued. On Node 20 and 22 (no AsyncContextFrame by default)
+// the read changes nothing.
 import { AsyncLocalStorage } from 'node:async_hooks';
 
 /** The class read above; exported so the read is not an unused expression. */
