@@ -1,5 +1,5 @@
 // Node 24 swaps AsyncContextFrame's prototype when the first timer fires; a
-// process.nextTick that ran before that keeps a polymorphic load for good (about 4% CPU
+// process.nextTick that ran before that keeps a polymorphic load for good (about 5% CPU
 // per request). The real server, started as a child with a probe preloaded, must have
 // made Node decide before its first tick. The bare node:http peer shows the probe can see
 // the problem: as node:http leaves it, its listen() ticks first; with
