@@ -3,9 +3,35 @@ import { badRequest } from './http-error.js';
 
 const EMPTY: ReadonlyMap<string, string> = new Map();
 
-/** Parses `a=1&b=2`. Malformed percent-encoding or a repeated name is a 400. */
+// Parsed queries by their text. Clients send the same few queries again and again (a
+// page size, a format, ms=1), and a parse costs a Map and strings per part: the cache
+// saved about 3% of the CPU per /io request (paired, README Performance). Bounded by
+// entry count and key length, and emptied when full, so a flood of distinct queries
+// costs one parse each, as it would without the cache, and holds no memory.
+const CACHE_ENTRIES = 256;
+const CACHE_KEY_MAX = 256;
+const parsed = new Map<string, ReadonlyMap<string, string>>();
+
+/** Parses `a=1&b=2`. Malformed percent-encoding or a repeated name is a 400. The result
+ *  is shared with later requests sending the same text: read it, never change it. */
 export function parseQuery(raw: string): ReadonlyMap<string, string> {
   if (raw === '') return EMPTY;
+  const known = parsed.get(raw);
+  if (known !== undefined) return known;
+  const params = parseParts(raw);
+  if (raw.length <= CACHE_KEY_MAX) {
+    if (parsed.size >= CACHE_ENTRIES) parsed.clear();
+    parsed.set(raw, params);
+  }
+  return params;
+}
+
+/** How many parsed queries are kept (for the tests of the bound). */
+export function cachedQueryCount(): number {
+  return parsed.size;
+}
+
+function parseParts(raw: string): ReadonlyMap<string, string> {
   const params = new Map<string, string>();
   for (const part of raw.split('&')) {
     if (part === '') continue;
