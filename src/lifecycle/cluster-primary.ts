@@ -4,7 +4,8 @@
 // connections over them. Elsewhere they share the port through node:cluster
 // (round-robin: the primary accepts and hands each connection over, one at a time per
 // worker, which a busy worker takes only once a turn). The primary restarts a worker
-// that dies unexpectedly, after an exponential backoff, relays /metrics snapshots, and
+// that dies unexpectedly, after an exponential backoff, relays /metrics snapshots (and
+// the workers' log lines, when stdout is a pipe: worker-stdio.ts), and
 // on SIGTERM/SIGINT tells every worker to drain, exits 0 once all exited cleanly, or
 // kills the survivors at the deadline and exits 1.
 import cluster, { type Worker } from 'node:cluster';
@@ -15,6 +16,7 @@ import { asMessage, WORKER_PORT_ENV, WORKER_SLOT_ENV, type ToPrimary } from './c
 import { LineRelay } from './line-relay.js';
 import { probeFreePort, reusePortSupported } from './listeners.js';
 import { MetricsRelay, sendTo } from './metrics-relay.js';
+import { workerOutput } from './worker-stdio.js';
 
 const BACKOFF_BASE_MS = 100;
 const BACKOFF_MAX_MS = 10_000;
@@ -73,8 +75,9 @@ export class ClusterPrimary {
   }
 
   start(): void {
-    // Workers write to pipes the primary reads (see line-relay.ts), not to our stdout.
-    cluster.setupPrimary({ silent: true });
+    // Workers write to a file or /dev/null directly; to a pipe, socket or terminal
+    // through pipes the primary reads (worker-stdio.ts, line-relay.ts). They read no stdin.
+    cluster.setupPrimary({ stdio: ['ignore', workerOutput(1), workerOutput(2), 'ipc'] });
     const forkAll = (): void => {
       for (const slot of this.slots) this.fork(slot);
     };

@@ -1,10 +1,11 @@
-// Cluster mode: every worker writes its log to its own pipe (cluster `silent`), and the
-// primary copies them to the real stdout in whole lines only. The primary is then the
-// one writer of stdout, so lines from different workers can never interleave, whatever
-// their length. (Sharing stdout does not work: a write to a pipe is atomic only up to
-// PIPE_BUF, 4096 bytes; and once the pipe is full, Node queues the writes and flushes
-// them later with writev, which is not atomic either.) A slow reader of stdout pauses
-// the workers' pipes rather than growing the primary's memory.
+// Cluster mode, when stdout is a pipe, a socket or a terminal (worker-stdio.ts): every
+// worker writes its log to its own pipe, and the primary copies them to the real stdout
+// in whole lines only. The primary is then the one writer of stdout, so lines from
+// different workers can never interleave, whatever their length. (Sharing a pipe does
+// not work: a write to it is atomic only up to PIPE_BUF, 4096 bytes; and once it is
+// full, Node queues the writes and flushes them later with writev, which is not atomic
+// either.) A slow reader of stdout pauses the workers' pipes rather than growing the
+// primary's memory.
 import type { Readable, Writable } from 'node:stream';
 
 const NEWLINE = 0x0a;

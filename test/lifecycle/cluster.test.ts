@@ -4,13 +4,17 @@
 // that never outlive the primary. A stopped (SIGSTOP) worker stands in for one that is
 // blocked: it neither answers the primary nor drains.
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { closeSync, mkdtempSync, openSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
 import { Agent, createServer } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { boundPort, Listeners, reusePortSupported } from '../../src/lifecycle/listeners.js';
 import type { MetricsReport } from '../../src/observability/metrics-report.js';
-import { runServer, startServer, type Child } from '../helpers/child.js';
+import { runServer, SERVER_JS, startServer, type Child } from '../helpers/child.js';
 import { request, type Reply } from '../helpers/http.js';
 import { hasPromtool, parsePrometheus, promtoolCheck, sampleValue } from '../helpers/prometheus.js';
 
@@ -239,6 +243,9 @@ describe('cluster mode (WORKERS=2)', { concurrency: 3 }, () => {
       // processes sharing the pipe would write pieces of lines (a write is atomic only
       // up to PIPE_BUF, and queued writes go out with writev) between each other's.
       const stdout = c.child.proc.stdout;
+      // Our stdout is a pipe (a socket pair, as Node makes them): the workers write to
+      // pipes of their own, which the primary relays.
+      for (const pid of c.workers) assert.match(readlinkSync(`/proc/${pid}/fd/1`), /^(pipe|socket):/);
       stdout?.pause();
       // ~1.1 KB access lines fill the 64 KB batches; a few are longer than PIPE_BUF.
       await Promise.all(agents.map(async (agent, a) => {
@@ -261,6 +268,63 @@ describe('cluster mode (WORKERS=2)', { concurrency: 3 }, () => {
       assert.deepEqual([...new Set(requests.map((l) => l['pid']))].sort(), [...c.workers].sort());
     } finally {
       cleanup(c);
+    }
+  });
+
+  test('with stdout a file, workers append to it themselves, and under load every line is one whole JSON line', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'turbina-cluster-out-'));
+    const path = join(dir, 'out.log');
+    const fd = openSync(path, 'a');
+    const proc = spawn(process.execPath, [SERVER_JS], {
+      env: { PATH: process.env['PATH'] ?? '', PORT: '0', HOST: '127.0.0.1', STORE_LATENCY_MS: '0', WORKERS: '2' },
+      stdio: ['ignore', fd, 'pipe'],
+    });
+    closeSync(fd);
+    const exited = once(proc, 'exit');
+    const pids: number[] = [proc.pid as number];
+    try {
+      const fileLines = (): Record<string, unknown>[] =>
+        readFileSync(path, 'utf8').split('\n').filter((text) => text !== '').map((text) => {
+          try {
+            return JSON.parse(text) as Record<string, unknown>;
+          } catch {
+            return { unparseable: text };
+          }
+        });
+      let listening: Record<string, unknown> | undefined;
+      await waitFor(async () => (listening = fileLines().find((l) => l['msg'] === 'listening')) !== undefined, 'the listening line', 10_000);
+      const port = listening?.['port'] as number;
+      const workers = listening?.['workerPids'] as number[];
+      pids.push(...workers);
+      // The workers hold the file itself, not a pipe to the primary.
+      for (const pid of workers) assert.equal(readlinkSync(`/proc/${pid}/fd/1`), path);
+      const agents = Array.from({ length: 16 }, () => new Agent({ keepAlive: true, maxSockets: 1 }));
+      let sent = 0;
+      // Lines longer than PIPE_BUF from both workers at once: a split write would show.
+      await Promise.all(agents.map(async (agent, a) => {
+        for (let i = 0; i < 60; i++) {
+          await request(port, `/nope/${a}-${i}-${'x'.repeat(i % 10 === 0 ? 6000 : 1000)}`, { agent });
+          sent++;
+        }
+      }));
+      for (const agent of agents) agent.destroy();
+      proc.kill('SIGTERM');
+      assert.equal((await exited)[0], 0);
+      const lines = fileLines();
+      assert.deepEqual(lines.filter((l) => 'unparseable' in l).map((l) => String(l['unparseable']).slice(0, 300)), []);
+      const requests = lines.filter((l) => l['msg'] === 'request');
+      assert.equal(requests.length, sent);
+      assert.deepEqual([...new Set(requests.map((l) => l['pid']))].sort(), [...workers].sort());
+      assert.ok(lines.some((l) => l['pid'] === proc.pid), 'the primary writes to the same file');
+    } finally {
+      for (const pid of pids) {
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          // gone
+        }
+      }
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 
