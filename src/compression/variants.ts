@@ -2,10 +2,12 @@
 // per representation, Last-Modified) and each compressed variant, made once on first
 // demand at the strongest level and then served with no compression work at all.
 import { createHash } from 'node:crypto';
+import { wireBody, type WireBody } from '../http/wire-body.js';
 import { compressBody, type Coding } from './codings.js';
 
 export interface Variant {
-  readonly body: Buffer;
+  /** The compressed bytes, as res.end gets them (wire-body.ts). */
+  readonly wire: WireBody;
   readonly contentLength: string;
   readonly etag: string;
 }
@@ -46,7 +48,7 @@ export class StoredRepresentation {
     if (pending === undefined) {
       pending = compressBody(coding, identity, 'stored', 0).then(
         (body) => {
-          const variant: Variant = { body, contentLength: String(body.length), etag: this.etagFor(coding) };
+          const variant: Variant = { wire: wireBody(body), contentLength: String(body.length), etag: this.etagFor(coding) };
           this.ready.set(coding, variant);
           this.pending.delete(coding);
           return variant;

@@ -1,9 +1,10 @@
 // The only place that writes buffered response bodies (respond-stream.ts writes streamed
 // ones). Responses are encoded once into bytes plus their Content-Type/Content-Length (so
 // a cache can keep them) and written with one writeHead(flat header list) and one
-// end(body). A compressible type gets Vary: Accept-Encoding whether or not it is
-// compressed; a cached response also carries its validators (ETag, Last-Modified), is
-// answered 304 when they match, and has its compressed variants made once and kept.
+// end(body), a small body as a string so that it leaves with the head (wire-body.ts).
+// A compressible type gets Vary: Accept-Encoding whether or not it is compressed; a
+// cached response also carries its validators (ETag, Last-Modified), is answered 304
+// when they match, and has its compressed variants made once and kept.
 // Once shutdown stops accepting connections every head says Connection: close, decided
 // when the head is written, so a request already in flight releases its client too.
 import { STATUS_CODES } from 'node:http';
@@ -12,6 +13,7 @@ import { StoredRepresentation, type Variant } from '../compression/variants.js';
 import { isNotModified } from './conditional.js';
 import type { RequestContext } from './context.js';
 import type { HttpError } from './http-error.js';
+import { wireBody, type WireBody } from './wire-body.js';
 
 export const JSON_TYPE = 'application/json';
 export const PROBLEM_TYPE = 'application/problem+json';
@@ -21,6 +23,8 @@ export interface Encoded {
   readonly status: number;
   readonly contentType: string;
   readonly body: Buffer;
+  /** The body as res.end gets it (wire-body.ts). */
+  readonly wire: WireBody;
   readonly contentLength: string;
   /** The type is worth compressing; the size is checked when sending. */
   readonly compressible: boolean;
@@ -34,7 +38,7 @@ export const NO_STORE: readonly string[] = Object.freeze(['cache-control', 'no-s
 const VARY_ACCEPT_ENCODING: readonly string[] = Object.freeze(['vary', 'Accept-Encoding']);
 
 export function encodeBytes(status: number, contentType: string, body: Buffer): Encoded {
-  return { status, contentType, body, contentLength: String(body.length), compressible: isCompressibleType(contentType), stored: null };
+  return { status, contentType, body, wire: wireBody(body), contentLength: String(body.length), compressible: isCompressibleType(contentType), stored: null };
 }
 
 export function encodeJson(status: number, value: unknown): Encoded {
@@ -66,7 +70,7 @@ export function writeHead(ctx: RequestContext, status: number, headers: string[]
   ctx.res.writeHead(status, headers);
 }
 
-function writeBody(ctx: RequestContext, status: number, headers: string[], extra: readonly string[], body: Buffer, length: string): void {
+function writeBody(ctx: RequestContext, status: number, headers: string[], extra: readonly string[], body: WireBody, length: string): void {
   if (ctx.res.destroyed) return; // gone while a variant was being compressed
   headers.push('content-length', length);
   writeHead(ctx, status, headers, extra);
@@ -74,7 +78,7 @@ function writeBody(ctx: RequestContext, status: number, headers: string[], extra
     ctx.res.end();
   } else {
     ctx.bytes = body.length;
-    ctx.res.end(body);
+    ctx.res.end(body, 'latin1');
   }
   ctx.finish();
 }
@@ -86,7 +90,7 @@ export function sendEncoded(ctx: RequestContext, encoded: Encoded, extra: readon
   if (res.headersSent || res.destroyed) return;
   const headers = baseHeaders(ctx, encoded.contentType);
   if (!encoded.compressible && encoded.stored === null) {
-    return writeBody(ctx, encoded.status, headers, extra, encoded.body, encoded.contentLength);
+    return writeBody(ctx, encoded.status, headers, extra, encoded.wire, encoded.contentLength);
   }
   let coding: Coding | 'identity' = 'identity';
   if (encoded.compressible) {
@@ -102,10 +106,10 @@ export function sendEncoded(ctx: RequestContext, encoded: Encoded, extra: readon
   }
   const stored = encoded.stored;
   if (stored === null) {
-    if (coding === 'identity') return writeBody(ctx, encoded.status, headers, extra, encoded.body, encoded.contentLength);
+    if (coding === 'identity') return writeBody(ctx, encoded.status, headers, extra, encoded.wire, encoded.contentLength);
     headers.push('content-encoding', coding);
     return ctx.compression.compress(coding, encoded.body).then(
-      (body) => writeBody(ctx, encoded.status, headers, extra, body, String(body.length)),
+      (body) => writeBody(ctx, encoded.status, headers, extra, wireBody(body), String(body.length)),
       (error: unknown) => compressionFailed(ctx, error),
     );
   }
@@ -115,12 +119,12 @@ export function sendEncoded(ctx: RequestContext, encoded: Encoded, extra: readon
   if ((ctx.method === 'GET' || ctx.method === 'HEAD') && isNotModified(h['if-none-match'], h['if-modified-since'], etag, stored.lastModifiedMs)) {
     return sendNotModified(ctx, headers, extra);
   }
-  if (coding === 'identity') return writeBody(ctx, encoded.status, headers, extra, encoded.body, encoded.contentLength);
+  if (coding === 'identity') return writeBody(ctx, encoded.status, headers, extra, encoded.wire, encoded.contentLength);
   headers.push('content-encoding', coding);
   const ready = stored.variant(coding);
-  if (ready !== undefined) return writeBody(ctx, encoded.status, headers, extra, ready.body, ready.contentLength);
+  if (ready !== undefined) return writeBody(ctx, encoded.status, headers, extra, ready.wire, ready.contentLength);
   return stored.makeVariant(coding, encoded.body).then(
-    (variant: Variant) => writeBody(ctx, encoded.status, headers, extra, variant.body, variant.contentLength),
+    (variant: Variant) => writeBody(ctx, encoded.status, headers, extra, variant.wire, variant.contentLength),
     (error: unknown) => compressionFailed(ctx, error),
   );
 }
@@ -135,7 +139,7 @@ function compressionFailed(ctx: RequestContext, error: unknown): void {
 /** A problem document written as it is, never negotiated (negotiation is what failed). */
 function sendUnencodedProblem(ctx: RequestContext, status: number, detail: string, extra: readonly string[]): void {
   const problem = encodeProblem(status, detail);
-  writeBody(ctx, status, baseHeaders(ctx, problem.contentType), extra, problem.body, problem.contentLength);
+  writeBody(ctx, status, baseHeaders(ctx, problem.contentType), extra, problem.wire, problem.contentLength);
 }
 
 /** 304: the validators and caching headers of the 200, no body, no Content-Length. */
