@@ -6,10 +6,12 @@ import { createServer, type ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
 import { gzipSync } from 'node:zlib';
 import type { ServerOptionsSince24_12 } from '../../src/app.js';
+import { wireBody, type WireBody } from '../../src/http/wire-body.js';
 import { generateProduct } from '../../src/products/catalog.js';
 
-// BARE_NODE_SETTINGS=turbina: the two node:http settings turbina applies on Node 24
-// (README, Performance), so that turbina's own cost can be measured against them too.
+// BARE_NODE_SETTINGS=turbina: the node:http settings turbina applies (README,
+// Performance): small bodies as strings (any Node), and on Node 24 optimizeEmptyRequests
+// and a settled AsyncContextFrame. turbina's own cost is measured against them too.
 // Settling AsyncContextFrame has to happen before the first process.nextTick, which is
 // why it is a conditional require here and not an import (importing it settles it).
 const tuned = process.env['BARE_NODE_SETTINGS'] === 'turbina';
@@ -20,11 +22,19 @@ const port = Number(process.env['PORT'] ?? 8080);
 const storeLatencyMs = Number(process.env['STORE_LATENCY_MS'] ?? 20);
 const ttlMs = 30_000;
 const MAX_ENTRIES = 10_000;
+/** The body as res.end gets it: a string when tuned (written with the head in one write). */
+const wire = (body: Buffer): WireBody => (tuned ? wireBody(body) : body);
 const OK = Buffer.from('{"message":"ok"}');
+const OK_WIRE = wire(OK);
+interface Body {
+  readonly bytes: Buffer;
+  readonly wire: WireBody;
+}
+const asBody = (bytes: Buffer): Body => ({ bytes, wire: wire(bytes) });
 interface Entry {
-  readonly body: Buffer;
+  readonly body: Body;
   /** The gzip bytes (level 9, made once), for list pages. */
-  readonly gzip: Buffer | undefined;
+  readonly gzip: Body | undefined;
   readonly etag: string;
   readonly lastModified: string;
   readonly expiresAt: number;
@@ -35,8 +45,8 @@ let counter = 0;
 function entry(value: unknown, updatedAt: number, gzip: boolean): Entry {
   const body = Buffer.from(JSON.stringify(value));
   return {
-    body,
-    gzip: gzip ? gzipSync(body, { level: 9 }) : undefined,
+    body: asBody(body),
+    gzip: gzip ? asBody(gzipSync(body, { level: 9 })) : undefined,
     etag: '"' + createHash('sha1').update(body).digest('base64url').slice(0, 22) + '"',
     lastModified: new Date(Math.min(updatedAt, Date.now())).toUTCString(),
     expiresAt: performance.now() + ttlMs,
@@ -51,13 +61,13 @@ function send(res: ServerResponse, e: Entry, hit: boolean, gzip: boolean): void 
     'vary', 'Accept-Encoding',
     'etag', e.etag,
     'last-modified', e.lastModified,
-    'content-length', String(body.length),
+    'content-length', String(body.bytes.length),
     'x-cache', hit ? 'HIT' : 'MISS',
     'cache-control', 'public, max-age=' + Math.floor((e.expiresAt - performance.now()) / 1000),
   ];
   if (body !== e.body) headers.push('content-encoding', 'gzip');
   res.writeHead(200, headers);
-  res.end(body);
+  res.end(body.wire, 'latin1');
 }
 
 function remember(key: string, e: Entry): void {
@@ -92,7 +102,7 @@ const server = createServer(serverOptions, (req, res) => {
         'vary', 'Accept-Encoding',
         'content-length', String(OK.length),
       ]);
-      res.end(OK);
+      res.end(OK_WIRE, 'latin1');
     }, ms);
     return;
   }
