@@ -26,10 +26,15 @@ export interface Child {
   kill(signal?: NodeJS.Signals): void;
 }
 
+/** The environment a test server runs with: PORT=0 on loopback, no store latency, plus `env`. */
+export function serverEnv(env: Record<string, string> = {}): Record<string, string> {
+  return { PATH: process.env['PATH'] ?? '', PORT: '0', HOST: '127.0.0.1', STORE_LATENCY_MS: '0', ...env };
+}
+
 /** `nodeArgs` go to node itself, before the script (flags NODE_OPTIONS refuses). */
 export function runServer(args: readonly string[] = [], env: Record<string, string> = {}, nodeArgs: readonly string[] = []): Child {
   const proc = spawn(process.execPath, [...nodeArgs, SERVER_JS, ...args], {
-    env: { PATH: process.env['PATH'] ?? '', PORT: '0', HOST: '127.0.0.1', STORE_LATENCY_MS: '0', ...env },
+    env: serverEnv(env),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

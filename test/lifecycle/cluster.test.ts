@@ -14,7 +14,7 @@ import { describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { boundPort, Listeners, reusePortSupported } from '../../src/lifecycle/listeners.js';
 import type { MetricsReport } from '../../src/observability/metrics-report.js';
-import { runServer, SERVER_JS, startServer, type Child } from '../helpers/child.js';
+import { runServer, SERVER_JS, serverEnv, startServer, type Child } from '../helpers/child.js';
 import { request, type Reply } from '../helpers/http.js';
 import { hasPromtool, parsePrometheus, promtoolCheck, sampleValue } from '../helpers/prometheus.js';
 
@@ -276,7 +276,7 @@ describe('cluster mode (WORKERS=2)', { concurrency: 3 }, () => {
     const path = join(dir, 'out.log');
     const fd = openSync(path, 'a');
     const proc = spawn(process.execPath, [SERVER_JS], {
-      env: { PATH: process.env['PATH'] ?? '', PORT: '0', HOST: '127.0.0.1', STORE_LATENCY_MS: '0', WORKERS: '2' },
+      env: serverEnv({ WORKERS: '2' }),
       stdio: ['ignore', fd, 'pipe'],
     });
     closeSync(fd);
