@@ -53,20 +53,25 @@ export function createRequestListener(deps: DispatchDeps): (req: IncomingMessage
     ctx.finish();
   };
 
+  // Every way a handler can fail ends here: a problem document while nothing has been
+  // sent; once the head is out, the socket is cut (a half body must not look complete)
+  // and the request is completed now, with the status it really ended with.
   const fail = (ctx: RequestContext, error: unknown): void => {
-    if (error instanceof HttpError) {
-      sendHttpError(ctx, error);
+    const status = error instanceof HttpError ? error.status : 500;
+    const res = ctx.res;
+    if (!res.headersSent && !res.destroyed) {
+      if (!(error instanceof HttpError)) logger.error('handler failed', { reqId: ctx.id, method: ctx.method, path: ctx.path, err: asError(error) });
+      if (error instanceof HttpError) sendHttpError(ctx, error);
+      else sendProblem(ctx, 500, 'the server could not complete the request');
       return;
     }
-    logger.error('handler failed', { reqId: ctx.id, method: ctx.method, path: ctx.path, err: asError(error) });
-    if (ctx.res.headersSent) {
-      // A half-written body must not look complete: cut the connection.
-      ctx.status = 500;
-      ctx.finish();
-      ctx.res.destroy();
-    } else {
-      sendProblem(ctx, 500, 'the server could not complete the request');
-    }
+    if (ctx.done) return; // the client left first: already completed as aborted
+    logger.error('response failed after its head was sent: connection cut', {
+      reqId: ctx.id, method: ctx.method, path: ctx.path, status, err: asError(error),
+    });
+    ctx.status = status;
+    ctx.finish();
+    res.destroy();
   };
 
   const route: Handler = (ctx) => {
@@ -80,6 +85,9 @@ export function createRequestListener(deps: DispatchDeps): (req: IncomingMessage
       if (ctx.method === 'OPTIONS') return sendEmpty(ctx, 204, ['allow', match.allow]);
       throw new HttpError(405, `${ctx.method} is not allowed here; allowed: ${match.allow}`, ['allow', match.allow]);
     }
+    // `OPTIONS *` asks about the server as a whole (RFC 9110 9.3.7).
+    if (ctx.path === '*' && ctx.method === 'OPTIONS') return sendEmpty(ctx, 204, ['allow', router.allow]);
+    if (ctx.method === 'CONNECT') throw new HttpError(501, 'CONNECT is not supported: this server is not a proxy', CLOSE);
     throw new HttpError(404, 'no such resource');
   };
 
@@ -91,12 +99,31 @@ export function createRequestListener(deps: DispatchDeps): (req: IncomingMessage
     connections.started(ctx);
     metrics.started();
     try {
+      const refused = protocolError(req);
+      if (refused !== undefined) throw refused;
       const pending = handler(ctx);
       if (pending !== undefined) pending.then(undefined, (error: unknown) => fail(ctx, error));
     } catch (error) {
       fail(ctx, error);
     }
   };
+}
+
+const CLOSE: readonly string[] = Object.freeze(['connection', 'close']);
+
+/** What llhttp lets through and this server refuses before any routing: another HTTP
+ *  major version, an HTTP/1.1 request without Host (RFC 9112 3.2), a Transfer-Encoding
+ *  other than chunked (its body's length cannot be known: RFC 9112 6.3). The connection
+ *  is closed after the answer, since what follows on it cannot be framed. */
+function protocolError(req: IncomingMessage): HttpError | undefined {
+  if (req.httpVersionMajor !== 1) return new HttpError(505, 'only HTTP/1.0 and HTTP/1.1 are served here', CLOSE);
+  const headers = req.headers;
+  if (headers.host === undefined && req.httpVersionMinor === 1) return new HttpError(400, 'an HTTP/1.1 request must carry a Host header', CLOSE);
+  const te = headers['transfer-encoding'];
+  if (te !== undefined && te.trim().toLowerCase() !== 'chunked') {
+    return new HttpError(400, 'the only Transfer-Encoding accepted is chunked', CLOSE);
+  }
+  return undefined;
 }
 
 function asError(value: unknown): Error {
