@@ -1,5 +1,6 @@
 // When and how a response is compressed: the configured thresholds and levels, the
-// per-response rules (never HEAD, 204, 304, no-transform, or an already-encoded body),
+// per-response rules (never 1xx, 204, 304, no-transform, or an already-encoded body; a
+// HEAD is negotiated like its GET, and the responder makes no body for it),
 // on-the-fly compression, and counters for /metrics (open streams must return to 0).
 import type { Transform } from 'node:stream';
 import { selectEncoding, type Selection } from '../http/negotiate.js';
@@ -46,8 +47,8 @@ export class Compression {
    * The coding for a body of a compressible type. `bodyBytes` is undefined for a stream
    * (always worth it). `extra` is the handler's flat header list.
    */
-  select(method: string, status: number, acceptEncoding: string | undefined, bodyBytes: number | undefined, extra: readonly string[]): Selection {
-    if (method === 'HEAD' || status === 204 || status === 304 || status < 200) return 'identity';
+  select(status: number, acceptEncoding: string | undefined, bodyBytes: number | undefined, extra: readonly string[]): Selection {
+    if (status === 204 || status === 304 || status < 200) return 'identity';
     const worthIt = bodyBytes === undefined || bodyBytes >= this.settings.minBytes;
     const selected = selectEncoding(acceptEncoding, worthIt, this.codings);
     // Checked only when a coding was chosen: most responses never pay for the scan.

@@ -1,13 +1,17 @@
-// Conditional GET (RFC 9110 section 13): If-None-Match with its list, `*` and weak
-// comparison, and If-Modified-Since, which counts only when If-None-Match is absent.
-// Only GET and HEAD are ever answered 304.
+// Conditional requests (RFC 9110 section 13), evaluated in the order of 13.2.2:
+// If-Match (strong comparison) or else If-Unmodified-Since can fail the request (412);
+// then If-None-Match (weak comparison, a list, `*`) or else If-Modified-Since can make
+// it a 304. Only GET and HEAD are ever answered 304.
+import type { IncomingHttpHeaders } from 'node:http';
 
 /**
- * Whether `header` (an If-None-Match value) matches `etag` under weak comparison: the
- * opaque tags are equal, whether either is marked W/. Entity tags may contain commas,
+ * Whether `header` (an If-None-Match or If-Match value) matches `etag`. Weak comparison
+ * (If-None-Match): the opaque tags are equal, whether either is marked W/. Strong
+ * comparison (If-Match): equal, and neither is weak. Entity tags may contain commas,
  * so the list is scanned by quotes, not split on ','.
  */
-export function noneMatchHits(header: string, etag: string): boolean {
+export function noneMatchHits(header: string, etag: string, strong = false): boolean {
+  if (strong && etag.startsWith('W/')) return header.trim() === '*';
   const wanted = opaque(etag);
   let i = 0;
   const n = header.length;
@@ -19,11 +23,12 @@ export function noneMatchHits(header: string, etag: string): boolean {
     }
     if (c === 42 /* * */) return true;
     let start = i;
-    if (c === 87 /* W */ && header.charCodeAt(i + 1) === 47 /* / */) start = i += 2;
+    const weak = c === 87 /* W */ && header.charCodeAt(i + 1) === 47; /* / */
+    if (weak) start = i += 2;
     if (header.charCodeAt(i) !== 34 /* " */) return false; // malformed: treat as no match
     const end = header.indexOf('"', i + 1);
     if (end < 0) return false;
-    if (header.slice(start, end + 1) === wanted) return true;
+    if (!(strong && weak) && header.slice(start, end + 1) === wanted) return true;
     i = end + 1;
   }
   return false;
@@ -64,4 +69,25 @@ export function isNotModified(
   if (ifNoneMatch !== undefined) return noneMatchHits(ifNoneMatch, etag);
   if (ifModifiedSince !== undefined) return unmodifiedSince(ifModifiedSince, lastModifiedMs);
   return false;
+}
+
+/** What the preconditions of a GET/HEAD say: answer normally, 304, or 412. */
+export type Precondition = 'send' | 'not-modified' | 'failed';
+
+/** RFC 9110 13.2.2, for a representation with these validators. The common request has
+ *  none of the four headers and pays four property reads. */
+export function evaluatePreconditions(h: IncomingHttpHeaders, etag: string, lastModifiedMs: number): Precondition {
+  const ifMatch = h['if-match'];
+  if (ifMatch !== undefined) {
+    if (!noneMatchHits(ifMatch, etag, true)) return 'failed';
+  } else {
+    const ifUnmodifiedSince = h['if-unmodified-since'];
+    // An unparsable date is ignored (13.1.4), so only a valid, earlier date fails.
+    if (ifUnmodifiedSince !== undefined && isHttpDate(ifUnmodifiedSince) && !unmodifiedSince(ifUnmodifiedSince, lastModifiedMs)) return 'failed';
+  }
+  return isNotModified(h['if-none-match'], h['if-modified-since'], etag, lastModifiedMs) ? 'not-modified' : 'send';
+}
+
+function isHttpDate(header: string): boolean {
+  return HTTP_DATE.test(header.trim());
 }

@@ -64,6 +64,7 @@ export class BodyStream {
 /**
  * Writes the head of a streamed response and returns the stream to write the body to,
  * or undefined when there is no body to write (HEAD, 406, or the client has gone).
+ * HEAD gets GET's head, Content-Encoding included.
  * The request completes when the last byte has been handed to the socket.
  */
 export function openBodyStream(ctx: RequestContext, status: number, contentType: string, extra: readonly string[]): BodyStream | undefined {
@@ -73,9 +74,9 @@ export function openBodyStream(ctx: RequestContext, status: number, contentType:
   let coding: Selection = 'identity';
   if (isCompressibleType(contentType)) {
     headers.push('vary', 'Accept-Encoding');
-    coding = ctx.compression.select(ctx.method, status, ctx.req.headers['accept-encoding'], undefined, extra);
+    coding = ctx.compression.select(status, ctx.req.headers['accept-encoding'], undefined, extra);
     if (coding === 'none') {
-      sendNotAcceptable(ctx);
+      sendNotAcceptable(ctx, extra);
       return undefined;
     }
   }

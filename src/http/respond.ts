@@ -10,7 +10,7 @@
 import { STATUS_CODES } from 'node:http';
 import { isCompressibleType, type Coding } from '../compression/codings.js';
 import { StoredRepresentation, type Variant } from '../compression/variants.js';
-import { isNotModified } from './conditional.js';
+import { evaluatePreconditions } from './conditional.js';
 import type { RequestContext } from './context.js';
 import type { HttpError } from './http-error.js';
 import { wireBody, type WireBody } from './wire-body.js';
@@ -35,7 +35,6 @@ export interface Encoded {
 const NO_HEADERS: readonly string[] = Object.freeze([]);
 /** For answers about this instant (health, metrics) that no cache should keep. */
 export const NO_STORE: readonly string[] = Object.freeze(['cache-control', 'no-store']);
-const VARY_ACCEPT_ENCODING: readonly string[] = Object.freeze(['vary', 'Accept-Encoding']);
 
 export function encodeBytes(status: number, contentType: string, body: Buffer): Encoded {
   return { status, contentType, body, wire: wireBody(body), contentLength: String(body.length), compressible: isCompressibleType(contentType), stored: null };
@@ -84,7 +83,9 @@ function writeBody(ctx: RequestContext, status: number, headers: string[], extra
 }
 
 /** Writes an encoded response. `extra` is a flat [name, value, ...] header list. May
- *  return a promise: the first request for a compressed variant waits for it. */
+ *  return a promise: the first request for a compressed variant waits for it. HEAD gets
+ *  the head GET would get (status, Content-Encoding, validators), and never makes a body:
+ *  Content-Length is sent only when the bytes exist already. */
 export function sendEncoded(ctx: RequestContext, encoded: Encoded, extra: readonly string[] = NO_HEADERS): void | Promise<void> {
   const res = ctx.res;
   if (res.headersSent || res.destroyed) return;
@@ -96,10 +97,10 @@ export function sendEncoded(ctx: RequestContext, encoded: Encoded, extra: readon
   if (encoded.compressible) {
     headers.push('vary', 'Accept-Encoding');
     const accept = ctx.req.headers['accept-encoding'];
-    const selected = ctx.compression.select(ctx.method, encoded.status, accept, encoded.body.length, extra);
+    const selected = ctx.compression.select(encoded.status, accept, encoded.body.length, extra);
     if (selected === 'none') {
       // Nothing acceptable: 406 for a success; an error is better sent as it is.
-      if (encoded.status < 300) return sendNotAcceptable(ctx);
+      if (encoded.status < 300) return sendNotAcceptable(ctx, extra);
     } else {
       coding = selected;
     }
@@ -108,6 +109,7 @@ export function sendEncoded(ctx: RequestContext, encoded: Encoded, extra: readon
   if (stored === null) {
     if (coding === 'identity') return writeBody(ctx, encoded.status, headers, extra, encoded.wire, encoded.contentLength);
     headers.push('content-encoding', coding);
+    if (ctx.method === 'HEAD') return writeHeadOnly(ctx, encoded.status, headers, extra);
     return ctx.compression.compress(coding, encoded.body).then(
       (body) => writeBody(ctx, encoded.status, headers, extra, wireBody(body), String(body.length)),
       (error: unknown) => compressionFailed(ctx, error),
@@ -115,18 +117,27 @@ export function sendEncoded(ctx: RequestContext, encoded: Encoded, extra: readon
   }
   const etag = stored.etagFor(coding);
   headers.push('etag', etag, 'last-modified', stored.lastModified);
-  const h = ctx.req.headers;
-  if ((ctx.method === 'GET' || ctx.method === 'HEAD') && isNotModified(h['if-none-match'], h['if-modified-since'], etag, stored.lastModifiedMs)) {
-    return sendNotModified(ctx, headers, extra);
+  if (encoded.status < 300 && (ctx.method === 'GET' || ctx.method === 'HEAD')) {
+    const precondition = evaluatePreconditions(ctx.req.headers, etag, stored.lastModifiedMs);
+    if (precondition === 'not-modified') return sendNotModified(ctx, headers, extra);
+    if (precondition === 'failed') return sendUnencodedProblem(ctx, 412, 'a precondition (If-Match or If-Unmodified-Since) does not hold for the current representation', NO_HEADERS);
   }
   if (coding === 'identity') return writeBody(ctx, encoded.status, headers, extra, encoded.wire, encoded.contentLength);
   headers.push('content-encoding', coding);
   const ready = stored.variant(coding);
   if (ready !== undefined) return writeBody(ctx, encoded.status, headers, extra, ready.wire, ready.contentLength);
+  if (ctx.method === 'HEAD') return writeHeadOnly(ctx, encoded.status, headers, extra);
   return stored.makeVariant(coding, encoded.body).then(
     (variant: Variant) => writeBody(ctx, encoded.status, headers, extra, variant.wire, variant.contentLength),
     (error: unknown) => compressionFailed(ctx, error),
   );
+}
+
+/** A HEAD answer whose body GET would compress first: the length is not known. */
+function writeHeadOnly(ctx: RequestContext, status: number, headers: string[], extra: readonly string[]): void {
+  writeHead(ctx, status, headers, extra);
+  ctx.res.end();
+  ctx.finish();
 }
 
 /** zlib failed (out of memory, most likely): logged, and a 500 instead of a hang. The
@@ -153,10 +164,15 @@ function sendNotModified(ctx: RequestContext, headers: string[], extra: readonly
 }
 
 /** 406 as a plain problem document: negotiating it again would refuse it again. It
- *  says Vary, since another Accept-Encoding gets another answer. */
-export function sendNotAcceptable(ctx: RequestContext): void {
+ *  says Vary as the 200 would (Accept-Encoding, and the handler's own Vary), since
+ *  other request headers get another answer. */
+export function sendNotAcceptable(ctx: RequestContext, extra: readonly string[]): void {
   const detail = 'no content coding in Accept-Encoding is acceptable; this server offers ' + ctx.compression.codings.join(', ') + ' and identity';
-  sendUnencodedProblem(ctx, 406, detail, VARY_ACCEPT_ENCODING);
+  const vary = ['vary', 'Accept-Encoding'];
+  for (let i = 0; i < extra.length; i += 2) {
+    if ((extra[i] as string).toLowerCase() === 'vary') vary.push('vary', extra[i + 1] as string);
+  }
+  sendUnencodedProblem(ctx, 406, detail, vary);
 }
 
 export function sendJson(ctx: RequestContext, status: number, value: unknown, extra?: readonly string[]): void | Promise<void> {

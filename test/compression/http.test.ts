@@ -1,5 +1,5 @@
 // Compression over real sockets: each coding decodes to the exact identity bytes with a
-// correct Content-Length, Vary on every compressible response, nothing encoded for HEAD,
+// correct Content-Length, Vary on every compressible response, HEAD with GET's head,
 // 406 only when identity is refused, COMPRESS_MIN_BYTES, cached variants made once.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
@@ -86,15 +86,24 @@ describe('compressed responses (one app)', () => {
     assert.equal(reply.headers['vary'], 'Accept-Encoding');
   });
 
-  test('HEAD: no body, no Content-Encoding, the identity Content-Length', async () => {
-    for (const header of ['gzip', 'br', '*', 'gzip, identity;q=0']) {
-      const reply = await get(t, PAGE, header, 'HEAD');
-      assert.equal(reply.status, 200);
-      assert.equal(reply.body.length, 0);
-      assert.equal(reply.headers['content-encoding'], undefined, header);
-      assert.equal(reply.headers['vary'], 'Accept-Encoding');
-      assert.equal(reply.headers['content-length'], String(identity.length));
+  test('HEAD: no body, and the head GET gets (status, Content-Encoding, ETag, Content-Length)', async () => {
+    for (const header of ['gzip', 'br', '*', 'gzip, identity;q=0', 'identity', '*;q=0']) {
+      const get1 = await get(t, PAGE, header);
+      const head = await get(t, PAGE, header, 'HEAD');
+      assert.equal(head.status, get1.status, header);
+      assert.equal(head.body.length, 0);
+      for (const name of ['content-type', 'content-encoding', 'vary', 'etag', 'content-length']) {
+        assert.equal(head.headers[name], get1.headers[name], `${header}: ${name}`);
+      }
     }
+  });
+
+  test('HEAD of a coding not made yet: no compression work, no Content-Length', async () => {
+    const head = await get(t, '/products?offset=7&limit=50', 'gzip', 'HEAD');
+    assert.equal(head.status, 200);
+    assert.equal(head.headers['content-encoding'], 'gzip');
+    assert.equal(head.headers['content-length'], undefined);
+    assert.equal(t.app.cache.get('list:7:50')?.value.stored?.variant('gzip'), undefined, 'no variant made for a HEAD');
   });
 
   test('406 when identity and every coding are refused, on a 200', async () => {
