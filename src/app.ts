@@ -8,6 +8,7 @@ import { zlibCodings } from './compression/codings.js';
 import { Compression } from './compression/policy.js';
 import type { Config } from './config.js';
 import { handleClientError } from './http/client-error.js';
+import { answerConnect } from './http/connect.js';
 import { createRequestListener } from './http/dispatch.js';
 import { RequestIds } from './http/request-id.js';
 import type { Encoded } from './http/respond.js';
@@ -127,25 +128,31 @@ export function createApp(config: Config, options: AppOptions): App {
     // Transfer-Encoding has none: Node then skips that body's stream events. 2-16% less
     // CPU per /products/1 request, median about 9%, paired, Node 24.21 (README, Performance).
     optimizeEmptyRequests: true,
+    // dispatch.ts answers a missing Host with a problem document, not node's bare 400.
+    requireHostHeader: false,
   };
   const server = createServer(serverOptions);
   server.keepAliveTimeout = config.keepAliveTimeoutMs;
-  server.on('clientError', handleClientError(logger, metrics));
-  server.on(
-    'request',
-    createRequestListener({
-      router,
-      middleware: [],
-      metrics,
-      accessLog: new AccessLog(logger),
-      logger,
-      connections,
-      ids: new RequestIds(),
-      lifecycle,
-      compression,
-      server,
-    }),
-  );
+  // A client that half-closes after its request (shutdown(SHUT_WR)) still gets its answer,
+  // as from nginx or Go: node:http would otherwise end the socket at the client's FIN and
+  // drop responses still being made. The socket is ended once they are written.
+  (server as Server & { httpAllowHalfOpen: boolean }).httpAllowHalfOpen = true;
+  const ids = new RequestIds();
+  server.on('clientError', handleClientError(logger, metrics, ids, connections));
+  const listener = createRequestListener({
+    router,
+    middleware: [],
+    metrics,
+    accessLog: new AccessLog(logger),
+    logger,
+    connections,
+    ids,
+    lifecycle,
+    compression,
+    server,
+  });
+  server.on('request', listener);
+  answerConnect(server, listener);
 
   return {
     config,

@@ -12,6 +12,10 @@ import { boundPort } from './lifecycle/listeners.js';
 import { Shutdown } from './lifecycle/shutdown.js';
 import { exitAfterStdout, Logger, stdoutSink } from './observability/logger.js';
 
+/** Each starts a graceful shutdown. SIGHUP too: a closed terminal or a supervisor sends
+ *  it, and Node's default for it is to die at once with the last log lines unwritten. */
+const SHUTDOWN_SIGNALS = ['SIGTERM', 'SIGINT', 'SIGHUP'] as const;
+
 function readConfig(): Config | undefined {
   try {
     const result = loadConfig(process.argv.slice(2), process.env);
@@ -41,8 +45,7 @@ function onFatal(logger: Logger, cleanup: () => void): void {
 function runPrimary(config: Config, logger: Logger): void {
   const primary = new ClusterPrimary(config, logger, exitAfterStdout);
   onFatal(logger, () => primary.abort());
-  process.on('SIGTERM', () => primary.shutdown('SIGTERM'));
-  process.on('SIGINT', () => primary.shutdown('SIGINT'));
+  for (const signal of SHUTDOWN_SIGNALS) process.on(signal, () => primary.shutdown(signal));
   primary.start();
 }
 
@@ -52,8 +55,7 @@ function runServer(config: Config, logger: Logger, link: WorkerLink | undefined)
   const shutdown = new Shutdown(app, exitAfterStdout);
   link?.attach(app, shutdown);
   onFatal(logger, () => {});
-  process.on('SIGTERM', () => shutdown.begin('SIGTERM'));
-  process.on('SIGINT', () => shutdown.begin('SIGINT'));
+  for (const signal of SHUTDOWN_SIGNALS) process.on(signal, () => shutdown.begin(signal));
 
   const cannotListen = (error: NodeJS.ErrnoException): void => {
     process.stderr.write(`turbina: cannot listen on ${config.host}:${config.port}: ${error.code ?? error.message}\n`);

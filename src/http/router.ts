@@ -49,6 +49,16 @@ export class Router {
     return this.list;
   }
 
+  /** Every method some route answers, as an Allow value (for `OPTIONS *`). */
+  get allow(): string {
+    const methods = new Set(['OPTIONS']);
+    for (const route of this.list) {
+      methods.add(route.method);
+      if (route.method === 'GET') methods.add('HEAD');
+    }
+    return [...methods].sort().join(', ');
+  }
+
   add(method: string, pattern: string, handler: Handler): this {
     if (!pattern.startsWith('/')) throw new Error(`route pattern must start with "/": ${pattern}`);
     let node = this.root;

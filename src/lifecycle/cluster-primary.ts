@@ -6,7 +6,7 @@
 // worker, which a busy worker takes only once a turn). The primary restarts a worker
 // that dies unexpectedly, after an exponential backoff, relays /metrics snapshots (and
 // the workers' log lines, when stdout is a pipe: worker-stdio.ts), and
-// on SIGTERM/SIGINT tells every worker to drain, exits 0 once all exited cleanly, or
+// on SIGTERM/SIGINT/SIGHUP tells every worker to drain, exits 0 once all exited cleanly, or
 // kills the survivors at the deadline and exits 1.
 import cluster, { type Worker } from 'node:cluster';
 import { performance } from 'node:perf_hooks';
@@ -96,7 +96,7 @@ export class ClusterPrimary {
     });
   }
 
-  /** SIGTERM/SIGINT: drain every worker; a second signal kills them at once. */
+  /** SIGTERM, SIGINT or SIGHUP: drain every worker; a second signal kills them at once. */
   shutdown(signal: string): void {
     if (this.shuttingDown) {
       this.logger.warn('second signal: killing workers', { signal, killed: this.kill() });

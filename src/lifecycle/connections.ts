@@ -12,6 +12,9 @@ export class ConnectionState {
   idleSince = performance.now();
   /** socket.bytesRead when it went idle: more bytes since means a request is arriving. */
   bytesReadAtIdle = 0;
+  /** The latest request on this socket: a parser error or timeout that comes while its
+   *  body is still arriving belongs to a request that has been (or is being) answered. */
+  last: RequestContext | undefined = undefined;
 
   constructor(
     readonly socket: Socket,
@@ -61,7 +64,13 @@ export class ConnectionTracker {
     const state = (ctx.req.socket as TrackedSocket)[STATE];
     if (state === undefined) return;
     state.active.push(ctx);
+    state.last = ctx;
     ctx.conn = state;
+  }
+
+  /** The tracked state of a socket (undefined once it has closed, or if never tracked). */
+  stateOf(socket: Socket): ConnectionState | undefined {
+    return (socket as TrackedSocket)[STATE];
   }
 
   /** `now` is the completion time when the caller has it (saves reading the clock). */
