@@ -108,7 +108,7 @@ export function createApp(config: Config, options: AppOptions): App {
     bufferPool: () => pool.stats(),
   };
   registerMetricsRoute(router, metricsSources, options.cluster);
-  if (config.debug === 'on') {
+  if (config.debugEndpoints === 'on') {
     registerDebugRoutes(router, {
       drainSignal: lifecycle.drainSignal,
       connections,

@@ -37,7 +37,7 @@ export interface Config {
   readonly bufferPoolBytes: number;
   readonly bufferPoolMax: number;
   /** Whether the /debug/pprof routes exist. */
-  readonly debug: OnOff;
+  readonly debugEndpoints: OnOff;
   /** Lets non-loopback clients into /debug with `Authorization: Bearer <token>`; '' = none. */
   readonly debugToken: string;
 }
@@ -232,7 +232,8 @@ export const OPTIONS: readonly OptionSpec[] = [
   onOffOption('bufferPool', 'BUFFER_POOL', 'reuse Buffers for streamed bodies (off: allocate each)', 'on'),
   intOption('bufferPoolBytes', 'BUFFER_POOL_BYTES', 'size of each pooled Buffer (a streamed chunk)', 65_536, 1024, 16_777_216),
   intOption('bufferPoolMax', 'BUFFER_POOL_MAX', 'free Buffers kept for reuse; more are left to the GC', 64, 0, 100_000),
-  onOffOption('debug', 'DEBUG', '/debug/pprof profiling endpoints', 'on'),
+  // Not DEBUG: the debug npm package reads that one, and DEBUG=express:* must not stop the server.
+  onOffOption('debugEndpoints', 'DEBUG_ENDPOINTS', '/debug/pprof profiling endpoints', 'on'),
   {
     key: 'debugToken',
     env: 'DEBUG_TOKEN',

@@ -1,6 +1,6 @@
 // /debug/pprof in-process: the index, CPU and heap profiles (pprof read back by the tests'
 // own decoder, V8 JSON), one CPU profile at a time, a client that leaves, bad parameters,
-// the runtime report, and who gets in (loopback, token, DEBUG=off).
+// the runtime report, and who gets in (loopback, token, DEBUG_ENDPOINTS=off).
 import assert from 'node:assert/strict';
 import { request as httpRequest } from 'node:http';
 import { describe, test } from 'node:test';
@@ -223,13 +223,13 @@ describe('/debug access', () => {
     });
   });
 
-  test('DEBUG=off: no /debug routes at all', async () => {
+  test('DEBUG_ENDPOINTS=off: no /debug routes at all', async () => {
     await withApp(
       async (t) => {
         for (const path of paths) assertStatus(await request(t.port, path), 404, 'application/problem+json');
         assert.ok(!t.app.router.routes.some((r) => r.pattern.startsWith('/debug')));
       },
-      { debug: 'off' },
+      { debugEndpoints: 'off' },
     );
   });
 });
