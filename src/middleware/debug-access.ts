@@ -1,11 +1,14 @@
 // Who may use /debug: profiles expose internals and a heap snapshot stalls the server.
-// Loopback clients may; anyone else needs `Authorization: Bearer <DEBUG_TOKEN>`, compared
-// in constant time. A refusal is the same 404 as an unknown path, so a scanner learns
-// nothing. Checked only on /debug routes, never on the request hot path.
+// Loopback clients may; anyone else needs `Authorization: Bearer
+// <DEBUG_TOKEN>`, compared in constant time. A middleware, so it answers before routing:
+// for a client that may not use /debug, every method on every /debug path (OPTIONS and
+// wrong methods included) gets the same 404 as an unknown path, and a scanner learns
+// nothing. app.ts installs it only when the debug endpoints are on; on any other path
+// it costs one character comparison.
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { RequestContext } from '../http/context.js';
-import { HttpError } from '../http/http-error.js';
-import type { Handler } from '../http/router.js';
+import type { Middleware } from '../http/dispatch.js';
+import { notFound } from '../http/http-error.js';
 
 /** 127.0.0.0/8, ::1 and IPv4-mapped 127.x (a dual-stack listener reports those). */
 export function isLoopback(address: string | undefined): boolean {
@@ -13,6 +16,12 @@ export function isLoopback(address: string | undefined): boolean {
   if (address === '::1') return true;
   const v4 = address.startsWith('::ffff:') ? address.slice(7) : address;
   return /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(v4);
+}
+
+/** `/debug` and everything under `/debug/`: every path the router could lead to a debug
+ *  route. ctx.path is the path alone (no query; an absolute-form target already stripped). */
+export function isDebugPath(path: string): boolean {
+  return path.charCodeAt(1) === 100 /* d */ && path.startsWith('/debug') && (path.length === 6 || path.charCodeAt(6) === 47 /* / */);
 }
 
 export interface DebugAccessOptions {
@@ -24,7 +33,7 @@ export interface DebugAccessOptions {
 
 const digest = (text: string): Buffer => createHash('sha256').update(text).digest();
 
-export function debugAccess(options: DebugAccessOptions): (handler: Handler) => Handler {
+export function debugAccess(options: DebugAccessOptions): Middleware {
   const isLocal = options.isLocal ?? isLoopback;
   // Equal-length digests: timingSafeEqual needs equal lengths, and the token's length stays secret.
   const expected = options.token === '' ? undefined : digest(options.token);
@@ -38,8 +47,8 @@ export function debugAccess(options: DebugAccessOptions): (handler: Handler) => 
     return match !== null && timingSafeEqual(digest(match[1] as string), expected);
   };
 
-  return (handler) => (ctx) => {
-    if (!allowed(ctx)) throw new HttpError(404, 'no such resource');
-    return handler(ctx);
+  return (next) => (ctx) => {
+    if (isDebugPath(ctx.path) && !allowed(ctx)) throw notFound();
+    return next(ctx);
   };
 }
