@@ -1,11 +1,12 @@
 // Who may use /debug: profiles expose internals and a heap snapshot stalls the server.
-// Loopback clients may; anyone else needs `Authorization: Bearer
+// Loopback clients not behind a proxy may; anyone else needs `Authorization: Bearer
 // <DEBUG_TOKEN>`, compared in constant time. A middleware, so it answers before routing:
 // for a client that may not use /debug, every method on every /debug path (OPTIONS and
 // wrong methods included) gets the same 404 as an unknown path, and a scanner learns
 // nothing. app.ts installs it only when the debug endpoints are on; on any other path
 // it costs one character comparison.
 import { createHash, timingSafeEqual } from 'node:crypto';
+import type { IncomingHttpHeaders } from 'node:http';
 import type { RequestContext } from '../http/context.js';
 import type { Middleware } from '../http/dispatch.js';
 import { notFound } from '../http/http-error.js';
@@ -24,6 +25,26 @@ export function isDebugPath(path: string): boolean {
   return path.charCodeAt(1) === 100 /* d */ && path.startsWith('/debug') && (path.length === 6 || path.charCodeAt(6) === 47 /* / */);
 }
 
+/** Headers proxies and CDNs add to name the client they relay (plus every X-Forwarded-*). */
+const PROXY_HEADERS: ReadonlySet<string> = new Set([
+  'forwarded',
+  'via',
+  'x-real-ip',
+  'true-client-ip',
+  'cf-connecting-ip',
+  'fastly-client-ip',
+  'x-client-ip',
+  'x-cluster-client-ip',
+]);
+
+/** Whether a proxy relayed the request: behind a reverse proxy on this host every client looks local. */
+export function isProxied(headers: IncomingHttpHeaders): boolean {
+  for (const name of Object.keys(headers)) {
+    if (PROXY_HEADERS.has(name) || name.startsWith('x-forwarded-')) return true;
+  }
+  return false;
+}
+
 export interface DebugAccessOptions {
   /** '' = no token: loopback clients only. */
   readonly token: string;
@@ -39,9 +60,7 @@ export function debugAccess(options: DebugAccessOptions): Middleware {
   const expected = options.token === '' ? undefined : digest(options.token);
 
   const allowed = (ctx: RequestContext): boolean => {
-    // A reverse proxy on this host makes every client look local; what it forwarded is not.
-    const proxied = ctx.req.headers['x-forwarded-for'] !== undefined || ctx.req.headers['forwarded'] !== undefined;
-    if (!proxied && isLocal(ctx.remote ?? ctx.req.socket.remoteAddress)) return true;
+    if (!isProxied(ctx.req.headers) && isLocal(ctx.remote ?? ctx.req.socket.remoteAddress)) return true;
     if (expected === undefined) return false;
     const match = /^Bearer +(\S+) *$/i.exec(ctx.req.headers.authorization ?? '');
     return match !== null && timingSafeEqual(digest(match[1] as string), expected);

@@ -219,12 +219,36 @@ describe('/debug access', () => {
     );
   });
 
-  test('a loopback request relayed by a proxy is remote', async () => {
-    await withApp(async (t) => {
-      assert.equal((await request(t.port, '/debug/pprof/goroutine')).status, 200);
-      assert.equal((await request(t.port, '/debug/pprof/goroutine', { headers: { 'x-forwarded-for': '203.0.113.9' } })).status, 404);
-      assert.equal((await request(t.port, '/debug/pprof/goroutine', { headers: { forwarded: 'for=203.0.113.9' } })).status, 404);
-    });
+  test('a loopback request carrying any proxy header is remote: 404 without the token, 200 with it', async () => {
+    const proxyHeaders: Record<string, string> = {
+      'x-real-ip': '203.0.113.9',
+      'x-forwarded-for': '203.0.113.9',
+      'x-forwarded-host': 'example.test',
+      'x-forwarded-proto': 'https',
+      'x-forwarded-port': '443',
+      forwarded: 'for=203.0.113.9',
+      via: '1.1 proxy',
+      'true-client-ip': '203.0.113.9',
+      'cf-connecting-ip': '203.0.113.9',
+      'fastly-client-ip': '203.0.113.9',
+      'x-client-ip': '203.0.113.9',
+      'x-cluster-client-ip': '203.0.113.9',
+    };
+    await withApp(
+      async (t) => {
+        assert.equal((await request(t.port, '/debug/pprof/goroutine')).status, 200, 'loopback without a proxy header');
+        for (const [name, value] of Object.entries(proxyHeaders)) {
+          // Header names are case-insensitive: send one spelt as a proxy might.
+          const spelt = name.replace(/(^|-)[a-z]/g, (c) => c.toUpperCase());
+          assert.equal((await request(t.port, '/debug/pprof/goroutine', { headers: { [spelt]: value } })).status, 404, spelt);
+          assert.equal((await request(t.port, '/debug/pprof/goroutine', { method: 'OPTIONS', headers: { [name]: value } })).status, 404, `OPTIONS ${name}`);
+          const withToken = await request(t.port, '/debug/pprof/goroutine', { headers: { [name]: value, authorization: `Bearer ${TOKEN}` } });
+          assert.equal(withToken.status, 200, `${name} with the token`);
+        }
+        assert.equal((await request(t.port, '/debug/pprof/goroutine', { headers: { 'x-request-id': 'abc', 'x-forwarded': 'no' } })).status, 200, 'other headers do not count');
+      },
+      { debugToken: TOKEN },
+    );
   });
 
   test('DEBUG_ENDPOINTS=off: no /debug routes at all', async () => {
