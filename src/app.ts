@@ -9,13 +9,14 @@ import { Compression } from './compression/policy.js';
 import type { Config } from './config.js';
 import { handleClientError } from './http/client-error.js';
 import { answerConnect } from './http/connect.js';
-import { createRequestListener } from './http/dispatch.js';
+import { createRequestListener, type Middleware } from './http/dispatch.js';
 import { RequestIds } from './http/request-id.js';
 import type { Encoded } from './http/respond.js';
 import { Router } from './http/router.js';
 import { ConnectionTracker } from './lifecycle/connections.js';
 import { Listeners } from './lifecycle/listeners.js';
 import { LifecycleState } from './lifecycle/state.js';
+import { debugAccess } from './middleware/debug-access.js';
 import { AccessLog } from './observability/access-log.js';
 import { EventLoopMonitor } from './observability/event-loop.js';
 import type { Logger } from './observability/logger.js';
@@ -109,15 +110,11 @@ export function createApp(config: Config, options: AppOptions): App {
     bufferPool: () => pool.stats(),
   };
   registerMetricsRoute(router, metricsSources, options.cluster);
-  if (config.debug === 'on') {
-    registerDebugRoutes(router, {
-      drainSignal: lifecycle.drainSignal,
-      connections,
-      eventLoop,
-      startedAt,
-      token: config.debugToken,
-      ...(options.isLocalClient ? { isLocal: options.isLocalClient } : {}),
-    });
+  const middleware: Middleware[] = [];
+  if (config.debugEndpoints === 'on') {
+    registerDebugRoutes(router, { drainSignal: lifecycle.drainSignal, connections, eventLoop, startedAt });
+    // The routes never go without their guard; with them off, nothing runs per request.
+    middleware.push(debugAccess({ token: config.debugToken, ...(options.isLocalClient ? { isLocal: options.isLocalClient } : {}) }));
   }
 
   const serverOptions: ServerOptionsSince24_12 = {
@@ -141,7 +138,7 @@ export function createApp(config: Config, options: AppOptions): App {
   server.on('clientError', handleClientError(logger, metrics, ids, connections));
   const listener = createRequestListener({
     router,
-    middleware: [],
+    middleware,
     metrics,
     accessLog: new AccessLog(logger),
     logger,

@@ -37,7 +37,7 @@ export interface Config {
   readonly bufferPoolBytes: number;
   readonly bufferPoolMax: number;
   /** Whether the /debug/pprof routes exist. */
-  readonly debug: OnOff;
+  readonly debugEndpoints: OnOff;
   /** Lets non-loopback clients into /debug with `Authorization: Bearer <token>`; '' = none. */
   readonly debugToken: string;
 }
@@ -60,6 +60,8 @@ interface OptionSpec {
   readonly defaultText: string;
   /** Parses the raw text (undefined = not given) given the options resolved before it. */
   readonly parse: (raw: Raw, name: string, earlier: Resolved) => number | string;
+  /** Never logged: loggableConfig shows it as '(set)'. */
+  readonly secret?: true;
 }
 
 const MAX_MS = 2_147_483_647; // setTimeout's ceiling (2^31 - 1)
@@ -232,13 +234,15 @@ export const OPTIONS: readonly OptionSpec[] = [
   onOffOption('bufferPool', 'BUFFER_POOL', 'reuse Buffers for streamed bodies (off: allocate each)', 'on'),
   intOption('bufferPoolBytes', 'BUFFER_POOL_BYTES', 'size of each pooled Buffer (a streamed chunk)', 65_536, 1024, 16_777_216),
   intOption('bufferPoolMax', 'BUFFER_POOL_MAX', 'free Buffers kept for reuse; more are left to the GC', 64, 0, 100_000),
-  onOffOption('debug', 'DEBUG', '/debug/pprof profiling endpoints', 'on'),
+  // Not DEBUG: the debug npm package reads that one, and DEBUG=express:* must not stop the server.
+  onOffOption('debugEndpoints', 'DEBUG_ENDPOINTS', '/debug/pprof profiling endpoints', 'on'),
   {
     key: 'debugToken',
     env: 'DEBUG_TOKEN',
     flag: 'debug-token',
     help: 'lets remote clients into /debug with "Authorization: Bearer <token>" (at least 16 characters)',
     defaultText: 'none: loopback clients only',
+    secret: true,
     parse: (raw, name) => {
       if (raw === undefined) return '';
       // A short token can be guessed; a space or control character cannot be sent in a header.
@@ -250,9 +254,11 @@ export const OPTIONS: readonly OptionSpec[] = [
   },
 ];
 
-/** The config as the startup log shows it: the debug token is a secret. */
+/** The config as logs show it: secret options (the debug token) only say whether they are set. */
 export function loggableConfig(config: Config): Record<string, string | number> {
-  return { ...config, debugToken: config.debugToken === '' ? '' : '(set)' };
+  const shown: Record<string, string | number> = { ...config };
+  for (const option of OPTIONS) if (option.secret === true && shown[option.key] !== '') shown[option.key] = '(set)';
+  return shown;
 }
 
 export type ConfigResult = { readonly kind: 'config'; readonly config: Config } | { readonly kind: 'help'; readonly text: string };

@@ -5,10 +5,11 @@
 import './lifecycle/settle-async-context.js';
 import cluster from 'node:cluster';
 import { createApp } from './app.js';
-import { ConfigError, loadConfig, loggableConfig, type Config } from './config.js';
+import { ConfigError, loadConfig, type Config } from './config.js';
 import { ClusterPrimary } from './lifecycle/cluster-primary.js';
 import { WorkerLink } from './lifecycle/cluster-worker.js';
 import { boundPort } from './lifecycle/listeners.js';
+import { listeningFields } from './lifecycle/listening-line.js';
 import { Shutdown } from './lifecycle/shutdown.js';
 import { exitAfterStdout, Logger, stdoutSink } from './observability/logger.js';
 
@@ -78,13 +79,7 @@ function runServer(config: Config, logger: Logger, link: WorkerLink | undefined)
       link.listening(port, app.listeners.count);
       return;
     }
-    logger.info('listening', {
-      url: `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`,
-      port,
-      listenSockets: app.listeners.count,
-      node: process.version,
-      config: loggableConfig(config),
-    });
+    logger.info('listening', listeningFields(config, port, { listenSockets: app.listeners.count }));
   }, cannotListen);
 }
 

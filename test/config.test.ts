@@ -2,9 +2,11 @@
 // ConfigErrors naming the option, --help; then the real server's exit code and output
 // for a bad config, run as a child process.
 import assert from 'node:assert/strict';
+import { hostname } from 'node:os';
 import { describe, test } from 'node:test';
 import { ConfigError, OPTIONS, helpText, loadConfig, type Config } from '../src/config.js';
 import { runServer, startServer } from './helpers/child.js';
+import { request } from './helpers/http.js';
 
 /** The Config for argv and env, failing the test if --help came back instead. */
 function config(argv: readonly string[] = [], env: NodeJS.ProcessEnv = {}): Config {
@@ -54,7 +56,7 @@ describe('loadConfig defaults', () => {
       requestTimeoutMs: 300000,
       workers: 1,
       metricsWorkerTimeoutMs: 250,
-      debug: 'on',
+      debugEndpoints: 'on',
       debugToken: '',
       compressMinBytes: 1024,
       compressLevel: 5,
@@ -105,7 +107,7 @@ describe('loadConfig env and flags', () => {
       REQUEST_TIMEOUT_MS: '0',
       WORKERS: '3',
       METRICS_WORKER_TIMEOUT_MS: '100',
-      DEBUG: 'OFF',
+      DEBUG_ENDPOINTS: 'OFF',
       DEBUG_TOKEN: 'abcdefghijklmnop',
       COMPRESS_MIN_BYTES: '0',
       COMPRESS_LEVEL: '9',
@@ -134,7 +136,7 @@ describe('loadConfig env and flags', () => {
       requestTimeoutMs: 0,
       workers: 3,
       metricsWorkerTimeoutMs: 100,
-      debug: 'off',
+      debugEndpoints: 'off',
       debugToken: 'abcdefghijklmnop',
       compressMinBytes: 0,
       compressLevel: 9,
@@ -249,9 +251,10 @@ describe('loadConfig errors', () => {
     rejects([], { BUFFER_POOL_BYTES: '512' }, 'BUFFER_POOL_BYTES', '"512"');
   });
 
-  test('DEBUG is on or off; DEBUG_TOKEN needs 16+ visible characters and is never echoed', () => {
-    rejects([], { DEBUG: 'express:*' }, 'DEBUG', 'on or off');
-    rejects(['--debug', 'maybe'], {}, '--debug');
+  test('DEBUG_ENDPOINTS is on or off; DEBUG_TOKEN needs 16+ visible characters and is never echoed', () => {
+    rejects([], { DEBUG_ENDPOINTS: 'express:*' }, 'DEBUG_ENDPOINTS', 'on or off');
+    rejects(['--debug-endpoints', 'maybe'], {}, '--debug-endpoints');
+    assert.equal(config(['--debug-endpoints', 'off']).debugEndpoints, 'off');
     for (const token of ['short-token', 'sixteen chars ok', 'x'.repeat(513)]) {
       const error = rejects([], { DEBUG_TOKEN: token }, 'DEBUG_TOKEN', '16');
       assert.ok(!error.message.includes(token), error.message);
@@ -284,6 +287,44 @@ describe('--help', () => {
     }
     assert.ok(text.includes('--help'));
     assert.ok(text.endsWith('\n'));
+  });
+});
+
+/** Variables that shells, Node, npm packages and CI set or read for their own purposes:
+ *  an option named like one would be switched by an environment meant for something else. */
+const COMMON_VARIABLES = [
+  'DEBUG', 'NODE_ENV', 'NODE_OPTIONS', 'NODE_PATH', 'NODE_DEBUG', 'NODE_EXTRA_CA_CERTS', 'UV_THREADPOOL_SIZE',
+  'HOME', 'PATH', 'USER', 'LOGNAME', 'SHELL', 'TERM', 'LANG', 'LANGUAGE', 'LC_ALL', 'TZ', 'PWD', 'OLDPWD',
+  'HOSTNAME', 'CI', 'TMPDIR', 'TEMP', 'TMP', 'EDITOR', 'PAGER', 'DISPLAY', 'COLUMNS', 'LINES', 'SHLVL',
+  'HTTP_PROXY', 'HTTPS_PROXY', 'NO_PROXY', 'NO_COLOR', 'FORCE_COLOR', 'VERBOSE', 'ENV', 'LD_PRELOAD',
+];
+
+describe('variables other tools set', () => {
+  test('no option shares its env name with a commonly set variable', () => {
+    for (const option of OPTIONS) assert.ok(!COMMON_VARIABLES.includes(option.env), `${option.env} is commonly set by other tools`);
+  });
+
+  test('DEBUG is not ours: DEBUG=express:* and DEBUG=off change nothing', () => {
+    for (const value of ['express:*', 'off', '*']) assert.deepEqual({ ...config([], { DEBUG: value }) }, { ...config() }, value);
+    rejects(['--debug', 'off'], {}, '--debug');
+  });
+
+  test('PORT and HOST stay: platforms set PORT for the server, and HOST as tcsh exports it (the machine name) is a valid address', () => {
+    // Heroku, Cloud Run and Render hand the server its port in PORT; that is the point of the name.
+    assert.equal(config([], { PORT: '5000' }).port, 5000);
+    assert.equal(config([], { HOST: hostname() }).host, hostname());
+  });
+
+  test('the server starts with DEBUG=express:* or DEBUG=off, /debug/pprof still there', async () => {
+    for (const value of ['express:*', 'off']) {
+      const { child, port } = await startServer([], { DEBUG: value });
+      try {
+        assert.equal((await request(port, '/debug/pprof/goroutine')).status, 200, value);
+      } finally {
+        child.kill('SIGKILL');
+      }
+      await child.exited;
+    }
   });
 });
 

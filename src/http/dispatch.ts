@@ -11,7 +11,7 @@ import type { AccessLog } from '../observability/access-log.js';
 import type { Logger } from '../observability/logger.js';
 import { CLIENT_CLOSED, type RequestMetrics } from '../observability/request-metrics.js';
 import { RequestContext, type RequestObserver } from './context.js';
-import { HttpError } from './http-error.js';
+import { HttpError, notFound } from './http-error.js';
 import type { RequestIds } from './request-id.js';
 import { sendEmpty, sendHttpError, sendProblem } from './respond.js';
 import type { Handler, Router } from './router.js';
@@ -88,7 +88,7 @@ export function createRequestListener(deps: DispatchDeps): (req: IncomingMessage
     // `OPTIONS *` asks about the server as a whole (RFC 9110 9.3.7).
     if (ctx.path === '*' && ctx.method === 'OPTIONS') return sendEmpty(ctx, 204, ['allow', router.allow]);
     if (ctx.method === 'CONNECT') throw new HttpError(501, 'CONNECT is not supported: this server is not a proxy', CLOSE);
-    throw new HttpError(404, 'no such resource');
+    throw notFound();
   };
 
   const handler = deps.middleware.reduceRight<Handler>((next, wrap) => wrap(next), route);

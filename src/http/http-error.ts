@@ -17,3 +17,8 @@ export class HttpError extends Error {
 export function badRequest(detail: string): HttpError {
   return new HttpError(400, detail);
 }
+
+/** What an unknown path gets; also what hidden paths answer, so the two cannot be told apart. */
+export function notFound(): HttpError {
+  return new HttpError(404, 'no such resource');
+}

@@ -14,6 +14,7 @@ import type { Config } from '../config.js';
 import type { Logger } from '../observability/logger.js';
 import { asMessage, WORKER_PORT_ENV, WORKER_SLOT_ENV, type ToPrimary } from './cluster-messages.js';
 import { LineRelay } from './line-relay.js';
+import { listeningFields } from './listening-line.js';
 import { probeFreePort, reusePortSupported } from './listeners.js';
 import { MetricsRelay, sendTo } from './metrics-relay.js';
 import { workerOutput } from './worker-stdio.js';
@@ -152,17 +153,12 @@ export class ClusterPrimary {
   private announce(port: number): void {
     if (this.announced || !this.slots.every((s) => s.listened)) return;
     this.announced = true;
-    const host = this.config.host;
-    this.logger.info('listening', {
-      url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
-      port,
+    this.logger.info('listening', listeningFields(this.config, port, {
       workers: this.config.workers,
       accepting: this.ownPort === undefined ? 'primary, round-robin' : 'workers, SO_REUSEPORT',
       listenSockets: this.ownPort === undefined ? 1 : this.slots.reduce((sum, s) => sum + s.sockets, 0),
       workerPids: this.live().map((w) => w.process.pid ?? null),
-      node: process.version,
-      config: { ...this.config },
-    });
+    }));
   }
 
   private exited(slot: Slot, worker: Worker, code: number, signal: string | null): void {

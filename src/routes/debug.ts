@@ -1,6 +1,7 @@
 // The /debug/pprof routes: an index, CPU and heap profiles in pprof format (what
 // `go tool pprof` reads) or V8's own JSON, a heap snapshot, and the runtime report.
-// Every route goes through debugAccess; none of this touches the request hot path.
+// Who may reach them is the debugAccess middleware's job (src/middleware/debug-access.ts),
+// which app.ts installs with these routes; none of this touches the request hot path.
 import { promisify } from 'node:util';
 import { getHeapSnapshot } from 'node:v8';
 import { gzip } from 'node:zlib';
@@ -9,12 +10,11 @@ import { badRequest, HttpError } from '../http/http-error.js';
 import { intParam, parseQuery } from '../http/query.js';
 import { encodeBytes, NO_STORE, sendEncoded } from '../http/respond.js';
 import { sendStream } from '../http/respond-stream.js';
-import type { Router } from '../http/router.js';
+import type { Handler, Router } from '../http/router.js';
 import { cpuProfileToPprof } from '../observability/pprof/cpu-profile.js';
 import { heapProfileToPprof } from '../observability/pprof/heap-profile.js';
 import { recordCpuProfile, sampleHeap } from '../observability/pprof/inspector.js';
 import { runtimeReport, type RuntimeSources } from '../observability/pprof/runtime-report.js';
-import { debugAccess, type DebugAccessOptions } from './debug-access.js';
 import { debugIndexHtml } from './debug-index.js';
 
 const gzipAsync = promisify(gzip);
@@ -27,11 +27,10 @@ const CPU_INTERVAL_US = 1000;
 /** V8's default heap sampling interval: about one sample per 32 KiB allocated. */
 const HEAP_INTERVAL_BYTES = 32 * 1024;
 
-export type DebugDeps = RuntimeSources &
-  DebugAccessOptions & {
-    /** Aborts when a shutdown begins. */
-    readonly drainSignal: AbortSignal;
-  };
+export type DebugDeps = RuntimeSources & {
+  /** Aborts when a shutdown begins. */
+  readonly drainSignal: AbortSignal;
+};
 
 /** One recording of a kind at a time: a second gets 409 instead of a mixed-up profile. */
 class Busy {
@@ -60,12 +59,21 @@ function formatParam(query: ReadonlyMap<string, string>, allowed: readonly [stri
 function recordingStop(ctx: RequestContext, drain: AbortSignal): AbortSignal {
   const controller = new AbortController();
   const stop = (): void => controller.abort();
-  ctx.res.once('close', stop);
-  if (drain.aborted) controller.abort();
+  // A client that left sends FIN; the server keeps half-closed sockets writable (app.ts),
+  // so 'end' is the first sign of it, as a Go handler's context ends at the client's EOF.
+  const socket = ctx.req.socket;
+  if (drain.aborted || socket.readableEnded) controller.abort();
   else drain.addEventListener('abort', stop, { once: true });
-  // The drain signal lives as long as the process: do not leave a listener per profile on it.
-  controller.signal.addEventListener('abort', () => drain.removeEventListener('abort', stop), { once: true });
-  ctx.res.once('close', () => drain.removeEventListener('abort', stop));
+  socket.once('end', stop);
+  ctx.res.once('close', stop);
+  // The drain signal lives as long as the process, the socket as long as the connection:
+  // leave no listener per profile on either.
+  const release = (): void => {
+    drain.removeEventListener('abort', stop);
+    socket.off('end', stop);
+  };
+  controller.signal.addEventListener('abort', release, { once: true });
+  ctx.res.once('close', release);
   return controller.signal;
 }
 
@@ -89,18 +97,15 @@ const cpu = new Busy();
 const heap = new Busy();
 
 export function registerDebugRoutes(router: Router, deps: DebugDeps): void {
-  const guard = debugAccess(deps);
-
-  const index = guard((ctx) =>
-    sendEncoded(ctx, encodeBytes(200, 'text/html; charset=utf-8', Buffer.from(debugIndexHtml(ctx.req.headers.host))), NO_STORE),
-  );
+  const index: Handler = (ctx) =>
+    sendEncoded(ctx, encodeBytes(200, 'text/html; charset=utf-8', Buffer.from(debugIndexHtml(ctx.req.headers.host))), NO_STORE);
   router.add('GET', '/debug/pprof/', index);
   router.add('GET', '/debug/pprof', index);
 
   router.add(
     'GET',
     '/debug/pprof/profile',
-    guard(async (ctx) => {
+    async (ctx) => {
       const query = parseQuery(ctx.rawQuery);
       const seconds = intParam(query, 'seconds', DEFAULT_CPU_SECONDS, 1, MAX_PROFILE_SECONDS);
       const kind = formatParam(query, ['pprof', 'cpuprofile']);
@@ -109,13 +114,13 @@ export function registerDebugRoutes(router: Router, deps: DebugDeps): void {
       if (ctx.res.destroyed) return; // the client left
       if (kind === 'cpuprofile') return sendJsonFile(ctx, 'profile.cpuprofile', recording.profile);
       return sendPprof(ctx, 'profile', cpuProfileToPprof(recording.profile, { intervalUs: CPU_INTERVAL_US, startedAtMs: recording.startedAtMs }));
-    }),
+    },
   );
 
   router.add(
     'GET',
     '/debug/pprof/heap',
-    guard(async (ctx) => {
+    async (ctx) => {
       const query = parseQuery(ctx.rawQuery);
       const kind = formatParam(query, ['pprof', 'heapprofile', 'heapsnapshot']);
       if (ctx.method === 'HEAD') return sendEncoded(ctx, HEAD_OK, NO_STORE);
@@ -128,13 +133,13 @@ export function registerDebugRoutes(router: Router, deps: DebugDeps): void {
       if (ctx.res.destroyed) return;
       if (kind === 'heapprofile') return sendJsonFile(ctx, 'heap.heapprofile', recording.profile);
       return sendPprof(ctx, 'heap', heapProfileToPprof(recording.profile, { intervalBytes: HEAP_INTERVAL_BYTES, ...recording }));
-    }),
+    },
   );
 
   router.add(
     'GET',
     '/debug/pprof/goroutine',
     // nosniff: the report quotes request paths, which clients choose.
-    guard((ctx) => sendEncoded(ctx, encodeBytes(200, 'text/plain; charset=utf-8', Buffer.from(runtimeReport(deps))), ['x-content-type-options', 'nosniff', ...NO_STORE])),
+    (ctx) => sendEncoded(ctx, encodeBytes(200, 'text/plain; charset=utf-8', Buffer.from(runtimeReport(deps))), ['x-content-type-options', 'nosniff', ...NO_STORE]),
   );
 }

@@ -1,11 +1,12 @@
 // /debug/pprof in-process: the index, CPU and heap profiles (pprof read back by the tests'
 // own decoder, V8 JSON), one CPU profile at a time, a client that leaves, bad parameters,
-// the runtime report, and who gets in (loopback, token, DEBUG=off).
+// the runtime report, and who gets in (loopback, token, DEBUG_ENDPOINTS=off).
 import assert from 'node:assert/strict';
 import { request as httpRequest } from 'node:http';
 import { describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { eventually, request, withApp, type Reply, type TestApp } from '../helpers/http.js';
+import { isDebugPath } from '../../src/middleware/debug-access.js';
 import { loadFor } from '../helpers/load.js';
 import { decodePprof, type DecodedProfile } from '../helpers/pprof-decode.js';
 
@@ -208,7 +209,7 @@ describe('/debug access', () => {
     );
   });
 
-  test('without a token nobody remote gets in; a loopback request relayed by a proxy is remote', async () => {
+  test('without a token nobody remote gets in', async () => {
     await withApp(
       async (t) => {
         assert.equal((await request(t.port, '/debug/pprof/goroutine', { headers: { authorization: 'Bearer ' } })).status, 404);
@@ -216,20 +217,112 @@ describe('/debug access', () => {
       {},
       { isLocalClient: () => false },
     );
-    await withApp(async (t) => {
-      assert.equal((await request(t.port, '/debug/pprof/goroutine')).status, 200);
-      assert.equal((await request(t.port, '/debug/pprof/goroutine', { headers: { 'x-forwarded-for': '203.0.113.9' } })).status, 404);
-      assert.equal((await request(t.port, '/debug/pprof/goroutine', { headers: { forwarded: 'for=203.0.113.9' } })).status, 404);
-    });
   });
 
-  test('DEBUG=off: no /debug routes at all', async () => {
+  test('a loopback request carrying any proxy header is remote: 404 without the token, 200 with it', async () => {
+    const proxyHeaders: Record<string, string> = {
+      'x-real-ip': '203.0.113.9',
+      'x-forwarded-for': '203.0.113.9',
+      'x-forwarded-host': 'example.test',
+      'x-forwarded-proto': 'https',
+      'x-forwarded-port': '443',
+      forwarded: 'for=203.0.113.9',
+      via: '1.1 proxy',
+      'true-client-ip': '203.0.113.9',
+      'cf-connecting-ip': '203.0.113.9',
+      'fastly-client-ip': '203.0.113.9',
+      'x-client-ip': '203.0.113.9',
+      'x-cluster-client-ip': '203.0.113.9',
+    };
+    await withApp(
+      async (t) => {
+        assert.equal((await request(t.port, '/debug/pprof/goroutine')).status, 200, 'loopback without a proxy header');
+        for (const [name, value] of Object.entries(proxyHeaders)) {
+          // Header names are case-insensitive: send one spelt as a proxy might.
+          const spelt = name.replace(/(^|-)[a-z]/g, (c) => c.toUpperCase());
+          assert.equal((await request(t.port, '/debug/pprof/goroutine', { headers: { [spelt]: value } })).status, 404, spelt);
+          assert.equal((await request(t.port, '/debug/pprof/goroutine', { method: 'OPTIONS', headers: { [name]: value } })).status, 404, `OPTIONS ${name}`);
+          const withToken = await request(t.port, '/debug/pprof/goroutine', { headers: { [name]: value, authorization: `Bearer ${TOKEN}` } });
+          assert.equal(withToken.status, 200, `${name} with the token`);
+        }
+        assert.equal((await request(t.port, '/debug/pprof/goroutine', { headers: { 'x-request-id': 'abc', 'x-forwarded': 'no' } })).status, 200, 'other headers do not count');
+      },
+      { debugToken: TOKEN },
+    );
+  });
+
+  test('DEBUG_ENDPOINTS=off: no /debug routes at all', async () => {
     await withApp(
       async (t) => {
         for (const path of paths) assertStatus(await request(t.port, path), 404, 'application/problem+json');
+        assert.equal((await request(t.port, '/debug/pprof/', { method: 'OPTIONS' })).status, 404);
         assert.ok(!t.app.router.routes.some((r) => r.pattern.startsWith('/debug')));
       },
-      { debug: 'off' },
+      { debugEndpoints: 'off' },
+    );
+  });
+});
+
+describe('/debug hidden from a client that may not use it', () => {
+  const methods = ['GET', 'HEAD', 'OPTIONS', 'POST', 'DELETE', 'PROPFIND'];
+  const paths = ['/debug', '/debug/', '/debug/pprof', '/debug/pprof/', '/debug/pprof/profile', '/debug/pprof/heap', '/debug/pprof/goroutine', '/debug/nothing'];
+
+  /** What a client can learn from a reply: all but the per-request id and the clock. */
+  function visible(reply: Reply): { status: number; headers: Record<string, unknown>; body: string } {
+    const { 'x-request-id': _id, date: _date, ...headers } = reply.headers;
+    return { status: reply.status, headers, body: reply.text };
+  }
+
+  test('every method on every /debug path answers exactly as an unknown path does', async () => {
+    await withApp(
+      async (t) => {
+        for (const method of methods) {
+          const unknown = visible(await request(t.port, '/nope', { method }));
+          assert.equal(unknown.status, 404, `${method} /nope`);
+          for (const path of paths) {
+            assert.deepEqual(visible(await request(t.port, path, { method })), unknown, `${method} ${path}`);
+            assert.deepEqual(visible(await request(t.port, `${path}?seconds=1`, { method })), unknown, `${method} ${path}?seconds=1`);
+          }
+          // Absolute-form targets (what a client sends a proxy) route by their path.
+          assert.deepEqual(visible(await request(t.port, 'http://example.test/debug/pprof/', { method })), unknown, `${method} absolute-form`);
+        }
+        // The token still opens the door.
+        assert.equal((await request(t.port, '/debug/pprof/', { method: 'OPTIONS', headers: { authorization: `Bearer ${TOKEN}` } })).status, 204);
+      },
+      { debugToken: TOKEN },
+      { isLocalClient: () => false },
+    );
+  });
+
+  test('an allowed client still gets 204 with Allow for OPTIONS, 405 for a wrong method, 404 for an unknown debug path', async () => {
+    await withApp(async (t) => {
+      for (const path of ['/debug/pprof', '/debug/pprof/', '/debug/pprof/profile', '/debug/pprof/heap', '/debug/pprof/goroutine']) {
+        const options = await request(t.port, path, { method: 'OPTIONS' });
+        assert.equal(options.status, 204, path);
+        assert.equal(options.headers['allow'], 'GET, HEAD, OPTIONS', path);
+        for (const method of ['POST', 'DELETE', 'PROPFIND']) {
+          const wrong = await request(t.port, path, { method });
+          assertStatus(wrong, 405, 'application/problem+json');
+          assert.equal(wrong.headers['allow'], 'GET, HEAD, OPTIONS', `${method} ${path}`);
+        }
+      }
+      for (const path of ['/debug', '/debug/', '/debug/nothing']) assertStatus(await request(t.port, path), 404, 'application/problem+json');
+      assert.equal((await request(t.port, 'http://example.test/debug/pprof/', { method: 'OPTIONS' })).status, 204, 'absolute-form');
+    });
+  });
+
+  test('the guarded paths: /debug and everything under /debug/, nothing else', async () => {
+    for (const path of ['/debug', '/debug/', '/debug/pprof', '/debug/pprof/profile', '/debug//x']) assert.ok(isDebugPath(path), path);
+    for (const path of ['', '/', '*', '/debu', '/debugger', '/debug-x', '/debug.json', '/Debug/pprof', '//debug/pprof', 'debug/pprof', '/products/1', '/io']) {
+      assert.ok(!isDebugPath(path), path);
+    }
+    await withApp(
+      async (t) => {
+        assert.equal((await request(t.port, '/healthz', { method: 'OPTIONS' })).status, 204);
+        assert.equal((await request(t.port, '/products/1')).status, 200);
+      },
+      {},
+      { isLocalClient: () => false },
     );
   });
 });
