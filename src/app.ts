@@ -19,6 +19,7 @@ import { LifecycleState } from './lifecycle/state.js';
 import { debugAccess } from './middleware/debug-access.js';
 import { AccessLog } from './observability/access-log.js';
 import { EventLoopMonitor } from './observability/event-loop.js';
+import type { LogOutputStats } from './observability/log-output.js';
 import type { Logger } from './observability/logger.js';
 import { takeSnapshot, type MetricsGatherer, type ProcessSnapshot } from './observability/metrics-snapshot.js';
 import { RequestMetrics } from './observability/request-metrics.js';
@@ -42,6 +43,8 @@ const TIMEOUT_CHECK_MS = 1000;
 
 export interface AppOptions {
   readonly logger: Logger;
+  /** Where the logger's lines go, for the dropped-lines counter (none: 0). */
+  readonly logOutput?: LogOutputStats;
   /** Another backing store; the embedded catalog by default. */
   readonly store?: ProductStore & { readonly calls?: number };
   /** The cache's monotonic clock, for tests that move time. */
@@ -73,7 +76,7 @@ export interface App {
 }
 
 export function createApp(config: Config, options: AppOptions): App {
-  const { logger } = options;
+  const { logger, logOutput } = options;
   const startedAt = performance.now();
   const store = new DeadlineStore(
     options.store ?? new EmbeddedStore(config.catalogSize, config.storeLatencyMs),
@@ -108,6 +111,7 @@ export function createApp(config: Config, options: AppOptions): App {
     storeCalls: () => store.calls,
     compression: () => compression.stats(),
     bufferPool: () => pool.stats(),
+    logsDropped: () => logOutput?.dropped ?? 0,
   };
   registerMetricsRoute(router, metricsSources, options.cluster);
   const middleware: Middleware[] = [];

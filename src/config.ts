@@ -14,6 +14,8 @@ export interface Config {
   /** Listening sockets sharing the port (SO_REUSEPORT), where supported. */
   readonly listenSockets: number;
   readonly logLevel: LogLevel;
+  /** Log output that may wait for a slow stdout before batches of lines are dropped. */
+  readonly logQueueBytes: number;
   readonly cacheTtlMs: number;
   readonly cacheNegativeTtlMs: number;
   readonly cacheMaxEntries: number;
@@ -160,6 +162,7 @@ export const OPTIONS: readonly OptionSpec[] = [
       return level;
     },
   },
+  intOption('logQueueBytes', 'LOG_QUEUE_BYTES', 'log output queued for a stdout that is not reading (a stuck pipe); beyond it whole batches of lines are dropped and counted', 4_194_304, 65_536, 1_073_741_824),
   intOption('cacheTtlMs', 'CACHE_TTL_MS', 'how long an encoded response stays cached', 30_000, 1, MAX_MS),
   {
     key: 'cacheNegativeTtlMs',

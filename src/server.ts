@@ -11,7 +11,8 @@ import { WorkerLink } from './lifecycle/cluster-worker.js';
 import { boundPort } from './lifecycle/listeners.js';
 import { listeningFields } from './lifecycle/listening-line.js';
 import { Shutdown } from './lifecycle/shutdown.js';
-import { exitAfterStdout, Logger, stdoutSink } from './observability/logger.js';
+import { BoundedLogOutput, type LogOutputStats } from './observability/log-output.js';
+import { exitAfterStdout, Logger } from './observability/logger.js';
 
 /** Each starts a graceful shutdown. SIGHUP too: a closed terminal or a supervisor sends
  *  it, and Node's default for it is to die at once with the last log lines unwritten. */
@@ -43,16 +44,16 @@ function onFatal(logger: Logger, cleanup: () => void): void {
   process.on('unhandledRejection', fatal('unhandled promise rejection'));
 }
 
-function runPrimary(config: Config, logger: Logger): void {
-  const primary = new ClusterPrimary(config, logger, exitAfterStdout);
+function runPrimary(config: Config, logger: Logger, logOutput: LogOutputStats): void {
+  const primary = new ClusterPrimary(config, logger, logOutput, exitAfterStdout);
   onFatal(logger, () => primary.abort());
   for (const signal of SHUTDOWN_SIGNALS) process.on(signal, () => primary.shutdown(signal));
   primary.start();
 }
 
 /** One process serving requests: the whole server, or a cluster worker (with `link`). */
-function runServer(config: Config, logger: Logger, link: WorkerLink | undefined): void {
-  const app = createApp(config, { logger, ...(link ? { cluster: link } : {}) });
+function runServer(config: Config, logger: Logger, logOutput: LogOutputStats, link: WorkerLink | undefined): void {
+  const app = createApp(config, { logger, logOutput, ...(link ? { cluster: link } : {}) });
   const shutdown = new Shutdown(app, exitAfterStdout);
   link?.attach(app, shutdown);
   onFatal(logger, () => {});
@@ -87,9 +88,11 @@ function main(): void {
   const config = readConfig();
   if (config === undefined) return;
   const clustered = config.workers > 1;
-  const logger = new Logger(config.logLevel, stdoutSink());
-  if (clustered && cluster.isPrimary) runPrimary(config, logger);
-  else runServer(config, logger, clustered && cluster.isWorker ? new WorkerLink(config) : undefined);
+  const output = new BoundedLogOutput(process.stdout, config.logQueueBytes);
+  const logger = new Logger(config.logLevel, output.sink);
+  output.warnWith((dropped) => logger.line(40, 'log output was blocked: lines dropped', { dropped, logQueueBytes: config.logQueueBytes }));
+  if (clustered && cluster.isPrimary) runPrimary(config, logger, output);
+  else runServer(config, logger, output, clustered && cluster.isWorker ? new WorkerLink(config) : undefined);
 }
 
 main();

@@ -41,6 +41,7 @@ describe('loadConfig defaults', () => {
       listenBacklog: 4096,
       listenSockets: 64,
       logLevel: 'info',
+      logQueueBytes: 4194304,
       cacheTtlMs: 30000,
       cacheNegativeTtlMs: 5000,
       cacheMaxEntries: 10000,
@@ -92,6 +93,7 @@ describe('loadConfig env and flags', () => {
       LISTEN_BACKLOG: '1024',
       LISTEN_SOCKETS: '8',
       LOG_LEVEL: 'warn',
+      LOG_QUEUE_BYTES: '65536',
       CACHE_TTL_MS: '1000',
       CACHE_NEGATIVE_TTL_MS: '500',
       CACHE_MAX_ENTRIES: '7',
@@ -121,6 +123,7 @@ describe('loadConfig env and flags', () => {
       listenBacklog: 1024,
       listenSockets: 8,
       logLevel: 'warn',
+      logQueueBytes: 65536,
       cacheTtlMs: 1000,
       cacheNegativeTtlMs: 500,
       cacheMaxEntries: 7,
@@ -239,6 +242,12 @@ describe('loadConfig errors', () => {
     assert.equal(config(['--listen-sockets', '256']).listenSockets, 256);
   });
 
+  test('LOG_QUEUE_BYTES is 64 KiB (one log batch) to 1 GiB', () => {
+    for (const bad of ['0', '65535', '1073741825', '4M', '-1']) rejects([], { LOG_QUEUE_BYTES: bad }, 'LOG_QUEUE_BYTES', `"${bad}"`);
+    rejects(['--log-queue-bytes', '1024'], {}, '--log-queue-bytes');
+    assert.equal(config(['--log-queue-bytes', '1073741824']).logQueueBytes, 1073741824);
+  });
+
   test('COMPRESS_LEVEL is a gzip level, 1 to 9', () => {
     rejects([], { COMPRESS_LEVEL: '0' }, 'COMPRESS_LEVEL', '"0"');
     rejects([], { COMPRESS_LEVEL: '10' }, 'COMPRESS_LEVEL', '"10"');
@@ -280,7 +289,7 @@ describe('--help', () => {
 
   test('the help text names every env var and every flag', () => {
     const text = helpText();
-    assert.equal(OPTIONS.length, 27);
+    assert.equal(OPTIONS.length, 28);
     for (const option of OPTIONS) {
       assert.ok(text.includes(option.env), `help lacks ${option.env}`);
       assert.ok(text.includes(`--${option.flag}`), `help lacks --${option.flag}`);

@@ -11,6 +11,7 @@
 import cluster, { type Worker } from 'node:cluster';
 import { performance } from 'node:perf_hooks';
 import type { Config } from '../config.js';
+import type { LogOutputStats } from '../observability/log-output.js';
 import type { Logger } from '../observability/logger.js';
 import { asMessage, WORKER_PORT_ENV, WORKER_SLOT_ENV, type ToPrimary } from './cluster-messages.js';
 import { LineRelay } from './line-relay.js';
@@ -67,12 +68,13 @@ export class ClusterPrimary {
   constructor(
     private readonly config: Config,
     private readonly logger: Logger,
+    logOutput: LogOutputStats,
     private readonly exit: (code: number) => void,
   ) {
     this.slots = Array.from({ length: config.workers }, (_, slot) => ({
       slot, worker: undefined, startedAt: 0, listened: false, sockets: 0, failures: 0, restartTimer: undefined,
     }));
-    this.relay = new MetricsRelay(config, () => this.slots, () => this.restarts);
+    this.relay = new MetricsRelay(config, () => this.slots, () => this.restarts, () => logOutput.dropped);
   }
 
   start(): void {

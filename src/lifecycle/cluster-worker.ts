@@ -73,7 +73,7 @@ export class WorkerLink implements MetricsGatherer {
     const snapshot = { ...(this.app as App).snapshot(), worker: this.slot };
     const missing: { worker: number; pid: number | null }[] = [];
     for (let slot = 0; slot < this.config.workers; slot++) if (slot !== this.slot) missing.push({ worker: slot, pid: null });
-    const view: ClusterView = { workers: this.config.workers, restarts: 0, missing, missingTotal: missing.length, timeoutMs: this.config.metricsWorkerTimeoutMs };
+    const view: ClusterView = { workers: this.config.workers, restarts: 0, missing, missingTotal: missing.length, primaryLogsDropped: 0, timeoutMs: this.config.metricsWorkerTimeoutMs };
     return { snapshots: [snapshot], view };
   }
 

@@ -45,6 +45,7 @@ export class MetricsRelay {
     private readonly config: Config,
     private readonly slots: () => readonly SlotWorker[],
     private readonly restarts: () => number,
+    private readonly logsDropped: () => number,
   ) {}
 
   /** `requester` serves a scrape and wants every worker's snapshot. */
@@ -86,6 +87,7 @@ export class MetricsRelay {
         restarts: this.restarts(),
         missing,
         missingTotal: this.missingTotal,
+        primaryLogsDropped: this.logsDropped(),
         timeoutMs: this.config.metricsWorkerTimeoutMs,
       },
     });

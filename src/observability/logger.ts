@@ -38,16 +38,6 @@ export function jsonString(value: string): string {
   return NEEDS_ESCAPE.test(value) ? JSON.stringify(value) : '"' + value + '"';
 }
 
-export function stdoutSink(): LogSink {
-  // A closed stdout (piped into `head`, say) must not crash the server.
-  process.stdout.on('error', () => {});
-  // process.stdout.write is synchronous for files and TTYs; to a pipe whose reader lags
-  // it queues, so the exit waits for it (exitAfterStdout).
-  return (chunk) => {
-    process.stdout.write(chunk);
-  };
-}
-
 /** Exits once stdout has taken everything written (at most maxWaitMs later): a pipe whose
  *  reader is slow makes Node queue the writes, and exiting at once would drop them. */
 export function exitAfterStdout(code: number, maxWaitMs = 2000): void {
@@ -171,15 +161,14 @@ export class Logger {
   }
 
   private write(level: number, msg: string, fields: LogFields | undefined): void {
-    let extra = '';
-    if (fields !== undefined) {
-      for (const key of Object.keys(fields)) {
-        const value = fields[key];
-        if (value === undefined) continue;
-        extra += ',' + jsonString(key) + ':' + serialize(value);
-      }
-    }
-    this.writeRaw(level, jsonString(msg), extra);
+    this.writeRaw(level, jsonString(msg), fieldsJson(fields));
+  }
+
+  /** The line `msg` and `fields` make, newline-terminated, without writing it ('' when
+   *  the level is disabled): for output written outside the batches (log-output.ts). */
+  line(level: number, msg: string, fields?: LogFields): string {
+    if (level < this.threshold || this.prefix[level] === undefined) return '';
+    return this.prefix[level] + this.clock() + this.suffix + ',"msg":' + jsonString(msg) + fieldsJson(fields) + '}\n';
   }
 
   private append(line: string): void {
@@ -209,6 +198,19 @@ export class Logger {
     this.used = 0;
     this.sink(chunk);
   }
+}
+
+/** `,"key":value` for every defined field. */
+function fieldsJson(fields: LogFields | undefined): string {
+  let extra = '';
+  if (fields !== undefined) {
+    for (const key of Object.keys(fields)) {
+      const value = fields[key];
+      if (value === undefined) continue;
+      extra += ',' + jsonString(key) + ':' + serialize(value);
+    }
+  }
+  return extra;
 }
 
 function serialize(value: LogValue): string {

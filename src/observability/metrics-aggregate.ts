@@ -38,6 +38,7 @@ export function aggregate(snapshots: readonly ProcessSnapshot[]): Aggregate {
     enabled: first?.bufferPool.enabled ?? false, bufferBytes: first?.bufferPool.bufferBytes ?? 0, maxFree: 0,
     free: 0, inUse: 0, hits: 0, misses: 0, abandoned: 0,
   };
+  const logs = { dropped: 0 };
   const memory: Mutable<MemoryUsage> = { rssBytes: 0, heapUsedBytes: 0, heapTotalBytes: 0, externalBytes: 0 };
   const delayMs = { p50: 0, p99: 0, max: 0 };
   let windowSeconds = 0;
@@ -61,6 +62,7 @@ export function aggregate(snapshots: readonly ProcessSnapshot[]): Aggregate {
     }
     for (const key of ['onTheFly', 'streamsOpened', 'streamsOpen', 'failures'] as const) compression[key] += p.compression[key];
     for (const key of ['maxFree', 'free', 'inUse', 'hits', 'misses', 'abandoned'] as const) bufferPool[key] += p.bufferPool[key];
+    logs.dropped += p.logs.dropped;
     for (const key of ['rssBytes', 'heapUsedBytes', 'heapTotalBytes', 'externalBytes'] as const) memory[key] += p.memory[key];
     for (const key of ['p50', 'p99', 'max'] as const) delayMs[key] = Math.max(delayMs[key], p.eventLoop.delayMs[key]);
     windowSeconds = Math.max(windowSeconds, p.eventLoop.windowSeconds);
@@ -78,6 +80,7 @@ export function aggregate(snapshots: readonly ProcessSnapshot[]): Aggregate {
     eventLoop: { windowSeconds, delayMs, utilization },
     compression,
     bufferPool,
+    logs,
     memory,
     processes,
   };

@@ -6,7 +6,7 @@ import type { CompressionStats } from '../compression/policy.js';
 import type { BufferPoolStats } from '../pool/buffer-pool.js';
 import { round, type EventLoopWindow } from './event-loop.js';
 import type { Aggregate } from './metrics-aggregate.js';
-import type { ClusterView, MemoryUsage, RequestCounters } from './metrics-snapshot.js';
+import type { ClusterView, LogCounters, MemoryUsage, RequestCounters } from './metrics-snapshot.js';
 import { routeCounts, statusCounts } from './request-metrics.js';
 
 /** Each worker has its own cache in cluster mode; the document says so. */
@@ -42,6 +42,8 @@ export interface MetricsReport {
   /** Counters summed over workers in cluster mode. */
   readonly compression: CompressionStats;
   readonly bufferPool: BufferPoolStats;
+  /** Summed over workers and the primary in cluster mode. */
+  readonly logs: LogCounters;
   /** Summed over workers in cluster mode; each worker's is in `workers`. */
   readonly memory: MemoryUsage;
   /** Cluster mode only. */
@@ -74,6 +76,7 @@ export function metricsReport(agg: Aggregate, view?: ClusterView): MetricsReport
     eventLoop: agg.eventLoop,
     compression: agg.compression,
     bufferPool: agg.bufferPool,
+    logs: { dropped: agg.logs.dropped + (view?.primaryLogsDropped ?? 0) },
     memory: agg.memory,
   };
   if (view === undefined) return report;

@@ -20,6 +20,8 @@ export interface MetricsSources {
   readonly storeCalls: () => number;
   readonly compression: () => CompressionStats;
   readonly bufferPool: () => BufferPoolStats;
+  /** Log lines dropped because stdout was not taking them (log-output.ts). */
+  readonly logsDropped: () => number;
 }
 
 export interface MemoryUsage {
@@ -36,6 +38,11 @@ export interface RequestCounters {
   readonly clientErrors: number;
 }
 
+export interface LogCounters {
+  /** Lines dropped whole while stdout's queue was over LOG_QUEUE_BYTES. */
+  readonly dropped: number;
+}
+
 /** What one process and the whole server both report. */
 export interface ServerNumbers {
   readonly uptimeSeconds: number;
@@ -45,6 +52,7 @@ export interface ServerNumbers {
   readonly eventLoop: EventLoopWindow;
   readonly compression: CompressionStats;
   readonly bufferPool: BufferPoolStats;
+  readonly logs: LogCounters;
   readonly memory: MemoryUsage;
 }
 
@@ -69,6 +77,8 @@ export interface ClusterView {
   readonly missing: readonly { readonly worker: number; readonly pid: number | null }[];
   /** Missing answers summed over every scrape so far. */
   readonly missingTotal: number;
+  /** The primary's own log lines dropped (the workers' are in their snapshots). */
+  readonly primaryLogsDropped: number;
   readonly timeoutMs: number;
 }
 
@@ -105,6 +115,7 @@ export function takeSnapshot(src: MetricsSources): ProcessSnapshot {
     eventLoop: src.eventLoop.snapshot(),
     compression: src.compression(),
     bufferPool: src.bufferPool(),
+    logs: { dropped: src.logsDropped() },
     memory: {
       rssBytes: memory.rss,
       heapUsedBytes: memory.heapUsed,

@@ -122,6 +122,12 @@ export function renderPrometheus(agg: Aggregate, view?: ClusterView): string {
   out.family('turbina_buffer_pool_hits_total', 'counter', 'Buffers taken from the pool.', one(bufferPool.hits));
   out.family('turbina_buffer_pool_misses_total', 'counter', 'Buffers allocated because the pool was empty (or off).', one(bufferPool.misses));
   out.family('turbina_buffer_pool_abandoned_total', 'counter', 'Buffers given up on when their stream was destroyed mid-write.', one(bufferPool.abandoned));
+  out.family(
+    'turbina_log_lines_dropped_total',
+    'counter',
+    `Log lines dropped whole because stdout was not taking them (its queue held LOG_QUEUE_BYTES).${view === undefined ? '' : ' Summed over workers and the primary.'}`,
+    one(agg.logs.dropped + (view?.primaryLogsDropped ?? 0)),
+  );
 
   if (view !== undefined) {
     out.family('turbina_workers', 'gauge', 'Worker processes configured (WORKERS).', one(view.workers));

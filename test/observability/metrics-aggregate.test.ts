@@ -34,6 +34,7 @@ function snapshot(worker: number, latencies: readonly number[], extra: { lag: nu
     eventLoop: { windowSeconds: 10, delayMs: { p50: extra.lag / 2, p99: extra.lag, max: extra.lag * 2 }, utilization: extra.lag / 100 },
     compression: { minBytes: 1024, gzipLevel: 5, codings: ['br', 'gzip'], onTheFly: worker + 1, streamsOpened: 2, streamsOpen: worker, failures: 0 },
     bufferPool: { enabled: true, bufferBytes: 65536, maxFree: 64, free: 1, inUse: worker, hits: 3, misses: 1, abandoned: 0 },
+    logs: { dropped: 10 ** worker },
     memory: { rssBytes: extra.rss, heapUsedBytes: 1, heapTotalBytes: 2, externalBytes: 3 },
   };
 }
@@ -51,7 +52,7 @@ test('counters and histograms are summed; percentiles come from the merged histo
   assert.equal(agg.latencyMs.percentile(0.99), all.percentile(0.99));
   assert.equal(agg.latencyMs.max, 40);
 
-  const report = metricsReport(agg, { workers: 3, restarts: 2, missing: [{ worker: 2, pid: null }], missingTotal: 4, timeoutMs: 250 });
+  const report = metricsReport(agg, { workers: 3, restarts: 2, missing: [{ worker: 2, pid: null }], missingTotal: 4, primaryLogsDropped: 100, timeoutMs: 250 });
   assert.equal(report.requests.total, 100);
   assert.equal(report.requests.inFlight, 2);
   assert.equal(report.requests.aborted, 1);
@@ -66,6 +67,8 @@ test('counters and histograms are summed; percentiles come from the merged histo
   assert.deepEqual(report.eventLoop.delayMs, { p50: 15, p99: 30, max: 60 });
   assert.equal(report.eventLoop.utilization, 0.3);
   assert.equal(report.memory.rssBytes, 3000);
+  // Both workers' dropped log lines and the primary's own.
+  assert.deepEqual(report.logs, { dropped: 111 });
   assert.equal(report.uptimeSeconds, 11);
   assert.equal(report.responseTimeMs.p50, round(all.percentile(0.5)));
   assert.equal(report.cluster?.answered, 2);

@@ -26,6 +26,7 @@ function snapshot(overrides: Partial<ProcessSnapshot> = {}): ProcessSnapshot {
     eventLoop: { windowSeconds: 1, delayMs: { p50: 0, p99: 0, max: 0 }, utilization: 0 },
     compression: { minBytes: 1024, gzipLevel: 5, codings: ['br', 'gzip'], onTheFly: 0, streamsOpened: 0, streamsOpen: 0, failures: 0 },
     bufferPool: { enabled: true, bufferBytes: 65536, maxFree: 64, free: 0, inUse: 0, hits: 0, misses: 0, abandoned: 0 },
+    logs: { dropped: 0 },
     memory: { rssBytes: 1, heapUsedBytes: 1, heapTotalBytes: 1, externalBytes: 1 },
     ...overrides,
   };
@@ -80,6 +81,7 @@ test('a live server\'s exposition parses line by line, counts requests by method
     assert.equal(sampleValue(families, 'turbina_cache_hits_total'), 1);
     assert.equal(sampleValue(families, 'turbina_cache_entries'), 3);
     assert.equal(sampleValue(families, 'turbina_store_calls_total'), 3);
+    assert.equal(sampleValue(families, 'turbina_log_lines_dropped_total'), 0);
     assert.ok(sampleValue(families, 'process_resident_memory_bytes') > 0);
     assert.ok(sampleValue(families, 'process_cpu_seconds_total') > 0);
     assert.ok(Math.abs(sampleValue(families, 'process_start_time_seconds') - Date.now() / 1000) < 600);
@@ -112,7 +114,7 @@ test('merged histograms: buckets summed over workers, +Inf equals _count, overfl
       snapshot({ worker: 0, latencyMs: { counts: counts(4, 3), count: 3, sum: 3, max: 1 } }),
       snapshot({ worker: 1, pid: 5678, latencyMs: { counts: counts(17, 2), count: 2, sum: 30_000, max: 15_000 } }),
     ]),
-    { workers: 2, restarts: 1, missing: [], missingTotal: 0, timeoutMs: 250 },
+    { workers: 2, restarts: 1, missing: [], missingTotal: 0, primaryLogsDropped: 0, timeoutMs: 250 },
   );
   const families = parsePrometheus(text);
   checkHistogram(families.get('turbina_http_request_duration_seconds') as NonNullable<ReturnType<typeof families.get>>);
@@ -125,6 +127,16 @@ test('merged histograms: buckets summed over workers, +Inf equals _count, overfl
   assert.equal(sampleValue(families, 'turbina_worker_info', { worker: '1', pid: '5678' }), 1);
 });
 
+test('dropped log lines: the workers\' and the primary\'s own in one counter', () => {
+  const text = renderPrometheus(
+    aggregate([snapshot({ worker: 0, logs: { dropped: 3 } }), snapshot({ worker: 1, pid: 5678, logs: { dropped: 40 } })]),
+    { workers: 2, restarts: 0, missing: [], missingTotal: 0, primaryLogsDropped: 500, timeoutMs: 250 },
+  );
+  const family = parsePrometheus(text).get('turbina_log_lines_dropped_total');
+  assert.equal(family?.type, 'counter');
+  assert.deepEqual(family?.samples.map((s) => [s.labels, s.value]), [[{}, 543]]);
+});
+
 test('promtool check metrics accepts the exposition', { skip: PROMTOOL_SKIP }, async () => {
   await withApp(async (t) => {
     await request(t.port, '/products/1');
@@ -132,7 +144,7 @@ test('promtool check metrics accepts the exposition', { skip: PROMTOOL_SKIP }, a
     const single = (await request(t.port, '/metrics?format=prometheus')).text;
     promtoolCheck(single);
     const clustered = renderPrometheus(aggregate([snapshot(), snapshot({ worker: 1, pid: 99 })]), {
-      workers: 2, restarts: 0, missing: [{ worker: 1, pid: 99 }], missingTotal: 3, timeoutMs: 250,
+      workers: 2, restarts: 0, missing: [{ worker: 1, pid: 99 }], missingTotal: 3, primaryLogsDropped: 0, timeoutMs: 250,
     });
     promtoolCheck(clustered);
   });
