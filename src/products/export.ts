@@ -6,7 +6,7 @@
 import { openBodyStream, type BodyStream } from '../http/respond-stream.js';
 import type { Router } from '../http/router.js';
 import type { BufferPool } from '../pool/buffer-pool.js';
-import type { ProductStore } from './store.js';
+import type { ProductPage, ProductStore } from './store.js';
 
 export const NDJSON_TYPE = 'application/x-ndjson';
 /** Products fetched per store call: one round trip per thousand lines. */
@@ -18,10 +18,13 @@ export interface ExportDeps {
 }
 
 export function registerExportRoute(router: Router, deps: ExportDeps): void {
-  router.add('GET', '/products/export', (ctx) => {
+  router.add('GET', '/products/export', async (ctx) => {
+    // The first page before the head: a store that fails at once gets a clean problem
+    // document instead of a 200 cut short.
+    const first = ctx.method === 'HEAD' ? undefined : await deps.store.list(0, EXPORT_PAGE);
     const body = openBodyStream(ctx, 200, NDJSON_TYPE, ['cache-control', 'no-store']);
-    if (body === undefined) return;
-    return exportCatalog(body, deps);
+    if (body === undefined || first === undefined) return;
+    return exportCatalog(body, first, deps);
   });
 }
 
@@ -79,13 +82,15 @@ class ChunkWriter {
   }
 }
 
-async function exportCatalog(body: BodyStream, deps: ExportDeps): Promise<void> {
+async function exportCatalog(body: BodyStream, first: ProductPage, deps: ExportDeps): Promise<void> {
   const { store, pool } = deps;
   const out = new ChunkWriter(body, pool);
   let offset = 0;
+  let next: ProductPage | undefined = first;
   try {
     while (!body.closed) {
-      const page = await store.list(offset, EXPORT_PAGE);
+      const page = next ?? (await store.list(offset, EXPORT_PAGE));
+      next = undefined;
       for (const product of page.items) {
         if (!out.line(JSON.stringify(product) + '\n')) await body.drained();
         if (body.closed) break;
