@@ -4,6 +4,7 @@
 import type { CacheStats } from '../cache/ttl-cache.js';
 import type { CompressionStats } from '../compression/policy.js';
 import type { BufferPoolStats } from '../pool/buffer-pool.js';
+import type { ExportStats } from '../products/export-slots.js';
 import { round, type EventLoopWindow } from './event-loop.js';
 import type { Aggregate } from './metrics-aggregate.js';
 import type { ClusterView, MemoryUsage, RequestCounters } from './metrics-snapshot.js';
@@ -42,6 +43,8 @@ export interface MetricsReport {
   /** Counters summed over workers in cluster mode. */
   readonly compression: CompressionStats;
   readonly bufferPool: BufferPoolStats;
+  /** /products/export: the bound on concurrent exports; summed over workers in cluster mode. */
+  readonly exports: ExportStats;
   /** Summed over workers in cluster mode; each worker's is in `workers`. */
   readonly memory: MemoryUsage;
   /** Cluster mode only. */
@@ -74,6 +77,7 @@ export function metricsReport(agg: Aggregate, view?: ClusterView): MetricsReport
     eventLoop: agg.eventLoop,
     compression: agg.compression,
     bufferPool: agg.bufferPool,
+    exports: agg.exports,
     memory: agg.memory,
   };
   if (view === undefined) return report;

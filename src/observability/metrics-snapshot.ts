@@ -5,6 +5,7 @@ import type { CacheStats } from '../cache/ttl-cache.js';
 import type { CompressionStats } from '../compression/policy.js';
 import type { ConnectionTracker } from '../lifecycle/connections.js';
 import type { BufferPoolStats } from '../pool/buffer-pool.js';
+import type { ExportStats } from '../products/export-slots.js';
 import { round, type EventLoopMonitor, type EventLoopWindow } from './event-loop.js';
 import type { HistogramData } from './histogram.js';
 import type { RequestCount, RequestMetrics } from './request-metrics.js';
@@ -20,6 +21,7 @@ export interface MetricsSources {
   readonly storeCalls: () => number;
   readonly compression: () => CompressionStats;
   readonly bufferPool: () => BufferPoolStats;
+  readonly exports: () => ExportStats;
 }
 
 export interface MemoryUsage {
@@ -45,6 +47,7 @@ export interface ServerNumbers {
   readonly eventLoop: EventLoopWindow;
   readonly compression: CompressionStats;
   readonly bufferPool: BufferPoolStats;
+  readonly exports: ExportStats;
   readonly memory: MemoryUsage;
 }
 
@@ -105,6 +108,7 @@ export function takeSnapshot(src: MetricsSources): ProcessSnapshot {
     eventLoop: src.eventLoop.snapshot(),
     compression: src.compression(),
     bufferPool: src.bufferPool(),
+    exports: src.exports(),
     memory: {
       rssBytes: memory.rss,
       heapUsedBytes: memory.heapUsed,

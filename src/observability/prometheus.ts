@@ -122,6 +122,11 @@ export function renderPrometheus(agg: Aggregate, view?: ClusterView): string {
   out.family('turbina_buffer_pool_hits_total', 'counter', 'Buffers taken from the pool.', one(bufferPool.hits));
   out.family('turbina_buffer_pool_misses_total', 'counter', 'Buffers allocated because the pool was empty (or off).', one(bufferPool.misses));
   out.family('turbina_buffer_pool_abandoned_total', 'counter', 'Buffers given up on when their stream was destroyed mid-write.', one(bufferPool.abandoned));
+  const { exports } = agg;
+  out.family('turbina_exports_active', 'gauge', '/products/export streams running now.', one(exports.active));
+  out.family('turbina_exports_max_concurrent', 'gauge', 'Exports allowed at once (EXPORT_MAX_CONCURRENT, summed over workers).', one(exports.maxConcurrent));
+  out.family('turbina_exports_rejected_total', 'counter', 'Exports refused with 503 because every slot was taken.', one(exports.rejected));
+  out.family('turbina_exports_idle_timeouts_total', 'counter', 'Exports cut because the client took nothing for EXPORT_IDLE_TIMEOUT_MS.', one(exports.idleTimeouts));
 
   if (view !== undefined) {
     out.family('turbina_workers', 'gauge', 'Worker processes configured (WORKERS).', one(view.workers));
