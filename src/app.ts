@@ -24,6 +24,7 @@ import type { Logger } from './observability/logger.js';
 import { takeSnapshot, type MetricsGatherer, type ProcessSnapshot } from './observability/metrics-snapshot.js';
 import { RequestMetrics } from './observability/request-metrics.js';
 import { BufferPool } from './pool/buffer-pool.js';
+import { ExportSlots } from './products/export-slots.js';
 import { registerExportRoute } from './products/export.js';
 import { registerProductRoutes } from './products/routes.js';
 import { DeadlineStore } from './products/deadline-store.js';
@@ -71,6 +72,8 @@ export interface App {
   snapshot(): ProcessSnapshot;
   readonly compression: Compression;
   readonly pool: BufferPool;
+  /** The bound on concurrent exports and its counters. */
+  readonly exports: ExportSlots;
   /** Stops the app's own timers (cache sweep, event-loop sampling). */
   stopTimers(): void;
 }
@@ -98,7 +101,8 @@ export function createApp(config: Config, options: AppOptions): App {
 
   const router = new Router();
   registerProductRoutes(router, { cache, store, negativeTtlMs: config.cacheNegativeTtlMs });
-  registerExportRoute(router, { store, pool });
+  const exports = new ExportSlots(config.exportMaxConcurrent);
+  registerExportRoute(router, { store, pool, slots: exports, idleTimeoutMs: config.exportIdleTimeoutMs, logger });
   registerIoRoute(router);
   registerHealthRoutes(router, lifecycle);
   const metrics = new RequestMetrics(router.routes);
@@ -112,6 +116,7 @@ export function createApp(config: Config, options: AppOptions): App {
     compression: () => compression.stats(),
     bufferPool: () => pool.stats(),
     logsDropped: () => logOutput?.dropped ?? 0,
+    exports: () => exports.stats(),
   };
   registerMetricsRoute(router, metricsSources, options.cluster);
   const middleware: Middleware[] = [];
@@ -169,6 +174,7 @@ export function createApp(config: Config, options: AppOptions): App {
     snapshot: () => takeSnapshot(metricsSources),
     compression,
     pool,
+    exports,
     stopTimers: () => {
       cache.stop();
       eventLoop.stop();

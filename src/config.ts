@@ -38,6 +38,10 @@ export interface Config {
   readonly bufferPool: OnOff;
   readonly bufferPoolBytes: number;
   readonly bufferPoolMax: number;
+  /** Exports streaming at once in each process; more are answered 503. */
+  readonly exportMaxConcurrent: number;
+  /** An export whose client takes nothing for this long is cut. */
+  readonly exportIdleTimeoutMs: number;
   /** Whether the /debug/pprof routes exist. */
   readonly debugEndpoints: OnOff;
   /** Lets non-loopback clients into /debug with `Authorization: Bearer <token>`; '' = none. */
@@ -68,6 +72,8 @@ interface OptionSpec {
 
 const MAX_MS = 2_147_483_647; // setTimeout's ceiling (2^31 - 1)
 const MAX_WORKERS = 256;
+/** Concurrent exports the whole server allows per core by default (split over the workers). */
+const EXPORTS_PER_CORE = 2;
 
 /** The cores this process may use (availableParallelism is Node >= 18.14; cpus() as a fallback). */
 export function coreCount(): number {
@@ -237,6 +243,18 @@ export const OPTIONS: readonly OptionSpec[] = [
   onOffOption('bufferPool', 'BUFFER_POOL', 'reuse Buffers for streamed bodies (off: allocate each)', 'on'),
   intOption('bufferPoolBytes', 'BUFFER_POOL_BYTES', 'size of each pooled Buffer (a streamed chunk)', 65_536, 1024, 16_777_216),
   intOption('bufferPoolMax', 'BUFFER_POOL_MAX', 'free Buffers kept for reuse; more are left to the GC', 64, 0, 100_000),
+  {
+    key: 'exportMaxConcurrent',
+    env: 'EXPORT_MAX_CONCURRENT',
+    flag: 'export-max-concurrent',
+    help: '/products/export streams running at once in each process; more get 503 with Retry-After',
+    defaultText: `max(2, ceil(${EXPORTS_PER_CORE} x cores / WORKERS))`,
+    parse: (raw, name, earlier) => {
+      if (raw !== undefined) return integer(raw, name, 1, 100_000);
+      return defaultExportMaxConcurrent(coreCount(), num(earlier, 'workers'));
+    },
+  },
+  intOption('exportIdleTimeoutMs', 'EXPORT_IDLE_TIMEOUT_MS', 'an export whose client takes nothing for this long is cut (its connection closed)', 30_000, 1, MAX_MS),
   // Not DEBUG: the debug npm package reads that one, and DEBUG=express:* must not stop the server.
   onOffOption('debugEndpoints', 'DEBUG_ENDPOINTS', '/debug/pprof profiling endpoints', 'on'),
   {
@@ -256,6 +274,12 @@ export const OPTIONS: readonly OptionSpec[] = [
     },
   },
 ];
+
+/** About EXPORTS_PER_CORE per core for the whole server, and at least 2 per process. */
+export function defaultExportMaxConcurrent(cores: number, workers: number): number {
+  return Math.max(2, Math.ceil((EXPORTS_PER_CORE * cores) / workers));
+}
+
 
 /** The config as logs show it: secret options (the debug token) only say whether they are set. */
 export function loggableConfig(config: Config): Record<string, string | number> {

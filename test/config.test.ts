@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { hostname } from 'node:os';
 import { describe, test } from 'node:test';
-import { ConfigError, OPTIONS, helpText, loadConfig, type Config } from '../src/config.js';
+import { ConfigError, OPTIONS, coreCount, defaultExportMaxConcurrent, helpText, loadConfig, type Config } from '../src/config.js';
 import { runServer, startServer } from './helpers/child.js';
 import { request } from './helpers/http.js';
 
@@ -64,6 +64,8 @@ describe('loadConfig defaults', () => {
       bufferPool: 'on',
       bufferPoolBytes: 65536,
       bufferPoolMax: 64,
+      exportMaxConcurrent: Math.max(2, 2 * coreCount()),
+      exportIdleTimeoutMs: 30000,
     });
   });
 
@@ -82,6 +84,15 @@ describe('loadConfig defaults', () => {
     assert.equal(c.cacheNegativeTtlMs, 2000);
     assert.equal(c.headersTimeoutMs, 401000);
     assert.equal(c.requestTimeoutMs, 401000);
+  });
+
+  test('EXPORT_MAX_CONCURRENT defaults to about 2 per core for the whole server, at least 2 per process', () => {
+    assert.equal(defaultExportMaxConcurrent(2, 1), 4);
+    assert.equal(defaultExportMaxConcurrent(8, 1), 16);
+    assert.equal(defaultExportMaxConcurrent(8, 8), 2);
+    assert.equal(defaultExportMaxConcurrent(8, 3), 6);
+    assert.equal(defaultExportMaxConcurrent(1, 4), 2);
+    assert.equal(config([], { WORKERS: '256' }).exportMaxConcurrent, defaultExportMaxConcurrent(coreCount(), 256));
   });
 });
 
@@ -116,6 +127,8 @@ describe('loadConfig env and flags', () => {
       BUFFER_POOL: 'off',
       BUFFER_POOL_BYTES: '4096',
       BUFFER_POOL_MAX: '0',
+      EXPORT_MAX_CONCURRENT: '1',
+      EXPORT_IDLE_TIMEOUT_MS: '250',
     });
     assert.deepEqual({ ...c }, {
       port: 9000,
@@ -146,6 +159,8 @@ describe('loadConfig env and flags', () => {
       bufferPool: 'off',
       bufferPoolBytes: 4096,
       bufferPoolMax: 0,
+      exportMaxConcurrent: 1,
+      exportIdleTimeoutMs: 250,
     });
   });
 
@@ -236,6 +251,13 @@ describe('loadConfig errors', () => {
     assert.equal(config([], { WORKERS: 'AUTO' }).workers, auto);
   });
 
+  test('EXPORT_MAX_CONCURRENT is at least 1; EXPORT_IDLE_TIMEOUT_MS at least 1 ms', () => {
+    for (const bad of ['0', '-1', '100001', 'many']) rejects([], { EXPORT_MAX_CONCURRENT: bad }, 'EXPORT_MAX_CONCURRENT', `"${bad}"`);
+    for (const bad of ['0', '2147483648', '1s']) rejects([], { EXPORT_IDLE_TIMEOUT_MS: bad }, 'EXPORT_IDLE_TIMEOUT_MS', `"${bad}"`);
+    assert.equal(config(['--export-max-concurrent', '100000']).exportMaxConcurrent, 100000);
+    assert.equal(config(['--export-idle-timeout-ms', '1']).exportIdleTimeoutMs, 1);
+  });
+
   test('LISTEN_SOCKETS is 1 to 256', () => {
     for (const bad of ['0', '257', '-1', 'many']) rejects([], { LISTEN_SOCKETS: bad }, 'LISTEN_SOCKETS', `"${bad}"`);
     assert.equal(config(['--listen-sockets', '1']).listenSockets, 1);
@@ -289,7 +311,7 @@ describe('--help', () => {
 
   test('the help text names every env var and every flag', () => {
     const text = helpText();
-    assert.equal(OPTIONS.length, 28);
+    assert.equal(OPTIONS.length, 30);
     for (const option of OPTIONS) {
       assert.ok(text.includes(option.env), `help lacks ${option.env}`);
       assert.ok(text.includes(`--${option.flag}`), `help lacks --${option.flag}`);

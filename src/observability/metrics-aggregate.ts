@@ -5,6 +5,7 @@
 import type { CacheStats } from '../cache/ttl-cache.js';
 import type { CompressionStats } from '../compression/policy.js';
 import type { BufferPoolStats } from '../pool/buffer-pool.js';
+import type { ExportStats } from '../products/export-slots.js';
 import { Histogram } from './histogram.js';
 import type { MemoryUsage, ProcessSnapshot, ServerNumbers } from './metrics-snapshot.js';
 import type { RequestCount } from './request-metrics.js';
@@ -39,6 +40,8 @@ export function aggregate(snapshots: readonly ProcessSnapshot[]): Aggregate {
     free: 0, inUse: 0, hits: 0, misses: 0, abandoned: 0,
   };
   const logs = { dropped: 0 };
+  // Each process has its own slots: the limits and counts add up to the server's.
+  const exports: Mutable<ExportStats> = { maxConcurrent: 0, active: 0, rejected: 0, idleTimeouts: 0 };
   const memory: Mutable<MemoryUsage> = { rssBytes: 0, heapUsedBytes: 0, heapTotalBytes: 0, externalBytes: 0 };
   const delayMs = { p50: 0, p99: 0, max: 0 };
   let windowSeconds = 0;
@@ -63,6 +66,7 @@ export function aggregate(snapshots: readonly ProcessSnapshot[]): Aggregate {
     for (const key of ['onTheFly', 'streamsOpened', 'streamsOpen', 'failures'] as const) compression[key] += p.compression[key];
     for (const key of ['maxFree', 'free', 'inUse', 'hits', 'misses', 'abandoned'] as const) bufferPool[key] += p.bufferPool[key];
     logs.dropped += p.logs.dropped;
+    for (const key of ['maxConcurrent', 'active', 'rejected', 'idleTimeouts'] as const) exports[key] += p.exports[key];
     for (const key of ['rssBytes', 'heapUsedBytes', 'heapTotalBytes', 'externalBytes'] as const) memory[key] += p.memory[key];
     for (const key of ['p50', 'p99', 'max'] as const) delayMs[key] = Math.max(delayMs[key], p.eventLoop.delayMs[key]);
     windowSeconds = Math.max(windowSeconds, p.eventLoop.windowSeconds);
@@ -81,6 +85,7 @@ export function aggregate(snapshots: readonly ProcessSnapshot[]): Aggregate {
     compression,
     bufferPool,
     logs,
+    exports,
     memory,
     processes,
   };

@@ -4,6 +4,7 @@
 import type { CacheStats } from '../cache/ttl-cache.js';
 import type { CompressionStats } from '../compression/policy.js';
 import type { BufferPoolStats } from '../pool/buffer-pool.js';
+import type { ExportStats } from '../products/export-slots.js';
 import { round, type EventLoopWindow } from './event-loop.js';
 import type { Aggregate } from './metrics-aggregate.js';
 import type { ClusterView, LogCounters, MemoryUsage, RequestCounters } from './metrics-snapshot.js';
@@ -44,6 +45,8 @@ export interface MetricsReport {
   readonly bufferPool: BufferPoolStats;
   /** Summed over workers and the primary in cluster mode. */
   readonly logs: LogCounters;
+  /** /products/export: the bound on concurrent exports; summed over workers in cluster mode. */
+  readonly exports: ExportStats;
   /** Summed over workers in cluster mode; each worker's is in `workers`. */
   readonly memory: MemoryUsage;
   /** Cluster mode only. */
@@ -77,6 +80,7 @@ export function metricsReport(agg: Aggregate, view?: ClusterView): MetricsReport
     compression: agg.compression,
     bufferPool: agg.bufferPool,
     logs: { dropped: agg.logs.dropped + (view?.primaryLogsDropped ?? 0) },
+    exports: agg.exports,
     memory: agg.memory,
   };
   if (view === undefined) return report;

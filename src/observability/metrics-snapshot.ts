@@ -5,6 +5,7 @@ import type { CacheStats } from '../cache/ttl-cache.js';
 import type { CompressionStats } from '../compression/policy.js';
 import type { ConnectionTracker } from '../lifecycle/connections.js';
 import type { BufferPoolStats } from '../pool/buffer-pool.js';
+import type { ExportStats } from '../products/export-slots.js';
 import { round, type EventLoopMonitor, type EventLoopWindow } from './event-loop.js';
 import type { HistogramData } from './histogram.js';
 import type { RequestCount, RequestMetrics } from './request-metrics.js';
@@ -22,6 +23,7 @@ export interface MetricsSources {
   readonly bufferPool: () => BufferPoolStats;
   /** Log lines dropped because stdout was not taking them (log-output.ts). */
   readonly logsDropped: () => number;
+  readonly exports: () => ExportStats;
 }
 
 export interface MemoryUsage {
@@ -53,6 +55,7 @@ export interface ServerNumbers {
   readonly compression: CompressionStats;
   readonly bufferPool: BufferPoolStats;
   readonly logs: LogCounters;
+  readonly exports: ExportStats;
   readonly memory: MemoryUsage;
 }
 
@@ -116,6 +119,7 @@ export function takeSnapshot(src: MetricsSources): ProcessSnapshot {
     compression: src.compression(),
     bufferPool: src.bufferPool(),
     logs: { dropped: src.logsDropped() },
+    exports: src.exports(),
     memory: {
       rssBytes: memory.rss,
       heapUsedBytes: memory.heapUsed,

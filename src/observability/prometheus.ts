@@ -128,6 +128,11 @@ export function renderPrometheus(agg: Aggregate, view?: ClusterView): string {
     `Log lines dropped whole because stdout was not taking them (its queue held LOG_QUEUE_BYTES).${view === undefined ? '' : ' Summed over workers and the primary.'}`,
     one(agg.logs.dropped + (view?.primaryLogsDropped ?? 0)),
   );
+  const { exports } = agg;
+  out.family('turbina_exports_active', 'gauge', '/products/export streams running now.', one(exports.active));
+  out.family('turbina_exports_max_concurrent', 'gauge', 'Exports allowed at once (EXPORT_MAX_CONCURRENT, summed over workers).', one(exports.maxConcurrent));
+  out.family('turbina_exports_rejected_total', 'counter', 'Exports refused with 503 because every slot was taken.', one(exports.rejected));
+  out.family('turbina_exports_idle_timeouts_total', 'counter', 'Exports cut because the client took nothing for EXPORT_IDLE_TIMEOUT_MS.', one(exports.idleTimeouts));
 
   if (view !== undefined) {
     out.family('turbina_workers', 'gauge', 'Worker processes configured (WORKERS).', one(view.workers));

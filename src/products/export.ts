@@ -2,29 +2,65 @@
 // Products come from the store a page at a time and are serialised into pooled Buffers;
 // a Buffer is written when full and goes back to the pool from its write callback, so
 // the memory in use is a page of products plus a few Buffers, whatever CATALOG_SIZE is
-// and however slowly the client reads.
-import { openBodyStream, type BodyStream } from '../http/respond-stream.js';
+// and however slowly the client reads. Only EXPORT_MAX_CONCURRENT exports run at once
+// (the others get 503 with Retry-After), an export whose client takes nothing for
+// EXPORT_IDLE_TIMEOUT_MS is cut, and an export yields the event loop after each chunk, so
+// the requests arriving meanwhile wait for a chunk of each export, never for a catalog.
+import { setImmediate as nextTurn } from 'node:timers/promises';
+import type { RequestContext } from '../http/context.js';
+import { encodeProblem, sendEncoded } from '../http/respond.js';
+import { openBodyStream, type BodyStream, type IdleTimeout } from '../http/respond-stream.js';
 import type { Router } from '../http/router.js';
+import type { Logger } from '../observability/logger.js';
 import type { BufferPool } from '../pool/buffer-pool.js';
+import type { ExportSlots } from './export-slots.js';
 import type { ProductPage, ProductStore } from './store.js';
 
 export const NDJSON_TYPE = 'application/x-ndjson';
 /** Products fetched per store call: one round trip per thousand lines. */
 const EXPORT_PAGE = 1000;
 
+/** Whole seconds a refused client should wait: a slot frees when any export ends. */
+const RETRY_AFTER_SECONDS = 1;
+const BUSY = encodeProblem(503, 'too many exports are running; retry later');
+const BUSY_HEADERS: readonly string[] = Object.freeze(['retry-after', String(RETRY_AFTER_SECONDS), 'cache-control', 'no-store']);
+const STREAM_HEADERS: readonly string[] = Object.freeze(['cache-control', 'no-store']);
+
 export interface ExportDeps {
   readonly store: ProductStore;
   readonly pool: BufferPool;
+  readonly slots: ExportSlots;
+  /** EXPORT_IDLE_TIMEOUT_MS. */
+  readonly idleTimeoutMs: number;
+  readonly logger: Logger;
 }
 
 export function registerExportRoute(router: Router, deps: ExportDeps): void {
+  const { slots, logger, idleTimeoutMs } = deps;
+  const idle: IdleTimeout = {
+    ms: idleTimeoutMs,
+    onTimeout: (ctx: RequestContext) => {
+      slots.idleTimedOut();
+      logger.warn('export cut: the client took nothing for the idle timeout', {
+        reqId: ctx.id,
+        idleTimeoutMs,
+        bytes: ctx.bytes,
+        remote: ctx.remote,
+      });
+    },
+  };
   router.add('GET', '/products/export', async (ctx) => {
-    // The first page before the head: a store that fails at once gets a clean problem
-    // document instead of a 200 cut short.
-    const first = ctx.method === 'HEAD' ? undefined : await deps.store.list(0, EXPORT_PAGE);
-    const body = openBodyStream(ctx, 200, NDJSON_TYPE, ['cache-control', 'no-store']);
-    if (body === undefined || first === undefined) return;
-    return exportCatalog(body, first, deps);
+    if (!slots.tryAcquire()) return sendEncoded(ctx, BUSY, BUSY_HEADERS);
+    try {
+      // The first page before the head: a store that fails at once gets a clean problem
+      // document instead of a 200 cut short.
+      const first = ctx.method === 'HEAD' ? undefined : await deps.store.list(0, EXPORT_PAGE);
+      const body = openBodyStream(ctx, 200, NDJSON_TYPE, STREAM_HEADERS, idle);
+      if (body === undefined || first === undefined) return;
+      await exportCatalog(body, first, deps);
+    } finally {
+      slots.release();
+    }
   });
 }
 
@@ -33,6 +69,8 @@ const NOT_POOLED = (): void => undefined;
 /** Fills pooled Buffers with lines and writes each when full. */
 class ChunkWriter {
   private buffer: Buffer;
+  /** `buffer` is ours to fill: false once the last one is written or given back. */
+  private holding = true;
   private used = 0;
   /** Written, and not yet called back. */
   private readonly inFlight = new Set<Buffer>();
@@ -59,10 +97,12 @@ class ChunkWriter {
 
   /** Writes what is buffered; takes a fresh Buffer when `more` are coming. */
   flush(more: boolean): boolean {
+    if (!this.holding) return true;
     const full = this.buffer;
     const used = this.used;
     this.used = 0;
     if (more) this.buffer = this.pool.acquire();
+    else this.holding = false;
     if (used === 0) {
       this.pool.release(full);
       return true;
@@ -76,7 +116,8 @@ class ChunkWriter {
   /** The client left mid-stream: gives back the unwritten Buffer, and abandons those
    *  whose writes may never call back (a destroyed compressor drops a parked write). */
   discard(): void {
-    this.pool.release(this.buffer);
+    if (this.holding) this.pool.release(this.buffer);
+    this.holding = false;
     for (const buffer of this.inFlight) this.pool.abandon(buffer);
     this.inFlight.clear();
   }
@@ -92,7 +133,12 @@ async function exportCatalog(body: BodyStream, first: ProductPage, deps: ExportD
       const page = next ?? (await store.list(offset, EXPORT_PAGE));
       next = undefined;
       for (const product of page.items) {
-        if (!out.line(JSON.stringify(product) + '\n')) await body.drained();
+        if (!out.line(JSON.stringify(product) + '\n')) {
+          await body.drained();
+          // A socket that takes every chunk at once drains within this turn: go round the
+          // event loop anyway, so no export holds it for more than a chunk.
+          if (!body.closed) await nextTurn();
+        }
         if (body.closed) break;
       }
       offset += page.items.length;
@@ -108,4 +154,7 @@ async function exportCatalog(body: BodyStream, first: ProductPage, deps: ExportD
   }
   out.flush(false);
   body.end();
+  // The slot is held until the socket has taken the last byte (or the idle timeout cut it).
+  await body.finished();
+  if (body.closed) out.discard();
 }

@@ -35,6 +35,7 @@ function snapshot(worker: number, latencies: readonly number[], extra: { lag: nu
     compression: { minBytes: 1024, gzipLevel: 5, codings: ['br', 'gzip'], onTheFly: worker + 1, streamsOpened: 2, streamsOpen: worker, failures: 0 },
     bufferPool: { enabled: true, bufferBytes: 65536, maxFree: 64, free: 1, inUse: worker, hits: 3, misses: 1, abandoned: 0 },
     logs: { dropped: 10 ** worker },
+    exports: { maxConcurrent: 4, active: worker, rejected: worker + 2, idleTimeouts: worker * 3 },
     memory: { rssBytes: extra.rss, heapUsedBytes: 1, heapTotalBytes: 2, externalBytes: 3 },
   };
 }
@@ -85,11 +86,14 @@ test('single-process mode: one snapshot, no cluster fields, the cache scope is t
   assert.equal(report.cache.hitRate, 0);
 });
 
-test('compression and Buffer-pool counters are summed over workers; their settings are kept', () => {
+test('compression, Buffer-pool and export counters are summed over workers; their settings are kept', () => {
   const agg = aggregate([snapshot(0, [1, 2], { lag: 1, rss: 1, hits: 0, misses: 0 }), snapshot(1, [1, 2], { lag: 1, rss: 1, hits: 0, misses: 0 })]);
   assert.deepEqual(agg.compression, { minBytes: 1024, gzipLevel: 5, codings: ['br', 'gzip'], onTheFly: 3, streamsOpened: 4, streamsOpen: 1, failures: 0 });
   assert.deepEqual(agg.bufferPool, { enabled: true, bufferBytes: 65536, maxFree: 128, free: 2, inUse: 1, hits: 6, misses: 2, abandoned: 0 });
+  // Each worker has its own export slots: the server's limit is their sum.
+  assert.deepEqual(agg.exports, { maxConcurrent: 8, active: 1, rejected: 5, idleTimeouts: 3 });
   const report = metricsReport(agg);
   assert.equal(report.compression.onTheFly, 3);
   assert.equal(report.bufferPool.inUse, 1);
+  assert.deepEqual(report.exports, agg.exports);
 });
