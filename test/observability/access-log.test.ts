@@ -206,7 +206,8 @@ test('an aborted request is logged as 499 with 0 bytes and its remote address', 
     socket.write('GET /io?ms=300 HTTP/1.1\r\nHost: x\r\nX-Request-Id: gone-1\r\n\r\n');
     const deadline = Date.now() + 2000;
     while (t.app.metrics.inFlight !== 1 && Date.now() < deadline) await sleep(5);
-    socket.destroy();
+    // A reset: a bare FIN is a half-close, which the server still answers.
+    socket.resetAndDestroy();
     const lines = await waitForLines(t, 1);
     assert.equal(lines.length, 1);
     const line = lines[0] as Line;

@@ -99,7 +99,8 @@ test('an aborted client counts as 499, inFlight returns to 0, the server still a
     socket.write('GET /io?ms=300 HTTP/1.1\r\nHost: x\r\n\r\n');
     await eventually(() => t.app.metrics.inFlight === 1, 'the request to arrive');
     await sleep(50);
-    socket.destroy();
+    // A reset: a bare FIN is a half-close, which the server still answers.
+    socket.resetAndDestroy();
     await eventually(() => t.app.metrics.aborted === 1, 'the abort to be recorded');
     assert.equal(t.app.metrics.inFlight, 0);
 
