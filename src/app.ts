@@ -9,6 +9,7 @@ import { Compression } from './compression/policy.js';
 import type { Config } from './config.js';
 import { handleClientError } from './http/client-error.js';
 import { createRequestListener } from './http/dispatch.js';
+import { measureEncoded } from './http/encoded-bytes.js';
 import { RequestIds } from './http/request-id.js';
 import type { Encoded } from './http/respond.js';
 import { Router } from './http/router.js';
@@ -80,6 +81,8 @@ export function createApp(config: Config, options: AppOptions): App {
   const cache = new TtlCache<Encoded>({
     ttlMs: config.cacheTtlMs,
     maxEntries: config.cacheMaxEntries,
+    maxBytes: config.cacheMaxBytes,
+    measure: measureEncoded,
     sweepMs: config.cacheSweepMs,
     ...(options.now ? { now: options.now } : {}),
   });

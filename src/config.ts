@@ -17,6 +17,8 @@ export interface Config {
   readonly cacheTtlMs: number;
   readonly cacheNegativeTtlMs: number;
   readonly cacheMaxEntries: number;
+  /** Budget for the cached responses' bytes, compressed variants included. */
+  readonly cacheMaxBytes: number;
   readonly cacheSweepMs: number;
   readonly storeLatencyMs: number;
   readonly storeTimeoutMs: number;
@@ -171,6 +173,7 @@ export const OPTIONS: readonly OptionSpec[] = [
     },
   },
   intOption('cacheMaxEntries', 'CACHE_MAX_ENTRIES', 'cache size cap; least recently used evicted', 10_000, 1, 10_000_000),
+  intOption('cacheMaxBytes', 'CACHE_MAX_BYTES', 'budget for cached bytes (bodies, their string copies, compressed variants); evicts like CACHE_MAX_ENTRIES; a response above an eighth of it is served but not cached', 64 * 1024 * 1024, 65_536, 1_099_511_627_776),
   intOption('cacheSweepMs', 'CACHE_SWEEP_MS', 'interval of the expired-entry sweep', 1_000, 10, MAX_MS),
   intOption('storeLatencyMs', 'STORE_LATENCY_MS', 'simulated backing-store latency per lookup', 20, 0, 60_000),
   intOption('storeTimeoutMs', 'STORE_TIMEOUT_MS', 'a store call slower than this fails with 504, uncached', 5_000, 1, MAX_MS),

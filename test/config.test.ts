@@ -42,6 +42,7 @@ describe('loadConfig defaults', () => {
       cacheTtlMs: 30000,
       cacheNegativeTtlMs: 5000,
       cacheMaxEntries: 10000,
+      cacheMaxBytes: 67108864,
       cacheSweepMs: 1000,
       storeLatencyMs: 20,
       storeTimeoutMs: 5000,
@@ -93,6 +94,7 @@ describe('loadConfig env and flags', () => {
       CACHE_TTL_MS: '1000',
       CACHE_NEGATIVE_TTL_MS: '500',
       CACHE_MAX_ENTRIES: '7',
+      CACHE_MAX_BYTES: '1048576',
       CACHE_SWEEP_MS: '50',
       STORE_LATENCY_MS: '0',
       STORE_TIMEOUT_MS: '250',
@@ -122,6 +124,7 @@ describe('loadConfig env and flags', () => {
       cacheTtlMs: 1000,
       cacheNegativeTtlMs: 500,
       cacheMaxEntries: 7,
+      cacheMaxBytes: 1048576,
       cacheSweepMs: 50,
       storeLatencyMs: 0,
       storeTimeoutMs: 250,
@@ -188,6 +191,13 @@ describe('loadConfig errors', () => {
   test('CACHE_TTL_MS must be at least 1', () => {
     rejects([], { CACHE_TTL_MS: '-5' }, 'CACHE_TTL_MS', '"-5"');
     rejects([], { CACHE_TTL_MS: '0' }, 'CACHE_TTL_MS', '"0"');
+  });
+
+  test('CACHE_MAX_BYTES is from 64 KiB to 1 TiB', () => {
+    rejects([], { CACHE_MAX_BYTES: '65535' }, 'CACHE_MAX_BYTES', '"65535"');
+    rejects([], { CACHE_MAX_BYTES: '1099511627777' }, 'CACHE_MAX_BYTES', '"1099511627777"');
+    assert.equal(config([], { CACHE_MAX_BYTES: '65536' }).cacheMaxBytes, 65536);
+    assert.equal(config(['--cache-max-bytes', '8388608'], {}).cacheMaxBytes, 8388608);
   });
 
   test('LOG_LEVEL must be a known level, and the message lists them', () => {
@@ -277,7 +287,7 @@ describe('--help', () => {
 
   test('the help text names every env var and every flag', () => {
     const text = helpText();
-    assert.equal(OPTIONS.length, 27);
+    assert.equal(OPTIONS.length, 28);
     for (const option of OPTIONS) {
       assert.ok(text.includes(option.env), `help lacks ${option.env}`);
       assert.ok(text.includes(`--${option.flag}`), `help lacks --${option.flag}`);

@@ -1,7 +1,9 @@
 // What the cache keeps beside a response's identity bytes: its validators (a strong ETag
 // per representation, Last-Modified) and each compressed variant, made once on first
-// demand at the strongest level and then served with no compression work at all.
+// demand at the strongest level and then served with no compression work at all. Each
+// variant's bytes are reported to the cache entry holding it (its byte budget).
 import { createHash } from 'node:crypto';
+import type { Growth } from '../cache/ttl-cache.js';
 import { wireBody, type WireBody } from '../http/wire-body.js';
 import { compressBody, type Coding } from './codings.js';
 
@@ -24,6 +26,8 @@ export class StoredRepresentation {
   private readonly hash: string;
   private readonly ready = new Map<Coding, Variant>();
   private readonly pending = new Map<Coding, Promise<Variant>>();
+  /** The cache entry holding this representation: told of each variant's bytes. */
+  private growth: Growth | null = null;
 
   constructor(body: Buffer, lastModifiedMs: number) {
     this.hash = createHash('sha1').update(body).digest('base64url').slice(0, 22);
@@ -35,6 +39,14 @@ export class StoredRepresentation {
 
   etagFor(coding: Coding | 'identity'): string {
     return coding === 'identity' ? this.etag : `"${this.hash}${SUFFIX[coding]}"`;
+  }
+
+  /** Reports variants made from now on to `growth`; returns the bytes of those made already. */
+  track(growth: Growth): number {
+    this.growth = growth;
+    let bytes = 0;
+    for (const variant of this.ready.values()) bytes += variant.wire.length;
+    return bytes;
   }
 
   /** The variant if it has been made, else undefined. */
@@ -51,6 +63,7 @@ export class StoredRepresentation {
           const variant: Variant = { wire: wireBody(body), contentLength: String(body.length), etag: this.etagFor(coding) };
           this.ready.set(coding, variant);
           this.pending.delete(coding);
+          this.growth?.grow(variant.wire.length);
           return variant;
         },
         (error: unknown) => {

@@ -25,8 +25,8 @@ export function aggregate(snapshots: readonly ProcessSnapshot[]): Aggregate {
   const requests = { total: 0, inFlight: 0, aborted: 0, clientErrors: 0 };
   const connections = { active: 0, total: 0 };
   const cache: Mutable<CacheStats & { storeCalls: number }> = {
-    hits: 0, misses: 0, hitRate: 0, entries: 0, maxEntries: 0, evictions: 0,
-    expirations: 0, loads: 0, loadErrors: 0, inflight: 0, storeCalls: 0,
+    hits: 0, misses: 0, hitRate: 0, entries: 0, maxEntries: 0, bytes: 0, maxBytes: 0, evictions: 0,
+    tooLarge: 0, expirations: 0, loads: 0, loadErrors: 0, inflight: 0, storeCalls: 0,
   };
   // Settings (levels, sizes) are the same in every worker: taken from the first.
   const first = processes[0];
@@ -56,7 +56,7 @@ export function aggregate(snapshots: readonly ProcessSnapshot[]): Aggregate {
     latencyMs.merge(p.latencyMs);
     connections.active += p.connections.active;
     connections.total += p.connections.total;
-    for (const key of ['hits', 'misses', 'entries', 'maxEntries', 'evictions', 'expirations', 'loads', 'loadErrors', 'inflight', 'storeCalls'] as const) {
+    for (const key of ['hits', 'misses', 'entries', 'maxEntries', 'bytes', 'maxBytes', 'evictions', 'tooLarge', 'expirations', 'loads', 'loadErrors', 'inflight', 'storeCalls'] as const) {
       cache[key] += p.cache[key];
     }
     for (const key of ['onTheFly', 'streamsOpened', 'streamsOpen', 'failures'] as const) compression[key] += p.compression[key];

@@ -106,9 +106,12 @@ export function renderPrometheus(agg: Aggregate, view?: ClusterView): string {
   const scope = view === undefined ? '' : ' Each worker has its own cache; summed over workers.';
   out.family('turbina_cache_hits_total', 'counter', `Response cache hits.${scope}`, one(cache.hits));
   out.family('turbina_cache_misses_total', 'counter', `Response cache misses.${scope}`, one(cache.misses));
-  out.family('turbina_cache_evictions_total', 'counter', `Entries evicted at the size cap.${scope}`, one(cache.evictions));
+  out.family('turbina_cache_evictions_total', 'counter', `Entries evicted at the entry or byte cap.${scope}`, one(cache.evictions));
+  out.family('turbina_cache_too_large_total', 'counter', `Responses not cached (or dropped as their variants grew) for holding more than an eighth of the byte budget.${scope}`, one(cache.tooLarge));
   out.family('turbina_cache_expirations_total', 'counter', `Entries removed after their TTL.${scope}`, one(cache.expirations));
   out.family('turbina_cache_entries', 'gauge', `Entries in the response cache.${scope}`, one(cache.entries));
+  out.family('turbina_cache_bytes', 'gauge', `Bytes of the cached responses, compressed variants included.${scope}`, one(cache.bytes));
+  out.family('turbina_cache_max_bytes', 'gauge', `The cache's byte budget (CACHE_MAX_BYTES).${scope}`, one(cache.maxBytes));
   out.family('turbina_cache_loads_total', 'counter', `Cache loads (one per key however many concurrent misses).${scope}`, one(cache.loads));
   out.family('turbina_cache_load_errors_total', 'counter', `Cache loads that failed (not cached).${scope}`, one(cache.loadErrors));
   out.family('turbina_store_calls_total', 'counter', 'Calls to the backing store.', one(cache.storeCalls));

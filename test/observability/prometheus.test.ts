@@ -22,7 +22,7 @@ function snapshot(overrides: Partial<ProcessSnapshot> = {}): ProcessSnapshot {
     requests: { total: 0, inFlight: 0, aborted: 0, clientErrors: 0, counts: [] },
     latencyMs: { counts: new Array<number>(18).fill(0), count: 0, sum: 0, max: 0 },
     connections: { active: 0, total: 0 },
-    cache: { hits: 0, misses: 0, hitRate: 0, entries: 0, maxEntries: 10, evictions: 0, expirations: 0, loads: 0, loadErrors: 0, inflight: 0, storeCalls: 0 },
+    cache: { hits: 0, misses: 0, hitRate: 0, entries: 0, maxEntries: 10, bytes: 0, maxBytes: 1000, evictions: 0, tooLarge: 0, expirations: 0, loads: 0, loadErrors: 0, inflight: 0, storeCalls: 0 },
     eventLoop: { windowSeconds: 1, delayMs: { p50: 0, p99: 0, max: 0 }, utilization: 0 },
     compression: { minBytes: 1024, gzipLevel: 5, codings: ['br', 'gzip'], onTheFly: 0, streamsOpened: 0, streamsOpen: 0, failures: 0 },
     bufferPool: { enabled: true, bufferBytes: 65536, maxFree: 64, free: 0, inUse: 0, hits: 0, misses: 0, abandoned: 0 },
@@ -79,6 +79,10 @@ test('a live server\'s exposition parses line by line, counts requests by method
     assert.equal(sampleValue(families, 'turbina_cache_misses_total'), 3);
     assert.equal(sampleValue(families, 'turbina_cache_hits_total'), 1);
     assert.equal(sampleValue(families, 'turbina_cache_entries'), 3);
+    assert.equal(sampleValue(families, 'turbina_cache_bytes'), t.app.cache.stats().bytes);
+    assert.ok(sampleValue(families, 'turbina_cache_bytes') > 3 * 300, 'three products, each kept twice');
+    assert.equal(sampleValue(families, 'turbina_cache_max_bytes'), 64 * 1024 * 1024);
+    assert.equal(sampleValue(families, 'turbina_cache_too_large_total'), 0);
     assert.equal(sampleValue(families, 'turbina_store_calls_total'), 3);
     assert.ok(sampleValue(families, 'process_resident_memory_bytes') > 0);
     assert.ok(sampleValue(families, 'process_cpu_seconds_total') > 0);
