@@ -11,7 +11,7 @@ export type Strength = 'stored' | 'stream';
 
 type Callback = (error: Error | null, result: Buffer) => void;
 interface ZstdApi {
-  zstdCompress?: (body: Buffer, options: { params: Record<number, number> }, callback: Callback) => void;
+  zstdCompress?: (body: Buffer, options: { params: Record<number, number>; chunkSize?: number }, callback: Callback) => void;
   createZstdCompress?: (options: { params: Record<number, number> }) => Transform;
   constants: { ZSTD_c_compressionLevel?: number };
 }
@@ -37,13 +37,33 @@ function zstdOptions(strength: Strength): { params: Record<number, number> } {
   return { params: { [ZSTD_LEVEL as number]: ZSTD_LEVELS[strength] } };
 }
 
+/** zlib hands output back one chunk at a time, and each chunk is a trip from the thread
+ *  pool to the event loop and back to the end of the pool's queue: on a busy server each
+ *  trip waits behind the other requests. A quarter of the body holds what a compressible
+ *  body compresses to, so it is one trip. */
+const MIN_CHUNK_BYTES = 16 * 1024;
+const MAX_CHUNK_BYTES = 1024 * 1024;
+
+function chunkSize(body: Buffer): number {
+  return Math.min(MAX_CHUNK_BYTES, Math.max(MIN_CHUNK_BYTES, body.length >>> 2));
+}
+
+/** zlib returns a lone output chunk as it is, a view of the whole chunk buffer: a kept
+ *  variant would hold all of it. (A small result is a slice of Node's shared 8 KiB pool,
+ *  like any small Buffer.) */
+function compact(result: Buffer): Buffer {
+  const held = result.buffer.byteLength;
+  return held === result.length || held <= Buffer.poolSize ? result : Buffer.from(result);
+}
+
 /** Compresses a whole body on the libuv thread pool (never blocks the event loop). */
 export function compressBody(coding: Coding, body: Buffer, strength: Strength, gzipLevel: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
-    const done: Callback = (error, result) => (error ? reject(error) : resolve(result));
-    if (coding === 'gzip') zlib.gzip(body, { level: strength === 'stored' ? zlib.constants.Z_BEST_COMPRESSION : gzipLevel }, done);
-    else if (coding === 'br') zlib.brotliCompress(body, brotliOptions(strength, body.length), done);
-    else (zstd.zstdCompress as NonNullable<ZstdApi['zstdCompress']>)(body, zstdOptions(strength), done);
+    const done: Callback = (error, result) => (error ? reject(error) : resolve(compact(result)));
+    const chunk = chunkSize(body);
+    if (coding === 'gzip') zlib.gzip(body, { level: strength === 'stored' ? zlib.constants.Z_BEST_COMPRESSION : gzipLevel, chunkSize: chunk }, done);
+    else if (coding === 'br') zlib.brotliCompress(body, { ...brotliOptions(strength, body.length), chunkSize: chunk }, done);
+    else (zstd.zstdCompress as NonNullable<ZstdApi['zstdCompress']>)(body, { ...zstdOptions(strength), chunkSize: chunk }, done);
   });
 }
 
