@@ -83,14 +83,17 @@ export function createApp(config: Config, options: AppOptions): App {
     maxEntries: config.cacheMaxEntries,
     maxBytes: config.cacheMaxBytes,
     measure: measureEncoded,
+    released: (encoded) => encoded.stored?.release(),
     sweepMs: config.cacheSweepMs,
     ...(options.now ? { now: options.now } : {}),
   });
   const lifecycle = new LifecycleState();
   const connections = new ConnectionTracker();
   const eventLoop = new EventLoopMonitor();
-  const compression = new Compression({ minBytes: config.compressMinBytes, gzipLevel: config.compressLevel }, zlibCodings, (error) =>
-    logger.error('compression failed', { err: error instanceof Error ? error : new Error(String(error)) }),
+  const compression = new Compression(
+    { minBytes: config.compressMinBytes, gzipLevel: config.compressLevel, upgrades: config.compressUpgrades, upgradeBacklog: config.compressUpgradeBacklog },
+    zlibCodings,
+    (error) => logger.error('compression failed', { err: error instanceof Error ? error : new Error(String(error)) }),
   );
   const pool = new BufferPool(config.bufferPoolBytes, config.bufferPoolMax, config.bufferPool === 'on');
 

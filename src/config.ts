@@ -35,6 +35,9 @@ export interface Config {
   readonly metricsWorkerTimeoutMs: number;
   readonly compressMinBytes: number;
   readonly compressLevel: number;
+  /** Best-level recompressions of cached variants running at once (0 = keep the fast ones). */
+  readonly compressUpgrades: number;
+  readonly compressUpgradeBacklog: number;
   readonly bufferPool: OnOff;
   readonly bufferPoolBytes: number;
   readonly bufferPoolMax: number;
@@ -231,7 +234,9 @@ export const OPTIONS: readonly OptionSpec[] = [
   },
   intOption('metricsWorkerTimeoutMs', 'METRICS_WORKER_TIMEOUT_MS', 'cluster mode: /metrics waits this long for each worker, then reports it missing', 250, 1, 60_000),
   intOption('compressMinBytes', 'COMPRESS_MIN_BYTES', 'smallest body worth compressing', 1024, 0, 1_000_000_000),
-  intOption('compressLevel', 'COMPRESS_LEVEL', 'gzip level for bodies compressed on the fly (cached ones get 9)', 5, 1, 9),
+  intOption('compressLevel', 'COMPRESS_LEVEL', 'gzip level for bodies a request waits for (cached ones are upgraded to 9 later)', 5, 1, 9),
+  intOption('compressUpgrades', 'COMPRESS_UPGRADES', 'cached variants recompressed at the best level (brotli 11, zstd 19, gzip 9) at once, in the background; 0 keeps the fast ones', 1, 0, 64),
+  intOption('compressUpgradeBacklog', 'COMPRESS_UPGRADE_BACKLOG', 'upgrades waiting at most; more are dropped (the fast variant stays)', 64, 0, 100_000),
   onOffOption('bufferPool', 'BUFFER_POOL', 'reuse Buffers for streamed bodies (off: allocate each)', 'on'),
   intOption('bufferPoolBytes', 'BUFFER_POOL_BYTES', 'size of each pooled Buffer (a streamed chunk)', 65_536, 1024, 16_777_216),
   intOption('bufferPoolMax', 'BUFFER_POOL_MAX', 'free Buffers kept for reuse; more are left to the GC', 64, 0, 100_000),

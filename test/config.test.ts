@@ -59,6 +59,8 @@ describe('loadConfig defaults', () => {
       debugToken: '',
       compressMinBytes: 1024,
       compressLevel: 5,
+      compressUpgrades: 1,
+      compressUpgradeBacklog: 64,
       bufferPool: 'on',
       bufferPoolBytes: 65536,
       bufferPoolMax: 64,
@@ -111,6 +113,8 @@ describe('loadConfig env and flags', () => {
       DEBUG_TOKEN: 'abcdefghijklmnop',
       COMPRESS_MIN_BYTES: '0',
       COMPRESS_LEVEL: '9',
+      COMPRESS_UPGRADES: '2',
+      COMPRESS_UPGRADE_BACKLOG: '0',
       BUFFER_POOL: 'off',
       BUFFER_POOL_BYTES: '4096',
       BUFFER_POOL_MAX: '0',
@@ -141,6 +145,8 @@ describe('loadConfig env and flags', () => {
       debugToken: 'abcdefghijklmnop',
       compressMinBytes: 0,
       compressLevel: 9,
+      compressUpgrades: 2,
+      compressUpgradeBacklog: 0,
       bufferPool: 'off',
       bufferPoolBytes: 4096,
       bufferPoolMax: 0,
@@ -198,6 +204,13 @@ describe('loadConfig errors', () => {
     rejects([], { CACHE_MAX_BYTES: '1099511627777' }, 'CACHE_MAX_BYTES', '"1099511627777"');
     assert.equal(config([], { CACHE_MAX_BYTES: '65536' }).cacheMaxBytes, 65536);
     assert.equal(config(['--cache-max-bytes', '8388608'], {}).cacheMaxBytes, 8388608);
+  });
+
+  test('COMPRESS_UPGRADES is 0 to 64, COMPRESS_UPGRADE_BACKLOG 0 to 100000', () => {
+    rejects([], { COMPRESS_UPGRADES: '65' }, 'COMPRESS_UPGRADES', '"65"');
+    rejects([], { COMPRESS_UPGRADE_BACKLOG: '100001' }, 'COMPRESS_UPGRADE_BACKLOG', '"100001"');
+    assert.equal(config([], { COMPRESS_UPGRADES: '0' }).compressUpgrades, 0);
+    assert.equal(config(['--compress-upgrade-backlog', '5'], {}).compressUpgradeBacklog, 5);
   });
 
   test('LOG_LEVEL must be a known level, and the message lists them', () => {
@@ -287,7 +300,7 @@ describe('--help', () => {
 
   test('the help text names every env var and every flag', () => {
     const text = helpText();
-    assert.equal(OPTIONS.length, 28);
+    assert.equal(OPTIONS.length, 30);
     for (const option of OPTIONS) {
       assert.ok(text.includes(option.env), `help lacks ${option.env}`);
       assert.ok(text.includes(`--${option.flag}`), `help lacks --${option.flag}`);

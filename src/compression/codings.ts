@@ -1,13 +1,14 @@
 // The content codings node:zlib provides: gzip and brotli on every supported Node, zstd
 // where the running Node has it (22.15+/23.8+; feature-checked, since @types/node 20 and
-// Node 20 know nothing of it). Two strengths: "stored" for bodies compressed once and
-// kept in the cache (the strongest level; the cost is paid once per entry), and "stream"
-// for bodies compressed on the fly (a fast level, COMPRESS_LEVEL for gzip).
+// Node 20 know nothing of it). Two strengths: "fast" for every body a request waits for
+// (on the fly, streamed, or the first variant of a cached one; COMPRESS_LEVEL for gzip),
+// and "best" for a cached variant made again off the request path (variants.ts), where
+// its cost is paid once per entry and nobody waits for it.
 import type { Transform } from 'node:stream';
 import zlib from 'node:zlib';
 
 export type Coding = 'br' | 'zstd' | 'gzip';
-export type Strength = 'stored' | 'stream';
+export type Strength = 'fast' | 'best';
 
 type Callback = (error: Error | null, result: Buffer) => void;
 interface ZstdApi {
@@ -22,10 +23,16 @@ const hasZstd = typeof zstd.zstdCompress === 'function' && typeof zstd.createZst
 /** Supported codings in the server's order of preference when a client ranks them equally. */
 export const zlibCodings: readonly Coding[] = Object.freeze(hasZstd ? ['br', 'zstd', 'gzip'] : ['br', 'gzip']);
 
-/** Levels: brotli 11 and zstd 19 (22 needs far more memory for little gain) when stored;
- *  brotli 4 and zstd 3 on the fly, near gzip 5 in speed and ratio. */
-const BROTLI_QUALITY: Record<Strength, number> = { stored: zlib.constants.BROTLI_MAX_QUALITY, stream: 4 };
-const ZSTD_LEVELS: Record<Strength, number> = { stored: 19, stream: 3 };
+/** Levels: brotli 4 and zstd 3 fast, near gzip 5 in speed and ratio; at best, brotli 11
+ *  and zstd 19 (22 needs far more memory for little gain). */
+const BROTLI_QUALITY: Record<Strength, number> = { best: zlib.constants.BROTLI_MAX_QUALITY, fast: 4 };
+const ZSTD_LEVELS: Record<Strength, number> = { best: 19, fast: 3 };
+
+/** The level (brotli: quality) a coding gets at a strength; gzip's fast one is COMPRESS_LEVEL. */
+export function codingLevel(coding: Coding, strength: Strength, gzipLevel: number): number {
+  if (coding === 'gzip') return strength === 'best' ? zlib.constants.Z_BEST_COMPRESSION : gzipLevel;
+  return coding === 'br' ? BROTLI_QUALITY[strength] : ZSTD_LEVELS[strength];
+}
 
 function brotliOptions(strength: Strength, sizeHint: number): zlib.BrotliOptions {
   const params: Record<number, number> = { [zlib.constants.BROTLI_PARAM_QUALITY]: BROTLI_QUALITY[strength] };
@@ -61,7 +68,7 @@ export function compressBody(coding: Coding, body: Buffer, strength: Strength, g
   return new Promise((resolve, reject) => {
     const done: Callback = (error, result) => (error ? reject(error) : resolve(compact(result)));
     const chunk = chunkSize(body);
-    if (coding === 'gzip') zlib.gzip(body, { level: strength === 'stored' ? zlib.constants.Z_BEST_COMPRESSION : gzipLevel, chunkSize: chunk }, done);
+    if (coding === 'gzip') zlib.gzip(body, { level: codingLevel('gzip', strength, gzipLevel), chunkSize: chunk }, done);
     else if (coding === 'br') zlib.brotliCompress(body, { ...brotliOptions(strength, body.length), chunkSize: chunk }, done);
     else (zstd.zstdCompress as NonNullable<ZstdApi['zstdCompress']>)(body, { ...zstdOptions(strength), chunkSize: chunk }, done);
   });
@@ -70,8 +77,8 @@ export function compressBody(coding: Coding, body: Buffer, strength: Strength, g
 /** A streaming compressor at the fast level, for bodies of unknown length. */
 export function createCompressor(coding: Coding, gzipLevel: number): Transform {
   if (coding === 'gzip') return zlib.createGzip({ level: gzipLevel });
-  if (coding === 'br') return zlib.createBrotliCompress(brotliOptions('stream', 0));
-  return (zstd.createZstdCompress as NonNullable<ZstdApi['createZstdCompress']>)(zstdOptions('stream'));
+  if (coding === 'br') return zlib.createBrotliCompress(brotliOptions('fast', 0));
+  return (zstd.createZstdCompress as NonNullable<ZstdApi['createZstdCompress']>)(zstdOptions('fast'));
 }
 
 /** Media types worth compressing: text, JSON and friends, SVG. Images, video, archives

@@ -18,6 +18,11 @@ export interface Aggregate extends ServerNumbers {
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
+const COMPRESSION_SUMS = [
+  'onTheFly', 'streamsOpened', 'streamsOpen', 'failures', 'variants', 'upgradesRunning', 'upgradesQueued',
+  'upgrades', 'upgradesDropped', 'upgradesCancelled', 'upgradesFailed',
+] as const;
+
 export function aggregate(snapshots: readonly ProcessSnapshot[]): Aggregate {
   const processes = [...snapshots].sort((a, b) => a.worker - b.worker);
   const latencyMs = new Histogram();
@@ -32,7 +37,9 @@ export function aggregate(snapshots: readonly ProcessSnapshot[]): Aggregate {
   const first = processes[0];
   const compression: Mutable<CompressionStats> = {
     minBytes: first?.compression.minBytes ?? 0, gzipLevel: first?.compression.gzipLevel ?? 0, codings: first?.compression.codings ?? [],
-    onTheFly: 0, streamsOpened: 0, streamsOpen: 0, failures: 0,
+    upgradeConcurrency: first?.compression.upgradeConcurrency ?? 0, upgradeBacklog: first?.compression.upgradeBacklog ?? 0,
+    onTheFly: 0, streamsOpened: 0, streamsOpen: 0, failures: 0, variants: 0, upgradesRunning: 0, upgradesQueued: 0,
+    upgrades: 0, upgradesDropped: 0, upgradesCancelled: 0, upgradesFailed: 0,
   };
   const bufferPool: Mutable<BufferPoolStats> = {
     enabled: first?.bufferPool.enabled ?? false, bufferBytes: first?.bufferPool.bufferBytes ?? 0, maxFree: 0,
@@ -59,7 +66,7 @@ export function aggregate(snapshots: readonly ProcessSnapshot[]): Aggregate {
     for (const key of ['hits', 'misses', 'entries', 'maxEntries', 'bytes', 'maxBytes', 'evictions', 'tooLarge', 'expirations', 'loads', 'loadErrors', 'inflight', 'storeCalls'] as const) {
       cache[key] += p.cache[key];
     }
-    for (const key of ['onTheFly', 'streamsOpened', 'streamsOpen', 'failures'] as const) compression[key] += p.compression[key];
+    for (const key of COMPRESSION_SUMS) compression[key] += p.compression[key];
     for (const key of ['maxFree', 'free', 'inUse', 'hits', 'misses', 'abandoned'] as const) bufferPool[key] += p.bufferPool[key];
     for (const key of ['rssBytes', 'heapUsedBytes', 'heapTotalBytes', 'externalBytes'] as const) memory[key] += p.memory[key];
     for (const key of ['p50', 'p99', 'max'] as const) delayMs[key] = Math.max(delayMs[key], p.eventLoop.delayMs[key]);

@@ -120,6 +120,13 @@ export function renderPrometheus(agg: Aggregate, view?: ClusterView): string {
   out.family('turbina_compression_streams_opened_total', 'counter', 'Compressing streams opened.', one(compression.streamsOpened));
   out.family('turbina_compression_streams_open', 'gauge', 'Compressing streams not yet finished or destroyed.', one(compression.streamsOpen));
   out.family('turbina_compression_failures_total', 'counter', 'Bodies zlib failed to compress (answered 500).', one(compression.failures));
+  out.family('turbina_compression_variants_total', 'counter', 'Compressed variants of cached responses made at the fast level while a request waited.', one(compression.variants));
+  out.family('turbina_compression_upgrades_total', 'counter', 'Cached variants replaced by their best-level version, made in the background.', one(compression.upgrades));
+  out.family('turbina_compression_upgrades_dropped_total', 'counter', 'Upgrades not queued because the backlog was full (the fast variant stays).', one(compression.upgradesDropped));
+  out.family('turbina_compression_upgrades_cancelled_total', 'counter', 'Upgrades given up because their entry left the cache first.', one(compression.upgradesCancelled));
+  out.family('turbina_compression_upgrades_failed_total', 'counter', 'Upgrades zlib failed (the fast variant stays).', one(compression.upgradesFailed));
+  out.family('turbina_compression_upgrades_queued', 'gauge', 'Upgrades waiting for their turn.', one(compression.upgradesQueued));
+  out.family('turbina_compression_upgrades_running', 'gauge', 'Upgrades running now.', one(compression.upgradesRunning));
   out.family('turbina_buffer_pool_in_use', 'gauge', 'Pooled Buffers handed out and not yet returned.', one(bufferPool.inUse));
   out.family('turbina_buffer_pool_free', 'gauge', 'Pooled Buffers ready for reuse.', one(bufferPool.free));
   out.family('turbina_buffer_pool_hits_total', 'counter', 'Buffers taken from the pool.', one(bufferPool.hits));

@@ -10,7 +10,7 @@ import { decode } from '../helpers/stream.js';
 test('a 1000-item page compressed by every coding at both strengths decodes back and holds only its own bytes', async () => {
   const body = Buffer.from(JSON.stringify(await new EmbeddedStore(10_000, 0).list(0, 1000)));
   for (const coding of zlibCodings) {
-    for (const strength of ['stream', 'stored'] as const) {
+    for (const strength of ['fast', 'best'] as const) {
       const out = await compressBody(coding, body, strength, 5);
       assert.ok(decode(coding, out).equals(body), `${coding} ${strength} decodes back`);
       assert.ok(out.length < body.length / 4, `${coding} ${strength}: ${out.length} bytes`);

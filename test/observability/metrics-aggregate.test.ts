@@ -32,7 +32,7 @@ function snapshot(worker: number, latencies: readonly number[], extra: { lag: nu
     connections: { active: 2, total: 5 },
     cache: { hits: extra.hits, misses: extra.misses, hitRate: 0, entries: extra.misses, maxEntries: 100, bytes: extra.misses * 1000, maxBytes: 1_000_000, evictions: 0, tooLarge: 0, expirations: 0, loads: extra.misses, loadErrors: 0, inflight: 0, storeCalls: extra.misses },
     eventLoop: { windowSeconds: 10, delayMs: { p50: extra.lag / 2, p99: extra.lag, max: extra.lag * 2 }, utilization: extra.lag / 100 },
-    compression: { minBytes: 1024, gzipLevel: 5, codings: ['br', 'gzip'], onTheFly: worker + 1, streamsOpened: 2, streamsOpen: worker, failures: 0 },
+    compression: { minBytes: 1024, gzipLevel: 5, codings: ['br', 'gzip'], onTheFly: worker + 1, streamsOpened: 2, streamsOpen: worker, failures: 0, variants: worker + 2, upgradeConcurrency: 1, upgradeBacklog: 64, upgradesRunning: 1, upgradesQueued: worker, upgrades: 3, upgradesDropped: worker, upgradesCancelled: 1, upgradesFailed: 0 },
     bufferPool: { enabled: true, bufferBytes: 65536, maxFree: 64, free: 1, inUse: worker, hits: 3, misses: 1, abandoned: 0 },
     memory: { rssBytes: extra.rss, heapUsedBytes: 1, heapTotalBytes: 2, externalBytes: 3 },
   };
@@ -87,7 +87,11 @@ test('single-process mode: one snapshot, no cluster fields, the cache scope is t
 
 test('compression and Buffer-pool counters are summed over workers; their settings are kept', () => {
   const agg = aggregate([snapshot(0, [1, 2], { lag: 1, rss: 1, hits: 0, misses: 0 }), snapshot(1, [1, 2], { lag: 1, rss: 1, hits: 0, misses: 0 })]);
-  assert.deepEqual(agg.compression, { minBytes: 1024, gzipLevel: 5, codings: ['br', 'gzip'], onTheFly: 3, streamsOpened: 4, streamsOpen: 1, failures: 0 });
+  assert.deepEqual(agg.compression, {
+    minBytes: 1024, gzipLevel: 5, codings: ['br', 'gzip'], upgradeConcurrency: 1, upgradeBacklog: 64,
+    onTheFly: 3, streamsOpened: 4, streamsOpen: 1, failures: 0,
+    variants: 5, upgradesRunning: 2, upgradesQueued: 1, upgrades: 6, upgradesDropped: 1, upgradesCancelled: 2, upgradesFailed: 0,
+  });
   assert.deepEqual(agg.bufferPool, { enabled: true, bufferBytes: 65536, maxFree: 128, free: 2, inUse: 1, hits: 6, misses: 2, abandoned: 0 });
   const report = metricsReport(agg);
   assert.equal(report.compression.onTheFly, 3);
