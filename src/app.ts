@@ -10,6 +10,7 @@ import type { Config } from './config.js';
 import { handleClientError } from './http/client-error.js';
 import { answerConnect } from './http/connect.js';
 import { createRequestListener, type Middleware } from './http/dispatch.js';
+import { measureEncoded } from './http/encoded-bytes.js';
 import { RequestIds } from './http/request-id.js';
 import type { Encoded } from './http/respond.js';
 import { Router } from './http/router.js';
@@ -88,14 +89,19 @@ export function createApp(config: Config, options: AppOptions): App {
   const cache = new TtlCache<Encoded>({
     ttlMs: config.cacheTtlMs,
     maxEntries: config.cacheMaxEntries,
+    maxBytes: config.cacheMaxBytes,
+    measure: measureEncoded,
+    released: (encoded) => encoded.stored?.release(),
     sweepMs: config.cacheSweepMs,
     ...(options.now ? { now: options.now } : {}),
   });
   const lifecycle = new LifecycleState();
   const connections = new ConnectionTracker();
   const eventLoop = new EventLoopMonitor();
-  const compression = new Compression({ minBytes: config.compressMinBytes, gzipLevel: config.compressLevel }, zlibCodings, (error) =>
-    logger.error('compression failed', { err: error instanceof Error ? error : new Error(String(error)) }),
+  const compression = new Compression(
+    { minBytes: config.compressMinBytes, gzipLevel: config.compressLevel, upgrades: config.compressUpgrades, upgradeBacklog: config.compressUpgradeBacklog },
+    zlibCodings,
+    (error) => logger.error('compression failed', { err: error instanceof Error ? error : new Error(String(error)) }),
   );
   const pool = new BufferPool(config.bufferPoolBytes, config.bufferPoolMax, config.bufferPool === 'on');
 

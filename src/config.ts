@@ -19,6 +19,8 @@ export interface Config {
   readonly cacheTtlMs: number;
   readonly cacheNegativeTtlMs: number;
   readonly cacheMaxEntries: number;
+  /** Budget for the cached responses' bytes, compressed variants included. */
+  readonly cacheMaxBytes: number;
   readonly cacheSweepMs: number;
   readonly storeLatencyMs: number;
   readonly storeTimeoutMs: number;
@@ -35,6 +37,9 @@ export interface Config {
   readonly metricsWorkerTimeoutMs: number;
   readonly compressMinBytes: number;
   readonly compressLevel: number;
+  /** Best-level recompressions of cached variants running at once (0 = keep the fast ones). */
+  readonly compressUpgrades: number;
+  readonly compressUpgradeBacklog: number;
   readonly bufferPool: OnOff;
   readonly bufferPoolBytes: number;
   readonly bufferPoolMax: number;
@@ -182,6 +187,7 @@ export const OPTIONS: readonly OptionSpec[] = [
     },
   },
   intOption('cacheMaxEntries', 'CACHE_MAX_ENTRIES', 'cache size cap; least recently used evicted', 10_000, 1, 10_000_000),
+  intOption('cacheMaxBytes', 'CACHE_MAX_BYTES', 'budget for cached bytes (bodies, their string copies, compressed variants); evicts like CACHE_MAX_ENTRIES; a response above an eighth of it is served but not cached', 64 * 1024 * 1024, 65_536, 1_099_511_627_776),
   intOption('cacheSweepMs', 'CACHE_SWEEP_MS', 'interval of the expired-entry sweep', 1_000, 10, MAX_MS),
   intOption('storeLatencyMs', 'STORE_LATENCY_MS', 'simulated backing-store latency per lookup', 20, 0, 60_000),
   intOption('storeTimeoutMs', 'STORE_TIMEOUT_MS', 'a store call slower than this fails with 504, uncached', 5_000, 1, MAX_MS),
@@ -239,7 +245,9 @@ export const OPTIONS: readonly OptionSpec[] = [
   },
   intOption('metricsWorkerTimeoutMs', 'METRICS_WORKER_TIMEOUT_MS', 'cluster mode: /metrics waits this long for each worker, then reports it missing', 250, 1, 60_000),
   intOption('compressMinBytes', 'COMPRESS_MIN_BYTES', 'smallest body worth compressing', 1024, 0, 1_000_000_000),
-  intOption('compressLevel', 'COMPRESS_LEVEL', 'gzip level for bodies compressed on the fly (cached ones get 9)', 5, 1, 9),
+  intOption('compressLevel', 'COMPRESS_LEVEL', 'gzip level for bodies a request waits for (cached ones are upgraded to 9 later)', 5, 1, 9),
+  intOption('compressUpgrades', 'COMPRESS_UPGRADES', 'cached variants recompressed at the best level (brotli 11, zstd 19, gzip 9) at once, in the background; 0 keeps the fast ones', 1, 0, 64),
+  intOption('compressUpgradeBacklog', 'COMPRESS_UPGRADE_BACKLOG', 'upgrades waiting at most; more are dropped (the fast variant stays)', 64, 0, 100_000),
   onOffOption('bufferPool', 'BUFFER_POOL', 'reuse Buffers for streamed bodies (off: allocate each)', 'on'),
   intOption('bufferPoolBytes', 'BUFFER_POOL_BYTES', 'size of each pooled Buffer (a streamed chunk)', 65_536, 1024, 16_777_216),
   intOption('bufferPoolMax', 'BUFFER_POOL_MAX', 'free Buffers kept for reuse; more are left to the GC', 64, 0, 100_000),

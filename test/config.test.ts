@@ -45,6 +45,7 @@ describe('loadConfig defaults', () => {
       cacheTtlMs: 30000,
       cacheNegativeTtlMs: 5000,
       cacheMaxEntries: 10000,
+      cacheMaxBytes: 67108864,
       cacheSweepMs: 1000,
       storeLatencyMs: 20,
       storeTimeoutMs: 5000,
@@ -61,6 +62,8 @@ describe('loadConfig defaults', () => {
       debugToken: '',
       compressMinBytes: 1024,
       compressLevel: 5,
+      compressUpgrades: 1,
+      compressUpgradeBacklog: 64,
       bufferPool: 'on',
       bufferPoolBytes: 65536,
       bufferPoolMax: 64,
@@ -108,6 +111,7 @@ describe('loadConfig env and flags', () => {
       CACHE_TTL_MS: '1000',
       CACHE_NEGATIVE_TTL_MS: '500',
       CACHE_MAX_ENTRIES: '7',
+      CACHE_MAX_BYTES: '1048576',
       CACHE_SWEEP_MS: '50',
       STORE_LATENCY_MS: '0',
       STORE_TIMEOUT_MS: '250',
@@ -124,6 +128,8 @@ describe('loadConfig env and flags', () => {
       DEBUG_TOKEN: 'abcdefghijklmnop',
       COMPRESS_MIN_BYTES: '0',
       COMPRESS_LEVEL: '9',
+      COMPRESS_UPGRADES: '2',
+      COMPRESS_UPGRADE_BACKLOG: '0',
       BUFFER_POOL: 'off',
       BUFFER_POOL_BYTES: '4096',
       BUFFER_POOL_MAX: '0',
@@ -140,6 +146,7 @@ describe('loadConfig env and flags', () => {
       cacheTtlMs: 1000,
       cacheNegativeTtlMs: 500,
       cacheMaxEntries: 7,
+      cacheMaxBytes: 1048576,
       cacheSweepMs: 50,
       storeLatencyMs: 0,
       storeTimeoutMs: 250,
@@ -156,6 +163,8 @@ describe('loadConfig env and flags', () => {
       debugToken: 'abcdefghijklmnop',
       compressMinBytes: 0,
       compressLevel: 9,
+      compressUpgrades: 2,
+      compressUpgradeBacklog: 0,
       bufferPool: 'off',
       bufferPoolBytes: 4096,
       bufferPoolMax: 0,
@@ -208,6 +217,20 @@ describe('loadConfig errors', () => {
   test('CACHE_TTL_MS must be at least 1', () => {
     rejects([], { CACHE_TTL_MS: '-5' }, 'CACHE_TTL_MS', '"-5"');
     rejects([], { CACHE_TTL_MS: '0' }, 'CACHE_TTL_MS', '"0"');
+  });
+
+  test('CACHE_MAX_BYTES is from 64 KiB to 1 TiB', () => {
+    rejects([], { CACHE_MAX_BYTES: '65535' }, 'CACHE_MAX_BYTES', '"65535"');
+    rejects([], { CACHE_MAX_BYTES: '1099511627777' }, 'CACHE_MAX_BYTES', '"1099511627777"');
+    assert.equal(config([], { CACHE_MAX_BYTES: '65536' }).cacheMaxBytes, 65536);
+    assert.equal(config(['--cache-max-bytes', '8388608'], {}).cacheMaxBytes, 8388608);
+  });
+
+  test('COMPRESS_UPGRADES is 0 to 64, COMPRESS_UPGRADE_BACKLOG 0 to 100000', () => {
+    rejects([], { COMPRESS_UPGRADES: '65' }, 'COMPRESS_UPGRADES', '"65"');
+    rejects([], { COMPRESS_UPGRADE_BACKLOG: '100001' }, 'COMPRESS_UPGRADE_BACKLOG', '"100001"');
+    assert.equal(config([], { COMPRESS_UPGRADES: '0' }).compressUpgrades, 0);
+    assert.equal(config(['--compress-upgrade-backlog', '5'], {}).compressUpgradeBacklog, 5);
   });
 
   test('LOG_LEVEL must be a known level, and the message lists them', () => {
@@ -311,7 +334,7 @@ describe('--help', () => {
 
   test('the help text names every env var and every flag', () => {
     const text = helpText();
-    assert.equal(OPTIONS.length, 30);
+    assert.equal(OPTIONS.length, 33);
     for (const option of OPTIONS) {
       assert.ok(text.includes(option.env), `help lacks ${option.env}`);
       assert.ok(text.includes(`--${option.flag}`), `help lacks --${option.flag}`);

@@ -1,6 +1,6 @@
 // A TTL cache on one Map: O(1) get/set/delete, expiry checked on read and swept by one
-// unref'd timer, a size cap, a monotonic clock, and singleflight loads so concurrent
-// misses for one key make one backing call.
+// unref'd timer, a cap on entries and one on bytes, a monotonic clock, and singleflight
+// loads so concurrent misses for one key make one backing call.
 //
 // Eviction is second-chance (CLOCK), the approximation of least-recently-used that page
 // caches use: a hit only sets a flag; at the cap, entries are examined oldest first, a
@@ -8,18 +8,46 @@
 // A true LRU on a Map (delete + set on every hit) was measured at O(size) per hit in V8:
 // re-inserting a key leaves a hole in its hash chain until the next rehash, so a hot key's
 // chain grows (13.6 us per hit with 5,000 entries, 157 ns with one, on Node 20).
+//
+// The byte budget: the cache knows sizes, not values. `measure` says what a value holds
+// when it is stored; a value that grows later (a compressed variant made on demand)
+// reports it through its entry's grow(). Eviction runs until both caps hold, and an
+// entry above an eighth of the budget is not kept at all, so one value never flushes
+// the cache.
 import { performance } from 'node:perf_hooks';
 
-export class CacheEntry<V> {
+/** Where a stored value reports bytes it gained (or gave back) after being measured. */
+export interface Growth {
+  /** Still in the cache: growth is charged, and work for the value is worth doing. */
+  readonly cached: boolean;
+  grow(deltaBytes: number): void;
+}
+
+/** What an entry needs from its cache to charge growth. */
+interface ByteAccount<V> {
+  charge(entry: CacheEntry<V>, deltaBytes: number): void;
+}
+
+export class CacheEntry<V> implements Growth {
   /** Set by a hit; gives the entry a second chance when eviction reaches it. */
   referenced = false;
+  /** In the cache's map: false before it is stored and once it is evicted, expired, replaced or deleted. */
+  cached = false;
+  /** Bytes charged to the cache's budget while cached. */
+  bytes = 0;
 
   constructor(
     readonly key: string,
     readonly value: V,
     /** Monotonic time (the cache's clock) at which the entry stops being served. */
     readonly expiresAt: number,
+    private readonly account: ByteAccount<V>,
   ) {}
+
+  /** Charges growth to the budget (which may evict); ignored once the entry has left the cache. */
+  grow(deltaBytes: number): void {
+    if (this.cached) this.account.charge(this, deltaBytes);
+  }
 }
 
 export interface Loaded<V> {
@@ -28,9 +56,16 @@ export interface Loaded<V> {
   readonly ttlMs?: number;
 }
 
-export interface CacheOptions {
+export interface CacheOptions<V> {
   readonly ttlMs: number;
   readonly maxEntries: number;
+  /** Budget for the bytes `measure` reports, growth included. */
+  readonly maxBytes: number;
+  /** Bytes a value holds, counted when it is stored (0 for every value when absent). A
+   *  value that grows later may keep `growth` and report through it. */
+  readonly measure?: (value: V, growth: Growth) => number;
+  /** Told when a stored entry leaves the cache, so work planned for its value can be dropped. */
+  readonly released?: (value: V) => void;
   /** Interval of the expiry sweep; 0 disables the timer (call sweep() yourself). */
   readonly sweepMs: number;
   /** Monotonic milliseconds; injectable so tests can move time. */
@@ -43,14 +78,23 @@ export interface CacheStats {
   readonly hitRate: number;
   readonly entries: number;
   readonly maxEntries: number;
+  /** Bytes of the cached entries, as measured. */
+  readonly bytes: number;
+  readonly maxBytes: number;
+  /** Evictions by either cap. */
   readonly evictions: number;
+  /** Values not kept (or dropped when they grew) because they exceed maxBytes / 8. */
+  readonly tooLarge: number;
   readonly expirations: number;
   readonly loads: number;
   readonly loadErrors: number;
   readonly inflight: number;
 }
 
-export class TtlCache<V> {
+/** An entry may hold at most this share of the byte budget. */
+const MAX_ENTRY_SHARE = 8;
+
+export class TtlCache<V> implements ByteAccount<V> {
   private readonly map = new Map<string, CacheEntry<V>>();
   private readonly inflight = new Map<string, Promise<CacheEntry<V>>>();
   private readonly now: () => number;
@@ -61,8 +105,12 @@ export class TtlCache<V> {
   private expirations = 0;
   private loads = 0;
   private loadErrors = 0;
+  private bytes = 0;
+  private tooLarge = 0;
+  private readonly maxEntryBytes: number;
 
-  constructor(private readonly options: CacheOptions) {
+  constructor(private readonly options: CacheOptions<V>) {
+    this.maxEntryBytes = options.maxBytes / MAX_ENTRY_SHARE;
     this.now = options.now ?? (() => performance.now());
     if (options.sweepMs > 0) {
       this.timer = setInterval(() => this.sweep(), options.sweepMs);
@@ -82,7 +130,7 @@ export class TtlCache<V> {
       return undefined;
     }
     if (entry.expiresAt <= this.now()) {
-      this.map.delete(key);
+      this.remove(entry);
       this.expirations++;
       this.misses++;
       return undefined;
@@ -92,13 +140,36 @@ export class TtlCache<V> {
     return entry;
   }
 
+  /** Stores value (unless its TTL is not positive or it is too large) and returns its
+   *  entry either way, so the caller can serve it. */
   set(key: string, value: V, ttlMs: number = this.options.ttlMs): CacheEntry<V> {
-    const entry = new CacheEntry(key, value, this.now() + ttlMs);
-    this.map.delete(key);
+    const entry = new CacheEntry(key, value, this.now() + ttlMs, this);
+    const old = this.map.get(key);
+    if (old !== undefined) this.remove(old);
     if (!(ttlMs > 0)) return entry; // 0, negative or NaN: served once, never stored
+    const bytes = this.options.measure?.(value, entry) ?? 0;
+    if (bytes > this.maxEntryBytes) {
+      this.tooLarge++;
+      return entry;
+    }
+    entry.bytes = bytes;
+    entry.cached = true;
+    this.bytes += bytes;
     this.map.set(key, entry);
-    if (this.map.size > this.options.maxEntries) this.evictOldest();
+    this.evictToFit();
     return entry;
+  }
+
+  /** An entry's value grew after it was stored (CacheEntry.grow). */
+  charge(entry: CacheEntry<V>, deltaBytes: number): void {
+    entry.bytes += deltaBytes;
+    this.bytes += deltaBytes;
+    if (entry.bytes > this.maxEntryBytes) {
+      this.remove(entry);
+      this.tooLarge++;
+      return;
+    }
+    this.evictToFit();
   }
 
   /** Keys in eviction order, oldest first, without touching stats or flags (tests, debugging). */
@@ -112,11 +183,14 @@ export class TtlCache<V> {
   }
 
   delete(key: string): boolean {
-    return this.map.delete(key);
+    const entry = this.map.get(key);
+    if (entry === undefined) return false;
+    this.remove(entry);
+    return true;
   }
 
   clear(): void {
-    this.map.clear();
+    for (const entry of [...this.map.values()]) this.remove(entry);
   }
 
   /**
@@ -151,9 +225,9 @@ export class TtlCache<V> {
   sweep(): number {
     const now = this.now();
     let removed = 0;
-    for (const [key, entry] of this.map) {
+    for (const entry of this.map.values()) {
       if (entry.expiresAt <= now) {
-        this.map.delete(key);
+        this.remove(entry);
         removed++;
       }
     }
@@ -175,7 +249,10 @@ export class TtlCache<V> {
       hitRate: lookups === 0 ? 0 : this.hits / lookups,
       entries: this.map.size,
       maxEntries: this.options.maxEntries,
+      bytes: this.bytes,
+      maxBytes: this.options.maxBytes,
       evictions: this.evictions,
+      tooLarge: this.tooLarge,
       expirations: this.expirations,
       loads: this.loads,
       loadErrors: this.loadErrors,
@@ -183,18 +260,32 @@ export class TtlCache<V> {
     };
   }
 
+  private evictToFit(): void {
+    while ((this.map.size > this.options.maxEntries || this.bytes > this.options.maxBytes) && this.map.size > 0) this.evictOldest();
+  }
+
   private evictOldest(): void {
     // Map order is insertion order: oldest first. Entries moved to the end are unflagged,
     // so the walk ends within one pass over the map.
     for (const [key, entry] of this.map) {
-      this.map.delete(key);
       if (entry.referenced) {
+        this.map.delete(key);
         entry.referenced = false;
         this.map.set(key, entry);
         continue;
       }
+      this.remove(entry);
       this.evictions++;
       return;
     }
+  }
+
+  /** Takes a cached entry out of the map and its bytes off the budget. */
+  private remove(entry: CacheEntry<V>): void {
+    this.map.delete(entry.key);
+    entry.cached = false;
+    this.bytes -= entry.bytes;
+    entry.bytes = 0;
+    this.options.released?.(entry.value);
   }
 }

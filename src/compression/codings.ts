@@ -1,17 +1,18 @@
 // The content codings node:zlib provides: gzip and brotli on every supported Node, zstd
 // where the running Node has it (22.15+/23.8+; feature-checked, since @types/node 20 and
-// Node 20 know nothing of it). Two strengths: "stored" for bodies compressed once and
-// kept in the cache (the strongest level; the cost is paid once per entry), and "stream"
-// for bodies compressed on the fly (a fast level, COMPRESS_LEVEL for gzip).
+// Node 20 know nothing of it). Two strengths: "fast" for every body a request waits for
+// (on the fly, streamed, or the first variant of a cached one; COMPRESS_LEVEL for gzip),
+// and "best" for a cached variant made again off the request path (variants.ts), where
+// its cost is paid once per entry and nobody waits for it.
 import type { Transform } from 'node:stream';
 import zlib from 'node:zlib';
 
 export type Coding = 'br' | 'zstd' | 'gzip';
-export type Strength = 'stored' | 'stream';
+export type Strength = 'fast' | 'best';
 
 type Callback = (error: Error | null, result: Buffer) => void;
 interface ZstdApi {
-  zstdCompress?: (body: Buffer, options: { params: Record<number, number> }, callback: Callback) => void;
+  zstdCompress?: (body: Buffer, options: { params: Record<number, number>; chunkSize?: number }, callback: Callback) => void;
   createZstdCompress?: (options: { params: Record<number, number> }) => Transform;
   constants: { ZSTD_c_compressionLevel?: number };
 }
@@ -22,10 +23,16 @@ const hasZstd = typeof zstd.zstdCompress === 'function' && typeof zstd.createZst
 /** Supported codings in the server's order of preference when a client ranks them equally. */
 export const zlibCodings: readonly Coding[] = Object.freeze(hasZstd ? ['br', 'zstd', 'gzip'] : ['br', 'gzip']);
 
-/** Levels: brotli 11 and zstd 19 (22 needs far more memory for little gain) when stored;
- *  brotli 4 and zstd 3 on the fly, near gzip 5 in speed and ratio. */
-const BROTLI_QUALITY: Record<Strength, number> = { stored: zlib.constants.BROTLI_MAX_QUALITY, stream: 4 };
-const ZSTD_LEVELS: Record<Strength, number> = { stored: 19, stream: 3 };
+/** Levels: brotli 4 and zstd 3 fast, near gzip 5 in speed and ratio; at best, brotli 11
+ *  and zstd 19 (22 needs far more memory for little gain). */
+const BROTLI_QUALITY: Record<Strength, number> = { best: zlib.constants.BROTLI_MAX_QUALITY, fast: 4 };
+const ZSTD_LEVELS: Record<Strength, number> = { best: 19, fast: 3 };
+
+/** The level (brotli: quality) a coding gets at a strength; gzip's fast one is COMPRESS_LEVEL. */
+export function codingLevel(coding: Coding, strength: Strength, gzipLevel: number): number {
+  if (coding === 'gzip') return strength === 'best' ? zlib.constants.Z_BEST_COMPRESSION : gzipLevel;
+  return coding === 'br' ? BROTLI_QUALITY[strength] : ZSTD_LEVELS[strength];
+}
 
 function brotliOptions(strength: Strength, sizeHint: number): zlib.BrotliOptions {
   const params: Record<number, number> = { [zlib.constants.BROTLI_PARAM_QUALITY]: BROTLI_QUALITY[strength] };
@@ -37,21 +44,41 @@ function zstdOptions(strength: Strength): { params: Record<number, number> } {
   return { params: { [ZSTD_LEVEL as number]: ZSTD_LEVELS[strength] } };
 }
 
+/** zlib hands output back one chunk at a time, and each chunk is a trip from the thread
+ *  pool to the event loop and back to the end of the pool's queue: on a busy server each
+ *  trip waits behind the other requests. A quarter of the body holds what a compressible
+ *  body compresses to, so it is one trip. */
+const MIN_CHUNK_BYTES = 16 * 1024;
+const MAX_CHUNK_BYTES = 1024 * 1024;
+
+function chunkSize(body: Buffer): number {
+  return Math.min(MAX_CHUNK_BYTES, Math.max(MIN_CHUNK_BYTES, body.length >>> 2));
+}
+
+/** zlib returns a lone output chunk as it is, a view of the whole chunk buffer: a kept
+ *  variant would hold all of it. (A small result is a slice of Node's shared 8 KiB pool,
+ *  like any small Buffer.) */
+function compact(result: Buffer): Buffer {
+  const held = result.buffer.byteLength;
+  return held === result.length || held <= Buffer.poolSize ? result : Buffer.from(result);
+}
+
 /** Compresses a whole body on the libuv thread pool (never blocks the event loop). */
 export function compressBody(coding: Coding, body: Buffer, strength: Strength, gzipLevel: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
-    const done: Callback = (error, result) => (error ? reject(error) : resolve(result));
-    if (coding === 'gzip') zlib.gzip(body, { level: strength === 'stored' ? zlib.constants.Z_BEST_COMPRESSION : gzipLevel }, done);
-    else if (coding === 'br') zlib.brotliCompress(body, brotliOptions(strength, body.length), done);
-    else (zstd.zstdCompress as NonNullable<ZstdApi['zstdCompress']>)(body, zstdOptions(strength), done);
+    const done: Callback = (error, result) => (error ? reject(error) : resolve(compact(result)));
+    const chunk = chunkSize(body);
+    if (coding === 'gzip') zlib.gzip(body, { level: codingLevel('gzip', strength, gzipLevel), chunkSize: chunk }, done);
+    else if (coding === 'br') zlib.brotliCompress(body, { ...brotliOptions(strength, body.length), chunkSize: chunk }, done);
+    else (zstd.zstdCompress as NonNullable<ZstdApi['zstdCompress']>)(body, { ...zstdOptions(strength), chunkSize: chunk }, done);
   });
 }
 
 /** A streaming compressor at the fast level, for bodies of unknown length. */
 export function createCompressor(coding: Coding, gzipLevel: number): Transform {
   if (coding === 'gzip') return zlib.createGzip({ level: gzipLevel });
-  if (coding === 'br') return zlib.createBrotliCompress(brotliOptions('stream', 0));
-  return (zstd.createZstdCompress as NonNullable<ZstdApi['createZstdCompress']>)(zstdOptions('stream'));
+  if (coding === 'br') return zlib.createBrotliCompress(brotliOptions('fast', 0));
+  return (zstd.createZstdCompress as NonNullable<ZstdApi['createZstdCompress']>)(zstdOptions('fast'));
 }
 
 /** Media types worth compressing: text, JSON and friends, SVG. Images, video, archives

@@ -1,15 +1,28 @@
 // What the cache keeps beside a response's identity bytes: its validators (a strong ETag
 // per representation, Last-Modified) and each compressed variant, made once on first
-// demand at the strongest level and then served with no compression work at all.
+// demand and then served with no compression work at all.
+//
+// A request waits only for the fast level: brotli 11 takes hundreds of milliseconds on a
+// large page, and clients choose the keys (every distinct page is a new entry). The first
+// hit on a fast variant (it is being reused, so smaller bytes will pay) offers an upgrade
+// to the best level to the policy's bounded background queue, once; done, it replaces
+// the fast variant. A page asked for once costs no upgrade, and an entry that leaves the
+// cache first is taken out of the queue. Each variant's bytes, and the upgrade's
+// difference, are reported to the cache entry holding it (its byte budget).
 import { createHash } from 'node:crypto';
+import type { Growth } from '../cache/ttl-cache.js';
 import { wireBody, type WireBody } from '../http/wire-body.js';
-import { compressBody, type Coding } from './codings.js';
+import type { Coding } from './codings.js';
+import type { Job } from './job-queue.js';
+import type { Compression } from './policy.js';
 
 export interface Variant {
   /** The compressed bytes, as res.end gets them (wire-body.ts). */
   readonly wire: WireBody;
   readonly contentLength: string;
   readonly etag: string;
+  /** False on a fast variant until a hit asks for its upgrade (one field check per hit). */
+  upgradeAsked: boolean;
 }
 
 const SUFFIX: Record<Coding, string> = { br: '-br', zstd: '-zstd', gzip: '-gz' };
@@ -24,17 +37,39 @@ export class StoredRepresentation {
   private readonly hash: string;
   private readonly ready = new Map<Coding, Variant>();
   private readonly pending = new Map<Coding, Promise<Variant>>();
+  /** Upgrades queued or running, by coding. */
+  private readonly upgrades = new Map<Coding, Upgrade>();
+  /** The cache entry holding this representation: told of each variant's bytes. */
+  private growth: Growth | null = null;
 
-  constructor(body: Buffer, lastModifiedMs: number) {
-    this.hash = createHash('sha1').update(body).digest('base64url').slice(0, 22);
+  constructor(
+    private readonly identity: Buffer,
+    lastModifiedMs: number,
+  ) {
+    this.hash = createHash('sha1').update(identity).digest('base64url').slice(0, 22);
     this.etag = `"${this.hash}"`;
     // Never later than now (RFC 9110 8.8.2.1): a future date would make caches distrust it.
     this.lastModifiedMs = Math.floor(Math.min(lastModifiedMs, Date.now()) / 1000) * 1000;
     this.lastModified = new Date(this.lastModifiedMs).toUTCString();
   }
 
-  etagFor(coding: Coding | 'identity'): string {
-    return coding === 'identity' ? this.etag : `"${this.hash}${SUFFIX[coding]}"`;
+  /** The ETag of a coding's bytes at a level: the fast and the best variant are different
+   *  bytes, so different strong ETags; the same level gives the same bytes and tag. */
+  etagFor(coding: Coding, level: number): string {
+    return `"${this.hash}${SUFFIX[coding]}${level}"`;
+  }
+
+  /** The ETag a request for coding is answered with when no variant is ready: the fast one's. */
+  firstEtag(coding: Coding, compression: Compression): string {
+    return this.etagFor(coding, compression.level(coding, 'fast'));
+  }
+
+  /** Reports variants made from now on to `growth`; returns the bytes of those made already. */
+  track(growth: Growth): number {
+    this.growth = growth;
+    let bytes = 0;
+    for (const variant of this.ready.values()) bytes += variant.wire.length;
+    return bytes;
   }
 
   /** The variant if it has been made, else undefined. */
@@ -42,15 +77,17 @@ export class StoredRepresentation {
     return this.ready.get(coding);
   }
 
-  /** Makes the variant once, however many requests ask for it meanwhile. */
-  makeVariant(coding: Coding, identity: Buffer): Promise<Variant> {
+  /** Makes the fast variant once, however many requests ask for it meanwhile. */
+  makeVariant(coding: Coding, compression: Compression): Promise<Variant> {
     let pending = this.pending.get(coding);
     if (pending === undefined) {
-      pending = compressBody(coding, identity, 'stored', 0).then(
+      const level = compression.level(coding, 'fast');
+      pending = compression.compressVariant(coding, this.identity, 'fast').then(
         (body) => {
-          const variant: Variant = { wire: wireBody(body), contentLength: String(body.length), etag: this.etagFor(coding) };
+          const variant = toVariant(body, this.etagFor(coding, level), !compression.upgradable(coding));
           this.ready.set(coding, variant);
           this.pending.delete(coding);
+          this.growth?.grow(variant.wire.length);
           return variant;
         },
         (error: unknown) => {
@@ -62,4 +99,57 @@ export class StoredRepresentation {
     }
     return pending;
   }
+
+  /** A hit on a fast variant (upgradeAsked false): offers its upgrade, once. */
+  reused(coding: Coding, variant: Variant, compression: Compression): void {
+    variant.upgradeAsked = true;
+    if (this.growth?.cached !== true || this.upgrades.has(coding)) return;
+    const upgrade = new Upgrade(this, coding, compression);
+    // Registered first: the queue may start it at once, and it deletes itself when done.
+    this.upgrades.set(coding, upgrade);
+    if (!compression.upgrades.offer(upgrade)) this.upgrades.delete(coding);
+  }
+
+  /** The entry left the cache: upgrades still waiting are taken out of the queue. */
+  release(): void {
+    for (const upgrade of this.upgrades.values()) upgrade.compression.upgrades.cancel(upgrade);
+    this.upgrades.clear();
+  }
+
+  /** Runs in the upgrade queue: the variant at the best level replaces the fast one. */
+  async upgrade(coding: Coding, compression: Compression): Promise<void> {
+    try {
+      const body = await compression.compressVariant(coding, this.identity, 'best');
+      const old = this.ready.get(coding);
+      if (this.growth?.cached !== true || old === undefined) {
+        compression.upgradeDiscarded();
+        return;
+      }
+      const variant = toVariant(body, this.etagFor(coding, compression.level(coding, 'best')), true);
+      this.ready.set(coding, variant);
+      this.growth.grow(variant.wire.length - old.wire.length);
+      compression.upgradeApplied();
+    } catch (error) {
+      compression.upgradeFailed(error);
+    } finally {
+      this.upgrades.delete(coding);
+    }
+  }
+}
+
+/** One variant's upgrade, as the queue holds it. */
+class Upgrade implements Job {
+  constructor(
+    private readonly representation: StoredRepresentation,
+    private readonly coding: Coding,
+    readonly compression: Compression,
+  ) {}
+
+  run(): Promise<void> {
+    return this.representation.upgrade(this.coding, this.compression);
+  }
+}
+
+function toVariant(body: Buffer, etag: string, final: boolean): Variant {
+  return { wire: wireBody(body), contentLength: String(body.length), etag, upgradeAsked: final };
 }

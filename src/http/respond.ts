@@ -4,7 +4,8 @@
 // end(body), a small body as a string so that it leaves with the head (wire-body.ts).
 // A compressible type gets Vary: Accept-Encoding whether or not it is compressed; a
 // cached response also carries its validators (ETag, Last-Modified), is answered 304
-// when they match, and has its compressed variants made once and kept.
+// when they match, and has its compressed variants made once and kept (variants.ts); the
+// ETag is that of the variant the request gets, checked before any compression work.
 // Once shutdown stops accepting connections every head says Connection: close, decided
 // when the head is written, so a request already in flight releases its client too.
 import { STATUS_CODES } from 'node:http';
@@ -115,7 +116,9 @@ export function sendEncoded(ctx: RequestContext, encoded: Encoded, extra: readon
       (error: unknown) => compressionFailed(ctx, error),
     );
   }
-  const etag = stored.etagFor(coding);
+  // The variant served now (fast, or upgraded since); none yet: the fast one about to be made.
+  const ready = coding === 'identity' ? undefined : stored.variant(coding);
+  const etag = coding === 'identity' ? stored.etag : ready !== undefined ? ready.etag : stored.firstEtag(coding, ctx.compression);
   headers.push('etag', etag, 'last-modified', stored.lastModified);
   if (encoded.status < 300 && (ctx.method === 'GET' || ctx.method === 'HEAD')) {
     const precondition = evaluatePreconditions(ctx.req.headers, etag, stored.lastModifiedMs);
@@ -124,10 +127,12 @@ export function sendEncoded(ctx: RequestContext, encoded: Encoded, extra: readon
   }
   if (coding === 'identity') return writeBody(ctx, encoded.status, headers, extra, encoded.wire, encoded.contentLength);
   headers.push('content-encoding', coding);
-  const ready = stored.variant(coding);
-  if (ready !== undefined) return writeBody(ctx, encoded.status, headers, extra, ready.wire, ready.contentLength);
+  if (ready !== undefined) {
+    if (!ready.upgradeAsked) stored.reused(coding, ready, ctx.compression);
+    return writeBody(ctx, encoded.status, headers, extra, ready.wire, ready.contentLength);
+  }
   if (ctx.method === 'HEAD') return writeHeadOnly(ctx, encoded.status, headers, extra);
-  return stored.makeVariant(coding, encoded.body).then(
+  return stored.makeVariant(coding, ctx.compression).then(
     (variant: Variant) => writeBody(ctx, encoded.status, headers, extra, variant.wire, variant.contentLength),
     (error: unknown) => compressionFailed(ctx, error),
   );

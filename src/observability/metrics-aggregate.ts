@@ -19,6 +19,11 @@ export interface Aggregate extends ServerNumbers {
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
+const COMPRESSION_SUMS = [
+  'onTheFly', 'streamsOpened', 'streamsOpen', 'failures', 'variants', 'upgradesRunning', 'upgradesQueued',
+  'upgrades', 'upgradesDropped', 'upgradesCancelled', 'upgradesFailed',
+] as const;
+
 export function aggregate(snapshots: readonly ProcessSnapshot[]): Aggregate {
   const processes = [...snapshots].sort((a, b) => a.worker - b.worker);
   const latencyMs = new Histogram();
@@ -26,14 +31,16 @@ export function aggregate(snapshots: readonly ProcessSnapshot[]): Aggregate {
   const requests = { total: 0, inFlight: 0, aborted: 0, clientErrors: 0 };
   const connections = { active: 0, total: 0 };
   const cache: Mutable<CacheStats & { storeCalls: number }> = {
-    hits: 0, misses: 0, hitRate: 0, entries: 0, maxEntries: 0, evictions: 0,
-    expirations: 0, loads: 0, loadErrors: 0, inflight: 0, storeCalls: 0,
+    hits: 0, misses: 0, hitRate: 0, entries: 0, maxEntries: 0, bytes: 0, maxBytes: 0, evictions: 0,
+    tooLarge: 0, expirations: 0, loads: 0, loadErrors: 0, inflight: 0, storeCalls: 0,
   };
   // Settings (levels, sizes) are the same in every worker: taken from the first.
   const first = processes[0];
   const compression: Mutable<CompressionStats> = {
     minBytes: first?.compression.minBytes ?? 0, gzipLevel: first?.compression.gzipLevel ?? 0, codings: first?.compression.codings ?? [],
-    onTheFly: 0, streamsOpened: 0, streamsOpen: 0, failures: 0,
+    upgradeConcurrency: first?.compression.upgradeConcurrency ?? 0, upgradeBacklog: first?.compression.upgradeBacklog ?? 0,
+    onTheFly: 0, streamsOpened: 0, streamsOpen: 0, failures: 0, variants: 0, upgradesRunning: 0, upgradesQueued: 0,
+    upgrades: 0, upgradesDropped: 0, upgradesCancelled: 0, upgradesFailed: 0,
   };
   const bufferPool: Mutable<BufferPoolStats> = {
     enabled: first?.bufferPool.enabled ?? false, bufferBytes: first?.bufferPool.bufferBytes ?? 0, maxFree: 0,
@@ -60,10 +67,10 @@ export function aggregate(snapshots: readonly ProcessSnapshot[]): Aggregate {
     latencyMs.merge(p.latencyMs);
     connections.active += p.connections.active;
     connections.total += p.connections.total;
-    for (const key of ['hits', 'misses', 'entries', 'maxEntries', 'evictions', 'expirations', 'loads', 'loadErrors', 'inflight', 'storeCalls'] as const) {
+    for (const key of ['hits', 'misses', 'entries', 'maxEntries', 'bytes', 'maxBytes', 'evictions', 'tooLarge', 'expirations', 'loads', 'loadErrors', 'inflight', 'storeCalls'] as const) {
       cache[key] += p.cache[key];
     }
-    for (const key of ['onTheFly', 'streamsOpened', 'streamsOpen', 'failures'] as const) compression[key] += p.compression[key];
+    for (const key of COMPRESSION_SUMS) compression[key] += p.compression[key];
     for (const key of ['maxFree', 'free', 'inUse', 'hits', 'misses', 'abandoned'] as const) bufferPool[key] += p.bufferPool[key];
     logs.dropped += p.logs.dropped;
     for (const key of ['maxConcurrent', 'active', 'rejected', 'idleTimeouts'] as const) exports[key] += p.exports[key];

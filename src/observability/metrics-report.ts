@@ -19,7 +19,7 @@ export interface WorkerReport {
   readonly uptimeSeconds: number;
   readonly requests: { readonly total: number; readonly inFlight: number };
   readonly connections: { readonly active: number };
-  readonly cache: { readonly entries: number; readonly hits: number; readonly misses: number };
+  readonly cache: { readonly entries: number; readonly bytes: number; readonly hits: number; readonly misses: number };
   readonly eventLoop: EventLoopWindow;
   readonly memory: MemoryUsage;
 }
@@ -93,7 +93,7 @@ export function metricsReport(agg: Aggregate, view?: ClusterView): MetricsReport
       uptimeSeconds: p.uptimeSeconds,
       requests: { total: p.requests.total, inFlight: p.requests.inFlight },
       connections: { active: p.connections.active },
-      cache: { entries: p.cache.entries, hits: p.cache.hits, misses: p.cache.misses },
+      cache: { entries: p.cache.entries, bytes: p.cache.bytes, hits: p.cache.hits, misses: p.cache.misses },
       eventLoop: p.eventLoop,
       memory: p.memory,
     })),

@@ -106,9 +106,12 @@ export function renderPrometheus(agg: Aggregate, view?: ClusterView): string {
   const scope = view === undefined ? '' : ' Each worker has its own cache; summed over workers.';
   out.family('turbina_cache_hits_total', 'counter', `Response cache hits.${scope}`, one(cache.hits));
   out.family('turbina_cache_misses_total', 'counter', `Response cache misses.${scope}`, one(cache.misses));
-  out.family('turbina_cache_evictions_total', 'counter', `Entries evicted at the size cap.${scope}`, one(cache.evictions));
+  out.family('turbina_cache_evictions_total', 'counter', `Entries evicted at the entry or byte cap.${scope}`, one(cache.evictions));
+  out.family('turbina_cache_too_large_total', 'counter', `Responses not cached (or dropped as their variants grew) for holding more than an eighth of the byte budget.${scope}`, one(cache.tooLarge));
   out.family('turbina_cache_expirations_total', 'counter', `Entries removed after their TTL.${scope}`, one(cache.expirations));
   out.family('turbina_cache_entries', 'gauge', `Entries in the response cache.${scope}`, one(cache.entries));
+  out.family('turbina_cache_bytes', 'gauge', `Bytes of the cached responses, compressed variants included.${scope}`, one(cache.bytes));
+  out.family('turbina_cache_max_bytes', 'gauge', `The cache's byte budget (CACHE_MAX_BYTES).${scope}`, one(cache.maxBytes));
   out.family('turbina_cache_loads_total', 'counter', `Cache loads (one per key however many concurrent misses).${scope}`, one(cache.loads));
   out.family('turbina_cache_load_errors_total', 'counter', `Cache loads that failed (not cached).${scope}`, one(cache.loadErrors));
   out.family('turbina_store_calls_total', 'counter', 'Calls to the backing store.', one(cache.storeCalls));
@@ -117,6 +120,13 @@ export function renderPrometheus(agg: Aggregate, view?: ClusterView): string {
   out.family('turbina_compression_streams_opened_total', 'counter', 'Compressing streams opened.', one(compression.streamsOpened));
   out.family('turbina_compression_streams_open', 'gauge', 'Compressing streams not yet finished or destroyed.', one(compression.streamsOpen));
   out.family('turbina_compression_failures_total', 'counter', 'Bodies zlib failed to compress (answered 500).', one(compression.failures));
+  out.family('turbina_compression_variants_total', 'counter', 'Compressed variants of cached responses made at the fast level while a request waited.', one(compression.variants));
+  out.family('turbina_compression_upgrades_total', 'counter', 'Cached variants replaced by their best-level version, made in the background.', one(compression.upgrades));
+  out.family('turbina_compression_upgrades_dropped_total', 'counter', 'Upgrades not queued because the backlog was full (the fast variant stays).', one(compression.upgradesDropped));
+  out.family('turbina_compression_upgrades_cancelled_total', 'counter', 'Upgrades given up because their entry left the cache first.', one(compression.upgradesCancelled));
+  out.family('turbina_compression_upgrades_failed_total', 'counter', 'Upgrades zlib failed (the fast variant stays).', one(compression.upgradesFailed));
+  out.family('turbina_compression_upgrades_queued', 'gauge', 'Upgrades waiting for their turn.', one(compression.upgradesQueued));
+  out.family('turbina_compression_upgrades_running', 'gauge', 'Upgrades running now.', one(compression.upgradesRunning));
   out.family('turbina_buffer_pool_in_use', 'gauge', 'Pooled Buffers handed out and not yet returned.', one(bufferPool.inUse));
   out.family('turbina_buffer_pool_free', 'gauge', 'Pooled Buffers ready for reuse.', one(bufferPool.free));
   out.family('turbina_buffer_pool_hits_total', 'counter', 'Buffers taken from the pool.', one(bufferPool.hits));

@@ -8,12 +8,12 @@ import { describe, test } from 'node:test';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import { CacheEntry, TtlCache, type CacheOptions, type Loaded } from '../../src/cache/ttl-cache.js';
+import { CacheEntry, TtlCache, type CacheOptions, type Growth, type Loaded } from '../../src/cache/ttl-cache.js';
 
 /** A cache on a hand-moved clock, no sweep timer. */
-function fixture(options: Partial<CacheOptions> = {}): { cache: TtlCache<string>; clock: { t: number } } {
+function fixture(options: Partial<CacheOptions<string>> = {}): { cache: TtlCache<string>; clock: { t: number } } {
   const clock = { t: 1000 };
-  const cache = new TtlCache<string>({ ttlMs: 100, maxEntries: 10, sweepMs: 0, now: () => clock.t, ...options });
+  const cache = new TtlCache<string>({ ttlMs: 100, maxEntries: 10, maxBytes: 1_000_000, sweepMs: 0, now: () => clock.t, ...options });
   return { cache, clock };
 }
 
@@ -177,7 +177,10 @@ describe('TtlCache LRU and counters', () => {
       hitRate: 0,
       entries: 0,
       maxEntries: 2,
+      bytes: 0,
+      maxBytes: 1_000_000,
       evictions: 0,
+      tooLarge: 0,
       expirations: 0,
       loads: 0,
       loadErrors: 0,
@@ -198,7 +201,10 @@ describe('TtlCache LRU and counters', () => {
       hitRate: 0.6,
       entries: 1,
       maxEntries: 2,
+      bytes: 0,
+      maxBytes: 1_000_000,
       evictions: 1,
+      tooLarge: 0,
       expirations: 1,
       loads: 0,
       loadErrors: 0,
@@ -232,6 +238,115 @@ describe('TtlCache LRU and counters', () => {
     assert.equal(cache.get('k9899'), undefined);
     assert.equal(cache.get('k9900')?.value, '9900');
     assert.equal(cache.get('k9999')?.value, '9999');
+  });
+});
+
+/** A cache of strings that cost their length in bytes, keeping each value's Growth to grow it later. */
+function sizedFixture(maxBytes: number, options: Partial<CacheOptions<string>> = {}): { cache: TtlCache<string>; growth: Map<string, Growth>; released: string[] } {
+  const growth = new Map<string, Growth>();
+  const released: string[] = [];
+  const { cache } = fixture({
+    maxEntries: 1000,
+    maxBytes,
+    measure: (value, g) => {
+      growth.set(value, g);
+      return value.length;
+    },
+    released: (value) => released.push(value),
+    ...options,
+  });
+  return { cache, growth, released };
+}
+
+describe('TtlCache byte budget', () => {
+  test('bytes are summed on set and given back on replace, delete and clear', () => {
+    const { cache } = sizedFixture(1000);
+    cache.set('a', 'x'.repeat(10));
+    cache.set('b', 'y'.repeat(20));
+    assert.deepEqual([cache.stats().bytes, cache.stats().maxBytes], [30, 1000]);
+    cache.set('a', 'z'.repeat(5)); // replaced: its 10 bytes go, 5 come
+    assert.equal(cache.stats().bytes, 25);
+    cache.delete('b');
+    assert.equal(cache.stats().bytes, 5);
+    cache.clear();
+    assert.deepEqual([cache.stats().bytes, cache.size], [0, 0]);
+  });
+
+  test('expiry, lazy or swept, gives the bytes back', () => {
+    const clock = { t: 0 };
+    const { cache } = sizedFixture(1000, { now: () => clock.t });
+    cache.set('a', 'x'.repeat(10), 10);
+    cache.set('b', 'y'.repeat(20), 20);
+    cache.set('c', 'z'.repeat(40), 1000);
+    clock.t = 10;
+    assert.equal(cache.get('a'), undefined);
+    assert.equal(cache.stats().bytes, 60);
+    clock.t = 20;
+    assert.equal(cache.sweep(), 1);
+    assert.equal(cache.stats().bytes, 40);
+  });
+
+  test('past maxBytes, second-chance eviction runs until the bytes fit, and tells released()', () => {
+    const { cache, released } = sizedFixture(100);
+    for (const key of ['a', 'b', 'c', 'd']) cache.set(key, key.repeat(10));
+    cache.get('a'); // a gets a second chance
+    for (const key of ['e', 'f', 'g', 'h', 'i']) cache.set(key, key.repeat(12));
+    // 100 bytes: exactly the budget.
+    assert.deepEqual([cache.stats().bytes, cache.stats().evictions, released.length], [100, 0, 0]);
+    cache.set('j', 'j'.repeat(12)); // 112: b, then c, go; a is spared
+    assert.deepEqual(released, ['b'.repeat(10), 'c'.repeat(10)]);
+    assert.deepEqual(cache.peekKeys().sort(), ['a', 'd', 'e', 'f', 'g', 'h', 'i', 'j']);
+    assert.deepEqual([cache.stats().bytes, cache.stats().evictions], [92, 2]);
+  });
+
+  test('a value above an eighth of maxBytes is returned but not kept, counted as tooLarge, and drops an older value for its key', () => {
+    const { cache, growth, released } = sizedFixture(800);
+    cache.set('k', 'old');
+    const entry = cache.set('k', 'v'.repeat(101));
+    assert.equal(entry.value, 'v'.repeat(101), 'the caller still serves it');
+    assert.equal(entry.cached, false);
+    assert.equal(cache.get('k'), undefined);
+    assert.deepEqual(released, ['old']);
+    assert.deepEqual([cache.stats().tooLarge, cache.stats().bytes, cache.size], [1, 0, 0]);
+    // Its later growth is charged to no one.
+    growth.get('v'.repeat(101))?.grow(1000);
+    assert.equal(cache.stats().bytes, 0);
+    // Exactly an eighth is kept.
+    cache.set('k', 'w'.repeat(100));
+    assert.deepEqual([cache.stats().tooLarge, cache.stats().bytes, cache.size], [1, 100, 1]);
+  });
+
+  test('growth reported after set is charged, evicts others to fit, is ignored once the entry has left, and past an eighth drops the entry', () => {
+    const { cache, growth } = sizedFixture(400); // an entry may hold 50 bytes
+    const grow = (value: string, delta: number): void => (growth.get(value) as Growth).grow(delta);
+    for (const key of ['a', 'b', 'c']) cache.set(key, key.repeat(20));
+    grow('c'.repeat(20), 10); // a compressed variant appeared
+    assert.equal(cache.stats().bytes, 70);
+    for (const key of ['d', 'e', 'f', 'g', 'h', 'i']) cache.set(key, key.repeat(50));
+    grow('b'.repeat(20), 30);
+    assert.deepEqual([cache.stats().bytes, cache.stats().evictions], [400, 0]);
+    grow('d'.repeat(50), -10); // a variant replaced by a smaller one
+    assert.equal(cache.stats().bytes, 390);
+    cache.get('a');
+    grow('a'.repeat(20), 20); // 410: a was hit, so b (50 bytes), the next oldest, goes
+    assert.equal(cache.get('b'), undefined);
+    assert.equal(cache.get('a')?.value, 'a'.repeat(20));
+    assert.deepEqual([cache.stats().bytes, cache.stats().evictions], [360, 1]);
+    grow('b'.repeat(20), 5); // b has left: not charged
+    assert.equal(cache.stats().bytes, 360);
+    grow('c'.repeat(20), 21); // c would hold 51 bytes: dropped
+    assert.equal(cache.get('c'), undefined);
+    assert.deepEqual([cache.stats().bytes, cache.stats().tooLarge, cache.stats().evictions], [330, 1, 1]);
+  });
+
+  test('a flood of large values keeps the bytes within the budget, and the running total equals the entries\' sizes', () => {
+    const { cache } = sizedFixture(10_000, { maxEntries: 100_000 });
+    for (let i = 0; i < 5000; i++) cache.set(`k${i}`, String(i).padEnd(1000 + (i % 250), '.'));
+    assert.ok(cache.stats().bytes <= 10_000, `${cache.stats().bytes} bytes`);
+    assert.ok(cache.size >= 7, `${cache.size} entries`);
+    let sum = 0;
+    for (const key of cache.peekKeys()) sum += cache.get(key)?.value.length ?? 0;
+    assert.equal(cache.stats().bytes, sum);
   });
 });
 
@@ -323,7 +438,7 @@ describe('TtlCache singleflight loads', () => {
 
 describe('TtlCache sweep timer', () => {
   test('with sweepMs 20 and the real clock, expired entries vanish without any get; stop() ends the sweeping', async () => {
-    const cache = new TtlCache<string>({ ttlMs: 30, maxEntries: 100, sweepMs: 20 });
+    const cache = new TtlCache<string>({ ttlMs: 30, maxEntries: 100, maxBytes: 1_000_000, sweepMs: 20 });
     try {
       for (let i = 0; i < 5; i++) cache.set(`k${i}`, 'v');
       cache.set('long', 'v', 60_000);
@@ -350,7 +465,7 @@ describe('TtlCache sweep timer', () => {
     const moduleUrl = new URL('../../src/cache/ttl-cache.js', import.meta.url).href;
     assert.ok(fileURLToPath(moduleUrl).endsWith('dist/suite/src/cache/ttl-cache.js'));
     const script = `import { TtlCache } from ${JSON.stringify(moduleUrl)};
-const cache = new TtlCache({ ttlMs: 1000, maxEntries: 10, sweepMs: 1000 });
+const cache = new TtlCache({ ttlMs: 1000, maxEntries: 10, maxBytes: 1000, sweepMs: 1000 });
 cache.set('k', 'v');
 console.log('started');`;
     const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'pipe'] });

@@ -9,7 +9,7 @@ import { Compression } from '../../src/compression/policy.js';
 const BIG = 100_000;
 
 function policy(minBytes = 1024): Compression {
-  return new Compression({ minBytes, gzipLevel: 5 }, zlibCodings, () => assert.fail('no error expected'));
+  return new Compression({ minBytes, gzipLevel: 5, upgrades: 1, upgradeBacklog: 8 }, zlibCodings, () => assert.fail('no error expected'));
 }
 
 describe('Compression.select', () => {
@@ -82,7 +82,28 @@ describe('Compression.select', () => {
       streamsOpened: 0,
       streamsOpen: 0,
       failures: 0,
+      variants: 0,
+      upgradeConcurrency: 1,
+      upgradeBacklog: 8,
+      upgradesRunning: 0,
+      upgradesQueued: 0,
+      upgrades: 0,
+      upgradesDropped: 0,
+      upgradesCancelled: 0,
+      upgradesFailed: 0,
     });
+  });
+
+  test('levels: a variant is upgradable when its best level differs from its fast one and upgrades are on', () => {
+    const p = policy();
+    assert.deepEqual([p.level('gzip', 'fast'), p.level('gzip', 'best'), p.level('br', 'fast'), p.level('br', 'best')], [5, 9, 4, 11]);
+    assert.equal(p.upgradable('br'), true);
+    assert.equal(p.upgradable('gzip'), true);
+    const gzip9 = new Compression({ minBytes: 0, gzipLevel: 9, upgrades: 1, upgradeBacklog: 8 }, zlibCodings, () => undefined);
+    assert.equal(gzip9.upgradable('gzip'), false, 'COMPRESS_LEVEL 9 is already the best');
+    assert.equal(gzip9.upgradable('br'), true);
+    const off = new Compression({ minBytes: 0, gzipLevel: 5, upgrades: 0, upgradeBacklog: 8 }, zlibCodings, () => undefined);
+    assert.equal(off.upgradable('br'), false, 'COMPRESS_UPGRADES 0');
   });
 });
 

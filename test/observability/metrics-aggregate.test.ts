@@ -30,9 +30,9 @@ function snapshot(worker: number, latencies: readonly number[], extra: { lag: nu
     },
     latencyMs: h.data(),
     connections: { active: 2, total: 5 },
-    cache: { hits: extra.hits, misses: extra.misses, hitRate: 0, entries: extra.misses, maxEntries: 100, evictions: 0, expirations: 0, loads: extra.misses, loadErrors: 0, inflight: 0, storeCalls: extra.misses },
+    cache: { hits: extra.hits, misses: extra.misses, hitRate: 0, entries: extra.misses, maxEntries: 100, bytes: extra.misses * 1000, maxBytes: 1_000_000, evictions: 0, tooLarge: 0, expirations: 0, loads: extra.misses, loadErrors: 0, inflight: 0, storeCalls: extra.misses },
     eventLoop: { windowSeconds: 10, delayMs: { p50: extra.lag / 2, p99: extra.lag, max: extra.lag * 2 }, utilization: extra.lag / 100 },
-    compression: { minBytes: 1024, gzipLevel: 5, codings: ['br', 'gzip'], onTheFly: worker + 1, streamsOpened: 2, streamsOpen: worker, failures: 0 },
+    compression: { minBytes: 1024, gzipLevel: 5, codings: ['br', 'gzip'], onTheFly: worker + 1, streamsOpened: 2, streamsOpen: worker, failures: 0, variants: worker + 2, upgradeConcurrency: 1, upgradeBacklog: 64, upgradesRunning: 1, upgradesQueued: worker, upgrades: 3, upgradesDropped: worker, upgradesCancelled: 1, upgradesFailed: 0 },
     bufferPool: { enabled: true, bufferBytes: 65536, maxFree: 64, free: 1, inUse: worker, hits: 3, misses: 1, abandoned: 0 },
     logs: { dropped: 10 ** worker },
     exports: { maxConcurrent: 4, active: worker, rejected: worker + 2, idleTimeouts: worker * 3 },
@@ -64,6 +64,9 @@ test('counters and histograms are summed; percentiles come from the merged histo
   assert.equal(report.cache.misses, 19);
   assert.equal(report.cache.hitRate, 0.81);
   assert.equal(report.cache.scope, 'per-worker');
+  // Each worker's cache has its own budget: bytes and budgets both add up.
+  assert.deepEqual([report.cache.bytes, report.cache.maxBytes, report.cache.tooLarge], [19_000, 2_000_000, 0]);
+  assert.deepEqual(report.workers?.map((w) => w.cache.bytes), [10_000, 9_000]);
   // The worst worker's event loop, not a sum or an average.
   assert.deepEqual(report.eventLoop.delayMs, { p50: 15, p99: 30, max: 60 });
   assert.equal(report.eventLoop.utilization, 0.3);
@@ -88,7 +91,11 @@ test('single-process mode: one snapshot, no cluster fields, the cache scope is t
 
 test('compression, Buffer-pool and export counters are summed over workers; their settings are kept', () => {
   const agg = aggregate([snapshot(0, [1, 2], { lag: 1, rss: 1, hits: 0, misses: 0 }), snapshot(1, [1, 2], { lag: 1, rss: 1, hits: 0, misses: 0 })]);
-  assert.deepEqual(agg.compression, { minBytes: 1024, gzipLevel: 5, codings: ['br', 'gzip'], onTheFly: 3, streamsOpened: 4, streamsOpen: 1, failures: 0 });
+  assert.deepEqual(agg.compression, {
+    minBytes: 1024, gzipLevel: 5, codings: ['br', 'gzip'], upgradeConcurrency: 1, upgradeBacklog: 64,
+    onTheFly: 3, streamsOpened: 4, streamsOpen: 1, failures: 0,
+    variants: 5, upgradesRunning: 2, upgradesQueued: 1, upgrades: 6, upgradesDropped: 1, upgradesCancelled: 2, upgradesFailed: 0,
+  });
   assert.deepEqual(agg.bufferPool, { enabled: true, bufferBytes: 65536, maxFree: 128, free: 2, inUse: 1, hits: 6, misses: 2, abandoned: 0 });
   // Each worker has its own export slots: the server's limit is their sum.
   assert.deepEqual(agg.exports, { maxConcurrent: 8, active: 1, rejected: 5, idleTimeouts: 3 });

@@ -22,9 +22,9 @@ function snapshot(overrides: Partial<ProcessSnapshot> = {}): ProcessSnapshot {
     requests: { total: 0, inFlight: 0, aborted: 0, clientErrors: 0, counts: [] },
     latencyMs: { counts: new Array<number>(18).fill(0), count: 0, sum: 0, max: 0 },
     connections: { active: 0, total: 0 },
-    cache: { hits: 0, misses: 0, hitRate: 0, entries: 0, maxEntries: 10, evictions: 0, expirations: 0, loads: 0, loadErrors: 0, inflight: 0, storeCalls: 0 },
+    cache: { hits: 0, misses: 0, hitRate: 0, entries: 0, maxEntries: 10, bytes: 0, maxBytes: 1000, evictions: 0, tooLarge: 0, expirations: 0, loads: 0, loadErrors: 0, inflight: 0, storeCalls: 0 },
     eventLoop: { windowSeconds: 1, delayMs: { p50: 0, p99: 0, max: 0 }, utilization: 0 },
-    compression: { minBytes: 1024, gzipLevel: 5, codings: ['br', 'gzip'], onTheFly: 0, streamsOpened: 0, streamsOpen: 0, failures: 0 },
+    compression: { minBytes: 1024, gzipLevel: 5, codings: ['br', 'gzip'], onTheFly: 0, streamsOpened: 0, streamsOpen: 0, failures: 0, variants: 0, upgradeConcurrency: 1, upgradeBacklog: 64, upgradesRunning: 0, upgradesQueued: 0, upgrades: 0, upgradesDropped: 0, upgradesCancelled: 0, upgradesFailed: 0 },
     bufferPool: { enabled: true, bufferBytes: 65536, maxFree: 64, free: 0, inUse: 0, hits: 0, misses: 0, abandoned: 0 },
     logs: { dropped: 0 },
     exports: { maxConcurrent: 4, active: 0, rejected: 0, idleTimeouts: 0 },
@@ -81,6 +81,13 @@ test('a live server\'s exposition parses line by line, counts requests by method
     assert.equal(sampleValue(families, 'turbina_cache_misses_total'), 3);
     assert.equal(sampleValue(families, 'turbina_cache_hits_total'), 1);
     assert.equal(sampleValue(families, 'turbina_cache_entries'), 3);
+    assert.equal(sampleValue(families, 'turbina_cache_bytes'), t.app.cache.stats().bytes);
+    assert.ok(sampleValue(families, 'turbina_cache_bytes') > 3 * 300, 'three products, each kept twice');
+    assert.equal(sampleValue(families, 'turbina_cache_max_bytes'), 64 * 1024 * 1024);
+    assert.equal(sampleValue(families, 'turbina_cache_too_large_total'), 0);
+    for (const name of ['turbina_compression_variants_total', 'turbina_compression_upgrades_total', 'turbina_compression_upgrades_dropped_total', 'turbina_compression_upgrades_cancelled_total', 'turbina_compression_upgrades_failed_total', 'turbina_compression_upgrades_queued', 'turbina_compression_upgrades_running']) {
+      assert.equal(sampleValue(families, name), 0, name);
+    }
     assert.equal(sampleValue(families, 'turbina_store_calls_total'), 3);
     assert.equal(sampleValue(families, 'turbina_log_lines_dropped_total'), 0);
     assert.equal(sampleValue(families, 'turbina_exports_max_concurrent'), t.app.config.exportMaxConcurrent);
