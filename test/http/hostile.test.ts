@@ -286,3 +286,50 @@ test('a very long URL (8 KB of path) -> 404, not a crash', async () => {
     await assertAlive(t.port);
   });
 });
+
+test('a request whose body trickles past REQUEST_TIMEOUT_MS after its answer: nothing more is written, the connection closes quietly', async () => {
+  await withApp(
+    async (t) => {
+      const client = await RawClient.open(t.port);
+      client.write('GET /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\n');
+      const reply = await client.next();
+      assert.equal(reply.status, 200);
+      // The body keeps trickling, a byte every 100 ms, past the 2 s request timeout.
+      const trickle = setInterval(() => {
+        if (!client.closed) client.write('x');
+      }, 100);
+      try {
+        const closedAt = await Promise.race([client.closedAt, sleep(5000).then(() => -1)]);
+        assert.notEqual(closedAt, -1, 'the connection is still open after 5 s');
+      } finally {
+        clearInterval(trickle);
+      }
+      assert.equal(client.text(), '', 'no unsolicited answer after the 200');
+      assert.equal(t.app.metrics.clientErrors, 0);
+      await assertAlive(t.port);
+    },
+    { keepAliveTimeoutMs: 500, headersTimeoutMs: 1000, requestTimeoutMs: 2000 },
+  );
+});
+
+test('a slow second request on a kept-alive connection still gets its 408', async () => {
+  await withApp(
+    async (t) => {
+      const client = await RawClient.open(t.port);
+      client.write('GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n');
+      assert.equal((await client.next()).status, 200);
+      // Header bytes keep trickling (the keep-alive timer only cuts silence) past HEADERS_TIMEOUT_MS.
+      client.write('GET /healthz HTTP/1.1\r\nHost: x\r\nX-Slow: ');
+      const trickle = setInterval(() => {
+        if (!client.closed) client.write('a');
+      }, 200);
+      try {
+        await client.closedAt;
+      } finally {
+        clearInterval(trickle);
+      }
+      assertClientProblem(await client.next(0), 408, 'Request Timeout');
+    },
+    { keepAliveTimeoutMs: 500, headersTimeoutMs: 1000, requestTimeoutMs: 2000 },
+  );
+});

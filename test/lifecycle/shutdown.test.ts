@@ -202,3 +202,20 @@ test('SIGTERM during a 30 s CPU profile: the profile so far is sent at once and 
     child.kill('SIGKILL');
   }
 });
+
+test('SIGHUP drains like SIGTERM: the in-flight request completes, the last log lines are written, exit 0', async () => {
+  const { child, port } = await startServer();
+  try {
+    const slow = request(port, '/io?ms=500');
+    await sleep(100);
+    child.kill('SIGHUP');
+    const reply = await slow;
+    assert.equal(reply.status, 200);
+    assert.deepEqual(await child.exited, { code: 0, signal: null });
+    assert.equal(child.lines.find((l) => l['msg'] === 'shutdown started')?.['signal'], 'SIGHUP');
+    assert.equal(child.lines.find((l) => l['msg'] === 'request' && l['path'] === '/io')?.['status'], 200);
+    assert.equal(child.lines.at(-1)?.['msg'], 'shutdown complete');
+  } finally {
+    child.kill('SIGKILL');
+  }
+});
