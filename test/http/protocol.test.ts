@@ -125,9 +125,12 @@ describe('protocol edges (one app)', () => {
       socket.on('error', () => {});
       socket.write('GET /healthz HTTP/1.1\r\nHost: x\r\nX-Half: ');
       await new Promise((resolve) => setTimeout(resolve, 30));
+      const closed = once(socket, 'close');
       if (leave === 'end') socket.end();
       else socket.resetAndDestroy();
-      await once(socket, 'close');
+      const stuck = setTimeout(() => socket.destroy(), 3000);
+      await closed;
+      clearTimeout(stuck);
     }
     await new Promise((resolve) => setTimeout(resolve, 50));
     assert.equal(t.app.metrics.clientErrors, errors);
