@@ -55,12 +55,14 @@ function chunkSize(body: Buffer): number {
   return Math.min(MAX_CHUNK_BYTES, Math.max(MIN_CHUNK_BYTES, body.length >>> 2));
 }
 
-/** zlib returns a lone output chunk as it is, a view of the whole chunk buffer: a kept
- *  variant would hold all of it. (A small result is a slice of Node's shared 8 KiB pool,
- *  like any small Buffer.) */
+/** zlib returns a lone output chunk as it is, a view of its whole chunk buffer (which on
+ *  Node 24 may itself be a slice of the 64 KiB Buffer pool): a kept variant would hold all
+ *  of it. So a view is copied into memory of its own, exactly its size. */
 function compact(result: Buffer): Buffer {
-  const held = result.buffer.byteLength;
-  return held === result.length || held <= Buffer.poolSize ? result : Buffer.from(result);
+  if (result.buffer.byteLength === result.length) return result;
+  const owned = Buffer.allocUnsafeSlow(result.length);
+  result.copy(owned);
+  return owned;
 }
 
 /** Compresses a whole body on the libuv thread pool (never blocks the event loop). */
