@@ -121,7 +121,7 @@ export function createApp(config: Config, options: AppOptions): App {
     storeCalls: () => store.calls,
     compression: () => compression.stats(),
     bufferPool: () => pool.stats(),
-    logsDropped: () => logOutput?.dropped ?? 0,
+    logs: () => ({ dropped: logOutput?.dropped ?? 0, queuedBytes: logOutput?.queuedBytes ?? 0 }),
     exports: () => exports.stats(),
   };
   registerMetricsRoute(router, metricsSources, options.cluster);

@@ -15,9 +15,10 @@ export interface QueueingStream {
   on(event: 'drain' | 'error', listener: () => void): unknown;
 }
 
-/** Log lines dropped so far (a counter for /metrics). */
+/** For /metrics: lines dropped so far, and the bytes waiting for the reader now. */
 export interface LogOutputStats {
   readonly dropped: number;
+  readonly queuedBytes: number;
 }
 
 const NEWLINE = 0x0a;
@@ -51,6 +52,10 @@ export class BoundedLogOutput implements LogOutputStats {
 
   get dropped(): number {
     return this.droppedTotal;
+  }
+
+  get queuedBytes(): number {
+    return this.out.writableLength;
   }
 
   /** The warning line (newline-terminated, or '' for none) written when output recovers.

@@ -46,7 +46,7 @@ export function aggregate(snapshots: readonly ProcessSnapshot[]): Aggregate {
     enabled: first?.bufferPool.enabled ?? false, bufferBytes: first?.bufferPool.bufferBytes ?? 0, maxFree: 0,
     free: 0, inUse: 0, hits: 0, misses: 0, abandoned: 0,
   };
-  const logs = { dropped: 0 };
+  const logs = { dropped: 0, queuedBytes: 0 };
   // Each process has its own slots: the limits and counts add up to the server's.
   const exports: Mutable<ExportStats> = { maxConcurrent: 0, active: 0, rejected: 0, idleTimeouts: 0 };
   const memory: Mutable<MemoryUsage> = { rssBytes: 0, heapUsedBytes: 0, heapTotalBytes: 0, externalBytes: 0 };
@@ -73,6 +73,7 @@ export function aggregate(snapshots: readonly ProcessSnapshot[]): Aggregate {
     for (const key of COMPRESSION_SUMS) compression[key] += p.compression[key];
     for (const key of ['maxFree', 'free', 'inUse', 'hits', 'misses', 'abandoned'] as const) bufferPool[key] += p.bufferPool[key];
     logs.dropped += p.logs.dropped;
+    logs.queuedBytes += p.logs.queuedBytes;
     for (const key of ['maxConcurrent', 'active', 'rejected', 'idleTimeouts'] as const) exports[key] += p.exports[key];
     for (const key of ['rssBytes', 'heapUsedBytes', 'heapTotalBytes', 'externalBytes'] as const) memory[key] += p.memory[key];
     for (const key of ['p50', 'p99', 'max'] as const) delayMs[key] = Math.max(delayMs[key], p.eventLoop.delayMs[key]);

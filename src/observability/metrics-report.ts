@@ -79,7 +79,7 @@ export function metricsReport(agg: Aggregate, view?: ClusterView): MetricsReport
     eventLoop: agg.eventLoop,
     compression: agg.compression,
     bufferPool: agg.bufferPool,
-    logs: { dropped: agg.logs.dropped + (view?.primaryLogsDropped ?? 0) },
+    logs: { dropped: agg.logs.dropped + (view?.primaryLogsDropped ?? 0), queuedBytes: agg.logs.queuedBytes },
     exports: agg.exports,
     memory: agg.memory,
   };

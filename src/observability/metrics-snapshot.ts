@@ -22,7 +22,7 @@ export interface MetricsSources {
   readonly compression: () => CompressionStats;
   readonly bufferPool: () => BufferPoolStats;
   /** Log lines dropped because stdout was not taking them (log-output.ts). */
-  readonly logsDropped: () => number;
+  readonly logs: () => LogCounters;
   readonly exports: () => ExportStats;
 }
 
@@ -43,6 +43,8 @@ export interface RequestCounters {
 export interface LogCounters {
   /** Lines dropped whole while stdout's queue was over LOG_QUEUE_BYTES. */
   readonly dropped: number;
+  /** Bytes written to stdout and not yet taken by its reader (bounded by LOG_QUEUE_BYTES). */
+  readonly queuedBytes: number;
 }
 
 /** What one process and the whole server both report. */
@@ -118,7 +120,7 @@ export function takeSnapshot(src: MetricsSources): ProcessSnapshot {
     eventLoop: src.eventLoop.snapshot(),
     compression: src.compression(),
     bufferPool: src.bufferPool(),
-    logs: { dropped: src.logsDropped() },
+    logs: src.logs(),
     exports: src.exports(),
     memory: {
       rssBytes: memory.rss,

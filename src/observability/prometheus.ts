@@ -138,6 +138,7 @@ export function renderPrometheus(agg: Aggregate, view?: ClusterView): string {
     `Log lines dropped whole because stdout was not taking them (its queue held LOG_QUEUE_BYTES).${view === undefined ? '' : ' Summed over workers and the primary.'}`,
     one(agg.logs.dropped + (view?.primaryLogsDropped ?? 0)),
   );
+  out.family('turbina_log_queue_bytes', 'gauge', `Log bytes written to stdout and not yet taken by its reader (at most about LOG_QUEUE_BYTES).${view === undefined ? '' : ' Summed over workers.'}`, one(agg.logs.queuedBytes));
   const { exports } = agg;
   out.family('turbina_exports_active', 'gauge', '/products/export streams running now.', one(exports.active));
   out.family('turbina_exports_max_concurrent', 'gauge', 'Exports allowed at once (EXPORT_MAX_CONCURRENT, summed over workers).', one(exports.maxConcurrent));

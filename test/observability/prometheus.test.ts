@@ -26,7 +26,7 @@ function snapshot(overrides: Partial<ProcessSnapshot> = {}): ProcessSnapshot {
     eventLoop: { windowSeconds: 1, delayMs: { p50: 0, p99: 0, max: 0 }, utilization: 0 },
     compression: { minBytes: 1024, gzipLevel: 5, codings: ['br', 'gzip'], onTheFly: 0, streamsOpened: 0, streamsOpen: 0, failures: 0, variants: 0, upgradeConcurrency: 1, upgradeBacklog: 64, upgradesRunning: 0, upgradesQueued: 0, upgrades: 0, upgradesDropped: 0, upgradesCancelled: 0, upgradesFailed: 0 },
     bufferPool: { enabled: true, bufferBytes: 65536, maxFree: 64, free: 0, inUse: 0, hits: 0, misses: 0, abandoned: 0 },
-    logs: { dropped: 0 },
+    logs: { dropped: 0, queuedBytes: 0 },
     exports: { maxConcurrent: 4, active: 0, rejected: 0, idleTimeouts: 0 },
     memory: { rssBytes: 1, heapUsedBytes: 1, heapTotalBytes: 1, externalBytes: 1 },
     ...overrides,
@@ -141,7 +141,7 @@ test('merged histograms: buckets summed over workers, +Inf equals _count, overfl
 
 test('dropped log lines: the workers\' and the primary\'s own in one counter', () => {
   const text = renderPrometheus(
-    aggregate([snapshot({ worker: 0, logs: { dropped: 3 } }), snapshot({ worker: 1, pid: 5678, logs: { dropped: 40 } })]),
+    aggregate([snapshot({ worker: 0, logs: { dropped: 3, queuedBytes: 0 } }), snapshot({ worker: 1, pid: 5678, logs: { dropped: 40, queuedBytes: 0 } })]),
     { workers: 2, restarts: 0, missing: [], missingTotal: 0, primaryLogsDropped: 500, timeoutMs: 250 },
   );
   const family = parsePrometheus(text).get('turbina_log_lines_dropped_total');
