@@ -4,13 +4,12 @@
 // in the middle of an export) is run against every route with every kind of client, and
 // afterwards nothing is in flight, every request was counted once, and every socket closed.
 import assert from 'node:assert/strict';
-import { once } from 'node:events';
-import { connect } from 'node:net';
 import { describe, test } from 'node:test';
 import { EmbeddedStore, type ProductPage, type ProductStore } from '../../src/products/store.js';
 import type { Product } from '../../src/products/catalog.js';
 import { startServer } from '../helpers/child.js';
 import { eventually, request, withApp, type TestApp } from '../helpers/http.js';
+import { sendRaw } from '../helpers/raw.js';
 
 type StoreMode = 'answers' | 'hangs' | 'throws' | 'breaks mid-export' | 'hangs mid-export';
 
@@ -51,24 +50,13 @@ interface Outcome {
 
 /** One request on its own raw connection, read until the server closes it. */
 async function exchange(port: number, path: string, kind: ClientKind, etag: string | undefined): Promise<Outcome> {
-  const socket = connect(port, '127.0.0.1');
-  await once(socket, 'connect');
-  let data = Buffer.alloc(0);
-  socket.on('data', (chunk: Buffer) => (data = Buffer.concat([data, chunk])));
-  socket.on('error', () => {});
-  const closed = once(socket, 'close');
   const method = kind === 'HEAD' ? 'HEAD' : 'GET';
   let head = `${method} ${path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n`;
   if (kind === 'gzip') head += 'Accept-Encoding: gzip\r\n';
   if (kind === 'revalidate' && etag !== undefined) head += `If-None-Match: ${etag}\r\n`;
-  socket.write(head + '\r\n');
-  if (kind === 'half-close') socket.end();
-  if (kind === 'reset') setTimeout(() => socket.resetAndDestroy(), 2);
-  // A request that never completes keeps its socket open: give up and say so.
-  const stuck = setTimeout(() => socket.destroy(), 5000);
-  await closed;
-  clearTimeout(stuck);
-  const text = data.toString('latin1');
+  const ending = kind === 'half-close' || kind === 'reset' ? kind : 'wait';
+  // A request that never completes keeps its socket open: given up on after 5 s.
+  const text = await sendRaw(port, head + '\r\n', ending);
   const end = text.indexOf('\r\n\r\n');
   if (end < 0) return { status: 0, whole: false, requestId: undefined, etag: undefined };
   const lines = text.slice(0, end).split('\r\n');

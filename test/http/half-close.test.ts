@@ -2,29 +2,15 @@
 // nothing more to send") still gets its answer, as nginx and Go give it: async answers
 // included (a timer, a cache miss waiting on the store, a streamed export).
 import assert from 'node:assert/strict';
-import { once } from 'node:events';
-import { connect } from 'node:net';
 import { test } from 'node:test';
 import { withApp } from '../helpers/http.js';
-
-async function halfClosed(port: number, path: string): Promise<string> {
-  const socket = connect(port, '127.0.0.1');
-  await once(socket, 'connect');
-  let data = '';
-  socket.setEncoding('latin1').on('data', (chunk: string) => (data += chunk));
-  socket.on('error', () => {});
-  socket.end(`GET ${path} HTTP/1.1\r\nHost: x\r\n\r\n`);
-  const stuck = setTimeout(() => socket.destroy(), 5000);
-  await once(socket, 'close');
-  clearTimeout(stuck);
-  return data;
-}
+import { sendRaw } from '../helpers/raw.js';
 
 test('half-closed clients get whole answers, sync and async, and the server then closes', async () => {
   await withApp(
     async (t) => {
       for (const path of ['/products/1', '/io?ms=300', '/products/2', '/products?offset=10&limit=3', '/products/export', '/nope']) {
-        const text = await halfClosed(t.port, path);
+        const text = await sendRaw(t.port, `GET ${path} HTTP/1.1\r\nHost: x\r\n\r\n`, 'half-close');
         assert.match(text, /^HTTP\/1\.1 (200|404) /, `${path}: ${JSON.stringify(text.slice(0, 80))}`);
         const end = text.indexOf('\r\n\r\n');
         const length = /\r\ncontent-length: (\d+)/i.exec(text.slice(0, end));

@@ -7,6 +7,7 @@ import { once } from 'node:events';
 import { connect } from 'node:net';
 import { describe, test, before, after } from 'node:test';
 import { request, startApp, type Reply, type TestApp } from '../helpers/http.js';
+import { sendRaw } from '../helpers/raw.js';
 
 interface RawAnswer {
   readonly status: number;
@@ -18,16 +19,7 @@ interface RawAnswer {
 
 /** Sends `text` on a fresh connection and reads until the server closes it. */
 async function raw(port: number, text: string): Promise<RawAnswer> {
-  const socket = connect(port, '127.0.0.1');
-  await once(socket, 'connect');
-  let data = '';
-  socket.setEncoding('latin1').on('data', (chunk: string) => (data += chunk));
-  socket.on('error', () => {});
-  const closed = once(socket, 'close');
-  socket.write(text);
-  const stuck = setTimeout(() => socket.destroy(), 3000);
-  await closed;
-  clearTimeout(stuck);
+  const data = await sendRaw(port, text, 'wait', 3000);
   const end = data.indexOf('\r\n\r\n');
   assert.ok(end > 0, `no answer to ${JSON.stringify(text.slice(0, 60))}: ${JSON.stringify(data)}`);
   const lines = data.slice(0, end).split('\r\n');
