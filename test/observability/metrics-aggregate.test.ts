@@ -72,7 +72,7 @@ test('counters and histograms are summed; percentiles come from the merged histo
   assert.equal(report.eventLoop.utilization, 0.3);
   assert.equal(report.memory.rssBytes, 3000);
   // Both workers' dropped log lines and the primary's own.
-  assert.deepEqual(report.logs, { dropped: 111 });
+  assert.deepEqual(report.logs, { dropped: 111, queuedBytes: 1 });
   assert.equal(report.uptimeSeconds, 11);
   assert.equal(report.responseTimeMs.p50, round(all.percentile(0.5)));
   assert.equal(report.cluster?.answered, 2);
