@@ -5,7 +5,7 @@ import { createServer, type Server, type ServerOptions } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { TtlCache } from './cache/ttl-cache.js';
 import { zlibCodings } from './compression/codings.js';
-import { Compression } from './compression/policy.js';
+import { Compression, requestCompressionJobs } from './compression/policy.js';
 import type { Config } from './config.js';
 import { handleClientError } from './http/client-error.js';
 import { answerConnect } from './http/connect.js';
@@ -99,7 +99,7 @@ export function createApp(config: Config, options: AppOptions): App {
   const connections = new ConnectionTracker();
   const eventLoop = new EventLoopMonitor();
   const compression = new Compression(
-    { minBytes: config.compressMinBytes, gzipLevel: config.compressLevel, upgrades: config.compressUpgrades, upgradeBacklog: config.compressUpgradeBacklog },
+    { minBytes: config.compressMinBytes, gzipLevel: config.compressLevel, upgrades: config.compressUpgrades, upgradeBacklog: config.compressUpgradeBacklog, requestJobs: requestCompressionJobs(config.compressUpgrades) },
     zlibCodings,
     (error) => logger.error('compression failed', { err: error instanceof Error ? error : new Error(String(error)) }),
   );

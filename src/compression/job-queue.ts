@@ -18,6 +18,8 @@ export interface JobQueueStats {
   readonly dropped: number;
   /** Taken back by their owner before they ran. */
   readonly cancelled: number;
+  /** Queued rather than started at once (the bound bit). */
+  readonly waited: number;
 }
 
 export class JobQueue {
@@ -27,6 +29,7 @@ export class JobQueue {
   private done = 0;
   private dropped = 0;
   private cancelled = 0;
+  private waited = 0;
   /** Also on a rejection, which a job should not let out but must not stall the queue. */
   private readonly onSettled = (): void => this.finished();
 
@@ -48,6 +51,7 @@ export class JobQueue {
       return false;
     }
     this.waiting.add(job);
+    this.waited++;
     return true;
   }
 
@@ -59,7 +63,7 @@ export class JobQueue {
   }
 
   stats(): JobQueueStats {
-    return { running: this.running, queued: this.waiting.size, done: this.done, dropped: this.dropped, cancelled: this.cancelled };
+    return { running: this.running, queued: this.waiting.size, done: this.done, dropped: this.dropped, cancelled: this.cancelled, waited: this.waited };
   }
 
   private start(job: Job): void {

@@ -3,6 +3,9 @@
 // HEAD is negotiated like its GET, and the responder makes no body for it), on-the-fly
 // compression, cached variants (fast first, then upgraded to the best level by a bounded
 // background queue), and counters for /metrics (open streams must return to 0).
+// Whole bodies are compressed on the libuv thread pool, which DNS lookups, file reads and
+// crypto share: at most `requestJobs` such jobs run at once (with the upgrades, the pool
+// keeps a thread for the rest), the others wait their turn in order.
 import type { Transform } from 'node:stream';
 import { selectEncoding, type Selection } from '../http/negotiate.js';
 import { codingLevel, compressBody, createCompressor, type Coding, type Strength } from './codings.js';
@@ -17,6 +20,9 @@ export interface CompressionSettings {
   readonly upgrades: number;
   /** Upgrades waiting at most (COMPRESS_UPGRADE_BACKLOG); more are dropped. */
   readonly upgradeBacklog: number;
+  /** Whole-body compressions for requests running at once; the rest wait (never dropped:
+   *  each waits for a request in flight). */
+  readonly requestJobs: number;
 }
 
 export interface CompressionStats {
@@ -43,6 +49,24 @@ export interface CompressionStats {
   readonly upgradesCancelled: number;
   /** zlib failed; the fast variant stays. */
   readonly upgradesFailed: number;
+  /** Whole-body compressions for requests: the bound, running now, waiting now, and how
+   *  many had to wait since start. */
+  readonly requestJobs: number;
+  readonly requestJobsRunning: number;
+  readonly requestJobsWaiting: number;
+  readonly requestJobsWaited: number;
+}
+
+/** libuv's thread pool size: UV_THREADPOOL_SIZE (read when the pool starts), 4 by default. */
+export function threadPoolSize(env: NodeJS.ProcessEnv = process.env): number {
+  const size = Number(env['UV_THREADPOOL_SIZE']);
+  return Number.isInteger(size) && size >= 1 ? Math.min(size, 1024) : 4;
+}
+
+/** Compressions for requests at once: the pool less the upgrades' threads and one left
+ *  for everything else, and at least one. */
+export function requestCompressionJobs(upgrades: number, poolSize: number = threadPoolSize()): number {
+  return Math.max(1, poolSize - upgrades - 1);
 }
 
 export class Compression {
@@ -56,6 +80,8 @@ export class Compression {
   private upgradesFailed = 0;
   /** Runs best-level compression of cached variants off the request path. */
   readonly upgrades: JobQueue;
+  /** Runs the compressions requests wait for, a bounded number at once. */
+  private readonly requestQueue: JobQueue;
 
   constructor(
     readonly settings: CompressionSettings,
@@ -64,6 +90,7 @@ export class Compression {
     private readonly onError: (error: unknown) => void,
   ) {
     this.upgrades = new JobQueue(settings.upgrades, settings.upgradeBacklog);
+    this.requestQueue = new JobQueue(settings.requestJobs, Infinity);
   }
 
   failed(error: unknown): void {
@@ -86,7 +113,7 @@ export class Compression {
   /** Compresses a body that will not be kept, at the fast level. */
   compress(coding: Coding, body: Buffer): Promise<Buffer> {
     this.onTheFly++;
-    return compressBody(coding, body, 'fast', this.settings.gzipLevel);
+    return this.forRequest(coding, body);
   }
 
   /** The level (brotli: quality) a coding gets at a strength. */
@@ -101,8 +128,16 @@ export class Compression {
 
   /** A cached body's variant: fast first (a request waits), best in an upgrade. */
   compressVariant(coding: Coding, body: Buffer, strength: Strength): Promise<Buffer> {
-    if (strength === 'fast') this.variants++;
-    return compressBody(coding, body, strength, this.settings.gzipLevel);
+    if (strength === 'best') return compressBody(coding, body, strength, this.settings.gzipLevel);
+    this.variants++;
+    return this.forRequest(coding, body);
+  }
+
+  /** A fast compression a request waits for, run when the bound lets it. */
+  private forRequest(coding: Coding, body: Buffer): Promise<Buffer> {
+    return new Promise((resolve, reject) => {
+      this.requestQueue.offer({ run: () => compressBody(coding, body, 'fast', this.settings.gzipLevel).then(resolve, reject) });
+    });
   }
 
   /** An upgrade's outcome, from variants.ts. */
@@ -131,6 +166,7 @@ export class Compression {
 
   stats(): CompressionStats {
     const queue = this.upgrades.stats();
+    const requests = this.requestQueue.stats();
     return {
       minBytes: this.settings.minBytes,
       gzipLevel: this.settings.gzipLevel,
@@ -148,6 +184,10 @@ export class Compression {
       upgradesDropped: queue.dropped,
       upgradesCancelled: queue.cancelled + this.upgradesDiscarded,
       upgradesFailed: this.upgradesFailed,
+      requestJobs: this.requestQueue.concurrency,
+      requestJobsRunning: requests.running,
+      requestJobsWaiting: requests.queued,
+      requestJobsWaited: requests.waited,
     };
   }
 }

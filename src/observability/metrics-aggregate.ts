@@ -22,6 +22,7 @@ type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 const COMPRESSION_SUMS = [
   'onTheFly', 'streamsOpened', 'streamsOpen', 'failures', 'variants', 'upgradesRunning', 'upgradesQueued',
   'upgrades', 'upgradesDropped', 'upgradesCancelled', 'upgradesFailed',
+  'requestJobs', 'requestJobsRunning', 'requestJobsWaiting', 'requestJobsWaited',
 ] as const;
 
 export function aggregate(snapshots: readonly ProcessSnapshot[]): Aggregate {
@@ -41,6 +42,7 @@ export function aggregate(snapshots: readonly ProcessSnapshot[]): Aggregate {
     upgradeConcurrency: first?.compression.upgradeConcurrency ?? 0, upgradeBacklog: first?.compression.upgradeBacklog ?? 0,
     onTheFly: 0, streamsOpened: 0, streamsOpen: 0, failures: 0, variants: 0, upgradesRunning: 0, upgradesQueued: 0,
     upgrades: 0, upgradesDropped: 0, upgradesCancelled: 0, upgradesFailed: 0,
+    requestJobs: 0, requestJobsRunning: 0, requestJobsWaiting: 0, requestJobsWaited: 0,
   };
   const bufferPool: Mutable<BufferPoolStats> = {
     enabled: first?.bufferPool.enabled ?? false, bufferBytes: first?.bufferPool.bufferBytes ?? 0, maxFree: 0,

@@ -126,6 +126,10 @@ export function renderPrometheus(agg: Aggregate, view?: ClusterView): string {
   out.family('turbina_compression_upgrades_cancelled_total', 'counter', 'Upgrades given up because their entry left the cache first.', one(compression.upgradesCancelled));
   out.family('turbina_compression_upgrades_failed_total', 'counter', 'Upgrades zlib failed (the fast variant stays).', one(compression.upgradesFailed));
   out.family('turbina_compression_upgrades_queued', 'gauge', 'Upgrades waiting for their turn.', one(compression.upgradesQueued));
+  out.family('turbina_compression_request_jobs', 'gauge', 'Whole-body compressions for requests allowed at once (summed over workers).', one(compression.requestJobs));
+  out.family('turbina_compression_request_jobs_running', 'gauge', 'Whole-body compressions for requests running now.', one(compression.requestJobsRunning));
+  out.family('turbina_compression_request_jobs_waiting', 'gauge', 'Whole-body compressions for requests waiting for a turn now.', one(compression.requestJobsWaiting));
+  out.family('turbina_compression_request_jobs_waited_total', 'counter', 'Whole-body compressions for requests that had to wait for a turn.', one(compression.requestJobsWaited));
   out.family('turbina_compression_upgrades_running', 'gauge', 'Upgrades running now.', one(compression.upgradesRunning));
   out.family('turbina_buffer_pool_in_use', 'gauge', 'Pooled Buffers handed out and not yet returned.', one(bufferPool.inUse));
   out.family('turbina_buffer_pool_free', 'gauge', 'Pooled Buffers ready for reuse.', one(bufferPool.free));

@@ -52,17 +52,17 @@ describe('JobQueue', () => {
     const [a, b, c, d, e, f, g] = jobs(7, log) as [HeldJob, HeldJob, HeldJob, HeldJob, HeldJob, HeldJob, HeldJob];
     assert.deepEqual([a, b, c, d, e, f, g].map((job) => queue.offer(job)), [true, true, true, true, true, false, false]);
     assert.deepEqual(log, ['j0', 'j1']);
-    assert.deepEqual(queue.stats(), { running: 2, queued: 3, done: 0, dropped: 2, cancelled: 0 });
+    assert.deepEqual(queue.stats(), { running: 2, queued: 3, done: 0, dropped: 2, cancelled: 0, waited: 3 });
 
     await b.finish();
     assert.deepEqual(log, ['j0', 'j1', 'j2']);
-    assert.deepEqual(queue.stats(), { running: 2, queued: 2, done: 1, dropped: 2, cancelled: 0 });
+    assert.deepEqual(queue.stats(), { running: 2, queued: 2, done: 1, dropped: 2, cancelled: 0, waited: 3 });
     await a.finish();
     await c.finish();
     assert.deepEqual(log, ['j0', 'j1', 'j2', 'j3', 'j4']);
     await d.finish();
     await e.finish();
-    assert.deepEqual(queue.stats(), { running: 0, queued: 0, done: 5, dropped: 2, cancelled: 0 });
+    assert.deepEqual(queue.stats(), { running: 0, queued: 0, done: 5, dropped: 2, cancelled: 0, waited: 3 });
     assert.equal(f.started || g.started, false, 'dropped jobs never run');
 
     // Room again: the next offer runs at once.
@@ -80,12 +80,12 @@ describe('JobQueue', () => {
     assert.equal(queue.cancel(b), true);
     assert.equal(queue.cancel(b), false, 'only once');
     assert.equal(queue.cancel(a), false, 'running');
-    assert.deepEqual(queue.stats(), { running: 1, queued: 1, done: 0, dropped: 0, cancelled: 1 });
+    assert.deepEqual(queue.stats(), { running: 1, queued: 1, done: 0, dropped: 0, cancelled: 1, waited: 2 });
     await a.finish();
     assert.deepEqual(log, ['j0', 'j2']);
     await c.finish();
     assert.equal(b.started, false);
-    assert.deepEqual(queue.stats(), { running: 0, queued: 0, done: 2, dropped: 0, cancelled: 1 });
+    assert.deepEqual(queue.stats(), { running: 0, queued: 0, done: 2, dropped: 0, cancelled: 1, waited: 2 });
   });
 
   test('a freed backlog slot takes the next offer', () => {
@@ -95,7 +95,7 @@ describe('JobQueue', () => {
     assert.deepEqual([queue.offer(a), queue.offer(b), queue.offer(c)], [true, true, false]);
     queue.cancel(b);
     assert.equal(queue.offer(c), true);
-    assert.deepEqual(queue.stats(), { running: 1, queued: 1, done: 0, dropped: 1, cancelled: 1 });
+    assert.deepEqual(queue.stats(), { running: 1, queued: 1, done: 0, dropped: 1, cancelled: 1, waited: 2 });
   });
 
   test('concurrency 0 turns the queue off: every offer is dropped, whatever the backlog', () => {
@@ -103,7 +103,7 @@ describe('JobQueue', () => {
     const queue = new JobQueue(0, 10);
     for (const job of jobs(3, log)) assert.equal(queue.offer(job), false);
     assert.deepEqual(log, []);
-    assert.deepEqual(queue.stats(), { running: 0, queued: 0, done: 0, dropped: 3, cancelled: 0 });
+    assert.deepEqual(queue.stats(), { running: 0, queued: 0, done: 0, dropped: 3, cancelled: 0, waited: 0 });
   });
 
   test('a job that rejects frees its slot for the next one', async () => {
@@ -115,6 +115,6 @@ describe('JobQueue', () => {
     await a.reject();
     assert.equal(b.started, true);
     await b.finish();
-    assert.deepEqual(queue.stats(), { running: 0, queued: 0, done: 2, dropped: 0, cancelled: 0 });
+    assert.deepEqual(queue.stats(), { running: 0, queued: 0, done: 2, dropped: 0, cancelled: 0, waited: 1 });
   });
 });

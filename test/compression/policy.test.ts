@@ -4,12 +4,13 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { isCompressibleType, zlibCodings } from '../../src/compression/codings.js';
-import { Compression } from '../../src/compression/policy.js';
+import { Compression, requestCompressionJobs, threadPoolSize } from '../../src/compression/policy.js';
+import { gunzipSync } from 'node:zlib';
 
 const BIG = 100_000;
 
 function policy(minBytes = 1024): Compression {
-  return new Compression({ minBytes, gzipLevel: 5, upgrades: 1, upgradeBacklog: 8 }, zlibCodings, () => assert.fail('no error expected'));
+  return new Compression({ minBytes, gzipLevel: 5, upgrades: 1, upgradeBacklog: 8, requestJobs: 2 }, zlibCodings, () => assert.fail('no error expected'));
 }
 
 describe('Compression.select', () => {
@@ -91,6 +92,10 @@ describe('Compression.select', () => {
       upgradesDropped: 0,
       upgradesCancelled: 0,
       upgradesFailed: 0,
+      requestJobs: 2,
+      requestJobsRunning: 0,
+      requestJobsWaiting: 0,
+      requestJobsWaited: 0,
     });
   });
 
@@ -99,11 +104,34 @@ describe('Compression.select', () => {
     assert.deepEqual([p.level('gzip', 'fast'), p.level('gzip', 'best'), p.level('br', 'fast'), p.level('br', 'best')], [5, 9, 4, 11]);
     assert.equal(p.upgradable('br'), true);
     assert.equal(p.upgradable('gzip'), true);
-    const gzip9 = new Compression({ minBytes: 0, gzipLevel: 9, upgrades: 1, upgradeBacklog: 8 }, zlibCodings, () => undefined);
+    const gzip9 = new Compression({ minBytes: 0, gzipLevel: 9, upgrades: 1, upgradeBacklog: 8, requestJobs: 2 }, zlibCodings, () => undefined);
     assert.equal(gzip9.upgradable('gzip'), false, 'COMPRESS_LEVEL 9 is already the best');
     assert.equal(gzip9.upgradable('br'), true);
-    const off = new Compression({ minBytes: 0, gzipLevel: 5, upgrades: 0, upgradeBacklog: 8 }, zlibCodings, () => undefined);
+    const off = new Compression({ minBytes: 0, gzipLevel: 5, upgrades: 0, upgradeBacklog: 8, requestJobs: 2 }, zlibCodings, () => undefined);
     assert.equal(off.upgradable('br'), false, 'COMPRESS_UPGRADES 0');
+  });
+});
+
+describe('compressions requests wait for: a bounded number at once', () => {
+  test('the bound leaves the upgrades their threads and one thread of the pool free', () => {
+    assert.equal(requestCompressionJobs(1, 4), 2);
+    assert.equal(requestCompressionJobs(0, 4), 3);
+    assert.equal(requestCompressionJobs(1, 1), 1, 'at least one');
+    assert.equal(requestCompressionJobs(8, 4), 1);
+    assert.equal(threadPoolSize({ UV_THREADPOOL_SIZE: '8' }), 8);
+    for (const raw of [undefined, '', 'x', '0', '-2', '1.5']) assert.equal(threadPoolSize(raw === undefined ? {} : { UV_THREADPOOL_SIZE: raw }), 4, String(raw));
+  });
+
+  test('ten at once: two run, eight wait their turn in order, every one completes with its own bytes', async () => {
+    const p = policy(0);
+    const bodies = Array.from({ length: 10 }, (_, i) => Buffer.from(`body ${i} `.repeat(20_000)));
+    const done = bodies.map((body, i) => (i % 2 === 0 ? p.compress('gzip', body) : p.compressVariant('gzip', body, 'fast')));
+    const started = p.stats();
+    assert.deepEqual([started.requestJobs, started.requestJobsRunning, started.requestJobsWaiting, started.requestJobsWaited], [2, 2, 8, 8]);
+    const results = await Promise.all(done);
+    results.forEach((out, i) => assert.ok(gunzipSync(out).equals(bodies[i] as Buffer), `body ${i}`));
+    const after = p.stats();
+    assert.deepEqual([after.requestJobsRunning, after.requestJobsWaiting, after.requestJobsWaited], [0, 0, 8]);
   });
 });
 

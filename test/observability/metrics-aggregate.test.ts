@@ -32,7 +32,7 @@ function snapshot(worker: number, latencies: readonly number[], extra: { lag: nu
     connections: { active: 2, total: 5 },
     cache: { hits: extra.hits, misses: extra.misses, hitRate: 0, entries: extra.misses, maxEntries: 100, bytes: extra.misses * 1000, maxBytes: 1_000_000, evictions: 0, tooLarge: 0, expirations: 0, loads: extra.misses, loadErrors: 0, inflight: 0, storeCalls: extra.misses },
     eventLoop: { windowSeconds: 10, delayMs: { p50: extra.lag / 2, p99: extra.lag, max: extra.lag * 2 }, utilization: extra.lag / 100 },
-    compression: { minBytes: 1024, gzipLevel: 5, codings: ['br', 'gzip'], onTheFly: worker + 1, streamsOpened: 2, streamsOpen: worker, failures: 0, variants: worker + 2, upgradeConcurrency: 1, upgradeBacklog: 64, upgradesRunning: 1, upgradesQueued: worker, upgrades: 3, upgradesDropped: worker, upgradesCancelled: 1, upgradesFailed: 0 },
+    compression: { minBytes: 1024, gzipLevel: 5, codings: ['br', 'gzip'], onTheFly: worker + 1, streamsOpened: 2, streamsOpen: worker, failures: 0, variants: worker + 2, upgradeConcurrency: 1, upgradeBacklog: 64, upgradesRunning: 1, upgradesQueued: worker, upgrades: 3, upgradesDropped: worker, upgradesCancelled: 1, upgradesFailed: 0, requestJobs: 2, requestJobsRunning: worker, requestJobsWaiting: 0, requestJobsWaited: worker + 4 },
     bufferPool: { enabled: true, bufferBytes: 65536, maxFree: 64, free: 1, inUse: worker, hits: 3, misses: 1, abandoned: 0 },
     logs: { dropped: 10 ** worker, queuedBytes: worker },
     exports: { maxConcurrent: 4, active: worker, rejected: worker + 2, idleTimeouts: worker * 3 },
@@ -95,6 +95,7 @@ test('compression, Buffer-pool and export counters are summed over workers; thei
     minBytes: 1024, gzipLevel: 5, codings: ['br', 'gzip'], upgradeConcurrency: 1, upgradeBacklog: 64,
     onTheFly: 3, streamsOpened: 4, streamsOpen: 1, failures: 0,
     variants: 5, upgradesRunning: 2, upgradesQueued: 1, upgrades: 6, upgradesDropped: 1, upgradesCancelled: 2, upgradesFailed: 0,
+    requestJobs: 4, requestJobsRunning: 1, requestJobsWaiting: 0, requestJobsWaited: 9,
   });
   assert.deepEqual(agg.bufferPool, { enabled: true, bufferBytes: 65536, maxFree: 128, free: 2, inUse: 1, hits: 6, misses: 2, abandoned: 0 });
   // Each worker has its own export slots: the server's limit is their sum.

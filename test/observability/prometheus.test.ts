@@ -24,7 +24,7 @@ function snapshot(overrides: Partial<ProcessSnapshot> = {}): ProcessSnapshot {
     connections: { active: 0, total: 0 },
     cache: { hits: 0, misses: 0, hitRate: 0, entries: 0, maxEntries: 10, bytes: 0, maxBytes: 1000, evictions: 0, tooLarge: 0, expirations: 0, loads: 0, loadErrors: 0, inflight: 0, storeCalls: 0 },
     eventLoop: { windowSeconds: 1, delayMs: { p50: 0, p99: 0, max: 0 }, utilization: 0 },
-    compression: { minBytes: 1024, gzipLevel: 5, codings: ['br', 'gzip'], onTheFly: 0, streamsOpened: 0, streamsOpen: 0, failures: 0, variants: 0, upgradeConcurrency: 1, upgradeBacklog: 64, upgradesRunning: 0, upgradesQueued: 0, upgrades: 0, upgradesDropped: 0, upgradesCancelled: 0, upgradesFailed: 0 },
+    compression: { minBytes: 1024, gzipLevel: 5, codings: ['br', 'gzip'], onTheFly: 0, streamsOpened: 0, streamsOpen: 0, failures: 0, variants: 0, upgradeConcurrency: 1, upgradeBacklog: 64, upgradesRunning: 0, upgradesQueued: 0, upgrades: 0, upgradesDropped: 0, upgradesCancelled: 0, upgradesFailed: 0, requestJobs: 2, requestJobsRunning: 0, requestJobsWaiting: 0, requestJobsWaited: 0 },
     bufferPool: { enabled: true, bufferBytes: 65536, maxFree: 64, free: 0, inUse: 0, hits: 0, misses: 0, abandoned: 0 },
     logs: { dropped: 0, queuedBytes: 0 },
     exports: { maxConcurrent: 4, active: 0, rejected: 0, idleTimeouts: 0 },
