@@ -4,8 +4,7 @@ import { badRequest } from './http-error.js';
 const EMPTY: ReadonlyMap<string, string> = new Map();
 
 // Parsed queries by their text. Clients send the same few queries again and again (a
-// page size, a format, ms=1), and a parse costs a Map and strings per part: the cache
-// saved about 3% of the CPU per /io request (paired, README Performance). Bounded by
+// page size, a format, ms=1), and a parse costs a Map and strings per part. Bounded by
 // entry count and key length, and emptied when full, so a flood of distinct queries
 // costs one parse each, as it would without the cache, and holds no memory.
 const CACHE_ENTRIES = 256;

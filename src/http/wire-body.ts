@@ -2,8 +2,8 @@
 // string body in one write with the head (it appends the string to the head's text),
 // but a Buffer body goes through cork, a queued chunk for the head and a writev. So a
 // small body is kept as a latin1 string, one character per byte, which writes exactly
-// its bytes: about 9% less CPU per /io request (paired, README Performance). A large
-// body stays a Buffer: as a string it would be copied whole on every write.
+// its bytes, in one write with the head. A large body stays a Buffer: as a string it
+// would be copied whole on every write.
 
 /** Bodies up to this many bytes are written as strings (head + body stay within the
  *  16 KiB that node's stream writes copy on the stack). */

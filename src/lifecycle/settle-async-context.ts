@@ -3,8 +3,7 @@
 // class's prototype (Node 26: adds the methods as own properties) and so gives it a new
 // hidden class. process.nextTick reads AsyncContextFrame.current() on every call; a
 // nextTick that ran before the swap (listen() queues ticks) leaves that load polymorphic
-// for the life of the process: 1-8% more CPU per /products/1 request, median about 5%
-// (paired, Node 24.21; README, Performance). Reading AsyncLocalStorage makes Node decide
+// for the life of the process, on every request. Reading AsyncLocalStorage makes Node decide
 // now, before any tick is queued. On Node 20 and 22 (no AsyncContextFrame by default)
 // the read changes nothing.
 import { AsyncLocalStorage } from 'node:async_hooks';

@@ -3,9 +3,8 @@
 // queues writes and sends them later with writev), so there the workers write through
 // the primary, which passes on whole lines only (line-relay.ts). A regular file or a
 // device such as /dev/null takes each write whole (Linux serialises writes to one open
-// file and keeps their offsets apart), so the workers inherit those and write directly:
-// relaying cost the primary a read and a write of every byte, about 4% of the cluster's
-// CPU per /io request (paired, README Performance).
+// file and keeps their offsets apart), so the workers inherit those and write directly,
+// sparing the primary a read and a write of every byte.
 import { fstatSync } from 'node:fs';
 import { isatty } from 'node:tty';
 

@@ -2,8 +2,8 @@
 // slots; the lines are encoded together, byte by byte (ascii-bytes.ts) straight into the
 // logger's batch, when RING_SIZE requests have finished or the logger flushes or writes
 // any other line (so lines keep their order). Encoding them in one tight loop, rather
-// than each line as its request finishes, measured about 5% less CPU per product-hit
-// request in paired runs (README, Performance): the encoder and its data stay in cache.
+// than each line as its request finishes, keeps the encoder and its data in the CPU's
+// cache.
 // A path that is not plain ASCII, or needs JSON escaping, takes the string path
 // (writeRaw) with the same fields.
 import { performance } from 'node:perf_hooks';
