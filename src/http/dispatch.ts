@@ -57,15 +57,19 @@ export function createRequestListener(deps: DispatchDeps): (req: IncomingMessage
   // sent; once the head is out, the socket is cut (a half body must not look complete)
   // and the request is completed now, with the status it really ended with.
   const fail = (ctx: RequestContext, error: unknown): void => {
-    const status = error instanceof HttpError ? error.status : 500;
     const res = ctx.res;
-    if (!res.headersSent && !res.destroyed) {
-      if (!(error instanceof HttpError)) logger.error('handler failed', { reqId: ctx.id, method: ctx.method, path: ctx.path, err: asError(error) });
-      if (error instanceof HttpError) sendHttpError(ctx, error);
-      else sendProblem(ctx, 500, 'the server could not complete the request');
+    if (ctx.done) return; // the client left first: already completed as aborted
+    if (!res.headersSent) {
+      if (res.destroyed) return; // the client left: its connection's close completes it
+      if (error instanceof HttpError) {
+        sendHttpError(ctx, error);
+      } else {
+        logger.error('handler failed', { reqId: ctx.id, method: ctx.method, path: ctx.path, err: asError(error) });
+        sendProblem(ctx, 500, 'the server could not complete the request');
+      }
       return;
     }
-    if (ctx.done) return; // the client left first: already completed as aborted
+    const status = error instanceof HttpError ? error.status : 500;
     logger.error('response failed after its head was sent: connection cut', {
       reqId: ctx.id, method: ctx.method, path: ctx.path, status, err: asError(error),
     });
