@@ -288,7 +288,6 @@ export function defaultExportMaxConcurrent(cores: number, workers: number): numb
   return Math.max(2, Math.ceil((EXPORTS_PER_CORE * cores) / workers));
 }
 
-
 /** The config as logs show it: secret options (the debug token) only say whether they are set. */
 export function loggableConfig(config: Config): Record<string, string | number> {
   const shown: Record<string, string | number> = { ...config };

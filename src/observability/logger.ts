@@ -98,7 +98,11 @@ export class Logger {
     if (level < this.threshold) return;
     // Lines still waiting (the access log's) come first: the output keeps its order.
     this.drainPending();
-    this.append(this.prefix[level] + time + this.suffix + ',"msg":' + msgJson + jsonFields + '}\n');
+    this.append(this.format(level, msgJson, jsonFields, time));
+  }
+
+  private format(level: number, msgJson: string, jsonFields: string, time: number): string {
+    return this.prefix[level] + time + this.suffix + ',"msg":' + msgJson + jsonFields + '}\n';
   }
 
   /** The logger's wall clock (Date.now unless a test injected another). */
@@ -168,7 +172,7 @@ export class Logger {
    *  the level is disabled): for output written outside the batches (log-output.ts). */
   line(level: number, msg: string, fields?: LogFields): string {
     if (level < this.threshold || this.prefix[level] === undefined) return '';
-    return this.prefix[level] + this.clock() + this.suffix + ',"msg":' + jsonString(msg) + fieldsJson(fields) + '}\n';
+    return this.format(level, jsonString(msg), fieldsJson(fields), this.clock());
   }
 
   private append(line: string): void {
