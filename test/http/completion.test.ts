@@ -49,14 +49,14 @@ interface Outcome {
 }
 
 /** One request on its own raw connection, read until the server closes it. */
-async function exchange(port: number, path: string, kind: ClientKind, etag: string | undefined): Promise<Outcome> {
+async function exchange(port: number, path: string, kind: ClientKind, etag: string | undefined, arrived?: () => boolean): Promise<Outcome> {
   const method = kind === 'HEAD' ? 'HEAD' : 'GET';
   let head = `${method} ${path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n`;
   if (kind === 'gzip') head += 'Accept-Encoding: gzip\r\n';
   if (kind === 'revalidate' && etag !== undefined) head += `If-None-Match: ${etag}\r\n`;
   const ending = kind === 'half-close' || kind === 'reset' ? kind : 'wait';
   // A request that never completes keeps its socket open: given up on after 5 s.
-  const text = await sendRaw(port, head + '\r\n', ending);
+  const text = await sendRaw(port, head + '\r\n', ending, 5000, arrived);
   const end = text.indexOf('\r\n\r\n');
   if (end < 0) return { status: 0, whole: false, requestId: undefined, etag: undefined };
   const lines = text.slice(0, end).split('\r\n');
@@ -88,7 +88,9 @@ describe('every route, every client, every store behaviour: nothing stays in fli
             const { etag } = await exchange(t.port, path, 'GET', undefined);
             sent++;
             for (const kind of KINDS) {
-              const outcome = await exchange(t.port, path, kind, etag);
+              // A reset waits until the server has the request (started or already answered).
+              const seen = t.app.metrics.total + t.app.metrics.inFlight;
+              const outcome = await exchange(t.port, path, kind, etag, () => t.app.metrics.total + t.app.metrics.inFlight > seen);
               sent++;
               // Whatever ended the request, a client that stayed got an answer that was
               // either whole or cut (never a short body that looks complete).
