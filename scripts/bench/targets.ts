@@ -96,7 +96,7 @@ export const TARGETS: readonly Target[] = [
     label: "bare node:http + turbina's Node settings",
     skipReason: () => undefined,
     prepare: () => {},
-    // The same peer with the node:http settings turbina applies (README, Performance):
+    // The same peer with the node:http settings turbina applies (scripts/bench/README.md):
     // what turbina's own code costs, with those gains on both sides.
     launch: node(fileURLToPath(new URL('../peers/bare-node.js', import.meta.url)), { BARE_NODE_SETTINGS: 'turbina' }),
     version: () => `node ${process.version}`,
