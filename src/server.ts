@@ -6,13 +6,13 @@ import './lifecycle/settle-async-context.js';
 import cluster from 'node:cluster';
 import { createApp } from './app.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
-import { ClusterPrimary } from './lifecycle/cluster-primary.js';
-import { WorkerLink } from './lifecycle/cluster-worker.js';
+import { ClusterPrimary } from './cluster/primary.js';
+import { WorkerLink } from './cluster/worker.js';
 import { boundPort } from './lifecycle/listeners.js';
 import { listeningFields } from './lifecycle/listening-line.js';
 import { Shutdown } from './lifecycle/shutdown.js';
-import { BoundedLogOutput, type LogOutputStats } from './observability/log-output.js';
-import { exitAfterStdout, Logger } from './observability/logger.js';
+import { BoundedLogOutput, type LogOutputStats } from './log/log-output.js';
+import { exitAfterStdout, Logger } from './log/logger.js';
 
 /** Each starts a graceful shutdown. SIGHUP too: a closed terminal or a supervisor sends
  *  it, and Node's default for it is to die at once with the last log lines unwritten. */

@@ -2,7 +2,7 @@
 // where the running Node has it (22.15+/23.8+; feature-checked, since @types/node 20 and
 // Node 20 know nothing of it). Two strengths: "fast" for every body a request waits for
 // (on the fly, streamed, or the first variant of a cached one; COMPRESS_LEVEL for gzip),
-// and "best" for a cached variant made again off the request path (variants.ts), where
+// and "best" for a cached variant made again off the request path (stored-representation.ts), where
 // its cost is paid once per entry and nobody waits for it.
 import type { Transform } from 'node:stream';
 import zlib from 'node:zlib';

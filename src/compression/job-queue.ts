@@ -1,7 +1,7 @@
 // A bounded queue of background jobs: at most `concurrency` run at once and at most
 // `backlog` wait; a job that does not fit is dropped, not queued without bound, and a
 // waiting job can be cancelled, so the queue never keeps alive what its owner let go.
-// It runs best-level compression of cached variants (variants.ts) on the libuv thread
+// It runs best-level compression of cached variants (stored-representation.ts) on the libuv thread
 // pool, which the requests' own compression shares: the bound keeps threads for them.
 
 export interface Job {

@@ -6,8 +6,8 @@
 // the error belongs to that request, and a second answer would be unsolicited.
 import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
-import type { ConnectionTracker } from '../lifecycle/connections.js';
-import type { Logger } from '../observability/logger.js';
+import type { ConnectionTracker } from './connections.js';
+import type { Logger } from '../log/logger.js';
 import type { RequestMetrics } from '../observability/request-metrics.js';
 import type { RequestIds } from './request-id.js';
 

@@ -4,9 +4,9 @@
 // the connection tracker when the client left first): completion costs no event listener.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
-import type { ConnectionState } from '../lifecycle/connections.js';
-import type { Compression } from '../compression/policy.js';
-import type { LifecycleState } from '../lifecycle/state.js';
+import type { ConnectionState } from './connections.js';
+import type { Compression } from '../compression/compression.js';
+import type { LifecycleState } from './lifecycle-state.js';
 import type { Route } from './router.js';
 
 export type CacheStatus = '' | 'HIT' | 'MISS';

@@ -4,11 +4,11 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Server } from 'node:net';
 import { performance } from 'node:perf_hooks';
-import type { Compression } from '../compression/policy.js';
-import type { ConnectionTracker } from '../lifecycle/connections.js';
-import type { LifecycleState } from '../lifecycle/state.js';
+import type { Compression } from '../compression/compression.js';
+import type { ConnectionTracker } from './connections.js';
+import type { LifecycleState } from './lifecycle-state.js';
 import type { AccessLog } from '../observability/access-log.js';
-import type { Logger } from '../observability/logger.js';
+import type { Logger } from '../log/logger.js';
 import { CLIENT_CLOSED, type RequestMetrics } from '../observability/request-metrics.js';
 import { RequestContext, type RequestObserver } from './context.js';
 import { HttpError, notFound } from './http-error.js';

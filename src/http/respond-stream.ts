@@ -13,7 +13,7 @@ import { pipeline } from 'node:stream';
 import { pipeline as pipelineAsync } from 'node:stream/promises';
 import { isCompressibleType } from '../compression/codings.js';
 import type { RequestContext } from './context.js';
-import type { Selection } from './negotiate.js';
+import type { Selection } from '../compression/accept-encoding.js';
 import { baseHeaders, sendNotAcceptable, writeHead } from './respond.js';
 
 /** How long a streamed body may wait for the client, and who is told when it gave up. */

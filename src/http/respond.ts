@@ -4,13 +4,13 @@
 // end(body), a small body as a string so that it leaves with the head (wire-body.ts).
 // A compressible type gets Vary: Accept-Encoding whether or not it is compressed; a
 // cached response also carries its validators (ETag, Last-Modified), is answered 304
-// when they match, and has its compressed variants made once and kept (variants.ts); the
+// when they match, and has its compressed variants made once and kept (stored-representation.ts); the
 // ETag is that of the variant the request gets, checked before any compression work.
 // Once shutdown stops accepting connections every head says Connection: close, decided
 // when the head is written, so a request already in flight releases its client too.
 import { STATUS_CODES } from 'node:http';
 import { isCompressibleType, type Coding } from '../compression/codings.js';
-import { StoredRepresentation, type Variant } from '../compression/variants.js';
+import { StoredRepresentation, type Variant } from './stored-representation.js';
 import { evaluatePreconditions } from './conditional.js';
 import type { RequestContext } from './context.js';
 import type { HttpError } from './http-error.js';

@@ -8,8 +8,8 @@
 // (writeRaw) with the same fields.
 import { performance } from 'node:perf_hooks';
 import type { CacheStatus, RequestContext } from '../http/context.js';
-import { copyBytes, writePlainAscii, writeNumber, writeThousandths } from './ascii-bytes.js';
-import { jsonString, type Logger } from './logger.js';
+import { copyBytes, writePlainAscii, writeNumber, writeThousandths } from '../log/ascii-bytes.js';
+import { jsonString, type Logger } from '../log/logger.js';
 
 const INFO = 30;
 /** Requests whose lines wait to be encoded together; at most 50 ms (the flush timer). */

@@ -1,6 +1,7 @@
 // Event-loop delay and utilization per window. A lifetime mean hides spikes, so the
 // histogram is reset every window and /metrics reports the last complete window.
 import { monitorEventLoopDelay, performance, type EventLoopUtilization, type IntervalHistogram } from 'node:perf_hooks';
+import { round } from './round.js';
 
 export interface EventLoopWindow {
   readonly windowSeconds: number;
@@ -58,9 +59,4 @@ export class EventLoopMonitor {
       utilization: round(performance.eventLoopUtilization(this.eluStart).utilization),
     };
   }
-}
-
-export function round(value: number, digits = 3): number {
-  const scale = 10 ** digits;
-  return Math.round(value * scale) / scale;
 }

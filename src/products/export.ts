@@ -11,7 +11,7 @@ import type { RequestContext } from '../http/context.js';
 import { encodeProblem, sendEncoded } from '../http/respond.js';
 import { openBodyStream, type BodyStream, type IdleTimeout } from '../http/respond-stream.js';
 import type { Router } from '../http/router.js';
-import type { Logger } from '../observability/logger.js';
+import type { Logger } from '../log/logger.js';
 import type { BufferPool } from '../pool/buffer-pool.js';
 import type { ExportSlots } from './export-slots.js';
 import type { ProductPage, ProductStore } from './store.js';

@@ -1,7 +1,7 @@
 // GET /healthz (alive) and GET /readyz (ready for traffic; 503 once shutdown has begun).
 import { encodeJson, NO_STORE, sendEncoded, sendProblem } from '../http/respond.js';
 import type { Router } from '../http/router.js';
-import type { LifecycleState } from '../lifecycle/state.js';
+import type { LifecycleState } from '../http/lifecycle-state.js';
 
 const ALIVE = encodeJson(200, { status: 'ok' });
 const READY = encodeJson(200, { status: 'ready' });

@@ -8,10 +8,10 @@ import { badRequest } from '../http/http-error.js';
 import { parseQuery } from '../http/query.js';
 import { encodeBytes, NO_STORE, sendEncoded, sendJson } from '../http/respond.js';
 import type { Router } from '../http/router.js';
-import { aggregate } from '../observability/metrics-aggregate.js';
-import { metricsReport } from '../observability/metrics-report.js';
-import { takeSnapshot, type ClusterView, type MetricsGatherer, type MetricsSources, type ProcessSnapshot } from '../observability/metrics-snapshot.js';
-import { PROMETHEUS_CONTENT_TYPE, renderPrometheus } from '../observability/prometheus.js';
+import { aggregate } from '../metrics/aggregate.js';
+import { metricsReport } from '../metrics/report.js';
+import { takeSnapshot, type ClusterView, type MetricsGatherer, type MetricsSources, type ProcessSnapshot } from '../metrics/snapshot.js';
+import { PROMETHEUS_CONTENT_TYPE, renderPrometheus } from '../metrics/prometheus.js';
 
 type Format = 'json' | 'prometheus';
 

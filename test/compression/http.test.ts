@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import zlib from 'node:zlib';
 import { zlibCodings } from '../../src/compression/codings.js';
-import type { MetricsReport } from '../../src/observability/metrics-report.js';
+import type { MetricsReport } from '../../src/metrics/report.js';
 import { eventually, request, startApp, withApp, type Reply, type TestApp } from '../helpers/http.js';
 import { decode } from '../helpers/stream.js';
 

@@ -4,7 +4,7 @@ import { Agent, request as httpRequest, type IncomingHttpHeaders } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { createApp, type App, type AppOptions } from '../../src/app.js';
 import { loadConfig, type Config } from '../../src/config.js';
-import { Logger } from '../../src/observability/logger.js';
+import { Logger } from '../../src/log/logger.js';
 
 export interface Reply {
   readonly status: number;

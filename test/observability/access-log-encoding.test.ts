@@ -7,8 +7,8 @@ import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, test } from 'node:test';
 import { AccessLog, type AccessLogged } from '../../src/observability/access-log.js';
-import { writeNumber, writePlainAscii, writeThousandths } from '../../src/observability/ascii-bytes.js';
-import { Logger } from '../../src/observability/logger.js';
+import { writeNumber, writePlainAscii, writeThousandths } from '../../src/log/ascii-bytes.js';
+import { Logger } from '../../src/log/logger.js';
 
 function written(write: (buf: Buffer, pos: number) => number): string {
   const buf = Buffer.alloc(64);

@@ -7,7 +7,7 @@ import { connect, type Socket } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { IncomingMessage } from 'node:http';
-import type { MetricsReport } from '../../src/observability/metrics-report.js';
+import type { MetricsReport } from '../../src/metrics/report.js';
 import { startServer, type Child } from '../helpers/child.js';
 import { eventually, request, withApp, type TestApp } from '../helpers/http.js';
 import { parsePrometheus, sampleValue } from '../helpers/prometheus.js';

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, test } from 'node:test';
-import type { MetricsReport } from '../../src/observability/metrics-report.js';
+import type { MetricsReport } from '../../src/metrics/report.js';
 import { startServer, type Child } from '../helpers/child.js';
 import { eventually, request, withApp, type Reply } from '../helpers/http.js';
 import { abortAfterFirstChunk, catalogNdjson, decode, getDecoded, openResponse, readSlowly } from '../helpers/stream.js';

@@ -2,7 +2,7 @@
 // the event loop busy instead: active handles and requests, in-flight HTTP requests with
 // their age, open connections, and event-loop delay. Plain text, like Go's debug=1.
 import { performance } from 'node:perf_hooks';
-import type { ConnectionTracker } from '../../lifecycle/connections.js';
+import type { ConnectionTracker } from '../../http/connections.js';
 import type { EventLoopMonitor } from '../event-loop.js';
 
 export interface RuntimeSources {

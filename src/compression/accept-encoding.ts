@@ -2,7 +2,7 @@
 // case-insensitive; q=0 refuses a coding; `*` stands for every coding not named, identity
 // included; identity is acceptable unless refused (by name or by `*;q=0`). The highest q
 // wins and the server's preference breaks ties. Unknown codings are ignored, never 406.
-import { zlibCodings, type Coding } from '../compression/codings.js';
+import { zlibCodings, type Coding } from './codings.js';
 
 /** What to send: a content coding, identity, or nothing acceptable (answer 406). */
 export type Selection = Coding | 'identity' | 'none';

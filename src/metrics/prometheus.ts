@@ -5,10 +5,10 @@
 // number of series stays bounded. Server-wide families are summed over workers; the
 // process_* and nodejs_* families carry a `worker` label in cluster mode, because
 // summing gauges such as event-loop lag would be meaningless.
-import { round } from './event-loop.js';
-import type { Aggregate } from './metrics-aggregate.js';
-import type { ClusterView, ProcessSnapshot } from './metrics-snapshot.js';
-import { LATENCY_BOUNDS_MS } from './histogram.js';
+import { round } from '../observability/round.js';
+import type { Aggregate } from './aggregate.js';
+import type { ClusterView, ProcessSnapshot } from './snapshot.js';
+import { LATENCY_BOUNDS_MS } from '../observability/histogram.js';
 
 export const PROMETHEUS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
 

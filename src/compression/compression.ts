@@ -7,7 +7,7 @@
 // crypto share: at most `requestJobs` such jobs run at once (with the upgrades, the pool
 // keeps a thread for the rest), the others wait their turn in order.
 import type { Transform } from 'node:stream';
-import { selectEncoding, type Selection } from '../http/negotiate.js';
+import { selectEncoding, type Selection } from './accept-encoding.js';
 import { codingLevel, compressBody, createCompressor, type Coding, type Strength } from './codings.js';
 import { JobQueue } from './job-queue.js';
 
@@ -140,7 +140,7 @@ export class Compression {
     });
   }
 
-  /** An upgrade's outcome, from variants.ts. */
+  /** An upgrade's outcome, from stored-representation.ts. */
   upgradeApplied(): void {
     this.upgraded++;
   }

@@ -4,8 +4,8 @@
 // listed as missing and counted; one slow worker never holds up the scrape.
 import type { Worker } from 'node:cluster';
 import type { Config } from '../config.js';
-import type { ProcessSnapshot } from '../observability/metrics-snapshot.js';
-import type { ToWorker } from './cluster-messages.js';
+import type { ProcessSnapshot } from '../metrics/snapshot.js';
+import type { ToWorker } from './messages.js';
 
 export interface SlotWorker {
   readonly slot: number;

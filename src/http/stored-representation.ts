@@ -11,10 +11,10 @@
 // difference, are reported to the cache entry holding it (its byte budget).
 import { createHash } from 'node:crypto';
 import type { Growth } from '../cache/ttl-cache.js';
-import { wireBody, type WireBody } from '../http/wire-body.js';
-import type { Coding } from './codings.js';
-import type { Job } from './job-queue.js';
-import type { Compression } from './policy.js';
+import { wireBody, type WireBody } from './wire-body.js';
+import type { Coding } from '../compression/codings.js';
+import type { Job } from '../compression/job-queue.js';
+import type { Compression } from '../compression/compression.js';
 
 export interface Variant {
   /** The compressed bytes, as res.end gets them (wire-body.ts). */

@@ -1,6 +1,6 @@
 // The messages the cluster primary and its workers exchange over the IPC channel. Each
 // carries a `turbina` tag so it cannot be mistaken for anything else on the channel.
-import type { ClusterView, ProcessSnapshot } from '../observability/metrics-snapshot.js';
+import type { ClusterView, ProcessSnapshot } from '../metrics/snapshot.js';
 
 /** Primary -> worker. */
 export type ToWorker =

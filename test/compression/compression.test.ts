@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { isCompressibleType, zlibCodings } from '../../src/compression/codings.js';
-import { Compression, requestCompressionJobs, threadPoolSize } from '../../src/compression/policy.js';
+import { Compression, requestCompressionJobs, threadPoolSize } from '../../src/compression/compression.js';
 import { gunzipSync } from 'node:zlib';
 
 const BIG = 100_000;

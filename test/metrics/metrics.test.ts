@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { connect } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { test } from 'node:test';
-import type { MetricsReport } from '../../src/observability/metrics-report.js';
+import type { MetricsReport } from '../../src/metrics/report.js';
 import { eventually, request, withApp, type TestApp } from '../helpers/http.js';
 
 async function metrics(t: TestApp): Promise<MetricsReport> {

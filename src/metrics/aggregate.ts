@@ -3,12 +3,12 @@
 // merged buckets, never from averaging percentiles); connections, in-flight requests
 // and memory are summed; event-loop delay and utilization take the worst worker.
 import type { CacheStats } from '../cache/ttl-cache.js';
-import type { CompressionStats } from '../compression/policy.js';
+import type { CompressionStats } from '../compression/compression.js';
 import type { BufferPoolStats } from '../pool/buffer-pool.js';
 import type { ExportStats } from '../products/export-slots.js';
-import { Histogram } from './histogram.js';
-import type { MemoryUsage, ProcessSnapshot, ServerNumbers } from './metrics-snapshot.js';
-import type { RequestCount } from './request-metrics.js';
+import { Histogram } from '../observability/histogram.js';
+import type { MemoryUsage, ProcessSnapshot, ServerNumbers } from './snapshot.js';
+import type { RequestCount } from '../observability/request-metrics.js';
 
 /** The whole server: `uptimeSeconds` is the longest-running process's. */
 export interface Aggregate extends ServerNumbers {

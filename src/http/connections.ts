@@ -3,7 +3,7 @@
 // connection that closes under unfinished requests reports them as aborted.
 import type { Server, Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
-import type { RequestContext } from '../http/context.js';
+import type { RequestContext } from './context.js';
 
 export class ConnectionState {
   /** Requests in flight on this socket, oldest first (more than one when pipelined). */

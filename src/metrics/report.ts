@@ -2,13 +2,14 @@
 // mode) or of every worker that answered (cluster mode, with the cluster's view and a
 // per-worker breakdown).
 import type { CacheStats } from '../cache/ttl-cache.js';
-import type { CompressionStats } from '../compression/policy.js';
+import type { CompressionStats } from '../compression/compression.js';
 import type { BufferPoolStats } from '../pool/buffer-pool.js';
 import type { ExportStats } from '../products/export-slots.js';
-import { round, type EventLoopWindow } from './event-loop.js';
-import type { Aggregate } from './metrics-aggregate.js';
-import type { ClusterView, LogCounters, MemoryUsage, RequestCounters } from './metrics-snapshot.js';
-import { routeCounts, statusCounts } from './request-metrics.js';
+import type { EventLoopWindow } from '../observability/event-loop.js';
+import { round } from '../observability/round.js';
+import type { Aggregate } from './aggregate.js';
+import type { ClusterView, LogCounters, MemoryUsage, RequestCounters } from './snapshot.js';
+import { routeCounts, statusCounts } from '../observability/request-metrics.js';
 
 /** Each worker has its own cache in cluster mode; the document says so. */
 export type CacheScope = 'process' | 'per-worker';

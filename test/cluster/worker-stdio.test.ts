@@ -9,9 +9,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { workerOutput } from '../../src/lifecycle/worker-stdio.js';
+import { workerOutput } from '../../src/cluster/worker-stdio.js';
 
-const MODULE = fileURLToPath(new URL('../../src/lifecycle/worker-stdio.js', import.meta.url));
+const MODULE = fileURLToPath(new URL('../../src/cluster/worker-stdio.js', import.meta.url));
 const REPORT = `import(${JSON.stringify(MODULE)}).then((m) => process.stderr.write(m.workerOutput(1)))`;
 
 /** What a child whose fd 1 is `stdout` makes of it (it answers on stderr). */

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import zlib from 'node:zlib';
 import { zlibCodings, type Coding } from '../../src/compression/codings.js';
-import { selectEncoding, type Selection } from '../../src/http/negotiate.js';
+import { selectEncoding, type Selection } from '../../src/compression/accept-encoding.js';
 
 const HAS_ZSTD = zlibCodings.includes('zstd');
 const ALL: readonly Coding[] = ['br', 'zstd', 'gzip'];
@@ -134,7 +134,7 @@ describe('selectEncoding when the body is not worth compressing', () => {
 });
 
 test('alternating headers never reuse another header\'s parse', () => {
-  // negotiate.ts remembers the last header parsed; switching back and forth must not leak.
+  // accept-encoding.ts remembers the last header parsed; switching back and forth must not leak.
   const headers: readonly Row[] = [
     ['gzip', 'gzip'],
     ['identity;q=0, *;q=0', 'none'],

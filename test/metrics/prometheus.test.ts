@@ -3,9 +3,9 @@
 // hostile label values escaped, and `promtool check metrics` when it is installed.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { aggregate } from '../../src/observability/metrics-aggregate.js';
-import type { ProcessSnapshot } from '../../src/observability/metrics-snapshot.js';
-import { escapeLabelValue, PROMETHEUS_CONTENT_TYPE, renderPrometheus } from '../../src/observability/prometheus.js';
+import { aggregate } from '../../src/metrics/aggregate.js';
+import type { ProcessSnapshot } from '../../src/metrics/snapshot.js';
+import { escapeLabelValue, PROMETHEUS_CONTENT_TYPE, renderPrometheus } from '../../src/metrics/prometheus.js';
 import { eventually, request, withApp } from '../helpers/http.js';
 import { checkHistogram, hasPromtool, parsePrometheus, promtoolCheck, sampleValue } from '../helpers/prometheus.js';
 

@@ -2,7 +2,7 @@
 // reset once a worker had been up a while.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { restartBackoff } from '../../src/lifecycle/cluster-primary.js';
+import { restartBackoff } from '../../src/cluster/primary.js';
 
 test('a worker dying at once again and again waits 100 ms, doubling, at most 10 s', () => {
   let failures = 0;

@@ -3,11 +3,11 @@
 // document's cluster fields.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { round } from '../../src/observability/event-loop.js';
+import { round } from '../../src/observability/round.js';
 import { Histogram } from '../../src/observability/histogram.js';
-import { aggregate } from '../../src/observability/metrics-aggregate.js';
-import { metricsReport } from '../../src/observability/metrics-report.js';
-import type { ProcessSnapshot } from '../../src/observability/metrics-snapshot.js';
+import { aggregate } from '../../src/metrics/aggregate.js';
+import { metricsReport } from '../../src/metrics/report.js';
+import type { ProcessSnapshot } from '../../src/metrics/snapshot.js';
 
 function snapshot(worker: number, latencies: readonly number[], extra: { lag: number; rss: number; hits: number; misses: number }): ProcessSnapshot {
   const h = new Histogram();

@@ -11,12 +11,12 @@
 import cluster, { type Worker } from 'node:cluster';
 import { performance } from 'node:perf_hooks';
 import type { Config } from '../config.js';
-import type { LogOutputStats } from '../observability/log-output.js';
-import type { Logger } from '../observability/logger.js';
-import { asMessage, WORKER_PORT_ENV, WORKER_SLOT_ENV, type ToPrimary } from './cluster-messages.js';
+import type { LogOutputStats } from '../log/log-output.js';
+import type { Logger } from '../log/logger.js';
+import { asMessage, WORKER_PORT_ENV, WORKER_SLOT_ENV, type ToPrimary } from './messages.js';
 import { LineRelay } from './line-relay.js';
-import { listeningFields } from './listening-line.js';
-import { probeFreePort, reusePortSupported } from './listeners.js';
+import { listeningFields } from '../lifecycle/listening-line.js';
+import { probeFreePort, reusePortSupported } from '../lifecycle/listeners.js';
 import { MetricsRelay, sendTo } from './metrics-relay.js';
 import { workerOutput } from './worker-stdio.js';
 

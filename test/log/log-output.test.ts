@@ -6,8 +6,8 @@ import assert from 'node:assert/strict';
 import { EventEmitter } from 'node:events';
 import { hostname } from 'node:os';
 import { describe, test } from 'node:test';
-import { BoundedLogOutput, countLines } from '../../src/observability/log-output.js';
-import { Logger } from '../../src/observability/logger.js';
+import { BoundedLogOutput, countLines } from '../../src/log/log-output.js';
+import { Logger } from '../../src/log/logger.js';
 
 const LIMIT = 1000;
 

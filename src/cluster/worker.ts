@@ -4,9 +4,9 @@
 // still answers, with this worker's numbers and the others reported missing.
 import type { App } from '../app.js';
 import type { Config } from '../config.js';
-import type { ClusterView, Gathered, MetricsGatherer } from '../observability/metrics-snapshot.js';
-import { asMessage, WORKER_PORT_ENV, WORKER_SLOT_ENV, type ToPrimary, type ToWorker } from './cluster-messages.js';
-import type { Shutdown } from './shutdown.js';
+import type { ClusterView, Gathered, MetricsGatherer } from '../metrics/snapshot.js';
+import { asMessage, WORKER_PORT_ENV, WORKER_SLOT_ENV, type ToPrimary, type ToWorker } from './messages.js';
+import type { Shutdown } from '../lifecycle/shutdown.js';
 
 const ignore = (): void => {};
 

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { describe, test } from 'node:test';
-import type { MetricsReport } from '../../src/observability/metrics-report.js';
+import type { MetricsReport } from '../../src/metrics/report.js';
 import { runLoad } from '../../scripts/load/loadgen.js';
 import { startServer, type Child } from '../helpers/child.js';
 import { request } from '../helpers/http.js';

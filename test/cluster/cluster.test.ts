@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { boundPort, Listeners, reusePortSupported } from '../../src/lifecycle/listeners.js';
-import type { MetricsReport } from '../../src/observability/metrics-report.js';
+import type { MetricsReport } from '../../src/metrics/report.js';
 import { runServer, SERVER_JS, serverEnv, startServer, type Child } from '../helpers/child.js';
 import { request, type Reply } from '../helpers/http.js';
 import { hasPromtool, parsePrometheus, promtoolCheck, sampleValue } from '../helpers/prometheus.js';

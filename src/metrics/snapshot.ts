@@ -2,13 +2,14 @@
 // what each worker sends the primary in cluster mode (structured-clone/JSON safe).
 import { performance } from 'node:perf_hooks';
 import type { CacheStats } from '../cache/ttl-cache.js';
-import type { CompressionStats } from '../compression/policy.js';
-import type { ConnectionTracker } from '../lifecycle/connections.js';
+import type { CompressionStats } from '../compression/compression.js';
+import type { ConnectionTracker } from '../http/connections.js';
 import type { BufferPoolStats } from '../pool/buffer-pool.js';
 import type { ExportStats } from '../products/export-slots.js';
-import { round, type EventLoopMonitor, type EventLoopWindow } from './event-loop.js';
-import type { HistogramData } from './histogram.js';
-import type { RequestCount, RequestMetrics } from './request-metrics.js';
+import type { EventLoopMonitor, EventLoopWindow } from '../observability/event-loop.js';
+import { round } from '../observability/round.js';
+import type { HistogramData } from '../observability/histogram.js';
+import type { RequestCount, RequestMetrics } from '../observability/request-metrics.js';
 
 export interface MetricsSources {
   /** performance.now() at startup. */
