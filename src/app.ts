@@ -1,34 +1,38 @@
-// The composition root: builds the store, cache, router, middleware and server from a
-// Config. Nothing listens or installs signal handlers here (server.ts does), so tests
-// can build an app in-process on an ephemeral port.
+// The composition root: builds the store, cache, responder, routes, middleware and
+// server from a Config, in one visible order. createApp starts nothing: start() listens,
+// stop() shuts down gracefully; server.ts (the CLI) and library users call the same.
 import { createServer, type Server, type ServerOptions } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { TtlCache } from './cache/ttl-cache.js';
 import { zlibCodings } from './compression/codings.js';
 import { Compression, requestCompressionJobs } from './compression/compression.js';
-import type { Config } from './config.js';
+import { resolveConfig, type Config } from './config.js';
 import { handleClientError } from './http/client-error.js';
 import { answerConnect } from './http/connect.js';
-import { createRequestListener, type Middleware } from './http/dispatch.js';
-import { measureEncoded } from './http/encoded-bytes.js';
-import { RequestIds } from './http/request-id.js';
-import type { Encoded } from './http/respond.js';
-import { Router } from './http/router.js';
 import { ConnectionTracker } from './http/connections.js';
-import { Listeners } from './lifecycle/listeners.js';
+import { Dispatcher, type Middleware } from './http/dispatch.js';
+import { measureEncoded, type Encoded } from './http/encoded.js';
 import { LifecycleState } from './http/lifecycle-state.js';
+import { QueryParser } from './http/query.js';
+import { RequestIds } from './http/request-id.js';
+import { Responder } from './http/responder.js';
+import { Router, type Handler } from './http/router.js';
+import { boundPort, Listeners, type ListenAt } from './lifecycle/listeners.js';
+import { Shutdown } from './lifecycle/shutdown.js';
+import type { LogOutputStats } from './log/log-output.js';
+import type { Logger } from './log/logger.js';
+import { stdoutLogger } from './log/stdout-logger.js';
+import { takeSnapshot, type MetricsGatherer, type ProcessSnapshot } from './metrics/snapshot.js';
 import { debugAccess } from './middleware/debug-access.js';
 import { AccessLog } from './observability/access-log.js';
 import { EventLoopMonitor } from './observability/event-loop.js';
-import type { LogOutputStats } from './log/log-output.js';
-import type { Logger } from './log/logger.js';
-import { takeSnapshot, type MetricsGatherer, type ProcessSnapshot } from './metrics/snapshot.js';
 import { RequestMetrics } from './observability/request-metrics.js';
+import { RequestRecorder } from './observability/request-recorder.js';
 import { BufferPool } from './pool/buffer-pool.js';
+import { DeadlineStore } from './products/deadline-store.js';
 import { ExportSlots } from './products/export-slots.js';
 import { registerExportRoute } from './products/export.js';
 import { registerProductRoutes } from './products/routes.js';
-import { DeadlineStore } from './products/deadline-store.js';
 import { EmbeddedStore, type ProductStore } from './products/store.js';
 import { registerDebugRoutes } from './routes/debug.js';
 import { registerHealthRoutes } from './routes/health.js';
@@ -44,7 +48,8 @@ export interface ServerOptionsSince24_12 extends ServerOptions {
 const TIMEOUT_CHECK_MS = 1000;
 
 export interface AppOptions {
-  readonly logger: Logger;
+  /** Where log lines go; by default JSON lines on stdout at LOG_LEVEL. */
+  readonly logger?: Logger;
   /** Where the logger's lines go, for the dropped-lines counter (none: 0). */
   readonly logOutput?: LogOutputStats;
   /** Another backing store; the embedded catalog by default. */
@@ -60,9 +65,11 @@ export interface AppOptions {
 export interface App {
   readonly config: Config;
   readonly server: Server;
-  /** The server's listening sockets (server.ts opens them; shutdown closes them). */
+  /** The server's listening sockets (start() opens them; stop() closes them). */
   readonly listeners: Listeners;
   readonly router: Router;
+  /** What writes responses: handlers answer with it (json, problem, encoded, empty, openBody, stream). */
+  readonly respond: Responder;
   readonly cache: TtlCache<Encoded>;
   readonly store: DeadlineStore;
   readonly metrics: RequestMetrics;
@@ -75,12 +82,23 @@ export interface App {
   readonly pool: BufferPool;
   /** The bound on concurrent exports and its counters. */
   readonly exports: ExportSlots;
+  /** Adds a route: `pattern` segments are literal or `{name}` (the handler reads ctx.params in order). */
+  route(method: string, pattern: string, handler: Handler): App;
+  /** Adds a middleware; it runs after the built-in ones, in the order added. */
+  use(middleware: Middleware): App;
+  /** Opens the listening sockets (PORT and HOST by default); resolves with the bound port. */
+  start(at?: Partial<ListenAt>): Promise<number>;
+  /** Graceful shutdown (see Shutdown); resolves with 0 once drained, 1 if cut at
+   *  SHUTDOWN_TIMEOUT_MS. A second call cuts it at once (1), as a second signal does. */
+  stop(reason?: string): Promise<number>;
   /** Stops the app's own timers (cache sweep, event-loop sampling). */
   stopTimers(): void;
 }
 
-export function createApp(config: Config, options: AppOptions): App {
-  const { logger, logOutput } = options;
+export function createApp(settings: Partial<Config> = {}, options: AppOptions = {}): App {
+  const config = resolveConfig(settings);
+  const { logger, output: logOutput }: { logger: Logger; output: LogOutputStats | undefined } =
+    options.logger === undefined ? stdoutLogger(config) : { logger: options.logger, output: options.logOutput };
   const startedAt = performance.now();
   const store = new DeadlineStore(
     options.store ?? new EmbeddedStore(config.catalogSize, config.storeLatencyMs),
@@ -104,13 +122,15 @@ export function createApp(config: Config, options: AppOptions): App {
     (error) => logger.error('compression failed', { err: error instanceof Error ? error : new Error(String(error)) }),
   );
   const pool = new BufferPool(config.bufferPoolBytes, config.bufferPoolMax, config.bufferPool === 'on');
+  const respond = new Responder(compression, lifecycle);
+  const queries = new QueryParser();
 
   const router = new Router();
-  registerProductRoutes(router, { cache, store, negativeTtlMs: config.cacheNegativeTtlMs });
+  registerProductRoutes(router, { cache, store, negativeTtlMs: config.cacheNegativeTtlMs, respond, queries });
   const exports = new ExportSlots(config.exportMaxConcurrent);
-  registerExportRoute(router, { store, pool, slots: exports, idleTimeoutMs: config.exportIdleTimeoutMs, logger });
-  registerIoRoute(router);
-  registerHealthRoutes(router, lifecycle);
+  registerExportRoute(router, { store, pool, slots: exports, idleTimeoutMs: config.exportIdleTimeoutMs, logger, respond });
+  registerIoRoute(router, { respond, queries });
+  registerHealthRoutes(router, lifecycle, respond);
   const metrics = new RequestMetrics(router.routes);
   const metricsSources = {
     startedAt,
@@ -124,11 +144,13 @@ export function createApp(config: Config, options: AppOptions): App {
     logs: () => ({ dropped: logOutput?.dropped ?? 0, queuedBytes: logOutput?.queuedBytes ?? 0 }),
     exports: () => exports.stats(),
   };
-  registerMetricsRoute(router, metricsSources, options.cluster);
+  registerMetricsRoute(router, respond, metricsSources, options.cluster);
+  // The middleware chain, in the order it sees a request. A feature that is off adds
+  // nothing here, so it costs nothing per request.
   const middleware: Middleware[] = [];
   if (config.debugEndpoints === 'on') {
-    registerDebugRoutes(router, { drainSignal: lifecycle.drainSignal, connections, eventLoop, startedAt });
-    // The routes never go without their guard; with them off, nothing runs per request.
+    registerDebugRoutes(router, { drainSignal: lifecycle.drainSignal, connections, eventLoop, startedAt, respond });
+    // The routes never go without their guard.
     middleware.push(debugAccess({ token: config.debugToken, ...(options.isLocalClient ? { isLocal: options.isLocalClient } : {}) }));
   }
 
@@ -150,27 +172,21 @@ export function createApp(config: Config, options: AppOptions): App {
   // drop responses still being made. The socket is ended once they are written.
   (server as Server & { httpAllowHalfOpen: boolean }).httpAllowHalfOpen = true;
   const ids = new RequestIds();
-  server.on('clientError', handleClientError(logger, metrics, ids, connections));
-  const listener = createRequestListener({
-    router,
-    middleware,
-    metrics,
-    accessLog: new AccessLog(logger),
-    logger,
-    connections,
-    ids,
-    lifecycle,
-    compression,
-    server,
-  });
-  server.on('request', listener);
-  answerConnect(server, listener);
+  const observer = new RequestRecorder(metrics, new AccessLog(logger));
+  server.on('clientError', handleClientError(logger, observer, ids, connections));
+  const dispatcher = new Dispatcher({ router, middleware, observer, respond, logger, connections, ids, server });
+  server.on('request', dispatcher.listener);
+  answerConnect(server, dispatcher.listener);
 
-  return {
+  const listeners = new Listeners(server);
+  let stopped: ((code: number) => void) | undefined;
+  const done = new Promise<number>((resolve) => (stopped = resolve));
+  const app: App = {
     config,
     server,
-    listeners: new Listeners(server),
+    listeners,
     router,
+    respond,
     cache,
     store,
     metrics,
@@ -181,9 +197,28 @@ export function createApp(config: Config, options: AppOptions): App {
     compression,
     pool,
     exports,
+    route(method, pattern, handler) {
+      router.add(method, pattern, handler);
+      return app;
+    },
+    use(added) {
+      dispatcher.use(added);
+      return app;
+    },
+    start: (at = {}) =>
+      new Promise((resolve, reject) => {
+        const where = { port: config.port, host: config.host, backlog: config.listenBacklog, sockets: config.listenSockets, ...at };
+        listeners.listen(where, () => resolve(boundPort(server, where.port)), reject);
+      }),
+    stop(reason = 'stop') {
+      shutdown.begin(reason);
+      return done;
+    },
     stopTimers: () => {
       cache.stop();
       eventLoop.stop();
     },
   };
+  const shutdown = new Shutdown(app, (code) => stopped?.(code));
+  return app;
 }

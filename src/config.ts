@@ -312,16 +312,42 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Con
   }
   if (values['help'] === true) return { kind: 'help', text: helpText() };
 
+  return {
+    kind: 'config',
+    config: resolveOptions((option) => {
+      const fromFlag = values[option.flag];
+      const fromEnv = env[option.env];
+      // An empty env var counts as unset, as shells and compose files often leave them.
+      if (typeof fromFlag === 'string') return [fromFlag, `--${option.flag}`];
+      return [fromEnv === '' ? undefined : fromEnv, option.env];
+    }),
+  };
+}
+
+/**
+ * A Config from settings given in code (the library's createApp): each value is checked
+ * as its option's text would be, and the rest take their defaults. Neither argv nor the
+ * environment is read: a program that wants them passes loadConfig's result.
+ */
+export function resolveConfig(settings: Partial<Config> = {}): Config {
+  for (const key of Object.keys(settings)) {
+    if (!OPTIONS.some((option) => option.key === key)) throw new ConfigError(`unknown option "${key}"`);
+  }
+  return resolveOptions((option) => {
+    const value = settings[option.key];
+    // '' is unset, as for an env var (a Config's empty DEBUG_TOKEN says "none").
+    return [value === undefined || value === '' ? undefined : String(value), option.key];
+  });
+}
+
+/** Every option in table order, from its raw text and the name an error should use. */
+function resolveOptions(source: (option: OptionSpec) => readonly [Raw, string]): Config {
   const resolved: Resolved = {};
   for (const option of OPTIONS) {
-    const fromFlag = values[option.flag];
-    const fromEnv = env[option.env];
-    // An empty env var counts as unset, as shells and compose files often leave them.
-    const raw = typeof fromFlag === 'string' ? fromFlag : fromEnv === '' ? undefined : fromEnv;
-    const name = typeof fromFlag === 'string' ? `--${option.flag}` : option.env;
+    const [raw, name] = source(option);
     resolved[option.key] = option.parse(raw, name, resolved);
   }
-  return { kind: 'config', config: Object.freeze(resolved as unknown as Config) };
+  return Object.freeze(resolved as unknown as Config);
 }
 
 function describeArgError(error: unknown): string {

@@ -1,18 +1,15 @@
-// Entry point: read the config, then either run the cluster primary (WORKERS > 1) or
-// build the app, listen, and wire signals to a graceful shutdown (one process, or one
-// cluster worker). `node dist/server.js --help` lists every option.
+// The CLI entry: read the config, then either run the cluster primary (WORKERS > 1) or
+// build the app, start it, and wire signals to its graceful stop (one process, or one
+// cluster worker). It uses the public API (index.ts) as any program would.
+// `node dist/server.js --help` lists every option.
 // First, before anything queues a process.nextTick (settle-async-context.ts says why).
 import './lifecycle/settle-async-context.js';
 import cluster from 'node:cluster';
-import { createApp } from './app.js';
-import { ConfigError, loadConfig, type Config } from './config.js';
 import { ClusterPrimary } from './cluster/primary.js';
 import { WorkerLink } from './cluster/worker.js';
-import { boundPort } from './lifecycle/listeners.js';
+import { ConfigError, createApp, loadConfig, stdoutLogger, type Config, type Logger, type LogOutputStats } from './index.js';
+import { exitAfterStdout } from './log/logger.js';
 import { listeningFields } from './lifecycle/listening-line.js';
-import { Shutdown } from './lifecycle/shutdown.js';
-import { BoundedLogOutput, type LogOutputStats } from './log/log-output.js';
-import { exitAfterStdout, Logger } from './log/logger.js';
 
 /** Each starts a graceful shutdown. SIGHUP too: a closed terminal or a supervisor sends
  *  it, and Node's default for it is to die at once with the last log lines unwritten. */
@@ -54,43 +51,47 @@ function runPrimary(config: Config, logger: Logger, logOutput: LogOutputStats): 
 /** One process serving requests: the whole server, or a cluster worker (with `link`). */
 function runServer(config: Config, logger: Logger, logOutput: LogOutputStats, link: WorkerLink | undefined): void {
   const app = createApp(config, { logger, logOutput, ...(link ? { cluster: link } : {}) });
-  const shutdown = new Shutdown(app, exitAfterStdout);
-  link?.attach(app, shutdown);
-  onFatal(logger, () => {});
-  for (const signal of SHUTDOWN_SIGNALS) process.on(signal, () => shutdown.begin(signal));
-
-  const cannotListen = (error: NodeJS.ErrnoException): void => {
-    process.stderr.write(`turbina: cannot listen on ${config.host}:${config.port}: ${error.code ?? error.message}\n`);
-    logger.error('cannot listen', { err: error });
-    logger.flush();
-    process.exit(1);
+  // Every signal goes to stop(): the first drains, a second cuts the shutdown short.
+  const stop = (reason: string): void => {
+    app.stop(reason).then(exitAfterStdout, () => exitAfterStdout(1));
   };
+  // The primary's message is not a second signal (Ctrl-C reaches the workers directly too).
+  link?.attach(app, (reason) => {
+    if (!app.lifecycle.draining) stop(reason);
+  });
+  onFatal(logger, () => {});
+  for (const signal of SHUTDOWN_SIGNALS) process.on(signal, () => stop(signal));
+
   // Node's default backlog is 511: past that, a burst of connections (wrk -c1000) overflows
   // the accept queue and the dropped handshakes retransmit for seconds. Go asks for
   // net.core.somaxconn; so do we, by default. LISTEN_SOCKETS: see listeners.ts. A cluster
   // worker opens its own sockets on the port the primary chose, or (without SO_REUSEPORT)
   // shares the primary's.
   const roundRobin = link !== undefined && link.ownPort === undefined;
-  const at = { port: link?.ownPort ?? config.port, host: config.host, backlog: config.listenBacklog, sockets: roundRobin ? 1 : config.listenSockets, worker: link?.ownPort !== undefined };
-  app.listeners.listen(at, () => {
-    const port = boundPort(app.server, config.port);
-    if (link !== undefined) {
-      // The primary says 'listening' once every worker does.
-      logger.info('worker listening', { worker: link.slot, port, listenSockets: app.listeners.count });
-      link.listening(port, app.listeners.count);
-      return;
-    }
-    logger.info('listening', listeningFields(config, port, { listenSockets: app.listeners.count }));
-  }, cannotListen);
+  app.start({ port: link?.ownPort ?? config.port, sockets: roundRobin ? 1 : config.listenSockets, worker: link?.ownPort !== undefined }).then(
+    (port) => {
+      if (link !== undefined) {
+        // The primary says 'listening' once every worker does.
+        logger.info('worker listening', { worker: link.slot, port, listenSockets: app.listeners.count });
+        link.listening(port, app.listeners.count);
+        return;
+      }
+      logger.info('listening', listeningFields(config, port, { listenSockets: app.listeners.count }));
+    },
+    (error: NodeJS.ErrnoException) => {
+      process.stderr.write(`turbina: cannot listen on ${config.host}:${config.port}: ${error.code ?? error.message}\n`);
+      logger.error('cannot listen', { err: error });
+      logger.flush();
+      process.exit(1);
+    },
+  );
 }
 
 function main(): void {
   const config = readConfig();
   if (config === undefined) return;
   const clustered = config.workers > 1;
-  const output = new BoundedLogOutput(process.stdout, config.logQueueBytes);
-  const logger = new Logger(config.logLevel, output.sink);
-  output.warnWith((dropped) => logger.line(40, 'log output was blocked: lines dropped', { dropped, logQueueBytes: config.logQueueBytes }));
+  const { logger, output } = stdoutLogger(config);
   if (clustered && cluster.isPrimary) runPrimary(config, logger, output);
   else runServer(config, logger, output, clustered && cluster.isWorker ? new WorkerLink(config) : undefined);
 }

@@ -6,7 +6,6 @@ import type { App } from '../app.js';
 import type { Config } from '../config.js';
 import type { ClusterView, Gathered, MetricsGatherer } from '../metrics/snapshot.js';
 import { asMessage, WORKER_PORT_ENV, WORKER_SLOT_ENV, type ToPrimary, type ToWorker } from './messages.js';
-import type { Shutdown } from '../lifecycle/shutdown.js';
 
 const ignore = (): void => {};
 
@@ -23,16 +22,14 @@ export class WorkerLink implements MetricsGatherer {
 
   constructor(private readonly config: Config) {}
 
-  /** Starts listening to the primary; called once the app and its shutdown exist. */
-  attach(app: App, shutdown: Shutdown): void {
+  /** Starts listening to the primary; `stop` begins the app's graceful shutdown unless it has begun. */
+  attach(app: App, stop: (reason: string) => void): void {
     this.app = app;
     process.on('message', (raw: unknown) => {
       const message = asMessage<ToWorker>(raw);
       if (message === undefined) return;
       if (message.turbina === 'shutdown') {
-        // Signals reach the workers directly too (Ctrl-C hits the process group): the
-        // primary's message must not count as a second signal.
-        shutdown.beginOnce(message.signal);
+        stop(message.signal);
       } else if (message.turbina === 'snapshot-request') {
         this.send({ turbina: 'snapshot', id: message.id, snapshot: { ...app.snapshot(), worker: this.slot } });
       } else if (message.turbina === 'gathered') {

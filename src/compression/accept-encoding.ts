@@ -39,18 +39,6 @@ function parse(header: string): Preferences {
   return { q, star };
 }
 
-let lastHeader = '';
-let lastPrefs: Preferences = parse('');
-
-/** Clients send the same header on every request: parse each distinct one once in a row. */
-function preferences(header: string): Preferences {
-  if (header !== lastHeader) {
-    lastPrefs = parse(header);
-    lastHeader = header;
-  }
-  return lastPrefs;
-}
-
 /**
  * The coding to send. `worthIt` says the body is compressible and big enough; when it is
  * not, identity is sent if the client accepts it, and a coding only if identity is refused.
@@ -58,8 +46,26 @@ function preferences(header: string): Preferences {
  */
 export function selectEncoding(header: string | undefined, worthIt: boolean, supported: readonly Coding[] = zlibCodings): Selection {
   // No header: the client said nothing, so send what every client reads.
-  if (header === undefined) return 'identity';
-  const prefs = preferences(header);
+  return header === undefined ? 'identity' : choose(parse(header), worthIt, supported);
+}
+
+/** selectEncoding that parses each distinct header once in a row: clients send the same
+ *  one on every request. One per Compression (per app). */
+export class AcceptEncoding {
+  private lastHeader = '';
+  private lastPrefs: Preferences = parse('');
+
+  select(header: string | undefined, worthIt: boolean, supported: readonly Coding[]): Selection {
+    if (header === undefined) return 'identity';
+    if (header !== this.lastHeader) {
+      this.lastPrefs = parse(header);
+      this.lastHeader = header;
+    }
+    return choose(this.lastPrefs, worthIt, supported);
+  }
+}
+
+function choose(prefs: Preferences, worthIt: boolean, supported: readonly Coding[]): Selection {
   let best: Selection = 'none';
   let bestQ = 0;
   for (const coding of supported) {

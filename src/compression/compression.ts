@@ -7,7 +7,7 @@
 // crypto share: at most `requestJobs` such jobs run at once (with the upgrades, the pool
 // keeps a thread for the rest), the others wait their turn in order.
 import type { Transform } from 'node:stream';
-import { selectEncoding, type Selection } from './accept-encoding.js';
+import { AcceptEncoding, type Selection } from './accept-encoding.js';
 import { codingLevel, compressBody, createCompressor, type Coding, type Strength } from './codings.js';
 import { JobQueue } from './job-queue.js';
 
@@ -78,6 +78,7 @@ export class Compression {
   private upgraded = 0;
   private upgradesDiscarded = 0;
   private upgradesFailed = 0;
+  private readonly acceptEncoding = new AcceptEncoding();
   /** Runs best-level compression of cached variants off the request path. */
   readonly upgrades: JobQueue;
   /** Runs the compressions requests wait for, a bounded number at once. */
@@ -105,7 +106,7 @@ export class Compression {
   select(status: number, acceptEncoding: string | undefined, bodyBytes: number | undefined, extra: readonly string[]): Selection {
     if (status === 204 || status === 304 || status < 200) return 'identity';
     const worthIt = bodyBytes === undefined || bodyBytes >= this.settings.minBytes;
-    const selected = selectEncoding(acceptEncoding, worthIt, this.codings);
+    const selected = this.acceptEncoding.select(acceptEncoding, worthIt, this.codings);
     // Checked only when a coding was chosen: most responses never pay for the scan.
     return selected !== 'identity' && selected !== 'none' && forbidsEncoding(extra) ? 'identity' : selected;
   }

@@ -8,7 +8,7 @@ import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import type { ConnectionTracker } from './connections.js';
 import type { Logger } from '../log/logger.js';
-import type { RequestMetrics } from '../observability/request-metrics.js';
+import type { RequestObserver } from './request-observer.js';
 import type { RequestIds } from './request-id.js';
 
 interface ParserError extends Error {
@@ -31,7 +31,7 @@ function statusFor(code: string | undefined): number {
 
 export function handleClientError(
   logger: Logger,
-  metrics: RequestMetrics,
+  observer: RequestObserver,
   ids: RequestIds,
   connections: ConnectionTracker,
 ): (error: ParserError, socket: HttpSocket) => void {
@@ -45,7 +45,7 @@ export function handleClientError(
       socket.destroy();
       return;
     }
-    metrics.clientErrors++;
+    observer.unreadable();
     const status = statusFor(error.code);
     const id = ids.next(undefined);
     logger.debug('client error', { code: error.code ?? 'unknown', err: error.message, remote: socket.remoteAddress, reqId: id, status });

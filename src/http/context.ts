@@ -1,18 +1,19 @@
 // Per-request state, one object per request with a fixed shape. The path and query are
 // split once with indexOf; the query is parsed only by the handlers that read it.
-// finish() is called by respond.ts right after the body is handed to the socket (or by
+// finish() is called by the responder right after the body is handed to the socket (or by
 // the connection tracker when the client left first): completion costs no event listener.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import type { ConnectionState } from './connections.js';
-import type { Compression } from '../compression/compression.js';
-import type { LifecycleState } from './lifecycle-state.js';
 import type { Route } from './router.js';
 
 export type CacheStatus = '' | 'HIT' | 'MISS';
 
-/** Told once per request when it is complete: metrics, access log, connection state. */
-export interface RequestObserver {
+/** The status a request is recorded with when its client left before the response was complete (nginx's 499). */
+export const CLIENT_CLOSED = 499;
+
+/** Told once per request when it is complete (dispatch.ts: connection state, then the observer). */
+export interface RequestCompletion {
   complete(ctx: RequestContext): void;
 }
 
@@ -37,11 +38,7 @@ export class RequestContext {
     readonly req: IncomingMessage,
     readonly res: ServerResponse,
     readonly id: string,
-    /** Read when the response head is written: Connection: close once shutdown closes. */
-    readonly lifecycle: LifecycleState,
-    /** The server's compression policy, read when a body is written. */
-    readonly compression: Compression,
-    private readonly observer: RequestObserver,
+    private readonly completion: RequestCompletion,
   ) {
     this.method = req.method ?? 'GET';
     const url = stripAbsoluteForm(req.url ?? '/');
@@ -59,7 +56,7 @@ export class RequestContext {
   finish(): void {
     if (this.done) return;
     this.done = true;
-    this.observer.complete(this);
+    this.completion.complete(this);
   }
 }
 

@@ -1,71 +1,120 @@
 // The request listener: context, middleware chain, router, error handling, and the
-// completion that feeds connection state, metrics and the access log. Everything here is
-// built once; per request it allocates the context and little else (no listeners).
+// completion that feeds connection state and the request observer (metrics, access log).
+// Everything here is built once; per request it allocates the context and little else
+// (no listeners).
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Server } from 'node:net';
 import { performance } from 'node:perf_hooks';
-import type { Compression } from '../compression/compression.js';
-import type { ConnectionTracker } from './connections.js';
-import type { LifecycleState } from './lifecycle-state.js';
-import type { AccessLog } from '../observability/access-log.js';
 import type { Logger } from '../log/logger.js';
-import { CLIENT_CLOSED, type RequestMetrics } from '../observability/request-metrics.js';
-import { RequestContext, type RequestObserver } from './context.js';
+import type { ConnectionTracker } from './connections.js';
+import { CLIENT_CLOSED, RequestContext, type RequestCompletion } from './context.js';
 import { HttpError, notFound } from './http-error.js';
 import type { RequestIds } from './request-id.js';
-import { sendEmpty, sendHttpError, sendProblem } from './respond.js';
+import type { RequestObserver } from './request-observer.js';
+import type { Responder } from './responder.js';
 import type { Handler, Router } from './router.js';
 
-/** Go-style middleware: wraps the next handler once, at startup. */
+/** Go-style middleware: wraps the next handler once, at startup (or when added). */
 export type Middleware = (next: Handler) => Handler;
 
 export interface DispatchDeps {
   readonly router: Router;
+  /** In the order they run: the first sees the request first. */
   readonly middleware: readonly Middleware[];
-  readonly metrics: RequestMetrics;
-  readonly accessLog: AccessLog;
+  readonly observer: RequestObserver;
+  readonly respond: Responder;
   readonly logger: Logger;
   readonly connections: ConnectionTracker;
   readonly ids: RequestIds;
-  readonly lifecycle: LifecycleState;
-  readonly compression: Compression;
   /** Connections are tracked from here, so aborted requests can be completed. */
   readonly server: Server;
 }
 
-export function createRequestListener(deps: DispatchDeps): (req: IncomingMessage, res: ServerResponse) => void {
-  const { router, metrics, accessLog, logger, connections, ids, lifecycle, compression } = deps;
+export class Dispatcher {
+  private readonly chain: Middleware[];
+  /** The middleware chain around the router, composed when the chain changes. */
+  private handler: Handler;
+  private readonly completion: RequestCompletion;
 
-  const observer: RequestObserver = {
-    complete(ctx) {
-      const now = performance.now();
-      const durationMs = now - ctx.start;
-      connections.ended(ctx, now);
-      metrics.finished(ctx, durationMs);
-      accessLog.record(ctx, durationMs, now);
-    },
-  };
+  /** node:http's 'request' listener. */
+  readonly listener: (req: IncomingMessage, res: ServerResponse) => void;
 
-  // The client closed its connection before the response was complete.
-  const abort = (ctx: RequestContext): void => {
-    ctx.status = CLIENT_CLOSED;
-    ctx.bytes = 0;
-    ctx.finish();
+  constructor(private readonly deps: DispatchDeps) {
+    const { connections, observer, ids } = deps;
+    this.chain = [...deps.middleware];
+    this.handler = this.compose();
+    this.completion = {
+      complete(ctx) {
+        const now = performance.now();
+        const durationMs = now - ctx.start;
+        connections.ended(ctx, now);
+        observer.finished(ctx, durationMs, now);
+      },
+    };
+    // The client closed its connection before the response was complete.
+    connections.attach(deps.server, (ctx) => {
+      ctx.status = CLIENT_CLOSED;
+      ctx.bytes = 0;
+      ctx.finish();
+    });
+    const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
+      const ctx = new RequestContext(req, res, ids.next(req.headers['x-request-id']), this.completion);
+      connections.started(ctx);
+      observer.started();
+      try {
+        const refused = protocolError(req);
+        if (refused !== undefined) throw refused;
+        const pending = this.handler(ctx);
+        if (pending !== undefined) pending.then(undefined, (error: unknown) => this.fail(ctx, error));
+      } catch (error) {
+        this.fail(ctx, error);
+      }
+    };
+    this.listener = onRequest;
+  }
+
+  /** Adds a middleware after those given at construction (it runs after them). */
+  use(middleware: Middleware): void {
+    this.chain.push(middleware);
+    this.handler = this.compose();
+  }
+
+  private compose(): Handler {
+    return this.chain.reduceRight<Handler>((next, wrap) => wrap(next), this.route);
+  }
+
+  private readonly route: Handler = (ctx) => {
+    const { router, respond } = this.deps;
+    const match = router.find(ctx.method, ctx.path);
+    if (match.kind === 'found') {
+      ctx.route = match.route;
+      ctx.params = match.params;
+      return match.route.handler(ctx);
+    }
+    if (match.kind === 'wrong-method') {
+      if (ctx.method === 'OPTIONS') return respond.empty(ctx, 204, ['allow', match.allow]);
+      throw new HttpError(405, `${ctx.method} is not allowed here; allowed: ${match.allow}`, ['allow', match.allow]);
+    }
+    // `OPTIONS *` asks about the server as a whole (RFC 9110 9.3.7).
+    if (ctx.path === '*' && ctx.method === 'OPTIONS') return respond.empty(ctx, 204, ['allow', router.allow]);
+    if (ctx.method === 'CONNECT') throw new HttpError(501, 'CONNECT is not supported: this server is not a proxy', CLOSE);
+    throw notFound();
   };
 
   // Every way a handler can fail ends here: a problem document while nothing has been
   // sent; once the head is out, the socket is cut (a half body must not look complete)
   // and the request is completed now, with the status it really ended with.
-  const fail = (ctx: RequestContext, error: unknown): void => {
+  private fail(ctx: RequestContext, error: unknown): void {
     const res = ctx.res;
     if (ctx.done) return; // the client left first: already completed as aborted
+    const { logger, respond } = this.deps;
     if (!res.headersSent) {
       if (res.destroyed) return; // the client left: its connection's close completes it
       if (error instanceof HttpError) {
-        sendHttpError(ctx, error);
+        respond.error(ctx, error);
       } else {
         logger.error('handler failed', { reqId: ctx.id, method: ctx.method, path: ctx.path, err: asError(error) });
-        sendProblem(ctx, 500, 'the server could not complete the request');
+        respond.problem(ctx, 500, 'the server could not complete the request');
       }
       return;
     }
@@ -76,41 +125,7 @@ export function createRequestListener(deps: DispatchDeps): (req: IncomingMessage
     ctx.status = status;
     ctx.finish();
     res.destroy();
-  };
-
-  const route: Handler = (ctx) => {
-    const match = router.find(ctx.method, ctx.path);
-    if (match.kind === 'found') {
-      ctx.route = match.route;
-      ctx.params = match.params;
-      return match.route.handler(ctx);
-    }
-    if (match.kind === 'wrong-method') {
-      if (ctx.method === 'OPTIONS') return sendEmpty(ctx, 204, ['allow', match.allow]);
-      throw new HttpError(405, `${ctx.method} is not allowed here; allowed: ${match.allow}`, ['allow', match.allow]);
-    }
-    // `OPTIONS *` asks about the server as a whole (RFC 9110 9.3.7).
-    if (ctx.path === '*' && ctx.method === 'OPTIONS') return sendEmpty(ctx, 204, ['allow', router.allow]);
-    if (ctx.method === 'CONNECT') throw new HttpError(501, 'CONNECT is not supported: this server is not a proxy', CLOSE);
-    throw notFound();
-  };
-
-  const handler = deps.middleware.reduceRight<Handler>((next, wrap) => wrap(next), route);
-  connections.attach(deps.server, abort);
-
-  return function onRequest(req: IncomingMessage, res: ServerResponse): void {
-    const ctx = new RequestContext(req, res, ids.next(req.headers['x-request-id']), lifecycle, compression, observer);
-    connections.started(ctx);
-    metrics.started();
-    try {
-      const refused = protocolError(req);
-      if (refused !== undefined) throw refused;
-      const pending = handler(ctx);
-      if (pending !== undefined) pending.then(undefined, (error: unknown) => fail(ctx, error));
-    } catch (error) {
-      fail(ctx, error);
-    }
-  };
+  }
 }
 
 const CLOSE: readonly string[] = Object.freeze(['connection', 'close']);

@@ -3,32 +3,42 @@ import { badRequest } from './http-error.js';
 
 const EMPTY: ReadonlyMap<string, string> = new Map();
 
-// Parsed queries by their text. Clients send the same few queries again and again (a
-// page size, a format, ms=1), and a parse costs a Map and strings per part. Bounded by
-// entry count and key length, and emptied when full, so a flood of distinct queries
-// costs one parse each, as it would without the cache, and holds no memory.
+/** Parses `a=1&b=2`. Malformed percent-encoding or a repeated name is a 400. */
+export function parseQuery(raw: string): ReadonlyMap<string, string> {
+  return raw === '' ? EMPTY : parseParts(raw);
+}
+
+/**
+ * parseQuery with a memory of recent queries, for the routes that see heavy traffic.
+ * Clients send the same few queries again and again (a page size, a format, ms=1), and a
+ * parse costs a Map and strings per part. Bounded by entry count and key length, and
+ * emptied when full, so a flood of distinct queries costs one parse each, as it would
+ * without it, and holds no memory. One per app (app.ts).
+ */
+export class QueryParser {
+  private readonly parsed = new Map<string, ReadonlyMap<string, string>>();
+
+  /** The result is shared with later requests sending the same text: read it, never change it. */
+  parse(raw: string): ReadonlyMap<string, string> {
+    if (raw === '') return EMPTY;
+    const known = this.parsed.get(raw);
+    if (known !== undefined) return known;
+    const params = parseParts(raw);
+    if (raw.length <= CACHE_KEY_MAX) {
+      if (this.parsed.size >= CACHE_ENTRIES) this.parsed.clear();
+      this.parsed.set(raw, params);
+    }
+    return params;
+  }
+
+  /** Queries remembered now (at most CACHE_ENTRIES). */
+  get size(): number {
+    return this.parsed.size;
+  }
+}
+
 const CACHE_ENTRIES = 256;
 const CACHE_KEY_MAX = 256;
-const parsed = new Map<string, ReadonlyMap<string, string>>();
-
-/** Parses `a=1&b=2`. Malformed percent-encoding or a repeated name is a 400. The result
- *  is shared with later requests sending the same text: read it, never change it. */
-export function parseQuery(raw: string): ReadonlyMap<string, string> {
-  if (raw === '') return EMPTY;
-  const known = parsed.get(raw);
-  if (known !== undefined) return known;
-  const params = parseParts(raw);
-  if (raw.length <= CACHE_KEY_MAX) {
-    if (parsed.size >= CACHE_ENTRIES) parsed.clear();
-    parsed.set(raw, params);
-  }
-  return params;
-}
-
-/** How many parsed queries are kept (for the tests of the bound). */
-export function cachedQueryCount(): number {
-  return parsed.size;
-}
 
 function parseParts(raw: string): ReadonlyMap<string, string> {
   const params = new Map<string, string>();

@@ -5,7 +5,24 @@
 // SHUTDOWN_TIMEOUT_MS whatever remains is destroyed and the exit code is 1. A second
 // signal exits at once.
 import { performance } from 'node:perf_hooks';
-import type { App } from '../app.js';
+import type { Config } from '../config.js';
+import type { ConnectionTracker } from '../http/connections.js';
+import type { LifecycleState } from '../http/lifecycle-state.js';
+import type { Logger } from '../log/logger.js';
+import type { RequestMetrics } from '../observability/request-metrics.js';
+import type { Listeners } from './listeners.js';
+
+/** What a shutdown drains and reports on (the app's parts). */
+export interface Drainable {
+  readonly config: Pick<Config, 'drainDelayMs' | 'shutdownTimeoutMs' | 'shutdownIdleMs'>;
+  readonly logger: Logger;
+  readonly lifecycle: LifecycleState;
+  readonly listeners: Listeners;
+  readonly connections: ConnectionTracker;
+  readonly metrics: Pick<RequestMetrics, 'inFlight' | 'total'>;
+  /** Stops the app's own timers (cache sweep, event-loop sampling). */
+  stopTimers(): void;
+}
 
 const REAP_INTERVAL_MS = 100;
 
@@ -16,14 +33,10 @@ export class Shutdown {
   private reaper: NodeJS.Timeout | undefined;
 
   constructor(
-    private readonly app: App,
+    private readonly app: Drainable,
+    /** Told once, when the shutdown is over: 0 drained, 1 cut at the deadline or by a second signal. */
     private readonly exit: (code: number) => void,
   ) {}
-
-  /** Starts the shutdown unless it has started already (a request, not a second signal). */
-  beginOnce(reason: string): void {
-    if (!this.started) this.begin(reason);
-  }
 
   begin(signal: string): void {
     const { logger, config, lifecycle } = this.app;

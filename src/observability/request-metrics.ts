@@ -2,12 +2,10 @@
 // one array per request method (a handful: llhttp accepts only known methods), so
 // recording a request is one Map lookup on an interned string, no allocation.
 // Counts by status and by route are derived from these when /metrics is rendered.
-import type { RequestContext } from '../http/context.js';
+import { CLIENT_CLOSED, type RequestContext } from '../http/context.js';
 import type { Route } from '../http/router.js';
 import { Histogram } from './histogram.js';
 
-/** nginx's code for "client closed the connection before the response was complete". */
-export const CLIENT_CLOSED = 499;
 /** Status codes 0..599; a code >= 600 (none are sent) would land in slot 0. */
 const STATUS_SLOTS = 600;
 /** Route slot 0 counts requests that matched no route; route i is slot i + 1. */

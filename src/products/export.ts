@@ -8,8 +8,9 @@
 // the requests arriving meanwhile wait for a chunk of each export, never for a catalog.
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { RequestContext } from '../http/context.js';
-import { encodeProblem, sendEncoded } from '../http/respond.js';
-import { openBodyStream, type BodyStream, type IdleTimeout } from '../http/respond-stream.js';
+import type { BodyStream, IdleTimeout } from '../http/body-stream.js';
+import { encodeProblem } from '../http/encoded.js';
+import type { Responder } from '../http/responder.js';
 import type { Router } from '../http/router.js';
 import type { Logger } from '../log/logger.js';
 import type { BufferPool } from '../pool/buffer-pool.js';
@@ -33,10 +34,11 @@ export interface ExportDeps {
   /** EXPORT_IDLE_TIMEOUT_MS. */
   readonly idleTimeoutMs: number;
   readonly logger: Logger;
+  readonly respond: Responder;
 }
 
 export function registerExportRoute(router: Router, deps: ExportDeps): void {
-  const { slots, logger, idleTimeoutMs } = deps;
+  const { slots, logger, idleTimeoutMs, respond } = deps;
   const idle: IdleTimeout = {
     ms: idleTimeoutMs,
     onTimeout: (ctx: RequestContext) => {
@@ -50,12 +52,12 @@ export function registerExportRoute(router: Router, deps: ExportDeps): void {
     },
   };
   router.add('GET', '/products/export', async (ctx) => {
-    if (!slots.tryAcquire()) return sendEncoded(ctx, BUSY, BUSY_HEADERS);
+    if (!slots.tryAcquire()) return respond.encoded(ctx, BUSY, BUSY_HEADERS);
     try {
       // The first page before the head: a store that fails at once gets a clean problem
       // document instead of a 200 cut short.
       const first = ctx.method === 'HEAD' ? undefined : await deps.store.list(0, EXPORT_PAGE);
-      const body = openBodyStream(ctx, 200, NDJSON_TYPE, STREAM_HEADERS, idle);
+      const body = respond.openBody(ctx, 200, NDJSON_TYPE, STREAM_HEADERS, idle);
       if (body === undefined || first === undefined) return;
       await exportCatalog(body, first, deps);
     } finally {

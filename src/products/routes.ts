@@ -3,8 +3,9 @@
 import type { CacheEntry, Loaded, TtlCache } from '../cache/ttl-cache.js';
 import type { CacheStatus, RequestContext } from '../http/context.js';
 import { badRequest } from '../http/http-error.js';
-import { intParam, parseQuery } from '../http/query.js';
-import { encodeProblem, encodeStoredJson, sendEncoded, type Encoded } from '../http/respond.js';
+import { encodeProblem, encodeStoredJson, type Encoded } from '../http/encoded.js';
+import { intParam, type QueryParser } from '../http/query.js';
+import type { Responder } from '../http/responder.js';
 import type { Router } from '../http/router.js';
 import type { Product } from './catalog.js';
 import type { ProductStore } from './store.js';
@@ -20,15 +21,17 @@ export interface ProductRoutesDeps {
   readonly store: ProductStore;
   /** TTL of a cached 404. */
   readonly negativeTtlMs: number;
+  readonly respond: Responder;
+  readonly queries: QueryParser;
 }
 
 export function registerProductRoutes(router: Router, deps: ProductRoutesDeps): void {
-  const { cache, store, negativeTtlMs } = deps;
+  const { cache, store, negativeTtlMs, respond, queries } = deps;
 
   const send = (ctx: RequestContext, entry: CacheEntry<Encoded>, status: CacheStatus): void | Promise<void> => {
     ctx.cache = status;
     const maxAge = Math.floor(cache.ttlLeft(entry) / 1000);
-    return sendEncoded(ctx, entry.value, ['x-cache', status, 'cache-control', 'public, max-age=' + maxAge]);
+    return respond.encoded(ctx, entry.value, ['x-cache', status, 'cache-control', 'public, max-age=' + maxAge]);
   };
 
   /** One shared load per key however many requests miss it together (singleflight). */
@@ -68,7 +71,7 @@ export function registerProductRoutes(router: Router, deps: ProductRoutesDeps): 
   });
 
   router.add('GET', '/products', (ctx) => {
-    const query = parseQuery(ctx.rawQuery);
+    const query = queries.parse(ctx.rawQuery);
     const offset = intParam(query, 'offset', 0, 0, MAX_OFFSET);
     const limit = intParam(query, 'limit', DEFAULT_PAGE_SIZE, 1, MAX_PAGE_SIZE);
     const key = `list:${offset}:${limit}`;

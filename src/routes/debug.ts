@@ -8,8 +8,8 @@ import { gzip } from 'node:zlib';
 import type { RequestContext } from '../http/context.js';
 import { badRequest, HttpError } from '../http/http-error.js';
 import { intParam, parseQuery } from '../http/query.js';
-import { encodeBytes, NO_STORE, sendEncoded } from '../http/respond.js';
-import { sendStream } from '../http/respond-stream.js';
+import { encodeBytes, NO_STORE } from '../http/encoded.js';
+import type { Responder } from '../http/responder.js';
 import type { Handler, Router } from '../http/router.js';
 import { cpuProfileToPprof } from '../observability/pprof/cpu-profile.js';
 import { heapProfileToPprof } from '../observability/pprof/heap-profile.js';
@@ -30,6 +30,7 @@ const HEAP_INTERVAL_BYTES = 32 * 1024;
 export type DebugDeps = RuntimeSources & {
   /** Aborts when a shutdown begins. */
   readonly drainSignal: AbortSignal;
+  readonly respond: Responder;
 };
 
 /** One recording of a kind at a time: a second gets 409 instead of a mixed-up profile. */
@@ -81,14 +82,6 @@ function attachment(filename: string): readonly string[] {
   return ['content-disposition', `attachment; filename="${filename}"`, 'x-content-type-options', 'nosniff', ...NO_STORE];
 }
 
-async function sendPprof(ctx: RequestContext, filename: string, profile: Uint8Array): Promise<void> {
-  sendEncoded(ctx, encodeBytes(200, 'application/octet-stream', await gzipAsync(profile)), attachment(filename));
-}
-
-function sendJsonFile(ctx: RequestContext, filename: string, value: unknown): void {
-  sendEncoded(ctx, encodeBytes(200, 'application/json', Buffer.from(JSON.stringify(value))), attachment(filename));
-}
-
 const HEAD_OK = encodeBytes(200, 'application/octet-stream', Buffer.alloc(0));
 
 // Per process, not per app: V8 has one heap sampler per isolate (a second start fails,
@@ -97,8 +90,14 @@ const cpu = new Busy();
 const heap = new Busy();
 
 export function registerDebugRoutes(router: Router, deps: DebugDeps): void {
+  const { respond } = deps;
+  const sendPprof = async (ctx: RequestContext, filename: string, profile: Uint8Array): Promise<void> => {
+    await respond.encoded(ctx, encodeBytes(200, 'application/octet-stream', await gzipAsync(profile)), attachment(filename));
+  };
+  const sendJsonFile = (ctx: RequestContext, filename: string, value: unknown): void | Promise<void> =>
+    respond.encoded(ctx, encodeBytes(200, 'application/json', Buffer.from(JSON.stringify(value))), attachment(filename));
   const index: Handler = (ctx) =>
-    sendEncoded(ctx, encodeBytes(200, 'text/html; charset=utf-8', Buffer.from(debugIndexHtml(ctx.req.headers.host))), NO_STORE);
+    respond.encoded(ctx, encodeBytes(200, 'text/html; charset=utf-8', Buffer.from(debugIndexHtml(ctx.req.headers.host))), NO_STORE);
   router.add('GET', '/debug/pprof/', index);
   router.add('GET', '/debug/pprof', index);
 
@@ -109,7 +108,7 @@ export function registerDebugRoutes(router: Router, deps: DebugDeps): void {
       const query = parseQuery(ctx.rawQuery);
       const seconds = intParam(query, 'seconds', DEFAULT_CPU_SECONDS, 1, MAX_PROFILE_SECONDS);
       const kind = formatParam(query, ['pprof', 'cpuprofile']);
-      if (ctx.method === 'HEAD') return sendEncoded(ctx, HEAD_OK, NO_STORE); // no 30 s recording for a HEAD
+      if (ctx.method === 'HEAD') return respond.encoded(ctx, HEAD_OK, NO_STORE); // no 30 s recording for a HEAD
       const recording = await cpu.run('CPU profile', () => recordCpuProfile(seconds * 1000, CPU_INTERVAL_US, recordingStop(ctx, deps.drainSignal)));
       if (ctx.res.destroyed) return; // the client left
       if (kind === 'cpuprofile') return sendJsonFile(ctx, 'profile.cpuprofile', recording.profile);
@@ -123,10 +122,10 @@ export function registerDebugRoutes(router: Router, deps: DebugDeps): void {
     async (ctx) => {
       const query = parseQuery(ctx.rawQuery);
       const kind = formatParam(query, ['pprof', 'heapprofile', 'heapsnapshot']);
-      if (ctx.method === 'HEAD') return sendEncoded(ctx, HEAD_OK, NO_STORE);
+      if (ctx.method === 'HEAD') return respond.encoded(ctx, HEAD_OK, NO_STORE);
       if (kind === 'heapsnapshot') {
         // Blocks the event loop while V8 walks the heap: behind access control, on request only.
-        return heap.run('heap profile', () => sendStream(ctx, 200, 'application/json', getHeapSnapshot(), attachment('heap.heapsnapshot')));
+        return heap.run('heap profile', () => respond.stream(ctx, 200, 'application/json', getHeapSnapshot(), attachment('heap.heapsnapshot')));
       }
       const seconds = intParam(query, 'seconds', DEFAULT_HEAP_SECONDS, 1, MAX_PROFILE_SECONDS);
       const recording = await heap.run('heap profile', () => sampleHeap(seconds * 1000, HEAP_INTERVAL_BYTES, recordingStop(ctx, deps.drainSignal)));
@@ -140,6 +139,6 @@ export function registerDebugRoutes(router: Router, deps: DebugDeps): void {
     'GET',
     '/debug/pprof/goroutine',
     // nosniff: the report quotes request paths, which clients choose.
-    (ctx) => sendEncoded(ctx, encodeBytes(200, 'text/plain; charset=utf-8', Buffer.from(runtimeReport(deps))), ['x-content-type-options', 'nosniff', ...NO_STORE]),
+    (ctx) => respond.encoded(ctx, encodeBytes(200, 'text/plain; charset=utf-8', Buffer.from(runtimeReport(deps))), ['x-content-type-options', 'nosniff', ...NO_STORE]),
   );
 }

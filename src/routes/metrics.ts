@@ -6,7 +6,8 @@ import { preferredMediaType } from '../http/accept.js';
 import type { RequestContext } from '../http/context.js';
 import { badRequest } from '../http/http-error.js';
 import { parseQuery } from '../http/query.js';
-import { encodeBytes, NO_STORE, sendEncoded, sendJson } from '../http/respond.js';
+import { encodeBytes, NO_STORE } from '../http/encoded.js';
+import type { Responder } from '../http/responder.js';
 import type { Router } from '../http/router.js';
 import { aggregate } from '../metrics/aggregate.js';
 import { metricsReport } from '../metrics/report.js';
@@ -30,13 +31,12 @@ function chooseFormat(ctx: RequestContext): Format {
   return preferred === undefined || preferred === 'application/json' ? 'json' : 'prometheus';
 }
 
-function send(ctx: RequestContext, format: Format, snapshots: readonly ProcessSnapshot[], view?: ClusterView): void | Promise<void> {
-  const agg = aggregate(snapshots);
-  if (format === 'json') return sendJson(ctx, 200, metricsReport(agg, view), HEADERS);
-  return sendEncoded(ctx, encodeBytes(200, PROMETHEUS_CONTENT_TYPE, Buffer.from(renderPrometheus(agg, view))), HEADERS);
-}
-
-export function registerMetricsRoute(router: Router, sources: MetricsSources, cluster?: MetricsGatherer): void {
+export function registerMetricsRoute(router: Router, respond: Responder, sources: MetricsSources, cluster?: MetricsGatherer): void {
+  const send = (ctx: RequestContext, format: Format, snapshots: readonly ProcessSnapshot[], view?: ClusterView): void | Promise<void> => {
+    const agg = aggregate(snapshots);
+    if (format === 'json') return respond.json(ctx, 200, metricsReport(agg, view), HEADERS);
+    return respond.encoded(ctx, encodeBytes(200, PROMETHEUS_CONTENT_TYPE, Buffer.from(renderPrometheus(agg, view))), HEADERS);
+  };
   router.add('GET', '/metrics', (ctx) => {
     const format = chooseFormat(ctx);
     if (cluster === undefined) return send(ctx, format, [takeSnapshot(sources)]);

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { Agent } from 'node:http';
 import { test } from 'node:test';
-import { ENTRY_OVERHEAD_BYTES } from '../../src/http/encoded-bytes.js';
+import { ENTRY_OVERHEAD_BYTES } from '../../src/http/encoded.js';
 import type { MetricsReport } from '../../src/metrics/report.js';
 import { startServer } from '../helpers/child.js';
 import { request, withApp } from '../helpers/http.js';

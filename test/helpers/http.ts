@@ -3,7 +3,7 @@
 import { Agent, request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createApp, type App, type AppOptions } from '../../src/app.js';
-import { loadConfig, type Config } from '../../src/config.js';
+import { resolveConfig, type Config } from '../../src/config.js';
 import { Logger } from '../../src/log/logger.js';
 
 export interface Reply {
@@ -49,11 +49,10 @@ export function request(port: number, path: string, options: RequestOptions = {}
   });
 }
 
-/** A Config from the defaults with test overrides (quiet store latency by default). */
+/** A Config from the defaults with test overrides (quiet store latency by default), checked
+ *  and completed as createApp does (defaults that depend on an override follow it). */
 export function testConfig(overrides: Partial<Config> = {}): Config {
-  const result = loadConfig([], {});
-  if (result.kind !== 'config') throw new Error('unexpected --help');
-  return Object.freeze({ ...result.config, port: 0, host: '127.0.0.1', storeLatencyMs: 0, ...overrides });
+  return resolveConfig({ port: 0, host: '127.0.0.1', storeLatencyMs: 0, ...overrides });
 }
 
 export interface TestApp {

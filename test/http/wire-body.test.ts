@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import type { Socket } from 'node:net';
 import { describe, test } from 'node:test';
 import { gunzipSync } from 'node:zlib';
-import { encodeBytes, sendEncoded, sendJson } from '../../src/http/respond.js';
+import { encodeBytes } from '../../src/http/encoded.js';
 import { STRING_BODY_MAX_BYTES, wireBody } from '../../src/http/wire-body.js';
 import { request, withApp } from '../helpers/http.js';
 
@@ -36,9 +36,9 @@ describe('bodies on the wire', () => {
     await withApp(async ({ app, port }) => {
       const bodies: Record<string, Buffer> = { '/every-byte': EVERY_BYTE, '/at-limit': AT_LIMIT, '/over-limit': OVER_LIMIT };
       for (const [path, body] of Object.entries(bodies)) {
-        app.router.add('GET', path, (ctx) => sendEncoded(ctx, encodeBytes(200, 'application/octet-stream', body)));
+        app.route('GET', path, (ctx) => app.respond.encoded(ctx, encodeBytes(200, 'application/octet-stream', body)));
       }
-      app.router.add('GET', '/unicode', (ctx) => sendJson(ctx, 200, UNICODE));
+      app.route('GET', '/unicode', (ctx) => app.respond.json(ctx, 200, UNICODE));
       for (const [path, body] of Object.entries(bodies)) {
         const reply = await request(port, path);
         assert.equal(reply.status, 200);
@@ -69,7 +69,7 @@ describe('bodies on the wire', () => {
             if (args[0].length > 0) writes[path]++;
             return write.apply(this, args);
           } as Socket['write'];
-          sendEncoded(ctx, encodeBytes(200, 'application/octet-stream', body));
+          app.respond.encoded(ctx, encodeBytes(200, 'application/octet-stream', body));
           socket.write = write;
         });
       };

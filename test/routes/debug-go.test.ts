@@ -25,8 +25,8 @@ function hasGo(): boolean {
   }
 }
 
-/** Functions of ours that every request to /products/1 runs (dispatch.ts, respond.ts). */
-const OURS = /\b(onRequest|sendEncoded)\b/;
+/** Functions of ours that every request to /products/1 runs (dispatch.ts, responder.ts). */
+const OURS = /\b(onRequest|encoded)\b/;
 
 test('go tool pprof -top reads /debug/pprof/profile and /debug/pprof/heap under load', { skip: hasGo() ? false : 'go is not installed (apt-get install -y golang-go)' }, async () => {
   // LOG_LEVEL=warn: no access lines for the test to parse, so no listening line either.

@@ -1,20 +1,14 @@
-// Streamed response bodies of unknown length: chunked, no Content-Length, compressed on
-// the fly (fast level) when the client accepts a coding. The producer writes chunks and
-// waits for 'drain' whenever a write returns false, so memory stays flat however slowly
-// the client reads; when the client goes away, pipeline() destroys the compressor (its
+// The body of a streamed response (Responder.openBody writes its head). The producer
+// writes chunks and waits for 'drain' whenever a write returns false, so memory stays
+// flat however slowly the client reads; when the client goes away, pipeline() destroys the compressor (its
 // native memory is freed now, not at the next GC) and the producer sees `closed`.
 // A client that stops reading altogether would park the producer (and whatever it holds)
 // for as long as the connection lives: with an idle timeout, a wait that sees no progress
 // for that long cuts the connection, since a half body must not look complete.
 import type { EventEmitter } from 'node:events';
 import { once } from 'node:events';
-import type { Readable, Writable } from 'node:stream';
-import { pipeline } from 'node:stream';
-import { pipeline as pipelineAsync } from 'node:stream/promises';
-import { isCompressibleType } from '../compression/codings.js';
+import type { Writable } from 'node:stream';
 import type { RequestContext } from './context.js';
-import type { Selection } from '../compression/accept-encoding.js';
-import { baseHeaders, sendNotAcceptable, writeHead } from './respond.js';
 
 /** How long a streamed body may wait for the client, and who is told when it gave up. */
 export interface IdleTimeout {
@@ -97,70 +91,4 @@ function cutIdle(ctx: RequestContext, idle: IdleTimeout): void {
   const socket = ctx.res.socket;
   if (socket !== null) socket.resetAndDestroy();
   else ctx.res.destroy();
-}
-
-/**
- * Writes the head of a streamed response and returns the stream to write the body to,
- * or undefined when there is no body to write (HEAD, 406, or the client has gone).
- * HEAD gets GET's head, Content-Encoding included.
- * The request completes when the last byte has been handed to the socket. With `idle`,
- * each wait for the client (drained(), finished()) is bounded.
- */
-export function openBodyStream(
-  ctx: RequestContext,
-  status: number,
-  contentType: string,
-  extra: readonly string[],
-  idle?: IdleTimeout,
-): BodyStream | undefined {
-  const res = ctx.res;
-  if (res.headersSent || res.destroyed) return undefined;
-  const headers = baseHeaders(ctx, contentType);
-  let coding: Selection = 'identity';
-  if (isCompressibleType(contentType)) {
-    headers.push('vary', 'Accept-Encoding');
-    coding = ctx.compression.select(status, ctx.req.headers['accept-encoding'], undefined, extra);
-    if (coding === 'none') {
-      sendNotAcceptable(ctx, extra);
-      return undefined;
-    }
-  }
-  if (coding !== 'identity') headers.push('content-encoding', coding);
-  writeHead(ctx, status, headers, extra);
-  if (ctx.method === 'HEAD') {
-    res.end();
-    ctx.finish();
-    return undefined;
-  }
-  res.once('finish', () => ctx.finish());
-  if (coding === 'identity') return new BodyStream(ctx, res, true, idle);
-  const compressor = ctx.compression.openStream(coding);
-  compressor.on('data', (chunk: Buffer) => {
-    ctx.bytes += chunk.length;
-  });
-  // pipeline destroys both sides when either fails or the client goes away.
-  pipeline(compressor, res, () => {});
-  return new BodyStream(ctx, compressor, false, idle);
-}
-
-/**
- * Streams a body (a heap snapshot) with backpressure: pipeline pauses the source while
- * the socket's buffer is full, and destroys it if the client leaves (the connection
- * tracker then completes the request as aborted).
- */
-export async function sendStream(ctx: RequestContext, status: number, contentType: string, body: Readable, extra: readonly string[] = []): Promise<void> {
-  const res = ctx.res;
-  if (res.headersSent || res.destroyed) {
-    body.destroy();
-    return;
-  }
-  writeHead(ctx, status, baseHeaders(ctx, contentType), extra);
-  body.on('data', (chunk: Buffer) => (ctx.bytes += chunk.length));
-  try {
-    await pipelineAsync(body, res);
-  } catch (error) {
-    if (ctx.done || res.destroyed) return; // the client left; already counted as aborted
-    throw error;
-  }
-  ctx.finish();
 }

@@ -1,0 +1,18 @@
+// turbina's public API: importing it starts nothing. createApp builds a server from a
+// config (the products API, health, metrics, and /debug when enabled); add routes and
+// middleware, then start() it and stop() it gracefully. server.ts is built on this too.
+export { createApp, type App, type AppOptions } from './app.js';
+export { ConfigError, loadConfig, resolveConfig, type Config, type ConfigResult } from './config.js';
+export type { RequestContext } from './http/context.js';
+export type { Middleware } from './http/dispatch.js';
+export { encodeBytes, encodeJson, encodeProblem, NO_STORE, type Encoded } from './http/encoded.js';
+export { badRequest, HttpError, notFound } from './http/http-error.js';
+export { intParam, parseQuery, QueryParser } from './http/query.js';
+export type { Responder } from './http/responder.js';
+export type { Handler, Route, Router } from './http/router.js';
+export type { ListenAt } from './lifecycle/listeners.js';
+export type { LogOutputStats } from './log/log-output.js';
+export { Logger, type LogFields } from './log/logger.js';
+export { stdoutLogger } from './log/stdout-logger.js';
+export type { Product } from './products/catalog.js';
+export type { ProductPage, ProductStore } from './products/store.js';

@@ -1,0 +1,18 @@
+// The logger a server writes with: JSON lines to stdout through a bounded queue, so a
+// stuck reader costs dropped (and counted) lines, never memory or a blocked event loop.
+import type { Config } from '../config.js';
+import { BoundedLogOutput } from './log-output.js';
+import { Logger } from './logger.js';
+
+export interface StdoutLogger {
+  readonly logger: Logger;
+  /** Lines dropped and bytes queued, for /metrics. */
+  readonly output: BoundedLogOutput;
+}
+
+export function stdoutLogger(config: Pick<Config, 'logLevel' | 'logQueueBytes'>): StdoutLogger {
+  const output = new BoundedLogOutput(process.stdout, config.logQueueBytes);
+  const logger = new Logger(config.logLevel, output.sink);
+  output.warnWith((dropped) => logger.line(40, 'log output was blocked: lines dropped', { dropped, logQueueBytes: config.logQueueBytes }));
+  return { logger, output };
+}

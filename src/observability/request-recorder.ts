@@ -1,0 +1,26 @@
+// Records every request in the metrics and the access log: the observer the app gives
+// the HTTP kernel.
+import type { RequestContext } from '../http/context.js';
+import type { RequestObserver } from '../http/request-observer.js';
+import type { AccessLog } from './access-log.js';
+import type { RequestMetrics } from './request-metrics.js';
+
+export class RequestRecorder implements RequestObserver {
+  constructor(
+    private readonly metrics: RequestMetrics,
+    private readonly accessLog: AccessLog,
+  ) {}
+
+  started(): void {
+    this.metrics.started();
+  }
+
+  finished(ctx: RequestContext, durationMs: number, now: number): void {
+    this.metrics.finished(ctx, durationMs);
+    this.accessLog.record(ctx, durationMs, now);
+  }
+
+  unreadable(): void {
+    this.metrics.clientErrors++;
+  }
+}
