@@ -5,21 +5,13 @@
 // one big string instead cost ~1 us per line: V8 flattened the long rope when the batch
 // was converted for writing.) A disabled level returns before building anything.
 import { hostname } from 'node:os';
-import type { LogLevel } from '../config.js';
 import { copyBytes, writeNumber } from './ascii-bytes.js';
+import { LEVEL_NUMBERS, type LogLevel } from './levels.js';
 
 export type LogValue = string | number | boolean | null | undefined | Error | LogFields | readonly LogValue[];
 export interface LogFields {
   readonly [key: string]: LogValue;
 }
-
-export const LEVEL_NUMBERS: Readonly<Record<LogLevel, number>> = {
-  debug: 20,
-  info: 30,
-  warn: 40,
-  error: 50,
-  silent: Infinity,
-};
 
 /** Receives whole batches of newline-terminated lines; it may keep the Buffer. */
 export type LogSink = (chunk: Buffer) => void;
