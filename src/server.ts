@@ -12,7 +12,8 @@ import { boundPort } from './lifecycle/listeners.js';
 import { listeningFields } from './lifecycle/listening-line.js';
 import { Shutdown } from './lifecycle/shutdown.js';
 import { BoundedLogOutput, type LogOutputStats } from './log/log-output.js';
-import { exitAfterStdout, Logger } from './log/logger.js';
+import { exitAfterStdout } from './lifecycle/exit.js';
+import { Logger } from './log/logger.js';
 
 /** Each starts a graceful shutdown. SIGHUP too: a closed terminal or a supervisor sends
  *  it, and Node's default for it is to die at once with the last log lines unwritten. */
