@@ -6,12 +6,8 @@
 // was converted for writing.) A disabled level returns before building anything.
 import { hostname } from 'node:os';
 import { copyBytes, writeNumber } from './ascii-bytes.js';
+import { fieldsJson, jsonString, type LogFields } from './json-fields.js';
 import { LEVEL_NUMBERS, type LogLevel } from './levels.js';
-
-export type LogValue = string | number | boolean | null | undefined | Error | LogFields | readonly LogValue[];
-export interface LogFields {
-  readonly [key: string]: LogValue;
-}
 
 /** Receives whole batches of newline-terminated lines; it may keep the Buffer. */
 export type LogSink = (chunk: Buffer) => void;
@@ -20,15 +16,6 @@ const BATCH_BYTES = 64 * 1024;
 const FLUSH_INTERVAL_MS = 50;
 /** Room for the time field: String() of any clock value (a negative float at worst). */
 const MAX_TIME_DIGITS = 32;
-
-// Characters JSON requires escaping: quote, backslash, C0 controls; and surrogates, which
-// JSON.stringify escapes when lone so a line stays valid UTF-8.
-const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
-
-/** A JSON string literal; skips JSON.stringify for the common clean string. */
-export function jsonString(value: string): string {
-  return NEEDS_ESCAPE.test(value) ? JSON.stringify(value) : '"' + value + '"';
-}
 
 export class Logger {
   readonly threshold: number;
@@ -184,24 +171,4 @@ export class Logger {
     this.used = 0;
     this.sink(chunk);
   }
-}
-
-/** `,"key":value` for every defined field. */
-function fieldsJson(fields: LogFields | undefined): string {
-  let extra = '';
-  if (fields !== undefined) {
-    for (const key of Object.keys(fields)) {
-      const value = fields[key];
-      if (value === undefined) continue;
-      extra += ',' + jsonString(key) + ':' + serialize(value);
-    }
-  }
-  return extra;
-}
-
-function serialize(value: LogValue): string {
-  if (typeof value === 'string') return jsonString(value);
-  if (typeof value === 'number') return Number.isFinite(value) ? String(value) : 'null';
-  if (value instanceof Error) return JSON.stringify({ name: value.name, message: value.message, stack: value.stack });
-  return JSON.stringify(value) ?? 'null';
 }

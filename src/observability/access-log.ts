@@ -9,7 +9,8 @@
 import { performance } from 'node:perf_hooks';
 import type { CacheStatus, RequestContext } from '../http/context.js';
 import { copyBytes, writePlainAscii, writeNumber, writeThousandths } from '../log/ascii-bytes.js';
-import { jsonString, type Logger } from '../log/logger.js';
+import { jsonString } from '../log/json-fields.js';
+import type { Logger } from '../log/logger.js';
 
 const INFO = 30;
 /** Requests whose lines wait to be encoded together; at most 50 ms (the flush timer). */
