@@ -3,9 +3,7 @@
 // server.ts prints its message on one line and exits with code 2.
 import { availableParallelism, cpus } from 'node:os';
 import { parseArgs } from 'node:util';
-
-export const LOG_LEVELS = ['debug', 'info', 'warn', 'error', 'silent'] as const;
-export type LogLevel = (typeof LOG_LEVELS)[number];
+import { LOG_LEVELS, type LogLevel } from './log/levels.js';
 
 export interface Config {
   readonly port: number;

@@ -8,7 +8,7 @@ import cluster from 'node:cluster';
 import { ClusterPrimary } from './cluster/primary.js';
 import { WorkerLink } from './cluster/worker.js';
 import { ConfigError, createApp, loadConfig, stdoutLogger, type Config, type Logger, type LogOutputStats } from './index.js';
-import { exitAfterStdout } from './log/logger.js';
+import { exitAfterStdout } from './lifecycle/exit.js';
 import { listeningFields } from './lifecycle/listening-line.js';
 
 /** Each starts a graceful shutdown. SIGHUP too: a closed terminal or a supervisor sends

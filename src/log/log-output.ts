@@ -6,7 +6,7 @@
 // waits, and memory stays bounded. Files and terminals are written synchronously and
 // never queue. Once the queue is down to half the bound (or empty: 'drain'), one warning
 // line says how many lines were lost there; `dropped` counts them all (/metrics).
-import type { LogSink } from './logger.js';
+import type { LogSink } from './line-batch.js';
 
 /** What the output needs of a stream (process.stdout; a fake in tests). */
 export interface QueueingStream {

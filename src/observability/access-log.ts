@@ -1,6 +1,6 @@
 // One JSON line per finished request. A request only stores its fields in preallocated
 // slots; the lines are encoded together, byte by byte (ascii-bytes.ts) straight into the
-// logger's batch, when RING_SIZE requests have finished or the logger flushes or writes
+// log's line batch, when RING_SIZE requests have finished or the logger flushes or writes
 // any other line (so lines keep their order). Encoding them in one tight loop, rather
 // than each line as its request finishes, keeps the encoder and its data in the CPU's
 // cache.
@@ -9,7 +9,9 @@
 import { performance } from 'node:perf_hooks';
 import type { CacheStatus, RequestContext } from '../http/context.js';
 import { copyBytes, writePlainAscii, writeNumber, writeThousandths } from '../log/ascii-bytes.js';
-import { jsonString, type Logger } from '../log/logger.js';
+import { jsonString } from '../log/json-fields.js';
+import type { LineBatch } from '../log/line-batch.js';
+import type { Logger } from '../log/logger.js';
 
 const INFO = 30;
 /** Requests whose lines wait to be encoded together; at most 50 ms (the flush timer). */
@@ -50,12 +52,15 @@ export type AccessLogged = Pick<RequestContext, 'id' | 'method' | 'path' | 'stat
 export class AccessLog {
   private readonly ring: Fields[] = [];
   private count = 0;
+  /** The logger's batch, which the lines are written into in place. */
+  private readonly lines: LineBatch;
 
   constructor(private readonly logger: Logger) {
+    this.lines = logger.lines;
     for (let i = 0; i < RING_SIZE; i++) {
       this.ring.push({ id: '', method: '', path: '', status: 0, durationMs: 0, bytes: 0, cache: '', remote: undefined, end: 0 });
     }
-    logger.setPending(() => this.drain());
+    this.lines.setPending(() => this.drain());
   }
 
   /** `end` is the completion time (performance.now()) the duration was measured to. */
@@ -72,15 +77,16 @@ export class AccessLog {
     slot.remote = ctx.remote;
     slot.end = end;
     if (this.count === RING_SIZE) this.drain();
-    else if (this.count === 1) this.logger.scheduleFlush();
+    else if (this.count === 1) this.lines.scheduleFlush();
   }
 
-  /** Encodes every waiting line into the logger's batch. */
+  /** Encodes every waiting line into the line batch. */
   private drain(): void {
     const count = this.count;
     if (count === 0) return;
     this.count = 0;
     const logger = this.logger;
+    const lines = this.lines;
     // Wall-clock milliseconds of a monotonic instant: one clock reading per drain.
     const offset = logger.now() - performance.now();
     for (let i = 0; i < count; i++) {
@@ -88,8 +94,8 @@ export class AccessLog {
       const time = Math.floor(offset + f.end);
       const rest = FIXED_BYTES + f.id.length + f.method.length + f.path.length + f.cache.length + (f.remote === undefined ? 0 : f.remote.length);
       let pos = logger.beginLine(INFO, rest, time);
-      if (pos >= 0) pos = encode(logger.lineBuffer, pos, f);
-      if (pos >= 0) logger.endLine(pos);
+      if (pos >= 0) pos = encode(lines.lineBuffer, pos, f);
+      if (pos >= 0) lines.endLine(pos);
       else writeSlowly(logger, f, time);
       // Let go of the request's strings now, not when the slot is reused.
       f.id = f.path = '';

@@ -4,8 +4,9 @@ import assert from 'node:assert/strict';
 import { hostname } from 'node:os';
 import { describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { LogLevel } from '../../src/config.js';
-import { Logger, jsonString } from '../../src/log/logger.js';
+import type { LogLevel } from '../../src/log/levels.js';
+import { jsonString } from '../../src/log/json-fields.js';
+import { Logger } from '../../src/log/logger.js';
 
 const TIME = 1_767_225_600_000;
 
