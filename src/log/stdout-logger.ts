@@ -1,7 +1,7 @@
 // The logger a server writes with: JSON lines to stdout through a bounded queue, so a
 // stuck reader costs dropped (and counted) lines, never memory or a blocked event loop.
-import type { Config } from '../config.js';
 import { BoundedLogOutput } from './log-output.js';
+import type { LogLevel } from './levels.js';
 import { Logger } from './logger.js';
 
 export interface StdoutLogger {
@@ -10,7 +10,13 @@ export interface StdoutLogger {
   readonly output: BoundedLogOutput;
 }
 
-export function stdoutLogger(config: Pick<Config, 'logLevel' | 'logQueueBytes'>): StdoutLogger {
+/** LOG_LEVEL and LOG_QUEUE_BYTES. */
+export interface StdoutLoggerSettings {
+  readonly logLevel: LogLevel;
+  readonly logQueueBytes: number;
+}
+
+export function stdoutLogger(config: StdoutLoggerSettings): StdoutLogger {
   const output = new BoundedLogOutput(process.stdout, config.logQueueBytes);
   const logger = new Logger(config.logLevel, output.sink);
   output.warnWith((dropped) => logger.line(40, 'log output was blocked: lines dropped', { dropped, logQueueBytes: config.logQueueBytes }));
