@@ -128,8 +128,11 @@ function onOffOption(key: keyof Config, env: string, help: string, fallback: OnO
   };
 }
 
+/** A number option resolved earlier (OPTIONS lists it first). */
 function num(resolved: Resolved, key: keyof Config): number {
-  return resolved[key] as number;
+  const value = resolved[key];
+  if (typeof value !== 'number') throw new Error(`option ${key} is read before it is resolved`);
+  return value;
 }
 
 /** The option table: the single source for parsing, validation and --help. Order matters:

@@ -52,9 +52,9 @@ class Exposition {
   histogram(name: string, help: string, bounds: readonly number[], counts: ArrayLike<number>, count: number, sum: number): void {
     this.header(name, 'histogram', help);
     let cumulative = 0;
-    for (let i = 0; i < bounds.length; i++) {
+    for (const [i, bound] of bounds.entries()) {
       cumulative += counts[i] ?? 0;
-      this.sample(`${name}_bucket`, { le: formatValue(bounds[i] as number) }, cumulative);
+      this.sample(`${name}_bucket`, { le: formatValue(bound) }, cumulative);
     }
     this.sample(`${name}_bucket`, { le: '+Inf' }, count);
     this.sample(`${name}_sum`, undefined, sum);

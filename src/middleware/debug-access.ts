@@ -62,8 +62,8 @@ export function debugAccess(options: DebugAccessOptions): Middleware {
   const allowed = (ctx: RequestContext): boolean => {
     if (!isProxied(ctx.req.headers) && isLocal(ctx.remote ?? ctx.req.socket.remoteAddress)) return true;
     if (expected === undefined) return false;
-    const match = /^Bearer +(\S+) *$/i.exec(ctx.req.headers.authorization ?? '');
-    return match !== null && timingSafeEqual(digest(match[1] as string), expected);
+    const token = /^Bearer +(\S+) *$/i.exec(ctx.req.headers.authorization ?? '')?.[1];
+    return token !== undefined && timingSafeEqual(digest(token), expected);
   };
 
   return (next) => (ctx) => {

@@ -67,7 +67,8 @@ export class RequestMetrics {
       this.lastMethod = method;
       this.lastCounts = counts;
     }
-    counts[slot * STATUS_SLOTS + (status < STATUS_SLOTS ? status : 0)]++;
+    // Within the array: addMethod and growRoutes size it for every slot and status.
+    counts[slot * STATUS_SLOTS + (status < STATUS_SLOTS ? status : 0)]!++;
     this.latency.observe(durationMs);
   }
 
@@ -75,8 +76,7 @@ export class RequestMetrics {
   counts(): RequestCount[] {
     const out: RequestCount[] = [];
     for (const [method, counts] of this.byMethod) {
-      for (let i = 0; i < counts.length; i++) {
-        const count = counts[i] as number;
+      for (const [i, count] of counts.entries()) {
         if (count === 0) continue;
         const slot = Math.floor(i / STATUS_SLOTS);
         const route = slot === UNMATCHED_SLOT ? undefined : this.routes[slot - 1];
