@@ -4,7 +4,7 @@
 import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 
-export const LOG_LEVELS = ['debug', 'info', 'warn', 'error', 'silent'] as const;
+const LOG_LEVELS = ['debug', 'info', 'warn', 'error', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
 export interface Config {
@@ -333,7 +333,7 @@ function describeArgError(error: unknown): string {
   return message.split('\n')[0] ?? message;
 }
 
-export function helpText(): string {
+function helpText(): string {
   const lines = [
     'turbina: a zero-dependency HTTP server for Node.js',
     '',

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { availableParallelism, hostname } from 'node:os';
 import { describe, test } from 'node:test';
-import { ConfigError, OPTIONS, defaultExportMaxConcurrent, helpText, loadConfig, type Config } from '../src/config.js';
+import { ConfigError, OPTIONS, defaultExportMaxConcurrent, loadConfig, type Config } from '../src/config.js';
 import { runServer, startServer } from './helpers/child.js';
 import { request } from './helpers/http.js';
 
@@ -322,6 +322,13 @@ describe('loadConfig errors', () => {
   });
 });
 
+/** What --help prints (as loadConfig returns it with a clean env). */
+function helpText(): string {
+  const result = loadConfig(['--help'], {});
+  if (result.kind !== 'help') assert.fail('--help did not return the help text');
+  return result.text;
+}
+
 describe('--help', () => {
   test('--help and -h return the help text, whatever else is wrong in env', () => {
     const result = loadConfig(['--help'], { PORT: 'abc' });
@@ -330,6 +337,7 @@ describe('--help', () => {
     assert.equal(result.text, helpText());
     const short = loadConfig(['-h'], {});
     assert.equal(short.kind, 'help');
+    if (short.kind === 'help') assert.equal(short.text, result.text);
   });
 
   test('the help text names every env var and every flag', () => {

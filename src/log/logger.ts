@@ -13,7 +13,7 @@ export interface LogFields {
   readonly [key: string]: LogValue;
 }
 
-export const LEVEL_NUMBERS: Readonly<Record<LogLevel, number>> = {
+const LEVEL_NUMBERS: Readonly<Record<LogLevel, number>> = {
   debug: 20,
   info: 30,
   warn: 40,

@@ -16,7 +16,7 @@ type Labels = Readonly<Record<string, string | number>>;
 type Sample = readonly [labels: Labels | undefined, value: number];
 
 /** Label values escape backslash, double quote and line feed. */
-export function escapeLabelValue(value: string): string {
+function escapeLabelValue(value: string): string {
   return value.replace(/[\\"\n]/g, (c) => (c === '\\' ? '\\\\' : c === '"' ? '\\"' : '\\n'));
 }
 
@@ -25,7 +25,7 @@ function escapeHelp(text: string): string {
   return text.replace(/[\\\n]/g, (c) => (c === '\\' ? '\\\\' : '\\n'));
 }
 
-export function formatValue(value: number): string {
+function formatValue(value: number): string {
   if (Number.isNaN(value)) return 'NaN';
   if (value === Infinity) return '+Inf';
   if (value === -Infinity) return '-Inf';

@@ -13,7 +13,7 @@ const STATUS_SLOTS = 600;
 /** Route slot 0 counts requests that matched no route; route i is slot i + 1. */
 const UNMATCHED_SLOT = 0;
 /** Label of requests that matched no route (404, 405, OPTIONS, malformed paths). */
-export const UNMATCHED = 'unmatched';
+const UNMATCHED = 'unmatched';
 /** A bound on distinct methods, in case a parser ever lets arbitrary tokens through. */
 const MAX_METHODS = 64;
 

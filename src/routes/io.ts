@@ -5,7 +5,7 @@ import { intParam, parseQuery } from '../http/query.js';
 import { encodeJson, sendEncoded } from '../http/respond.js';
 import type { Router } from '../http/router.js';
 
-export const MAX_IO_MS = 1000;
+const MAX_IO_MS = 1000;
 const OK = encodeJson(200, { message: 'ok' });
 
 function answer(ctx: RequestContext): void {
