@@ -281,7 +281,7 @@ function medians(all: readonly Measurement[]): Measurement[] {
   }
   return [...groups.values()].map((group) => {
     const sorted = [...group].sort((a, b) => a.result.requestsPerSec - b.result.requestsPerSec);
-    const median = sorted[Math.floor((sorted.length - 1) / 2)] as Measurement;
+    const median = sorted[Math.floor((sorted.length - 1) / 2)]!; // a group has a measurement at least
     return { ...median, roundsRequestsPerSec: group.map((m) => m.result.requestsPerSec) };
   });
 }

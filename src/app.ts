@@ -1,7 +1,7 @@
 // The composition root: builds the store, cache, responder, routes, middleware and
 // server from a Config, in one visible order. createApp starts nothing: start() listens,
 // stop() shuts down gracefully; server.ts (the CLI) and library users call the same.
-import { createServer, type Server, type ServerOptions } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { TtlCache } from './cache/ttl-cache.js';
 import { zlibCodings } from './compression/codings.js';
@@ -27,6 +27,7 @@ import { debugAccess } from './middleware/debug-access.js';
 import { AccessLog } from './observability/access-log.js';
 import { EventLoopMonitor } from './observability/event-loop.js';
 import { RequestMetrics } from './observability/request-metrics.js';
+import { allowHalfOpen, type HttpServerOptions } from './platform/node-features.js';
 import { RequestRecorder } from './observability/request-recorder.js';
 import { BufferPool } from './pool/buffer-pool.js';
 import { DeadlineStore } from './products/deadline-store.js';
@@ -38,11 +39,6 @@ import { registerDebugRoutes } from './routes/debug.js';
 import { registerHealthRoutes } from './routes/health.js';
 import { registerIoRoute } from './routes/io.js';
 import { registerMetricsRoute } from './routes/metrics.js';
-
-/** Node 24.12's createServer option; @types/node 20 does not know it (older Nodes ignore it). */
-export interface ServerOptionsSince24_12 extends ServerOptions {
-  readonly optimizeEmptyRequests?: boolean;
-}
 
 /** How often node:http checks headersTimeout/requestTimeout (its default is 30 s). */
 const TIMEOUT_CHECK_MS = 1000;
@@ -154,7 +150,7 @@ export function createApp(settings: Partial<Config> = {}, options: AppOptions = 
     middleware.push(debugAccess({ token: config.debugToken, ...(options.isLocalClient ? { isLocal: options.isLocalClient } : {}) }));
   }
 
-  const serverOptions: ServerOptionsSince24_12 = {
+  const serverOptions: HttpServerOptions = {
     headersTimeout: config.headersTimeoutMs,
     requestTimeout: config.requestTimeoutMs,
     connectionsCheckingInterval: TIMEOUT_CHECK_MS,
@@ -170,7 +166,7 @@ export function createApp(settings: Partial<Config> = {}, options: AppOptions = 
   // A client that half-closes after its request (shutdown(SHUT_WR)) still gets its answer,
   // as from nginx or Go: node:http would otherwise end the socket at the client's FIN and
   // drop responses still being made. The socket is ended once they are written.
-  (server as Server & { httpAllowHalfOpen: boolean }).httpAllowHalfOpen = true;
+  allowHalfOpen(server);
   const ids = new RequestIds();
   const observer = new RequestRecorder(metrics, new AccessLog(logger));
   server.on('clientError', handleClientError(logger, observer, ids, connections));

@@ -1,7 +1,7 @@
 // Configuration: every option has an env var, a CLI flag, a default and a validator.
 // Precedence: flag > env > default. A bad value is a ConfigError naming the option;
 // server.ts prints its message on one line and exits with code 2.
-import { availableParallelism, cpus } from 'node:os';
+import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import { LOG_LEVELS, type LogLevel } from './log/levels.js';
 
@@ -78,12 +78,6 @@ const MAX_WORKERS = 256;
 /** Concurrent exports the whole server allows per core by default (split over the workers). */
 const EXPORTS_PER_CORE = 2;
 
-/** The cores this process may use (availableParallelism is Node >= 18.14; cpus() as a fallback). */
-export function coreCount(): number {
-  const count = typeof availableParallelism === 'function' ? availableParallelism() : cpus().length;
-  return Math.max(1, count);
-}
-
 function integer(raw: string, name: string, min: number, max: number): number {
   // Digits only: "1e3", " 8080", "0x10" and "-5" are all refused, not coerced.
   if (!/^[0-9]{1,16}$/.test(raw)) {
@@ -132,8 +126,11 @@ function onOffOption(key: keyof Config, env: string, help: string, fallback: OnO
   };
 }
 
+/** A number option resolved earlier (OPTIONS lists it first). */
 function num(resolved: Resolved, key: keyof Config): number {
-  return resolved[key] as number;
+  const value = resolved[key];
+  if (typeof value !== 'number') throw new Error(`option ${key} is read before it is resolved`);
+  return value;
 }
 
 /** The option table: the single source for parsing, validation and --help. Order matters:
@@ -234,7 +231,7 @@ export const OPTIONS: readonly OptionSpec[] = [
     defaultText: '1',
     parse: (raw, name) => {
       if (raw === undefined) return 1;
-      if (raw.toLowerCase() === 'auto') return Math.min(coreCount(), MAX_WORKERS);
+      if (raw.toLowerCase() === 'auto') return Math.min(availableParallelism(), MAX_WORKERS);
       if (!/^[0-9]{1,4}$/.test(raw) || Number(raw) < 1 || Number(raw) > MAX_WORKERS) {
         throw new ConfigError(`invalid ${name} "${raw}": expected auto or a whole number from 1 to ${MAX_WORKERS}`);
       }
@@ -257,7 +254,7 @@ export const OPTIONS: readonly OptionSpec[] = [
     defaultText: `max(2, ceil(${EXPORTS_PER_CORE} x cores / WORKERS))`,
     parse: (raw, name, earlier) => {
       if (raw !== undefined) return integer(raw, name, 1, 100_000);
-      return defaultExportMaxConcurrent(coreCount(), num(earlier, 'workers'));
+      return defaultExportMaxConcurrent(availableParallelism(), num(earlier, 'workers'));
     },
   },
   intOption('exportIdleTimeoutMs', 'EXPORT_IDLE_TIMEOUT_MS', 'an export whose client takes nothing for this long is cut (its connection closed)', 30_000, 1, MAX_MS),
@@ -360,7 +357,7 @@ function describeArgError(error: unknown): string {
   return message.split('\n')[0] ?? message;
 }
 
-export function helpText(): string {
+function helpText(): string {
   const lines = [
     'turbina: a zero-dependency HTTP server for Node.js',
     '',

@@ -2,9 +2,9 @@
 // ConfigErrors naming the option, --help; then the real server's exit code and output
 // for a bad config, run as a child process.
 import assert from 'node:assert/strict';
-import { hostname } from 'node:os';
+import { availableParallelism, hostname } from 'node:os';
 import { describe, test } from 'node:test';
-import { ConfigError, OPTIONS, coreCount, defaultExportMaxConcurrent, helpText, loadConfig, type Config } from '../src/config.js';
+import { ConfigError, OPTIONS, defaultExportMaxConcurrent, loadConfig, type Config } from '../src/config.js';
 import { runServer, startServer } from './helpers/child.js';
 import { request } from './helpers/http.js';
 
@@ -67,7 +67,7 @@ describe('loadConfig defaults', () => {
       bufferPool: 'on',
       bufferPoolBytes: 65536,
       bufferPoolMax: 64,
-      exportMaxConcurrent: Math.max(2, 2 * coreCount()),
+      exportMaxConcurrent: Math.max(2, 2 * availableParallelism()),
       exportIdleTimeoutMs: 30000,
     });
   });
@@ -95,7 +95,7 @@ describe('loadConfig defaults', () => {
     assert.equal(defaultExportMaxConcurrent(8, 8), 2);
     assert.equal(defaultExportMaxConcurrent(8, 3), 6);
     assert.equal(defaultExportMaxConcurrent(1, 4), 2);
-    assert.equal(config([], { WORKERS: '256' }).exportMaxConcurrent, defaultExportMaxConcurrent(coreCount(), 256));
+    assert.equal(config([], { WORKERS: '256' }).exportMaxConcurrent, defaultExportMaxConcurrent(availableParallelism(), 256));
   });
 });
 
@@ -322,6 +322,13 @@ describe('loadConfig errors', () => {
   });
 });
 
+/** What --help prints (as loadConfig returns it with a clean env). */
+function helpText(): string {
+  const result = loadConfig(['--help'], {});
+  if (result.kind !== 'help') assert.fail('--help did not return the help text');
+  return result.text;
+}
+
 describe('--help', () => {
   test('--help and -h return the help text, whatever else is wrong in env', () => {
     const result = loadConfig(['--help'], { PORT: 'abc' });
@@ -330,6 +337,7 @@ describe('--help', () => {
     assert.equal(result.text, helpText());
     const short = loadConfig(['-h'], {});
     assert.equal(short.kind, 'help');
+    if (short.kind === 'help') assert.equal(short.text, result.text);
   });
 
   test('the help text names every env var and every flag', () => {

@@ -63,16 +63,18 @@ const UNITS_BYTES: Readonly<Record<string, number>> = { B: 1, KB: 1024, MB: 1024
 
 /** "2.96ms" -> 2.96, "111.00us" -> 0.111, "1.05s" -> 1050. */
 export function parseDurationMs(text: string): number {
-  const match = /^([\d.]+)(us|ms|s|m|h)$/.exec(text.trim());
-  if (!match) throw new Error(`unreadable wrk duration "${text}"`);
-  return Number(match[1]) * (UNITS_MS[match[2] as string] as number);
+  const [, value, unit = ''] = /^([\d.]+)(us|ms|s|m|h)$/.exec(text.trim()) ?? [];
+  const scale = UNITS_MS[unit];
+  if (value === undefined || scale === undefined) throw new Error(`unreadable wrk duration "${text}"`);
+  return Number(value) * scale;
 }
 
 /** "16.51MB" -> bytes. */
 export function parseBytes(text: string): number {
-  const match = /^([\d.]+)(B|KB|MB|GB|TB)$/.exec(text.trim());
-  if (!match) throw new Error(`unreadable wrk size "${text}"`);
-  return Number(match[1]) * (UNITS_BYTES[match[2] as string] as number);
+  const [, value, unit = ''] = /^([\d.]+)(B|KB|MB|GB|TB)$/.exec(text.trim()) ?? [];
+  const scale = UNITS_BYTES[unit];
+  if (value === undefined || scale === undefined) throw new Error(`unreadable wrk size "${text}"`);
+  return Number(value) * scale;
 }
 
 /**
@@ -80,32 +82,33 @@ export function parseBytes(text: string): number {
  * is present its exact values (p99.9, unrounded latency) take precedence.
  */
 export function parseWrkOutput(text: string, options: Pick<LoadOptions, 'connections' | 'threads'>): LoadResult {
-  const line = (pattern: RegExp): RegExpExecArray => {
+  /** The groups of the line matching `pattern`; '' for a group that took no part. */
+  const line = (pattern: RegExp): ((group: number) => string) => {
     const match = pattern.exec(text);
     if (!match) throw new Error(`wrk output lacks ${pattern.source}:\n${text}`);
-    return match;
+    return (group) => match[group] ?? '';
   };
   const total = line(/^[ \t]*(\d+) requests in ([\d.]+\w+), (\S+) read/m);
-  const requests = Number(total[1]);
+  const requests = Number(total(1));
   // With no completed request wrk prints "0.00us 0.00us 0.00us -nan%" and no distribution.
   const latency = line(/^[ \t]*Latency[ \t]+(\S+)[ \t]+(\S+)[ \t]+(\S+)[ \t]+(-?nan|[\d.]+)%/m);
   const rps = line(/^Requests\/sec:\s+([\d.]+)/m);
   const transfer = line(/^Transfer\/sec:\s+(\S+)/m);
   const percentile = (p: string): number =>
-    requests === 0 ? 0 : parseDurationMs(line(new RegExp(`^[ \\t]*${p}%[ \\t]+(\\S+)`, 'm'))[1] as string);
+    requests === 0 ? 0 : parseDurationMs(line(new RegExp(`^[ \\t]*${p}%[ \\t]+(\\S+)`, 'm'))(1));
   const socket = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(text);
   const non2xx = /Non-2xx or 3xx responses: (\d+)/.exec(text);
 
   let latencyMs: LatencySummary = {
-    avg: parseDurationMs(latency[1] as string),
-    stdev: parseDurationMs(latency[2] as string),
+    avg: parseDurationMs(latency(1)),
+    stdev: parseDurationMs(latency(2)),
     min: 0,
-    max: parseDurationMs(latency[3] as string),
+    max: parseDurationMs(latency(3)),
     p50: percentile('50'),
     p90: percentile('90'),
     p99: percentile('99'),
     p999: 0,
-    withinStdevPct: /nan/.test(latency[4] as string) ? 0 : Number(latency[4]),
+    withinStdevPct: /nan/.test(latency(4)) ? 0 : Number(latency(4)),
   };
   const exact = text.split('\n').find((l) => l.startsWith(JSON_MARK));
   // An empty histogram reports min as INT64_MIN: there is nothing exact to take.
@@ -127,9 +130,9 @@ export function parseWrkOutput(text: string, options: Pick<LoadOptions, 'connect
   return {
     tool: 'wrk',
     requests,
-    durationSec: parseDurationMs(total[2] as string) / 1000,
-    requestsPerSec: Number(rps[1]),
-    transferBytesPerSec: Math.round(parseBytes(transfer[1] as string)),
+    durationSec: parseDurationMs(total(2)) / 1000,
+    requestsPerSec: Number(rps(1)),
+    transferBytesPerSec: Math.round(parseBytes(transfer(1))),
     latencyMs,
     errors: {
       connect: Number(socket?.[1] ?? 0),

@@ -47,7 +47,7 @@ export class LatencyHistogram {
   }
 
   record(us: number): void {
-    this.counts[bucketOf(us)]++;
+    this.counts[bucketOf(us)]!++; // bucketOf clamps to the buckets
     this.count++;
     this.sum += us;
     this.sumSquares += us * us;
@@ -56,7 +56,7 @@ export class LatencyHistogram {
   }
 
   merge(other: LatencyHistogram): void {
-    for (let i = 0; i < BUCKETS; i++) this.counts[i] += other.counts[i] as number;
+    for (let i = 0; i < BUCKETS; i++) this.counts[i]! += other.counts[i] ?? 0;
     this.count += other.count;
     this.sum += other.sum;
     this.sumSquares += other.sumSquares;
@@ -69,8 +69,8 @@ export class LatencyHistogram {
     if (this.count === 0) return 0;
     const rank = Math.max(1, Math.ceil(q * this.count));
     let seen = 0;
-    for (let i = 0; i < BUCKETS; i++) {
-      seen += this.counts[i] as number;
+    for (const [i, inBucket] of this.counts.entries()) {
+      seen += inBucket;
       if (seen >= rank) return Math.min(Math.max(lowerBound(i), this.min), this.max);
     }
     return this.max;
@@ -83,9 +83,9 @@ export class LatencyHistogram {
     const mean = this.sum / this.count;
     const stdev = Math.sqrt(Math.max(0, this.sumSquares / this.count - mean * mean));
     let within = 0;
-    for (let i = 0; i < BUCKETS; i++) {
+    for (const [i, inBucket] of this.counts.entries()) {
       const value = lowerBound(i);
-      if (value >= mean - stdev && value <= mean + stdev) within += this.counts[i] as number;
+      if (value >= mean - stdev && value <= mean + stdev) within += inBucket;
     }
     const ms = (us: number): number => Math.round(us) / 1000;
     return {

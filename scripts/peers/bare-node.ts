@@ -5,8 +5,8 @@ import { createHash } from 'node:crypto';
 import { createServer, type ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
 import { gzipSync } from 'node:zlib';
-import type { ServerOptionsSince24_12 } from '../../src/app.js';
 import { wireBody, type WireBody } from '../../src/http/wire-body.js';
+import type { HttpServerOptions } from '../../src/platform/node-features.js';
 import { generateProduct } from '../../src/products/catalog.js';
 
 // BARE_NODE_SETTINGS=turbina: the node:http settings turbina applies (README,
@@ -16,7 +16,7 @@ import { generateProduct } from '../../src/products/catalog.js';
 // why it is a conditional require here and not an import (importing it settles it).
 const tuned = process.env['BARE_NODE_SETTINGS'] === 'turbina';
 if (tuned) void (createRequire(import.meta.url)('node:async_hooks') as typeof import('node:async_hooks')).AsyncLocalStorage;
-const serverOptions: ServerOptionsSince24_12 = tuned ? { optimizeEmptyRequests: true } : {};
+const serverOptions: HttpServerOptions = tuned ? { optimizeEmptyRequests: true } : {};
 
 const port = Number(process.env['PORT'] ?? 8080);
 const storeLatencyMs = Number(process.env['STORE_LATENCY_MS'] ?? 20);

@@ -5,8 +5,9 @@
 export function reportSection(report: string, name: string, top: number): string[] {
   const lines = report.split('\n');
   const start = lines.findIndex((l) => l.trim() === `[${name}]:`);
+  const title = lines[start];
   const header = lines.findIndex((l, i) => i > start && /^\s+ticks\s/.test(l));
-  if (start < 0 || header < 0) return [];
+  if (title === undefined || header < 0) return [];
   const end = lines.findIndex((l, i) => i > header && l.trim() === '');
-  return [lines[start] as string, ...lines.slice(header, end < 0 ? undefined : end).slice(0, top + 1)];
+  return [title, ...lines.slice(header, end < 0 ? undefined : end).slice(0, top + 1)];
 }

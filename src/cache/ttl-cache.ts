@@ -172,11 +172,6 @@ export class TtlCache<V> implements ByteAccount<V> {
     this.evictToFit();
   }
 
-  /** Keys in eviction order, oldest first, without touching stats or flags (tests, debugging). */
-  peekKeys(): string[] {
-    return [...this.map.keys()];
-  }
-
   /** Milliseconds until entry expires (0 when it already has). */
   ttlLeft(entry: CacheEntry<V>): number {
     return Math.max(0, entry.expiresAt - this.now());
@@ -187,10 +182,6 @@ export class TtlCache<V> implements ByteAccount<V> {
     if (entry === undefined) return false;
     this.remove(entry);
     return true;
-  }
-
-  clear(): void {
-    for (const entry of [...this.map.values()]) this.remove(entry);
   }
 
   /**
@@ -214,11 +205,6 @@ export class TtlCache<V> implements ByteAccount<V> {
     );
     this.inflight.set(key, promise);
     return promise;
-  }
-
-  /** get() or, on a miss, load(): synchronous on a hit so hot handlers stay synchronous. */
-  getOrLoad(key: string, loader: () => Promise<Loaded<V>>): CacheEntry<V> | Promise<CacheEntry<V>> {
-    return this.get(key) ?? this.load(key, loader);
   }
 
   /** Removes every expired entry; returns how many. Runs on the sweep timer. */

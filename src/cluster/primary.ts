@@ -16,7 +16,8 @@ import type { Logger } from '../log/logger.js';
 import { asMessage, WORKER_PORT_ENV, WORKER_SLOT_ENV, type ToPrimary } from './messages.js';
 import { LineRelay } from './line-relay.js';
 import { listeningFields } from '../lifecycle/listening-line.js';
-import { probeFreePort, reusePortSupported } from '../lifecycle/listeners.js';
+import { probeFreePort } from '../lifecycle/listeners.js';
+import { reusePortSupported } from '../platform/node-features.js';
 import { MetricsRelay, sendTo } from './metrics-relay.js';
 import { workerOutput } from './worker-stdio.js';
 

@@ -1,27 +1,18 @@
 // The content codings node:zlib provides: gzip and brotli on every supported Node, zstd
-// where the running Node has it (22.15+/23.8+; feature-checked, since @types/node 20 and
-// Node 20 know nothing of it). Two strengths: "fast" for every body a request waits for
-// (on the fly, streamed, or the first variant of a cached one; COMPRESS_LEVEL for gzip),
-// and "best" for a cached variant made again off the request path (stored-representation.ts), where
-// its cost is paid once per entry and nobody waits for it.
+// where the running Node has it (platform/node-features.ts). Two strengths: "fast" for
+// every body a request waits for (on the fly, streamed, or the first variant of a cached
+// one; COMPRESS_LEVEL for gzip), and "best" for a cached variant made again off the
+// request path (stored-representation.ts), where its cost is paid once per entry and
+// nobody waits for it.
 import type { Transform } from 'node:stream';
 import zlib from 'node:zlib';
+import { zlibZstd, type ZstdApi, type ZstdOptions } from '../platform/node-features.js';
 
 export type Coding = 'br' | 'zstd' | 'gzip';
 export type Strength = 'fast' | 'best';
 
-type Callback = (error: Error | null, result: Buffer) => void;
-interface ZstdApi {
-  zstdCompress?: (body: Buffer, options: { params: Record<number, number>; chunkSize?: number }, callback: Callback) => void;
-  createZstdCompress?: (options: { params: Record<number, number> }) => Transform;
-  constants: { ZSTD_c_compressionLevel?: number };
-}
-const zstd = zlib as unknown as ZstdApi;
-const ZSTD_LEVEL = zstd.constants.ZSTD_c_compressionLevel;
-const hasZstd = typeof zstd.zstdCompress === 'function' && typeof zstd.createZstdCompress === 'function' && ZSTD_LEVEL !== undefined;
-
 /** Supported codings in the server's order of preference when a client ranks them equally. */
-export const zlibCodings: readonly Coding[] = Object.freeze(hasZstd ? ['br', 'zstd', 'gzip'] : ['br', 'gzip']);
+export const zlibCodings: readonly Coding[] = Object.freeze(zlibZstd ? ['br', 'zstd', 'gzip'] : ['br', 'gzip']);
 
 /** Levels: brotli 4 and zstd 3 fast, near gzip 5 in speed and ratio; at best, brotli 11
  *  and zstd 19 (22 needs far more memory for little gain). */
@@ -40,8 +31,14 @@ function brotliOptions(strength: Strength, sizeHint: number): zlib.BrotliOptions
   return { params };
 }
 
-function zstdOptions(strength: Strength): { params: Record<number, number> } {
-  return { params: { [ZSTD_LEVEL as number]: ZSTD_LEVELS[strength] } };
+/** zlib's zstd; zlibCodings offers zstd only where it exists. */
+function zstd(): ZstdApi {
+  if (zlibZstd === undefined) throw new Error('zstd is not available on this Node');
+  return zlibZstd;
+}
+
+function zstdOptions(api: ZstdApi, strength: Strength): ZstdOptions {
+  return { params: { [api.constants.ZSTD_c_compressionLevel]: ZSTD_LEVELS[strength] } };
 }
 
 /** zlib hands output back one chunk at a time, and each chunk is a trip from the thread
@@ -68,11 +65,14 @@ function compact(result: Buffer): Buffer {
 /** Compresses a whole body on the libuv thread pool (never blocks the event loop). */
 export function compressBody(coding: Coding, body: Buffer, strength: Strength, gzipLevel: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
-    const done: Callback = (error, result) => (error ? reject(error) : resolve(compact(result)));
+    const done = (error: Error | null, result: Buffer): void => (error ? reject(error) : resolve(compact(result)));
     const chunk = chunkSize(body);
     if (coding === 'gzip') zlib.gzip(body, { level: codingLevel('gzip', strength, gzipLevel), chunkSize: chunk }, done);
     else if (coding === 'br') zlib.brotliCompress(body, { ...brotliOptions(strength, body.length), chunkSize: chunk }, done);
-    else (zstd.zstdCompress as NonNullable<ZstdApi['zstdCompress']>)(body, { ...zstdOptions(strength), chunkSize: chunk }, done);
+    else {
+      const api = zstd();
+      api.zstdCompress(body, { ...zstdOptions(api, strength), chunkSize: chunk }, done);
+    }
   });
 }
 
@@ -80,7 +80,8 @@ export function compressBody(coding: Coding, body: Buffer, strength: Strength, g
 export function createCompressor(coding: Coding, gzipLevel: number): Transform {
   if (coding === 'gzip') return zlib.createGzip({ level: gzipLevel });
   if (coding === 'br') return zlib.createBrotliCompress(brotliOptions('fast', 0));
-  return (zstd.createZstdCompress as NonNullable<ZstdApi['createZstdCompress']>)(zstdOptions('fast'));
+  const api = zstd();
+  return api.createZstdCompress(zstdOptions(api, 'fast'));
 }
 
 /** Media types worth compressing: text, JSON and friends, SVG. Images, video, archives

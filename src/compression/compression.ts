@@ -196,9 +196,9 @@ export class Compression {
 /** Cache-Control: no-transform, or a Content-Encoding the handler set itself. */
 function forbidsEncoding(extra: readonly string[]): boolean {
   for (let i = 0; i < extra.length; i += 2) {
-    const name = (extra[i] as string).toLowerCase();
+    const name = (extra[i] ?? '').toLowerCase();
     if (name === 'content-encoding') return true;
-    if (name === 'cache-control' && /(?:^|[\s,])no-transform(?:$|[\s,])/i.test(extra[i + 1] as string)) return true;
+    if (name === 'cache-control' && /(?:^|[\s,])no-transform(?:$|[\s,])/i.test(extra[i + 1] ?? '')) return true;
   }
   return false;
 }

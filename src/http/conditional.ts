@@ -10,7 +10,7 @@ import type { IncomingHttpHeaders } from 'node:http';
  * comparison (If-Match): equal, and neither is weak. Entity tags may contain commas,
  * so the list is scanned by quotes, not split on ','.
  */
-export function noneMatchHits(header: string, etag: string, strong = false): boolean {
+function noneMatchHits(header: string, etag: string, strong = false): boolean {
   if (strong && etag.startsWith('W/')) return header.trim() === '*';
   const wanted = opaque(etag);
   let i = 0;
@@ -50,7 +50,7 @@ const HTTP_DATE = new RegExp(
 
 /** Whether a resource last modified at `lastModifiedMs` (whole seconds) is unchanged since
  *  the If-Modified-Since date. An unparsable date is ignored, as RFC 9110 requires. */
-export function unmodifiedSince(header: string, lastModifiedMs: number): boolean {
+function unmodifiedSince(header: string, lastModifiedMs: number): boolean {
   // Date.parse also takes "2099" or "12/31/2099"; only the three HTTP-date forms count.
   const date = header.trim();
   if (!HTTP_DATE.test(date)) return false;
@@ -60,7 +60,7 @@ export function unmodifiedSince(header: string, lastModifiedMs: number): boolean
 }
 
 /** Whether a GET/HEAD request with these headers may be answered 304. */
-export function isNotModified(
+function isNotModified(
   ifNoneMatch: string | undefined,
   ifModifiedSince: string | undefined,
   etag: string,

@@ -175,7 +175,7 @@ export class Responder {
 
   /** Writes the head (plus the handler's headers and Connection: close when draining). */
   private writeHead(ctx: RequestContext, status: number, headers: string[], extra: readonly string[]): void {
-    for (let i = 0; i < extra.length; i++) headers.push(extra[i] as string);
+    for (let i = 0; i < extra.length; i++) headers.push(extra[i]!);
     if (this.lifecycle.closing) headers.push('connection', 'close');
     ctx.status = status;
     ctx.res.writeHead(status, headers);

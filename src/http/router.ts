@@ -64,9 +64,8 @@ export class Router {
     let node = this.root;
     let hasParams = false;
     for (const segment of pattern.slice(1).split('/')) {
-      const param = /^\{([A-Za-z_][A-Za-z0-9_]*)\}$/.exec(segment);
-      if (param) {
-        const name = param[1] as string;
+      const name = /^\{([A-Za-z_][A-Za-z0-9_]*)\}$/.exec(segment)?.[1];
+      if (name !== undefined) {
         hasParams = true;
         if (node.param === undefined) {
           node.param = new TreeNode();
@@ -109,7 +108,7 @@ export class Router {
     const params: string[] = [];
     const node = this.walk(this.root, path, 1, params);
     if (node === undefined) return NOT_FOUND;
-    for (let i = 0; i < params.length; i++) params[i] = percentDecode(params[i] as string);
+    for (let i = 0; i < params.length; i++) params[i] = percentDecode(params[i]!);
     return this.resolve(node, method, params);
   }
 
@@ -144,7 +143,7 @@ function staticChildAt(node: TreeNode, path: string, from: number, end: number):
   if (names.length > SCAN_LIMIT) return node.statics.get(path.slice(from, end));
   const length = end - from;
   for (let i = 0; i < names.length; i++) {
-    const name = names[i] as string;
+    const name = names[i]!;
     if (name.length === length && path.startsWith(name, from)) return node.staticNodes[i];
   }
   return undefined;

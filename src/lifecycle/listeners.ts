@@ -7,9 +7,10 @@
 // over them and each turn accepts one from each. Connections accepted by the extra
 // sockets are handed to the one http.Server ('connection' is the documented way to
 // inject a socket), so timeouts, tracking and shutdown see every connection alike. Cluster
-// workers do the same on the port their primary found free (cluster-primary.ts).
+// workers do the same on the port their primary found free (cluster/primary.ts).
 import type { Server as HttpServer } from 'node:http';
-import { createServer as createNetServer, Server as NetServer, type ListenOptions, type Socket } from 'node:net';
+import { createServer as createNetServer, Server as NetServer, type Socket } from 'node:net';
+import { reusePortSupported, type ReusePortListenOptions } from '../platform/node-features.js';
 
 export interface ListenAt {
   readonly port: number;
@@ -22,21 +23,9 @@ export interface ListenAt {
   readonly worker?: boolean;
 }
 
-/** Node 22.12's listen option; @types/node 20 does not know it (older Nodes ignore it). */
-interface ReusePortListenOptions extends ListenOptions {
-  readonly reusePort?: boolean;
-}
-
 function sharedPort(at: ListenAt): ReusePortListenOptions {
   // `exclusive` makes a cluster worker bind the socket itself; elsewhere it changes nothing.
   return { port: at.port, host: at.host, backlog: at.backlog, reusePort: true, exclusive: true };
-}
-
-/** `listen({ reusePort })` exists from Node 22.12 and 23.1; Linux balances connections over such sockets. */
-export function reusePortSupported(version: string = process.versions.node, platform: string = process.platform): boolean {
-  if (platform !== 'linux') return false;
-  const [major = 0, minor = 0] = version.split('.').map(Number);
-  return major > 23 || (major === 23 && minor >= 1) || (major === 22 && minor >= 12);
 }
 
 export class Listeners {

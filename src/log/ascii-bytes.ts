@@ -5,7 +5,7 @@
 
 /** Copies pre-encoded bytes (a few dozen at most: a JS loop beats TypedArray#set here). */
 export function copyBytes(buf: Buffer, pos: number, bytes: Uint8Array): number {
-  for (let i = 0; i < bytes.length; i++) buf[pos++] = bytes[i] as number;
+  for (let i = 0; i < bytes.length; i++) buf[pos++] = bytes[i]!;
   return pos;
 }
 

@@ -23,7 +23,7 @@ export interface LogOutputStats {
 
 const NEWLINE = 0x0a;
 
-export function countLines(chunk: Buffer): number {
+function countLines(chunk: Buffer): number {
   let lines = 0;
   for (let at = chunk.indexOf(NEWLINE); at >= 0; at = chunk.indexOf(NEWLINE, at + 1)) lines++;
   return lines;

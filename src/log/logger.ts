@@ -56,12 +56,13 @@ export class Logger {
   /** Appends a line whose msg and extra fields are already JSON (`"msg"`, `,"k":v...`):
    *  the access log's path, which builds them without a serializer. */
   writeRaw(level: number, msgJson: string, jsonFields: string, time: number = this.clock()): void {
-    if (level < this.threshold) return;
-    this.lines.append(this.format(level, msgJson, jsonFields, time));
+    const prefix = this.prefix[level];
+    if (level < this.threshold || prefix === undefined) return;
+    this.lines.append(this.format(prefix, msgJson, jsonFields, time));
   }
 
-  private format(level: number, msgJson: string, jsonFields: string, time: number): string {
-    return this.prefix[level] + time + this.suffix + ',"msg":' + msgJson + jsonFields + '}\n';
+  private format(prefix: string, msgJson: string, jsonFields: string, time: number): string {
+    return prefix + time + this.suffix + ',"msg":' + msgJson + jsonFields + '}\n';
   }
 
   /** The logger's wall clock (Date.now unless a test injected another). */
@@ -95,8 +96,9 @@ export class Logger {
   /** The line `msg` and `fields` make, newline-terminated, without writing it ('' when
    *  the level is disabled): for output written outside the batches (log-output.ts). */
   line(level: number, msg: string, fields?: LogFields): string {
-    if (level < this.threshold || this.prefix[level] === undefined) return '';
-    return this.format(level, jsonString(msg), fieldsJson(fields), this.clock());
+    const prefix = this.prefix[level];
+    if (level < this.threshold || prefix === undefined) return '';
+    return this.format(prefix, jsonString(msg), fieldsJson(fields), this.clock());
   }
 
   /** Writes every line logged so far to the sink now (before exit, and in tests). */

@@ -16,7 +16,7 @@ type Labels = Readonly<Record<string, string | number>>;
 type Sample = readonly [labels: Labels | undefined, value: number];
 
 /** Label values escape backslash, double quote and line feed. */
-export function escapeLabelValue(value: string): string {
+function escapeLabelValue(value: string): string {
   return value.replace(/[\\"\n]/g, (c) => (c === '\\' ? '\\\\' : c === '"' ? '\\"' : '\\n'));
 }
 
@@ -25,7 +25,7 @@ function escapeHelp(text: string): string {
   return text.replace(/[\\\n]/g, (c) => (c === '\\' ? '\\\\' : '\\n'));
 }
 
-export function formatValue(value: number): string {
+function formatValue(value: number): string {
   if (Number.isNaN(value)) return 'NaN';
   if (value === Infinity) return '+Inf';
   if (value === -Infinity) return '-Inf';
@@ -52,9 +52,9 @@ class Exposition {
   histogram(name: string, help: string, bounds: readonly number[], counts: ArrayLike<number>, count: number, sum: number): void {
     this.header(name, 'histogram', help);
     let cumulative = 0;
-    for (let i = 0; i < bounds.length; i++) {
+    for (const [i, bound] of bounds.entries()) {
       cumulative += counts[i] ?? 0;
-      this.sample(`${name}_bucket`, { le: formatValue(bounds[i] as number) }, cumulative);
+      this.sample(`${name}_bucket`, { le: formatValue(bound) }, cumulative);
     }
     this.sample(`${name}_bucket`, { le: '+Inf' }, count);
     this.sample(`${name}_sum`, undefined, sum);

@@ -12,7 +12,7 @@ import type { Middleware } from '../http/dispatch.js';
 import { notFound } from '../http/http-error.js';
 
 /** 127.0.0.0/8, ::1 and IPv4-mapped 127.x (a dual-stack listener reports those). */
-export function isLoopback(address: string | undefined): boolean {
+function isLoopback(address: string | undefined): boolean {
   if (address === undefined) return false;
   if (address === '::1') return true;
   const v4 = address.startsWith('::ffff:') ? address.slice(7) : address;
@@ -38,7 +38,7 @@ const PROXY_HEADERS: ReadonlySet<string> = new Set([
 ]);
 
 /** Whether a proxy relayed the request: behind a reverse proxy on this host every client looks local. */
-export function isProxied(headers: IncomingHttpHeaders): boolean {
+function isProxied(headers: IncomingHttpHeaders): boolean {
   for (const name of Object.keys(headers)) {
     if (PROXY_HEADERS.has(name) || name.startsWith('x-forwarded-')) return true;
   }
@@ -62,8 +62,8 @@ export function debugAccess(options: DebugAccessOptions): Middleware {
   const allowed = (ctx: RequestContext): boolean => {
     if (!isProxied(ctx.req.headers) && isLocal(ctx.remote ?? ctx.req.socket.remoteAddress)) return true;
     if (expected === undefined) return false;
-    const match = /^Bearer +(\S+) *$/i.exec(ctx.req.headers.authorization ?? '');
-    return match !== null && timingSafeEqual(digest(match[1] as string), expected);
+    const token = /^Bearer +(\S+) *$/i.exec(ctx.req.headers.authorization ?? '')?.[1];
+    return token !== undefined && timingSafeEqual(digest(token), expected);
   };
 
   return (next) => (ctx) => {

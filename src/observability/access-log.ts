@@ -66,7 +66,7 @@ export class AccessLog {
   /** `end` is the completion time (performance.now()) the duration was measured to. */
   record(ctx: AccessLogged, durationMs: number, end: number = performance.now()): void {
     if (!this.logger.enabled(INFO)) return;
-    const slot = this.ring[this.count++] as Fields;
+    const slot = this.ring[this.count++]!; // count < RING_SIZE: a full ring is drained below
     slot.id = ctx.id;
     slot.method = ctx.method;
     slot.path = ctx.path;
@@ -90,7 +90,7 @@ export class AccessLog {
     // Wall-clock milliseconds of a monotonic instant: one clock reading per drain.
     const offset = logger.now() - performance.now();
     for (let i = 0; i < count; i++) {
-      const f = this.ring[i] as Fields;
+      const f = this.ring[i]!;
       const time = Math.floor(offset + f.end);
       const rest = FIXED_BYTES + f.id.length + f.method.length + f.path.length + f.cache.length + (f.remote === undefined ? 0 : f.remote.length);
       let pos = logger.beginLine(INFO, rest, time);

@@ -27,8 +27,9 @@ export class Histogram {
   observe(value: number): void {
     const bounds = this.bounds;
     let i = 0;
-    while (i < bounds.length && value > (bounds[i] as number)) i++;
-    this.counts[i]++;
+    while (i < bounds.length && value > bounds[i]!) i++;
+    // counts has a bucket past the last bound.
+    this.counts[i]!++;
     this.count++;
     this.sum += value;
     if (value > this.max) this.max = value;
@@ -36,7 +37,7 @@ export class Histogram {
 
   /** Adds another histogram's data (same bounds): how workers' latencies are merged. */
   merge(other: HistogramData): void {
-    for (let i = 0; i < this.counts.length; i++) this.counts[i] += other.counts[i] ?? 0;
+    for (let i = 0; i < this.counts.length; i++) this.counts[i]! += other.counts[i] ?? 0;
     this.count += other.count;
     this.sum += other.sum;
     if (other.max > this.max) this.max = other.max;
@@ -56,15 +57,15 @@ export class Histogram {
     if (this.count === 0) return 0;
     const rank = q * this.count;
     let seen = 0;
-    for (let i = 0; i < this.counts.length; i++) {
-      const inBucket = this.counts[i] as number;
+    for (const [i, inBucket] of this.counts.entries()) {
       if (inBucket === 0 || seen + inBucket < rank) {
         seen += inBucket;
         continue;
       }
-      if (i === this.bounds.length) return this.max;
-      const lower = i === 0 ? 0 : (this.bounds[i - 1] as number);
-      const upper = Math.min(this.bounds[i] as number, this.max);
+      const bound = this.bounds[i];
+      if (bound === undefined) return this.max; // the overflow bucket
+      const lower = this.bounds[i - 1] ?? 0;
+      const upper = Math.min(bound, this.max);
       return lower + (Math.max(upper, lower) - lower) * ((rank - seen) / inBucket);
     }
     return this.max;

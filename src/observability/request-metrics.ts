@@ -11,7 +11,7 @@ const STATUS_SLOTS = 600;
 /** Route slot 0 counts requests that matched no route; route i is slot i + 1. */
 const UNMATCHED_SLOT = 0;
 /** Label of requests that matched no route (404, 405, OPTIONS, malformed paths). */
-export const UNMATCHED = 'unmatched';
+const UNMATCHED = 'unmatched';
 /** A bound on distinct methods, in case a parser ever lets arbitrary tokens through. */
 const MAX_METHODS = 64;
 
@@ -65,7 +65,8 @@ export class RequestMetrics {
       this.lastMethod = method;
       this.lastCounts = counts;
     }
-    counts[slot * STATUS_SLOTS + (status < STATUS_SLOTS ? status : 0)]++;
+    // Within the array: addMethod and growRoutes size it for every slot and status.
+    counts[slot * STATUS_SLOTS + (status < STATUS_SLOTS ? status : 0)]!++;
     this.latency.observe(durationMs);
   }
 
@@ -73,8 +74,7 @@ export class RequestMetrics {
   counts(): RequestCount[] {
     const out: RequestCount[] = [];
     for (const [method, counts] of this.byMethod) {
-      for (let i = 0; i < counts.length; i++) {
-        const count = counts[i] as number;
+      for (const [i, count] of counts.entries()) {
         if (count === 0) continue;
         const slot = Math.floor(i / STATUS_SLOTS);
         const route = slot === UNMATCHED_SLOT ? undefined : this.routes[slot - 1];

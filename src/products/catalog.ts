@@ -50,7 +50,9 @@ function prng(seed: number): () => number {
 }
 
 function pick<T>(list: readonly T[], random: () => number): T {
-  return list[Math.floor(random() * list.length)] as T;
+  const item = list[Math.floor(random() * list.length)];
+  if (item === undefined) throw new Error('pick from an empty list');
+  return item;
 }
 
 export function generateProduct(id: number): Product {

@@ -17,7 +17,7 @@ import type { BufferPool } from '../pool/buffer-pool.js';
 import type { ExportSlots } from './export-slots.js';
 import type { ProductPage, ProductStore } from './store.js';
 
-export const NDJSON_TYPE = 'application/x-ndjson';
+const NDJSON_TYPE = 'application/x-ndjson';
 /** Products fetched per store call: one round trip per thousand lines. */
 const EXPORT_PAGE = 1000;
 

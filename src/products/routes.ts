@@ -10,7 +10,7 @@ import type { Router } from '../http/router.js';
 import type { Product } from './catalog.js';
 import type { ProductStore } from './store.js';
 
-export const MAX_PAGE_SIZE = 1000;
+const MAX_PAGE_SIZE = 1000;
 const DEFAULT_PAGE_SIZE = 20;
 const MAX_OFFSET = 999_999_999_999_999;
 /** Decimal digits only: no sign, no junk, at most 15 digits (always a safe integer). */

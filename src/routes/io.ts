@@ -6,7 +6,7 @@ import { intParam, type QueryParser } from '../http/query.js';
 import type { Responder } from '../http/responder.js';
 import type { Router } from '../http/router.js';
 
-export const MAX_IO_MS = 1000;
+const MAX_IO_MS = 1000;
 const OK = encodeJson(200, { message: 'ok' });
 
 export interface IoRouteDeps {

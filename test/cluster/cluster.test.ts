@@ -12,7 +12,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { boundPort, Listeners, reusePortSupported } from '../../src/lifecycle/listeners.js';
+import { boundPort, Listeners } from '../../src/lifecycle/listeners.js';
+import { reusePortSupported } from '../../src/platform/node-features.js';
 import type { MetricsReport } from '../../src/metrics/report.js';
 import { runServer, SERVER_JS, serverEnv, startServer, type Child } from '../helpers/child.js';
 import { request, type Reply } from '../helpers/http.js';
@@ -22,15 +23,16 @@ interface Cluster {
   readonly child: Child;
   readonly port: number;
   readonly primary: number;
-  readonly workers: readonly number[];
+  readonly workers: readonly [number, number];
 }
 
 async function startCluster(env: Record<string, string> = {}): Promise<Cluster> {
   const { child, port } = await startServer([], { WORKERS: '2', ...env });
   const listening = await child.waitForLine((l) => l['msg'] === 'listening');
-  const workers = listening['workerPids'] as number[];
-  assert.equal(workers.length, 2);
-  return { child, port, primary: child.proc.pid as number, workers };
+  const pids = listening['workerPids'] as number[];
+  const [first, second] = pids;
+  assert.ok(pids.length === 2 && first !== undefined && second !== undefined, JSON.stringify(pids));
+  return { child, port, primary: child.proc.pid as number, workers: [first, second] };
 }
 
 /** Alive and not a zombie. */
@@ -133,7 +135,7 @@ describe('cluster mode (WORKERS=2)', { concurrency: 3 }, () => {
   test('a SIGKILLed worker is replaced after a backoff, and the restart is counted', async () => {
     const c = await startCluster();
     try {
-      const victim = c.workers[0] as number;
+      const victim = c.workers[0];
       process.kill(victim, 'SIGKILL');
       const restarting = await c.child.waitForLine((l) => l['msg'] === 'worker exited unexpectedly; restarting');
       assert.equal(restarting['pid'], victim);
@@ -198,7 +200,7 @@ describe('cluster mode (WORKERS=2)', { concurrency: 3 }, () => {
   test('a worker that cannot drain (stopped) is killed at the deadline and the exit code is 1', async () => {
     const c = await startCluster({ SHUTDOWN_TIMEOUT_MS: '200' });
     try {
-      const stuck = c.workers[0] as number;
+      const stuck = c.workers[0];
       process.kill(stuck, 'SIGSTOP');
       c.child.kill('SIGTERM');
       assert.equal((await c.child.exited).code, 1);
@@ -213,7 +215,7 @@ describe('cluster mode (WORKERS=2)', { concurrency: 3 }, () => {
   test('a worker that does not answer the scrape in time is reported missing; the scrape still answers', async () => {
     const c = await startCluster({ METRICS_WORKER_TIMEOUT_MS: '1000' });
     try {
-      const stuck = c.workers[0] as number;
+      const stuck = c.workers[0];
       process.kill(stuck, 'SIGSTOP');
       const started = Date.now();
       const m = (await firstAnswer(c.port, '/metrics')).json<MetricsReport>();

@@ -129,7 +129,7 @@ describe('compressions requests wait for: a bounded number at once', () => {
     const started = p.stats();
     assert.deepEqual([started.requestJobs, started.requestJobsRunning, started.requestJobsWaiting, started.requestJobsWaited], [2, 2, 8, 8]);
     const results = await Promise.all(done);
-    results.forEach((out, i) => assert.ok(gunzipSync(out).equals(bodies[i] as Buffer), `body ${i}`));
+    results.forEach((out, i) => assert.ok(bodies[i]?.equals(gunzipSync(out)), `body ${i}`));
     const after = p.stats();
     assert.deepEqual([after.requestJobsRunning, after.requestJobsWaiting, after.requestJobsWaited], [0, 0, 8]);
   });

@@ -12,8 +12,8 @@ function fields(bytes: Buffer): Map<number, Field[]> {
   const varint = (): bigint => {
     let value = 0n;
     for (let shift = 0n; ; shift += 7n) {
-      if (at >= bytes.length) throw new Error('truncated varint');
-      const byte = bytes[at++] as number;
+      const byte = bytes[at++];
+      if (byte === undefined) throw new Error('truncated varint');
       value |= BigInt(byte & 0x7f) << shift;
       if (byte < 0x80) return value;
     }
@@ -49,7 +49,8 @@ function packed(values: Field[] | undefined): number[] {
       let n = 0;
       let scale = 1;
       for (;;) {
-        const byte = value[at++] as number;
+        const byte = value[at++];
+        if (byte === undefined) throw new Error('truncated packed varint');
         n += (byte & 0x7f) * scale;
         scale *= 128;
         if (byte < 0x80) break;

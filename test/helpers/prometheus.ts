@@ -67,17 +67,14 @@ export function parsePrometheus(text: string): Map<string, PromFamily> {
       return;
     }
     if (line.startsWith('#') || line === '') throw new Error(`unexpected line, ${where}`);
-    const match = SAMPLE.exec(line);
-    if (match === null) throw new Error(`not a sample line, ${where}`);
-    const name = match[1] as string;
-    const labelText = match[2] ?? '';
-    const rawValue = match[3] as string;
+    const [, name, labelText = '', rawValue] = SAMPLE.exec(line) ?? [];
+    if (name === undefined || rawValue === undefined) throw new Error(`not a sample line, ${where}`);
     if (!VALUE.test(rawValue)) throw new Error(`bad value, ${where}`);
     const labels: Record<string, string> = {};
-    for (const m of labelText.matchAll(LABEL_GLOBAL)) {
-      const key = m[1] as string;
+    for (const [, key, rawLabel] of labelText.matchAll(LABEL_GLOBAL)) {
+      if (key === undefined || rawLabel === undefined) throw new Error(`bad label, ${where}`);
       if (key in labels) throw new Error(`repeated label ${key}, ${where}`);
-      labels[key] = unescape(m[2] as string);
+      labels[key] = unescape(rawLabel);
     }
     const family = familyOf(name, families);
     if (family === undefined || family.help === undefined || family.type === undefined) throw new Error(`sample without HELP and TYPE, ${where}`);
@@ -95,8 +92,9 @@ export function sampleValue(families: Map<string, PromFamily>, name: string, lab
       if (s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v)) found.push(s);
     }
   }
-  if (found.length !== 1) throw new Error(`${found.length} samples of ${name} ${JSON.stringify(labels)}`);
-  return (found[0] as PromSample).value;
+  const [only] = found;
+  if (only === undefined || found.length !== 1) throw new Error(`${found.length} samples of ${name} ${JSON.stringify(labels)}`);
+  return only.value;
 }
 
 /** Histogram invariants: cumulative buckets, le="+Inf" equal to _count. */

@@ -1,10 +1,25 @@
-// Conditional requests as pure functions: If-None-Match lists, `*`, weak comparison both
-// ways, tags with commas, malformed values; If-Modified-Since dates; INM beats IMS.
+// Conditional requests through evaluatePreconditions, the one entry point responses use:
+// If-None-Match lists, `*`, weak comparison both ways, tags with commas, malformed values;
+// If-Modified-Since dates; INM beats IMS.
 import assert from 'node:assert/strict';
+import type { IncomingHttpHeaders } from 'node:http';
 import { describe, test } from 'node:test';
-import { isNotModified, noneMatchHits, unmodifiedSince } from '../../src/http/conditional.js';
+import { evaluatePreconditions } from '../../src/http/conditional.js';
 
-describe('noneMatchHits', () => {
+/** Whether a GET with these validators is answered 304 (the validators given are sent). */
+function notModified(ifNoneMatch: string | undefined, ifModifiedSince: string | undefined, etag: string, lastModifiedMs: number): boolean {
+  const headers: IncomingHttpHeaders = {};
+  if (ifNoneMatch !== undefined) headers['if-none-match'] = ifNoneMatch;
+  if (ifModifiedSince !== undefined) headers['if-modified-since'] = ifModifiedSince;
+  return evaluatePreconditions(headers, etag, lastModifiedMs) === 'not-modified';
+}
+
+/** If-None-Match alone. */
+const notModifiedByTag = (header: string, etag: string): boolean => notModified(header, undefined, etag, 0);
+/** If-Modified-Since alone. */
+const notModifiedByDate = (header: string, lastModifiedMs: number): boolean => notModified(undefined, header, '"e"', lastModifiedMs);
+
+describe('If-None-Match', () => {
   const hits: readonly [string, string][] = [
     ['"abc"', '"abc"'],
     ['*', '"abc"'],
@@ -24,7 +39,7 @@ describe('noneMatchHits', () => {
     ['""', '""'],
   ];
   for (const [header, etag] of hits) {
-    test(`${header} matches ${etag}`, () => assert.equal(noneMatchHits(header, etag), true));
+    test(`${header} matches ${etag}`, () => assert.equal(notModifiedByTag(header, etag), true));
   }
 
   const misses: readonly [string, string][] = [
@@ -48,52 +63,52 @@ describe('noneMatchHits', () => {
     ['W/', '"abc"'],
   ];
   for (const [header, etag] of misses) {
-    test(`${JSON.stringify(header)} does not match ${etag}`, () => assert.equal(noneMatchHits(header, etag), false));
+    test(`${JSON.stringify(header)} does not match ${etag}`, () => assert.equal(notModifiedByTag(header, etag), false));
   }
 });
 
-describe('unmodifiedSince', () => {
+describe('If-Modified-Since', () => {
   const lastModified = Date.UTC(2026, 3, 25, 3, 59, 46);
   const http = (ms: number): string => new Date(ms).toUTCString();
 
-  test('equal date: unmodified', () => assert.equal(unmodifiedSince(http(lastModified), lastModified), true));
-  test('a later date: unmodified', () => assert.equal(unmodifiedSince(http(lastModified + 1000), lastModified), true));
-  test('a second earlier: modified', () => assert.equal(unmodifiedSince(http(lastModified - 1000), lastModified), false));
+  test('equal date: unmodified', () => assert.equal(notModifiedByDate(http(lastModified), lastModified), true));
+  test('a later date: unmodified', () => assert.equal(notModifiedByDate(http(lastModified + 1000), lastModified), true));
+  test('a second earlier: modified', () => assert.equal(notModifiedByDate(http(lastModified - 1000), lastModified), false));
   test('the obsolete RFC 850 form parses too', () => {
-    assert.equal(unmodifiedSince('Saturday, 25-Apr-26 03:59:46 GMT', lastModified), true);
-    assert.equal(unmodifiedSince('Saturday, 25-Apr-26 03:59:45 GMT', lastModified), false);
+    assert.equal(notModifiedByDate('Saturday, 25-Apr-26 03:59:46 GMT', lastModified), true);
+    assert.equal(notModifiedByDate('Saturday, 25-Apr-26 03:59:45 GMT', lastModified), false);
   });
   for (const invalid of ['', 'garbage', 'yesterday', 'Sat, 99 Foo 2026 99:99:99 GMT']) {
-    test(`invalid date ${JSON.stringify(invalid)} is ignored`, () => assert.equal(unmodifiedSince(invalid, lastModified), false));
+    test(`invalid date ${JSON.stringify(invalid)} is ignored`, () => assert.equal(notModifiedByDate(invalid, lastModified), false));
   }
   // RFC 9110 13.1.3: a value that is not an HTTP-date MUST be ignored. V8's Date.parse
   // accepts far more ("2099", "soon 2099", ISO dates), so these answer 304 today.
   for (const invalid of ['2099', 'soon 2099', '2099-01-01', '12/31/2099']) {
     test(`non-HTTP-date ${JSON.stringify(invalid)} is ignored`, () => {
-      assert.equal(unmodifiedSince(invalid, lastModified), false);
+      assert.equal(notModifiedByDate(invalid, lastModified), false);
     });
   }
 });
 
-describe('isNotModified', () => {
+describe('If-None-Match and If-Modified-Since', () => {
   const etag = '"v1"';
   const lastModified = Date.UTC(2026, 0, 1);
   const later = new Date(lastModified + 60_000).toUTCString();
   const earlier = new Date(lastModified - 60_000).toUTCString();
 
-  test('no validators: modified', () => assert.equal(isNotModified(undefined, undefined, etag, lastModified), false));
+  test('no validators: modified', () => assert.equal(notModified(undefined, undefined, etag, lastModified), false));
   test('If-None-Match alone decides', () => {
-    assert.equal(isNotModified('"v1"', undefined, etag, lastModified), true);
-    assert.equal(isNotModified('"v0"', undefined, etag, lastModified), false);
+    assert.equal(notModified('"v1"', undefined, etag, lastModified), true);
+    assert.equal(notModified('"v0"', undefined, etag, lastModified), false);
   });
   test('If-Modified-Since alone decides', () => {
-    assert.equal(isNotModified(undefined, later, etag, lastModified), true);
-    assert.equal(isNotModified(undefined, earlier, etag, lastModified), false);
+    assert.equal(notModified(undefined, later, etag, lastModified), true);
+    assert.equal(notModified(undefined, earlier, etag, lastModified), false);
   });
   test('If-None-Match present: If-Modified-Since is ignored', () => {
-    assert.equal(isNotModified('"v0"', later, etag, lastModified), false);
-    assert.equal(isNotModified('"v1"', earlier, etag, lastModified), true);
+    assert.equal(notModified('"v0"', later, etag, lastModified), false);
+    assert.equal(notModified('"v1"', earlier, etag, lastModified), true);
     // Even a malformed If-None-Match wins over a matching date.
-    assert.equal(isNotModified('garbage', later, etag, lastModified), false);
+    assert.equal(notModified('garbage', later, etag, lastModified), false);
   });
 });

@@ -4,14 +4,14 @@
 import assert from 'node:assert/strict';
 import { createServer, type IncomingMessage } from 'node:http';
 import { test } from 'node:test';
-import type { ServerOptionsSince24_12 } from '../../src/app.js';
 import { boundPort } from '../../src/lifecycle/listeners.js';
+import type { HttpServerOptions } from '../../src/platform/node-features.js';
 import { request, withApp } from '../helpers/http.js';
 
 /** Whether this Node honours the option: a plain server with it sees an ended GET body. */
 async function nodeHasOption(): Promise<boolean> {
   let ended = false;
-  const options: ServerOptionsSince24_12 = { optimizeEmptyRequests: true };
+  const options: HttpServerOptions = { optimizeEmptyRequests: true };
   const server = createServer(options, (req, res) => {
     ended = req.readableEnded;
     res.end();

@@ -66,7 +66,7 @@ describe('bodies on the wire', () => {
           writes[path] = 0;
           socket.write = function (this: Socket, ...args: Parameters<Socket['write']>): boolean {
             // Node 20 also writes '' when the response ends.
-            if (args[0].length > 0) writes[path]++;
+            if (args[0].length > 0) writes[path] = (writes[path] ?? 0) + 1;
             return write.apply(this, args);
           } as Socket['write'];
           app.respond.encoded(ctx, encodeBytes(200, 'application/octet-stream', body));

@@ -7,7 +7,8 @@ import { Agent, createServer, type Server } from 'node:http';
 import { createServer as createNetServer } from 'node:net';
 import { describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { boundPort, Listeners, reusePortSupported } from '../../src/lifecycle/listeners.js';
+import { boundPort, Listeners } from '../../src/lifecycle/listeners.js';
+import { reusePortSupported } from '../../src/platform/node-features.js';
 import { request } from '../helpers/http.js';
 
 const NO_REUSEPORT = reusePortSupported() ? false : `SO_REUSEPORT needs Linux and Node >= 22.12 (this is ${process.platform}, Node ${process.versions.node})`;
@@ -30,25 +31,6 @@ function close(listeners: Listeners): Promise<void> {
 function errorCode(error: unknown): string {
   return (error as NodeJS.ErrnoException).code ?? String(error);
 }
-
-describe('reusePortSupported', () => {
-  test('Linux with Node 22.12+ or 23.1+ only', () => {
-    const cases: Array<[string, string, boolean]> = [
-      ['20.20.2', 'linux', false],
-      ['22.11.0', 'linux', false],
-      ['22.12.0', 'linux', true],
-      ['23.0.0', 'linux', false],
-      ['23.1.0', 'linux', true],
-      ['24.21.0', 'linux', true],
-      ['26.0.0', 'linux', true],
-      ['24.21.0', 'darwin', false],
-      ['24.21.0', 'win32', false],
-    ];
-    for (const [version, platform, expected] of cases) {
-      assert.equal(reusePortSupported(version, platform), expected, `${version} on ${platform}`);
-    }
-  });
-});
 
 describe('Listeners', () => {
   test('opens the sockets asked for where supported (one elsewhere), and every connection is served', async () => {

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { EventEmitter } from 'node:events';
 import { hostname } from 'node:os';
 import { describe, test } from 'node:test';
-import { BoundedLogOutput, countLines } from '../../src/log/log-output.js';
+import { BoundedLogOutput } from '../../src/log/log-output.js';
 import { Logger } from '../../src/log/logger.js';
 
 const LIMIT = 1000;
@@ -132,11 +132,5 @@ describe('BoundedLogOutput', () => {
       msg: 'log output was blocked: lines dropped', dropped: 1,
     });
     assert.equal(new Logger('error', output.sink).line(40, 'x'), '');
-  });
-
-  test('countLines counts newlines', () => {
-    assert.equal(countLines(Buffer.alloc(0)), 0);
-    assert.equal(countLines(Buffer.from('{}')), 0);
-    assert.equal(countLines(Buffer.from('{}\n{}\n\n')), 3);
   });
 });

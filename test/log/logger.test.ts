@@ -194,9 +194,8 @@ describe('jsonString and hostile strings', () => {
     const text = chunks.join('');
     const lines = text.slice(0, -1).split('\n');
     assert.equal(lines.length, hostile.length);
-    lines.forEach((line, i) => {
-      const parsed = JSON.parse(line) as Record<string, unknown>;
-      const value = hostile[i] as string;
+    hostile.forEach((value, i) => {
+      const parsed = JSON.parse(lines[i] ?? '') as Record<string, unknown>;
       assert.equal(parsed['msg'], value);
       assert.equal(parsed[value], value);
       assert.deepEqual(parsed['nested'], { v: value });

@@ -51,7 +51,8 @@ function rawRequest(port: number, text: string): Promise<string> {
 
 const BASE_KEYS = ['level', 'time', 'pid', 'hostname', 'msg', 'reqId', 'method', 'path', 'status', 'durationMs', 'bytes', 'remote'];
 
-function assertAccessLine(line: Line, reply: Reply, method: string, path: string, cache?: 'HIT' | 'MISS'): void {
+function assertAccessLine(line: Line | undefined, reply: Reply, method: string, path: string, cache?: 'HIT' | 'MISS'): void {
+  assert.ok(line, `an access line for ${method} ${path}`);
   const expectedKeys = cache === undefined ? BASE_KEYS : [...BASE_KEYS, 'cache'];
   assert.deepEqual(Object.keys(line).sort(), [...expectedKeys].sort(), JSON.stringify(line));
   assert.equal(line['level'], 30);
@@ -83,14 +84,14 @@ test('one line per request with exact fields', async () => {
     const options = await request(t.port, '/healthz', { method: 'OPTIONS' });
     const lines = await waitForLines(t, 7);
     assert.equal(lines.length, 7);
-    assertAccessLine(lines[0] as Line, miss, 'GET', '/products/1', 'MISS');
-    assertAccessLine(lines[1] as Line, hit, 'GET', '/products/1', 'HIT');
-    assertAccessLine(lines[2] as Line, head, 'HEAD', '/products/2', 'MISS');
+    assertAccessLine(lines[0], miss, 'GET', '/products/1', 'MISS');
+    assertAccessLine(lines[1], hit, 'GET', '/products/1', 'HIT');
+    assertAccessLine(lines[2], head, 'HEAD', '/products/2', 'MISS');
     assert.notEqual(head.headers['content-length'], '0');
-    assertAccessLine(lines[3] as Line, health, 'GET', '/healthz'); // no query string
-    assertAccessLine(lines[4] as Line, missing, 'GET', '/nope');
-    assertAccessLine(lines[5] as Line, bad, 'GET', '/products/abc'); // 400 before the cache
-    assertAccessLine(lines[6] as Line, options, 'OPTIONS', '/healthz');
+    assertAccessLine(lines[3], health, 'GET', '/healthz'); // no query string
+    assertAccessLine(lines[4], missing, 'GET', '/nope');
+    assertAccessLine(lines[5], bad, 'GET', '/products/abc'); // 400 before the cache
+    assertAccessLine(lines[6], options, 'OPTIONS', '/healthz');
     assert.equal(lines[6]?.['status'], 204);
     assert.equal(lines[6]?.['bytes'], 0);
     // Nothing else was logged at info: no duplicate lines.
@@ -118,7 +119,8 @@ test('hostile paths and request ids still yield one valid JSON line each', async
     const lines = await waitForLines(t, hostilePaths.length + 1);
     assert.equal(lines.length, hostilePaths.length + 1);
     hostilePaths.forEach((path, i) => {
-      const line = lines[i] as Line;
+      const line = lines[i];
+      assert.ok(line, `a line for ${path}`);
       assert.equal(line['path'], path, 'the raw path round-trips through JSON');
       assert.equal(line['level'], 30);
       assert.equal(line['reqId'], replies[i]?.headers['x-request-id']);
@@ -184,7 +186,8 @@ test('a handler error: 500 problem without internals, an error-level line with t
     const logs = t.logs();
     const errors = logs.filter((l) => l['level'] === 50);
     assert.equal(errors.length, 3);
-    const first = errors[0] as Line;
+    const [first] = errors;
+    assert.ok(first);
     assert.equal(first['msg'], 'handler failed');
     assert.equal(first['method'], 'GET');
     assert.equal(first['path'], '/products/5');
@@ -210,7 +213,8 @@ test('an aborted request is logged as 499 with 0 bytes and its remote address', 
     socket.resetAndDestroy();
     const lines = await waitForLines(t, 1);
     assert.equal(lines.length, 1);
-    const line = lines[0] as Line;
+    const [line] = lines;
+    assert.ok(line);
     assert.equal(line['reqId'], 'gone-1');
     assert.equal(line['path'], '/io');
     assert.equal(line['status'], 499);

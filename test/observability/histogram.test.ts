@@ -69,10 +69,11 @@ describe('Histogram', () => {
       return i < 0 ? LATENCY_BOUNDS_MS.length : i;
     };
     for (const q of [0.1, 0.5, 0.9, 0.95, 0.99, 0.999]) {
-      const truth = values[Math.ceil(q * values.length) - 1] as number;
+      const truth = values[Math.ceil(q * values.length) - 1];
+      assert.ok(truth !== undefined);
       const i = bucketOf(truth);
-      const lower = i === 0 ? 0 : (LATENCY_BOUNDS_MS[i - 1] as number);
-      const upper = LATENCY_BOUNDS_MS[i] as number;
+      const lower = LATENCY_BOUNDS_MS[i - 1] ?? 0;
+      const upper = LATENCY_BOUNDS_MS[i] ?? Infinity;
       const p = h.percentile(q);
       assert.ok(p >= lower && p <= upper, `p${q * 100} = ${p}, true ${truth} is in (${lower}, ${upper}]`);
     }

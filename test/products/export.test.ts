@@ -38,8 +38,8 @@ function assertCatalogLines(body: Buffer, size: number): void {
   assert.ok(text.endsWith('\n'), 'the last line is complete');
   const lines = text.slice(0, -1).split('\n');
   assert.equal(lines.length, size);
-  for (let i = 0; i < lines.length; i++) {
-    const product = JSON.parse(lines[i] as string) as { id: number };
+  for (const [i, line] of lines.entries()) {
+    const product = JSON.parse(line) as { id: number };
     if (product.id !== i + 1) assert.fail(`line ${i + 1} has id ${product.id}`);
   }
 }

@@ -242,7 +242,8 @@ describe('GET /products/{id}', () => {
     await withConfig({ storeLatencyMs: 30 }, {}, async (t) => {
       const replies = await Promise.all(Array.from({ length: 100 }, () => request(t.port, '/products/42')));
       assert.equal(storeCalls(t), 1);
-      const first = replies[0] as Reply;
+      const [first] = replies;
+      assert.ok(first);
       for (const reply of replies) {
         assert.equal(reply.status, 200);
         assert.ok(reply.body.equals(first.body));

@@ -44,8 +44,7 @@ export function cpuProfileToPprof(profile: CpuProfile, meta: CpuProfileMeta): Ui
   const nanos = new Map<number, number>();
   const samples = profile.samples ?? [];
   const deltas = profile.timeDeltas ?? [];
-  for (let i = 0; i < samples.length; i++) {
-    const id = samples[i] as number;
+  for (const [i, id] of samples.entries()) {
     counts.set(id, (counts.get(id) ?? 0) + 1);
     // A delta is the time since the previous sample; clamp V8's rare negative ones.
     nanos.set(id, (nanos.get(id) ?? 0) + Math.max(0, deltas[i] ?? 0) * 1000);
