@@ -1,8 +1,8 @@
 // Log lines gathered into one Buffer and handed to the sink a batch at a time: one write
 // per FLUSH_INTERVAL_MS or per BATCH_BYTES, never one syscall per line. Lines arrive as
 // strings encoded straight into the batch (append), or are written into it in place
-// (beginLine/endLine). (Appending to one big string instead cost ~1 us per line: V8
-// flattened the long rope when the batch was converted for writing.)
+// (beginLine/endLine). Not one big string: V8 would flatten the long rope when the batch
+// is converted for writing, a copy of everything per batch.
 
 /** Receives whole batches of newline-terminated lines; it may keep the Buffer. */
 export type LogSink = (chunk: Buffer) => void;

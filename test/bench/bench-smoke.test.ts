@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { processTree } from '../../scripts/bench/proc-stats.js';
 import type { BenchRun } from '../../scripts/bench/results.js';
 import { hasWrk } from '../../scripts/bench/wrk.js';
+import { skipWithout } from '../helpers/tools.js';
 
 /** dist/suite/test/bench/bench-smoke.test.js -> dist/suite/scripts/bench.js */
 const BENCH_JS = fileURLToPath(new URL('../../scripts/bench.js', import.meta.url));
@@ -171,7 +172,7 @@ describe('bench (child process)', () => {
     await smoke('node');
   });
 
-  test('smoke run with wrk', { skip: hasWrk() ? false : 'wrk is not installed (apt-get install -y wrk)' }, async () => {
+  test('smoke run with wrk', { skip: skipWithout(hasWrk(), 'wrk', 'apt-get install -y wrk') }, async () => {
     await smoke('wrk');
   });
 

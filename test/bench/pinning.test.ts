@@ -1,18 +1,10 @@
 // --server-cores: which cores the servers and the load generator get, and the refusals.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { test } from 'node:test';
 import { pinnedLaunch, planPinning } from '../../scripts/bench/pinning.js';
+import { hasCommand, skipWithout } from '../helpers/tools.js';
 
-const hasTaskset = ((): boolean => {
-  try {
-    execFileSync('taskset', ['--version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-})();
-const SKIP = hasTaskset ? false : 'taskset is not installed (apt-get install -y util-linux)';
+const SKIP = skipWithout(hasCommand('taskset', ['--version']), 'taskset', 'apt-get install -y util-linux');
 
 const fail = (message: string): never => {
   throw new Error(message);

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { hasWrk, parseBytes, parseDurationMs, parseWrkOutput, runWrk, wrkArgs, wrkScript } from '../../scripts/bench/wrk.js';
 import type { LoadOptions } from '../../scripts/load/types.js';
+import { skipWithout } from '../helpers/tools.js';
 
 // Captured from wrk 4.1.0 (debian/4.1.0-3+b2).
 const CAPTURE = `Running 3s test @ http://127.0.0.1:18081/io
@@ -239,7 +240,7 @@ describe('wrkScript and wrkArgs', () => {
     assert.deepEqual(args, ['-t4', '-c4', '-d1s', '--timeout', '1s', '--latency', '-s', 's.lua', 'http://127.0.0.1:18081/']);
   });
 
-  test('the script drives the real wrk: distinct ids across threads, counts that match the server', { skip: hasWrk() ? false : 'wrk is not installed (apt-get install -y wrk)' }, async () => {
+  test('the script drives the real wrk: distinct ids across threads, counts that match the server', { skip: skipWithout(hasWrk(), 'wrk', 'apt-get install -y wrk') }, async () => {
     const paths: string[] = [];
     const server = createServer((req, res) => {
       paths.push(req.url ?? '');

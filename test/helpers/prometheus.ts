@@ -2,6 +2,7 @@
 // must be a HELP, a TYPE or a sample matching the grammar, every family must have HELP
 // and TYPE before its samples, and label values may hold only the escapes \\ \" \n.
 import { execFileSync } from 'node:child_process';
+import { hasCommand } from './tools.js';
 
 export interface PromSample {
   readonly name: string;
@@ -117,14 +118,7 @@ export function checkHistogram(family: PromFamily): void {
 let promtool: boolean | undefined;
 /** Whether `promtool` is on PATH (Debian: apt-get install -y prometheus). */
 export function hasPromtool(): boolean {
-  if (promtool === undefined) {
-    try {
-      execFileSync('promtool', ['--version'], { stdio: 'ignore', timeout: 10_000 });
-      promtool = true;
-    } catch {
-      promtool = false;
-    }
-  }
+  promtool ??= hasCommand('promtool', ['--version']);
   return promtool;
 }
 

@@ -7,10 +7,11 @@ import { aggregate } from '../../src/metrics/aggregate.js';
 import type { ProcessSnapshot } from '../../src/metrics/snapshot.js';
 import { PROMETHEUS_CONTENT_TYPE, renderPrometheus } from '../../src/metrics/prometheus.js';
 import { eventually, request, withApp } from '../helpers/http.js';
+import { skipWithout } from '../helpers/tools.js';
 import { checkHistogram, hasPromtool, parsePrometheus, promtoolCheck, sampleValue } from '../helpers/prometheus.js';
 
 const PROMETHEUS_ACCEPT = 'application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1';
-const PROMTOOL_SKIP = hasPromtool() ? false : 'promtool is not installed (apt-get install -y prometheus)';
+const PROMTOOL_SKIP = skipWithout(hasPromtool(), 'promtool', 'apt-get install -y prometheus');
 
 function snapshot(overrides: Partial<ProcessSnapshot> = {}): ProcessSnapshot {
   return {

@@ -10,7 +10,7 @@
 // 1 s profiles under Endpoints stand in for them), the DEBUG_TOKEN example (a remote host
 // and a token), and the zstd one (its answer depends on the Node version).
 import assert from 'node:assert/strict';
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,6 +19,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { startServer, type Child } from '../helpers/child.js';
 import { withApp } from '../helpers/http.js';
+import { hasCommand, skipWithout } from '../helpers/tools.js';
 import { matchesPattern, mismatches, parseHead, README_ORIGIN, readmeExamples, section, targetOf, type Example } from './examples.js';
 
 const execFileAsync = promisify(execFile);
@@ -29,18 +30,10 @@ const README = fileURLToPath(new URL('../../../../README.md', import.meta.url));
 const MIN_EXAMPLES = 30;
 const CURL_TIMEOUT_S = 20;
 
-function hasCurl(): boolean {
-  try {
-    execFileSync('curl', ['--version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
-const inCi = (process.env['CI'] ?? '') !== '' && process.env['CI'] !== 'false';
 // In CI a missing curl fails the test (.ci/run installs it) rather than skipping it unseen.
-const SKIP = hasCurl() || inCi ? false : 'curl is not installed (apt-get install -y curl)';
+const HAS_CURL = hasCommand('curl', ['--version']);
+const SKIP = skipWithout(HAS_CURL, 'curl', 'apt-get install -y curl');
 
 const markdown = readFileSync(README, 'utf8');
 const examples = readmeExamples(markdown);
@@ -78,7 +71,7 @@ describe('README.md examples', () => {
     const dir = mkdtempSync(join(tmpdir(), 'turbina-readme-'));
 
     before(async () => {
-      assert.ok(hasCurl(), 'curl is required when CI is set (apt-get install -y curl)');
+      assert.ok(HAS_CURL, 'curl is required when CI is set (apt-get install -y curl)');
       // The /debug examples need the routes, whatever the default.
       ({ child, port } = await startServer([], { DEBUG_ENDPOINTS: 'on' }));
     });

@@ -2,7 +2,7 @@
 // profiles straight from a running server (a child process) while load hits
 // /products/1, and its tables name functions of our own source files.
 import assert from 'node:assert/strict';
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,22 +13,15 @@ import { freePort } from '../../scripts/bench/run-target.js';
 import { runServer } from '../helpers/child.js';
 import { request } from '../helpers/http.js';
 import { loadFor } from '../helpers/load.js';
+import { hasCommand, skipWithout } from '../helpers/tools.js';
 
 const execFileAsync = promisify(execFile);
 
-function hasGo(): boolean {
-  try {
-    execFileSync('go', ['version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** Functions of ours that every request to /products/1 runs (dispatch.ts, responder.ts). */
 const OURS = /\b(onRequest|encoded)\b/;
 
-test('go tool pprof -top reads /debug/pprof/profile and /debug/pprof/heap under load', { skip: hasGo() ? false : 'go is not installed (apt-get install -y golang-go)' }, async () => {
+test('go tool pprof -top reads /debug/pprof/profile and /debug/pprof/heap under load', { skip: skipWithout(hasCommand('go', ['version']), 'go', 'apt-get install -y golang-go') }, async () => {
   // LOG_LEVEL=warn: no access lines for the test to parse, so no listening line either.
   const port = await freePort();
   const child = runServer([], { PORT: String(port), LOG_LEVEL: 'warn' });
