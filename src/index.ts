@@ -1,6 +1,8 @@
 // turbina's public API: importing it starts nothing. createApp builds a server from a
 // config (the products API, health, metrics, and /debug when enabled); add routes and
 // middleware, then start() it and stop() it gracefully. server.ts is built on this too.
+// First, before anything queues a process.nextTick (settle-async-context.ts says why).
+import './lifecycle/settle-async-context.js';
 export { createApp, type App, type AppOptions } from './app.js';
 export { ConfigError, loadConfig, resolveConfig, type Config, type ConfigResult } from './config.js';
 export type { RequestContext } from './http/context.js';

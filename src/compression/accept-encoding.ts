@@ -2,7 +2,7 @@
 // case-insensitive; q=0 refuses a coding; `*` stands for every coding not named, identity
 // included; identity is acceptable unless refused (by name or by `*;q=0`). The highest q
 // wins and the server's preference breaks ties. Unknown codings are ignored, never 406.
-import { zlibCodings, type Coding } from './codings.js';
+import type { Coding } from './codings.js';
 
 /** What to send: a content coding, identity, or nothing acceptable (answer 406). */
 export type Selection = Coding | 'identity' | 'none';
@@ -40,22 +40,17 @@ function parse(header: string): Preferences {
 }
 
 /**
- * The coding to send. `worthIt` says the body is compressible and big enough; when it is
- * not, identity is sent if the client accepts it, and a coding only if identity is refused.
- * `supported` is in the server's order of preference.
+ * Chooses the coding to send. `worthIt` says the body is compressible and big enough; when
+ * it is not, identity is sent if the client accepts it, and a coding only if identity is
+ * refused. `supported` is in the server's order of preference. Each distinct header is
+ * parsed once in a row (clients send the same one on every request): one per Compression.
  */
-export function selectEncoding(header: string | undefined, worthIt: boolean, supported: readonly Coding[] = zlibCodings): Selection {
-  // No header: the client said nothing, so send what every client reads.
-  return header === undefined ? 'identity' : choose(parse(header), worthIt, supported);
-}
-
-/** selectEncoding that parses each distinct header once in a row: clients send the same
- *  one on every request. One per Compression (per app). */
 export class AcceptEncoding {
   private lastHeader = '';
   private lastPrefs: Preferences = parse('');
 
   select(header: string | undefined, worthIt: boolean, supported: readonly Coding[]): Selection {
+    // No header: the client said nothing, so send what every client reads.
     if (header === undefined) return 'identity';
     if (header !== this.lastHeader) {
       this.lastPrefs = parse(header);

@@ -7,8 +7,8 @@ import { isCompressibleType } from '../compression/codings.js';
 import { StoredRepresentation } from './stored-representation.js';
 import { wireBody, type WireBody } from './wire-body.js';
 
-export const JSON_TYPE = 'application/json';
-export const PROBLEM_TYPE = 'application/problem+json';
+const JSON_TYPE = 'application/json';
+const PROBLEM_TYPE = 'application/problem+json';
 
 /** A response ready to write: what the cache stores. */
 export interface Encoded {

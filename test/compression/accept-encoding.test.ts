@@ -1,15 +1,20 @@
-// Accept-Encoding negotiation (RFC 9110 12.5.3) as a pure function: q-values, case, `*`,
-// q=0 refusals, identity's implicit rank, unknown codings, malformed q, worthIt=false.
+// Accept-Encoding negotiation (RFC 9110 12.5.3): q-values, case, `*`, q=0 refusals,
+// identity's implicit rank, unknown codings, malformed q, worthIt=false. Each check asks a
+// fresh AcceptEncoding; one that remembers its last header is tested at the end.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import zlib from 'node:zlib';
 import { zlibCodings, type Coding } from '../../src/compression/codings.js';
-import { AcceptEncoding, selectEncoding, type Selection } from '../../src/compression/accept-encoding.js';
+import { AcceptEncoding, type Selection } from '../../src/compression/accept-encoding.js';
 
 const HAS_ZSTD = zlibCodings.includes('zstd');
 const ALL: readonly Coding[] = ['br', 'zstd', 'gzip'];
 
 type Row = readonly [string | undefined, Selection];
+
+function selectEncoding(header: string | undefined, worthIt: boolean, supported: readonly Coding[] = zlibCodings): Selection {
+  return new AcceptEncoding().select(header, worthIt, supported);
+}
 
 /** One test per [header, expected] row; `supported` defaults to the running Node's codings. */
 function table(rows: readonly Row[], worthIt: boolean, supported?: readonly Coding[]): void {
