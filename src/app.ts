@@ -203,6 +203,8 @@ export function createApp(settings: Partial<Config> = {}, options: AppOptions = 
     },
     start: (at = {}) =>
       new Promise((resolve, reject) => {
+        // A second listen would fail and close the sockets the first one opened.
+        if (server.listening) throw new Error('the app is already started');
         const where = { port: config.port, host: config.host, backlog: config.listenBacklog, sockets: config.listenSockets, ...at };
         listeners.listen(where, () => resolve(boundPort(server, where.port)), reject);
       }),
