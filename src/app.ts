@@ -1,7 +1,7 @@
 // The composition root: builds the store, cache, responder, routes, middleware and
 // server from a Config, in one visible order. createApp starts nothing: start() listens,
 // stop() shuts down gracefully; server.ts (the CLI) and library users call the same.
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { TtlCache } from './cache/ttl-cache.js';
 import { zlibCodings } from './compression/codings.js';
@@ -28,6 +28,7 @@ import { AccessLog } from './observability/access-log.js';
 import { EventLoopMonitor } from './observability/event-loop.js';
 import { RequestMetrics } from './observability/request-metrics.js';
 import { allowHalfOpen, type HttpServerOptions } from './platform/node-features.js';
+import { createServer } from './platform/node-http.js';
 import { RequestRecorder } from './observability/request-recorder.js';
 import { BufferPool } from './pool/buffer-pool.js';
 import { DeadlineStore } from './products/deadline-store.js';

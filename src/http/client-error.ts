@@ -4,7 +4,7 @@
 // X-Request-Id like every answer, and logged. Nothing is written on a connection whose
 // latest request has been answered (or is being answered) while its body still arrives:
 // the error belongs to that request, and a second answer would be unsolicited.
-import { STATUS_CODES } from 'node:http';
+import { STATUS_CODES } from '../platform/node-http.js';
 import type { Socket } from 'node:net';
 import type { ConnectionTracker } from './connections.js';
 import type { Logger } from '../log/logger.js';

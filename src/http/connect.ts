@@ -3,11 +3,12 @@
 // through the same listener as every other request (a 501 problem, counted and logged),
 // on a response built for the socket, and closes the connection after it: what follows
 // a CONNECT on the wire is tunnel data, not HTTP.
-import { ServerResponse, type IncomingMessage, type Server } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse as Response } from 'node:http';
+import { ServerResponse } from '../platform/node-http.js';
 import { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 
-export function answerConnect(server: Server, listener: (req: IncomingMessage, res: ServerResponse) => void): void {
+export function answerConnect(server: Server, listener: (req: IncomingMessage, res: Response) => void): void {
   server.on('connect', (req: IncomingMessage, socket: Duplex) => {
     if (!(socket instanceof Socket)) {
       socket.destroy();

@@ -1,7 +1,7 @@
 // A response encoded once into bytes plus its Content-Type/Content-Length: what a handler
 // builds, what the cache stores, what the responder writes. A cached one also carries its
 // validators and compressed variants (stored-representation.ts).
-import { STATUS_CODES } from 'node:http';
+import { STATUS_CODES } from '../platform/node-http.js';
 import type { Growth } from '../cache/ttl-cache.js';
 import { isCompressibleType } from '../compression/codings.js';
 import { StoredRepresentation } from './stored-representation.js';

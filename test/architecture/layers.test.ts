@@ -40,11 +40,12 @@ function layerOf(file: string): number {
   return layer;
 }
 
-const IMPORT = /(?:^|\n)\s*(?:import|export)\s[^'"]*?from\s+'(\.[^']+)'|(?:^|\n)\s*import\s+'(\.[^']+)'/g;
+/** `import ... from './x.js'`, `export ... from`, `import './x.js'` and `import('./x.js')`. */
+const IMPORT = /(?:^|\n)\s*(?:import|export)\s[^'"]*?from\s+'(\.[^']+)'|(?:^|\n)\s*import\s+'(\.[^']+)'|\bimport\(\s*'(\.[^']+)'\s*\)/g;
 
 function importsOf(file: string): string[] {
   const text = readFileSync(file, 'utf8');
-  return [...text.matchAll(IMPORT)].map((m) => resolve(dirname(file), (m[1] ?? m[2] ?? '').replace(/\.js$/, '.ts')));
+  return [...text.matchAll(IMPORT)].map((m) => resolve(dirname(file), (m[1] ?? m[2] ?? m[3] ?? '').replace(/\.js$/, '.ts')));
 }
 
 describe('layers of src/', () => {
@@ -54,6 +55,9 @@ describe('layers of src/', () => {
     assert.ok(files.length > 50, `only ${files.length} files under ${SRC}`);
     const app = files.find((f) => f.endsWith(`${sep}app.ts`));
     assert.ok(app !== undefined && importsOf(app).some((f) => f.endsWith(`http${sep}router.ts`)));
+    // server.ts loads the cluster's primary and the public API on demand.
+    const server = files.find((f) => f.endsWith(`${sep}server.ts`));
+    assert.ok(server !== undefined && importsOf(server).some((f) => f.endsWith(`cluster${sep}primary.ts`)));
   });
 
   it('every file belongs to a layer and every import exists', () => {

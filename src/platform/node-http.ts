@@ -1,0 +1,11 @@
+// node:http's values, loaded with require rather than an ESM import. An ESM import of a
+// built-in builds its namespace by reading every export, and node:http's include (Node
+// 22 and later) the lazy WebSocket, CloseEvent and MessageEvent getters: reading them
+// loads undici, and with it http2 and tls, for classes this server never uses. That
+// was most of the start-up time of a module graph this size (scripts/bench/README.md).
+// Types still come from `import type` of node:http, which loads nothing.
+import { createRequire } from 'node:module';
+
+const http = createRequire(import.meta.url)('node:http') as typeof import('node:http');
+
+export const { createServer, ServerResponse, STATUS_CODES } = http;
