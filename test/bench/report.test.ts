@@ -82,6 +82,20 @@ describe('terminalReport', () => {
     assert.equal(turbina[header.indexOf('peak RSS')], '64 MB');
   });
 
+  test('the vs bare cluster column divides by the bare node:http cluster of the same run', () => {
+    const run = makeRun({ 'turbina-cluster': 'turbina cluster', 'node-bare-cluster': 'bare cluster' });
+    const withClusters = { ...run, measurements: [...run.measurements, measurement('turbina-cluster', 'io', 100, 45_000, 4), measurement('node-bare-cluster', 'io', 100, 50_000, 3)] };
+    const report = terminalReport(withClusters);
+    const header = row(report, 'target', 'io (100 connections)');
+    const column = header.indexOf('vs bare cluster');
+    assert.ok(column > header.indexOf('vs Go'), header.join('|'));
+    assert.equal(row(report, 'turbina cluster', 'io (')[column], '0.90x');
+    assert.equal(row(report, 'bare cluster', 'io (')[column], '1.00x');
+    assert.equal(row(report, 'turbina (1 process)', 'io (')[column], '0.60x');
+    // Without a bare cluster in the run: "-".
+    assert.equal(row(terminalReport(run), 'turbina (1 process)', 'io (')[column], '-');
+  });
+
   test('without a Go measurement the vs Go column is "-"', () => {
     const report = terminalReport(makeRun({}, ['go']));
     assert.deepEqual(row(report, 'turbina (1 process)', 'io (').slice(1, 4), ['30,000', '1.20x', '-']);
