@@ -13,6 +13,8 @@ import { svgChart } from './bench/svg-chart.js';
 import { pairedRound, pairedSummary, type PairedMeasurement, type PairedRound } from './bench/paired.js';
 import { planPairs, type Pair } from './bench/pairing.js';
 import { fitsServerCores, planPinning, pinLoadGenerator, pinnedLaunch, unpinLoadGenerator, type Pinning } from './bench/pinning.js';
+import { startupSummary, type StartSample, type StartupMeasurement } from './bench/startup.js';
+import { timeStart } from './bench/startup-run.js';
 import { PROJECT_ROOT, TARGETS, type Launch, type Target } from './bench/targets.js';
 import { loopbackBytes, Progress, rateOf } from './bench/progress.js';
 import { ProcSampler } from './bench/proc-stats.js';
@@ -39,6 +41,9 @@ const HELP = `usage: npm run bench -- [options]
                     bare node:http cluster) at the same time, on the same cores, and
                     compare their CPU per request and p99 (steady on a noisy machine;
                     best with --server-cores); ramp and variant-only scenarios are skipped
+  --startup N       instead of loading: start each target N times (taking turns) and
+                    report the time from spawn() to the first 200 on /healthz and the
+                    idle RSS of all its processes (median and range)
   --out DIR         results folder (default results/<date>)
   --help            this text
 `;
@@ -49,7 +54,7 @@ function pick<T extends { name: string }>(all: readonly T[], raw: string | undef
 }
 
 async function main(): Promise<void> {
-  const cli = parseCli('bench', ['connections', 'duration', 'threads', 'warmup', 'rounds', 'ramp-step', 'targets', 'scenarios', 'loadgen', 'out', 'server-cores'], ['paired']);
+  const cli = parseCli('bench', ['connections', 'duration', 'threads', 'warmup', 'rounds', 'ramp-step', 'targets', 'scenarios', 'loadgen', 'out', 'server-cores', 'startup'], ['paired']);
   if (cli.help) {
     process.stdout.write(HELP);
     return;
@@ -66,6 +71,10 @@ async function main(): Promise<void> {
   const useWrk = cli.useWrk();
   const coresSpec = str('server-cores');
   const paired = cli.flag('paired');
+  const starts = str('startup') === undefined ? undefined : cli.count('startup', 1);
+  if (starts !== undefined && paired) cli.fail('--startup and --paired are separate runs: give one of them');
+  // A start is timed from spawn(): taskset's own exec would be in it.
+  if (starts !== undefined && coresSpec !== undefined) cli.fail('--startup runs unpinned: leave out --server-cores');
   const pinning = coresSpec === undefined ? undefined : planPinning(coresSpec, cpus().length, cli.fail);
   if (pinning !== undefined) pinLoadGenerator(pinning);
   const stamp = new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19);
@@ -103,6 +112,16 @@ async function main(): Promise<void> {
   for (const target of available) target.prepare(workDir);
   const versions = Object.fromEntries(available.map((t) => [t.name, t.version()]));
   const labels = Object.fromEntries(TARGETS.map((t) => [t.name, t.label]));
+
+  if (starts !== undefined) {
+    const startup = await measureStartups(available, starts, workDir);
+    const run = runRecord([], { startup });
+    writeFileSync(join(outDir, 'results.json'), JSON.stringify(run, null, 2) + '\n');
+    writeFileSync(join(outDir, 'results.md'), markdownReport(run));
+    process.stdout.write('\n' + terminalReport(run) + '\n');
+    process.stdout.write(`results: ${join(outDir, 'results.json')}, results.md\n`);
+    return;
+  }
 
   const load = (options: LoadOptions, progressLabel: string, progress: Progress, bytesPerRequest: number): Promise<LoadResult> => {
     if (useWrk) {
@@ -277,7 +296,7 @@ async function main(): Promise<void> {
   /** What results.json holds; `measured` are the load runs' measurements. */
   function runRecord(
     measured: readonly Measurement[],
-    extra: { readonly paired?: readonly PairedMeasurement[] },
+    extra: { readonly paired?: readonly PairedMeasurement[]; readonly startup?: readonly StartupMeasurement[] },
   ): BenchRun {
     const cpu = cpus();
     const unpinned = pinning !== undefined && available.some((t) => !fitsServerCores(pinning, t.workers ?? 1));
@@ -288,13 +307,15 @@ async function main(): Promise<void> {
         model: cpu[0]?.model ?? 'unknown',
         memoryGiB: Math.round(totalmem() / 1024 ** 3),
         note:
-          pinning === undefined
-            ? 'the load generator runs on the same machine and shares its cores'
-            : `servers pinned to core ${pinning.serverCores}, the load generator to core ${pinning.loadCores}` +
-              (unpinned ? '; clusters with more workers than those cores unpinned, with their load generators, on every core' : ''),
+          starts !== undefined
+            ? 'the targets start one at a time, with no load'
+            : pinning === undefined
+              ? 'the load generator runs on the same machine and shares its cores'
+              : `servers pinned to core ${pinning.serverCores}, the load generator to core ${pinning.loadCores}` +
+                (unpinned ? '; clusters with more workers than those cores unpinned, with their load generators, on every core' : ''),
       },
-      loadGenerator: useWrk ? wrkVersion() : 'turbina-loadgen (scripts/load)',
-      options: { connections, durationSec: duration, threads, rampStepSec: rampStep, rounds },
+      loadGenerator: starts !== undefined ? 'none' : useWrk ? wrkVersion() : 'turbina-loadgen (scripts/load)',
+      options: { connections, durationSec: duration, threads, rampStepSec: rampStep, rounds, ...(starts !== undefined ? { starts } : {}) },
       versions,
       labels,
       measurements: measured,
@@ -309,6 +330,23 @@ async function main(): Promise<void> {
   writeFileSync(join(outDir, 'chart.svg'), svgChart(run));
   process.stdout.write('\n' + terminalReport(run) + '\n');
   process.stdout.write(`results: ${join(outDir, 'results.json')}, results.md, chart.svg\n`);
+}
+
+/** Every target started `starts` times, the targets taking turns, so that a slow moment
+ *  of the machine hits them alike. */
+async function measureStartups(targets: readonly Target[], starts: number, workDir: string): Promise<StartupMeasurement[]> {
+  const samples = new Map<string, StartSample[]>(targets.map((t) => [t.name, []]));
+  const progress = new Progress();
+  for (let n = 1; n <= starts; n++) {
+    for (const target of targets) {
+      const port = await freePort();
+      const sample = await timeStart(target.launch(port, { STORE_LATENCY_MS: '20' }), port, join(workDir, `${target.name}-startup.log`));
+      samples.get(target.name)?.push(sample);
+      const rss = (sample.idleRssBytes / 1024 / 1024).toFixed(1);
+      progress.done(`[${target.name}] start ${n}/${starts}: first 200 after ${sample.firstAnswerMs.toFixed(1)} ms, idle RSS ${rss} MB in ${sample.processes} process(es)`);
+    }
+  }
+  return targets.map((t) => startupSummary(t.name, samples.get(t.name) ?? []));
 }
 
 /** One measurement per target, scenario and connection count: the round with the median

@@ -1,7 +1,8 @@
 // The benchmark end to end, as a real child process: a 1-second run of turbina in the io
 // scenario with our own load generator (and with wrk when installed), its files and
 // report, paired runs (a cluster beside the bare cluster, placed on the cores fairly),
-// argument errors with exit code 2, and no process left behind afterwards.
+// one start of each --startup target, argument errors with exit code 2, and no process
+// left behind afterwards.
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
@@ -234,17 +235,20 @@ describe('bench (child process)', () => {
     }
   });
 
-  test('--paired without a target\'s baseline among the targets is refused with exit 2', async () => {
+  test('--paired without a target\'s baseline among the targets, or with --startup, is refused with exit 2', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'turbina-bench-paired-'));
     try {
-      const [single, cluster] = await Promise.all([
+      const [single, cluster, startup] = await Promise.all([
         runBench(['--paired', '--targets', 'turbina', '--out', dir], 10_000),
         runBench(['--paired', '--targets', 'turbina-cluster,node-bare', '--out', dir], 10_000),
+        runBench(['--paired', '--startup', '1', '--targets', 'turbina,node-bare', '--out', dir], 10_000),
       ]);
       assert.equal(single.code, 2);
       assert.match(single.stderr, /--paired compares turbina with node-bare: include node-bare in --targets/);
       assert.equal(cluster.code, 2);
       assert.match(cluster.stderr, /--paired compares turbina-cluster with node-bare-cluster: include node-bare-cluster in --targets/);
+      assert.equal(startup.code, 2);
+      assert.match(startup.stderr, /--startup and --paired/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -276,6 +280,35 @@ describe('bench (child process)', () => {
       for (const [pid, p] of clusters) assert.deepEqual([...p.cores], [every], exit.descendants.get(pid));
       // The bench (whose threads generate the load) moved to every core for the cluster pair and back.
       assert.deepEqual([...(exit.placements.get(exit.pid)?.cores ?? [])].sort(), [every, load].sort());
+      assertNothingLeft(exit, dir);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('--startup 1: one start of each target, timed to its first 200 on /healthz, with the idle RSS of all its processes', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'turbina-bench-startup-'));
+    try {
+      const exit = await runBench(['--startup', '1', '--targets', 'turbina,node-bare-cluster', '--out', dir], 20_000);
+      assert.equal(exit.timedOut, false, 'the bench did not finish within 20 s');
+      assert.equal(exit.code, 0, exit.stderr);
+      const run = JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8')) as BenchRun;
+      assert.deepEqual(run.measurements, []);
+      assert.equal(run.options.starts, 1);
+      assert.deepEqual(run.startup?.map((m) => [m.target, m.starts.length, m.starts[0]?.processes]), [
+        ['turbina', 1, 1],
+        ['node-bare-cluster', 1, 3],
+      ]);
+      for (const m of run.startup ?? []) {
+        assert.ok(m.firstAnswerMs.median > 0 && m.firstAnswerMs.median < 10_000, JSON.stringify(m));
+        // Every process of the tree counted: a Node process holds well over 20 MB.
+        const processes = m.starts[0]?.processes ?? 0;
+        assert.ok(m.idleRssBytes.median >= processes * 20 * 1024 * 1024, JSON.stringify(m));
+      }
+      assert.ok(exit.stdout.includes('Startup: from spawn() to the first 200 on /healthz'), exit.stdout);
+      assert.ok(readFileSync(join(dir, 'results.md'), 'utf8').includes('| target | first 200 |'));
+      assert.equal(existsSync(join(dir, 'chart.svg')), false, 'no chart without load');
+      assert.ok([...exit.descendants.values()].some((l) => l.includes('bare-node.js')), [...exit.descendants.values()].join('\n'));
       assertNothingLeft(exit, dir);
     } finally {
       rmSync(dir, { recursive: true, force: true });
