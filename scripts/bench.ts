@@ -11,8 +11,11 @@ import { freePort, killAll, startTarget } from './bench/run-target.js';
 import { SCENARIOS, type Scenario } from './bench/scenarios.js';
 import { svgChart } from './bench/svg-chart.js';
 import { pairedRound, pairedSummary, type PairedMeasurement, type PairedRound } from './bench/paired.js';
-import { planPinning, pinLoadGenerator, pinnedLaunch } from './bench/pinning.js';
-import { PROJECT_ROOT, TARGETS, type Target } from './bench/targets.js';
+import { planPairs, type Pair } from './bench/pairing.js';
+import { fitsServerCores, planPinning, pinLoadGenerator, pinnedLaunch, unpinLoadGenerator, type Pinning } from './bench/pinning.js';
+import { startupSummary, type StartSample, type StartupMeasurement } from './bench/startup.js';
+import { timeStart } from './bench/startup-run.js';
+import { PROJECT_ROOT, TARGETS, type Launch, type Target } from './bench/targets.js';
 import { loopbackBytes, Progress, rateOf } from './bench/progress.js';
 import { ProcSampler } from './bench/proc-stats.js';
 import { runWrk, wrkVersion } from './bench/wrk.js';
@@ -32,10 +35,15 @@ const HELP = `usage: npm run bench -- [options]
   --scenarios LIST  comma-separated: ${SCENARIOS.map((s) => s.name).join(', ')} (default all)
   --loadgen NAME    wrk, node or auto (default auto: wrk when installed)
   --server-cores L  pin the servers to these cores (0, 0,1, 0-1) and the load generator
-                    to the others (default: no pinning, everything shares every core)
-  --paired          load each target and bare node:http at the same time, on the same
-                    cores, and compare their CPU per request (steady on a noisy machine;
+                    to the others (default: no pinning, everything shares every core); a
+                    cluster with more workers than these cores runs unpinned
+  --paired          load each target and its baseline (bare node:http; for a cluster, the
+                    bare node:http cluster) at the same time, on the same cores, and
+                    compare their CPU per request and p99 (steady on a noisy machine;
                     best with --server-cores); ramp and variant-only scenarios are skipped
+  --startup N       instead of loading: start each target N times (taking turns) and
+                    report the time from spawn() to the first 200 on /healthz and the
+                    idle RSS of all its processes (median and range)
   --out DIR         results folder (default results/<date>)
   --help            this text
 `;
@@ -46,7 +54,7 @@ function pick<T extends { name: string }>(all: readonly T[], raw: string | undef
 }
 
 async function main(): Promise<void> {
-  const cli = parseCli('bench', ['connections', 'duration', 'threads', 'warmup', 'rounds', 'ramp-step', 'targets', 'scenarios', 'loadgen', 'out', 'server-cores'], ['paired']);
+  const cli = parseCli('bench', ['connections', 'duration', 'threads', 'warmup', 'rounds', 'ramp-step', 'targets', 'scenarios', 'loadgen', 'out', 'server-cores', 'startup'], ['paired']);
   if (cli.help) {
     process.stdout.write(HELP);
     return;
@@ -62,6 +70,11 @@ async function main(): Promise<void> {
   const scenarios = pick(SCENARIOS, str('scenarios'), 'scenario', cli.fail);
   const useWrk = cli.useWrk();
   const coresSpec = str('server-cores');
+  const paired = cli.flag('paired');
+  const starts = str('startup') === undefined ? undefined : cli.count('startup', 1);
+  if (starts !== undefined && paired) cli.fail('--startup and --paired are separate runs: give one of them');
+  // A start is timed from spawn(): taskset's own exec would be in it.
+  if (starts !== undefined && coresSpec !== undefined) cli.fail('--startup runs unpinned: leave out --server-cores');
   const pinning = coresSpec === undefined ? undefined : planPinning(coresSpec, cpus().length, cli.fail);
   if (pinning !== undefined) pinLoadGenerator(pinning);
   const stamp = new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19);
@@ -69,7 +82,6 @@ async function main(): Promise<void> {
   const workDir = join(outDir, 'work');
   mkdirSync(workDir, { recursive: true });
 
-  const paired = cli.flag('paired');
   // Ctrl-C (or a kill) stops every target and load process before exiting.
   const loadPids = new Set<number>();
   const abort = (signal: NodeJS.Signals): void => {
@@ -95,9 +107,21 @@ async function main(): Promise<void> {
     if (reason === undefined) available.push(target);
     else skipped.push({ what: target.label, reason });
   }
+  const planned = paired ? planPairs(available) : { pairs: [] };
+  const pairsToMeasure = 'error' in planned ? cli.fail(planned.error) : planned.pairs;
   for (const target of available) target.prepare(workDir);
   const versions = Object.fromEntries(available.map((t) => [t.name, t.version()]));
   const labels = Object.fromEntries(TARGETS.map((t) => [t.name, t.label]));
+
+  if (starts !== undefined) {
+    const startup = await measureStartups(available, starts, workDir);
+    const run = runRecord([], { startup });
+    writeFileSync(join(outDir, 'results.json'), JSON.stringify(run, null, 2) + '\n');
+    writeFileSync(join(outDir, 'results.md'), markdownReport(run));
+    process.stdout.write('\n' + terminalReport(run) + '\n');
+    process.stdout.write(`results: ${join(outDir, 'results.json')}, results.md\n`);
+    return;
+  }
 
   const load = (options: LoadOptions, progressLabel: string, progress: Progress, bytesPerRequest: number): Promise<LoadResult> => {
     if (useWrk) {
@@ -122,16 +146,15 @@ async function main(): Promise<void> {
   const measurements: Measurement[] = [];
   const pairs: PairedMeasurement[] = [];
   const progress = new Progress();
-  const base = available.find((t) => t.name === 'node-bare');
-  if (paired && base === undefined) cli.fail('--paired compares with bare node:http: include node-bare in --targets');
   for (const scenario of scenarios) {
     const runs = available.filter((t) => (scenario.only === undefined ? t.variant !== true : scenario.only.includes(t.name)));
-    if (paired && base !== undefined) {
-      if (scenario.steps !== undefined || scenario.skipReason !== undefined || !runs.includes(base)) {
-        skipped.push({ what: `scenario ${scenario.name}`, reason: 'not paired: a ramp, a comparison without bare node:http, or unavailable' });
+    if (paired) {
+      const here = pairsToMeasure.filter((p) => runs.includes(p.target) && runs.includes(p.base));
+      if (scenario.steps !== undefined || scenario.skipReason !== undefined || here.length === 0) {
+        skipped.push({ what: `scenario ${scenario.name}`, reason: 'not paired: a ramp, no target beside its baseline, or unavailable' });
         continue;
       }
-      for (const target of runs) if (target !== base) pairs.push(await measurePair(target, base, scenario));
+      for (const pair of here) pairs.push(await measurePair(pair, scenario));
       continue;
     }
     if (scenario.skipReason !== undefined) {
@@ -146,11 +169,29 @@ async function main(): Promise<void> {
     measurements.push(...medians(perRound));
   }
 
-  async function measure(target: Target, scenario: Scenario, round: number): Promise<Measurement[]> {
+  /** Runs `body` with the targets' launches placed by --server-cores: pinned where each
+   *  of their workers gets a server core, otherwise unpinned, with the load generator let
+   *  onto every core too for the time (pinning.ts says why). */
+  async function placed<T>(workers: number, body: (place: (launch: Launch) => Launch) => Promise<T>): Promise<T> {
+    if (pinning === undefined) return body((launch) => launch);
+    const pinned: Pinning = pinning;
+    if (fitsServerCores(pinned, workers)) return body((launch) => pinnedLaunch(launch, pinned));
+    unpinLoadGenerator(cpus().length);
+    try {
+      return await body((launch) => launch);
+    } finally {
+      pinLoadGenerator(pinned);
+    }
+  }
+
+  function measure(target: Target, scenario: Scenario, round: number): Promise<Measurement[]> {
+    return placed(target.workers ?? 1, (place) => measurePlaced(target, scenario, round, place));
+  }
+
+  async function measurePlaced(target: Target, scenario: Scenario, round: number, place: (launch: Launch) => Launch): Promise<Measurement[]> {
     const port = await freePort();
     const env: Record<string, string> = { STORE_LATENCY_MS: '20', ...scenario.env };
-    const launch = target.launch(port, env);
-    const server = await startTarget(pinning === undefined ? launch : pinnedLaunch(launch, pinning), port, join(workDir, `${target.name}-${scenario.name}.log`));
+    const server = await startTarget(place(target.launch(port, env)), port, join(workDir, `${target.name}-${scenario.name}.log`));
     const out: Measurement[] = [];
     try {
       const base = (plan: PathPlan, c: number, seconds: number): LoadOptions => ({
@@ -196,13 +237,18 @@ async function main(): Promise<void> {
     return out;
   }
 
+  /** Both placed alike: pinned only if both sides' workers fit the server cores. */
+  function measurePair(pair: Pair<Target>, scenario: Scenario): Promise<PairedMeasurement> {
+    const workers = Math.max(pair.target.workers ?? 1, pair.base.workers ?? 1);
+    return placed(workers, (place) => measurePairPlaced(pair, scenario, place));
+  }
+
   /** Both servers up at once, warmed together, then `rounds` loads of both at once. */
-  async function measurePair(target: Target, baseline: Target, scenario: Scenario): Promise<PairedMeasurement> {
+  async function measurePairPlaced({ target, base: baseline }: Pair<Target>, scenario: Scenario, place: (launch: Launch) => Launch): Promise<PairedMeasurement> {
     const env: Record<string, string> = { STORE_LATENCY_MS: '20', ...scenario.env };
     const start = async (t: Target): Promise<{ port: number; server: Awaited<ReturnType<typeof startTarget>> }> => {
       const port = await freePort();
-      const launch = t.launch(port, env);
-      const server = await startTarget(pinning === undefined ? launch : pinnedLaunch(launch, pinning), port, join(workDir, `${t.name}-${scenario.name}-paired.log`));
+      const server = await startTarget(place(t.launch(port, env)), port, join(workDir, `${t.name}-${scenario.name}-paired.log`));
       return { port, server };
     };
     const a = await start(target);
@@ -236,7 +282,10 @@ async function main(): Promise<void> {
         ]);
         const r = pairedRound(ra, samplers[0].stop().cpuSeconds, rb, samplers[1].stop().cpuSeconds);
         done.push(r);
-        progress.done(`${label} round ${round}: ${r.targetCpuUsPerRequest.toFixed(2)} against ${r.baseCpuUsPerRequest.toFixed(2)} us of CPU per request: ${r.ratio.toFixed(3)}x`);
+        progress.done(
+          `${label} round ${round}: ${r.targetCpuUsPerRequest.toFixed(2)} against ${r.baseCpuUsPerRequest.toFixed(2)} us of CPU per request: ${r.ratio.toFixed(3)}x; ` +
+            `p99 ${r.targetP99Ms.toFixed(2)} against ${r.baseP99Ms.toFixed(2)} ms`,
+        );
       }
     } finally {
       await Promise.all([a.server.stop(), b.server.stop()]);
@@ -244,31 +293,60 @@ async function main(): Promise<void> {
     return pairedSummary(target.name, baseline.name, scenario.name, done);
   }
 
-  const cpu = cpus();
-  const run: BenchRun = {
-    date: new Date().toISOString(),
-    machine: {
-      cpus: cpu.length,
-      model: cpu[0]?.model ?? 'unknown',
-      memoryGiB: Math.round(totalmem() / 1024 ** 3),
-      note:
-        pinning === undefined
-          ? 'the load generator runs on the same machine and shares its cores'
-          : `servers pinned to core ${pinning.serverCores}, the load generator to core ${pinning.loadCores}`,
-    },
-    loadGenerator: useWrk ? wrkVersion() : 'turbina-loadgen (scripts/load)',
-    options: { connections, durationSec: duration, threads, rampStepSec: rampStep, rounds },
-    versions,
-    labels,
-    measurements,
-    ...(paired ? { paired: pairs } : {}),
-    skipped,
-  };
+  /** What results.json holds; `measured` are the load runs' measurements. */
+  function runRecord(
+    measured: readonly Measurement[],
+    extra: { readonly paired?: readonly PairedMeasurement[]; readonly startup?: readonly StartupMeasurement[] },
+  ): BenchRun {
+    const cpu = cpus();
+    const unpinned = pinning !== undefined && available.some((t) => !fitsServerCores(pinning, t.workers ?? 1));
+    return {
+      date: new Date().toISOString(),
+      machine: {
+        cpus: cpu.length,
+        model: cpu[0]?.model ?? 'unknown',
+        memoryGiB: Math.round(totalmem() / 1024 ** 3),
+        note:
+          starts !== undefined
+            ? 'the targets start one at a time, with no load'
+            : pinning === undefined
+              ? 'the load generator runs on the same machine and shares its cores'
+              : `servers pinned to core ${pinning.serverCores}, the load generator to core ${pinning.loadCores}` +
+                (unpinned ? '; clusters with more workers than those cores unpinned, with their load generators, on every core' : ''),
+      },
+      loadGenerator: starts !== undefined ? 'none' : useWrk ? wrkVersion() : 'turbina-loadgen (scripts/load)',
+      options: { connections, durationSec: duration, threads, rampStepSec: rampStep, rounds, ...(starts !== undefined ? { starts } : {}) },
+      versions,
+      labels,
+      measurements: measured,
+      ...extra,
+      skipped,
+    };
+  }
+
+  const run = runRecord(measurements, paired ? { paired: pairs } : {});
   writeFileSync(join(outDir, 'results.json'), JSON.stringify(run, null, 2) + '\n');
   writeFileSync(join(outDir, 'results.md'), markdownReport(run));
   writeFileSync(join(outDir, 'chart.svg'), svgChart(run));
   process.stdout.write('\n' + terminalReport(run) + '\n');
   process.stdout.write(`results: ${join(outDir, 'results.json')}, results.md, chart.svg\n`);
+}
+
+/** Every target started `starts` times, the targets taking turns, so that a slow moment
+ *  of the machine hits them alike. */
+async function measureStartups(targets: readonly Target[], starts: number, workDir: string): Promise<StartupMeasurement[]> {
+  const samples = new Map<string, StartSample[]>(targets.map((t) => [t.name, []]));
+  const progress = new Progress();
+  for (let n = 1; n <= starts; n++) {
+    for (const target of targets) {
+      const port = await freePort();
+      const sample = await timeStart(target.launch(port, { STORE_LATENCY_MS: '20' }), port, join(workDir, `${target.name}-startup.log`));
+      samples.get(target.name)?.push(sample);
+      const rss = (sample.idleRssBytes / 1024 / 1024).toFixed(1);
+      progress.done(`[${target.name}] start ${n}/${starts}: first 200 after ${sample.firstAnswerMs.toFixed(1)} ms, idle RSS ${rss} MB in ${sample.processes} process(es)`);
+    }
+  }
+  return targets.map((t) => startupSummary(t.name, samples.get(t.name) ?? []));
 }
 
 /** One measurement per target, scenario and connection count: the round with the median

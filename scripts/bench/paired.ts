@@ -1,5 +1,5 @@
-// --paired: a target and bare node:http loaded at the same time, on the same cores, each
-// by its own load generator. Whatever slows the machine for a while (other tenants of the
+// --paired: a target and its baseline (pairing.ts) loaded at the same time, on the same
+// cores, each by its own load generator. Whatever slows the machine for a while (other tenants of the
 // host, frequency changes) then slows both alike, so the ratio of their CPU time per
 // request holds steady where two runs one after the other differ by up to 2x. With the
 // servers pinned (--server-cores) and saturated, that ratio is the ratio of requests per
@@ -16,6 +16,9 @@ export interface PairedRound {
   readonly ratio: number;
   readonly targetErrors: number;
   readonly baseErrors: number;
+  /** Each side's p99 latency in this round, as its load generator saw it. */
+  readonly targetP99Ms: number;
+  readonly baseP99Ms: number;
 }
 
 export interface PairedMeasurement {
@@ -27,6 +30,9 @@ export interface PairedMeasurement {
   readonly ratio: number;
   readonly minRatio: number;
   readonly maxRatio: number;
+  /** Each side's median p99 over the rounds. */
+  readonly targetP99Ms: number;
+  readonly baseP99Ms: number;
 }
 
 /** Microseconds of CPU per request (0 when nothing was answered). */
@@ -49,10 +55,18 @@ export function pairedRound(target: LoadResult, targetCpuSeconds: number, base: 
     ratio: targetCpu === 0 ? 0 : Math.round((baseCpu / targetCpu) * 1000) / 1000,
     targetErrors: errorsOf(target),
     baseErrors: errorsOf(base),
+    targetP99Ms: round2(target.latencyMs.p99),
+    baseP99Ms: round2(base.latencyMs.p99),
   };
 }
 
-/** The median of the rounds' ratios (the lower middle one for an even count). */
+/** The lower middle value for an even count (of ratios, the pessimistic one). */
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor((sorted.length - 1) / 2)] ?? 0;
+}
+
+/** The median of the rounds' ratios and of each side's p99. */
 export function pairedSummary(target: string, base: string, scenario: string, rounds: readonly PairedRound[]): PairedMeasurement {
   const ratios = rounds.map((r) => r.ratio).sort((a, b) => a - b);
   return {
@@ -60,9 +74,11 @@ export function pairedSummary(target: string, base: string, scenario: string, ro
     base,
     scenario,
     rounds,
-    ratio: ratios[Math.floor((ratios.length - 1) / 2)] ?? 0,
+    ratio: median(ratios),
     minRatio: ratios[0] ?? 0,
     maxRatio: ratios[ratios.length - 1] ?? 0,
+    targetP99Ms: median(rounds.map((r) => r.targetP99Ms)),
+    baseP99Ms: median(rounds.map((r) => r.baseP99Ms)),
   };
 }
 
@@ -72,13 +88,14 @@ export function pairedTable(list: readonly PairedMeasurement[], labels: Readonly
   const rows = list.map((m) => {
     const median = m.rounds.find((r) => r.ratio === m.ratio) ?? m.rounds[0];
     const errors = m.rounds.reduce((sum, r) => sum + r.targetErrors + r.baseErrors, 0);
-    return `| ${m.scenario} | ${labels[m.target] ?? m.target} | ${median?.targetCpuUsPerRequest.toFixed(2) ?? '-'} | ${median?.baseCpuUsPerRequest.toFixed(2) ?? '-'} | ${m.ratio.toFixed(2)}x | ${m.minRatio.toFixed(2)}-${m.maxRatio.toFixed(2)}x | ${m.rounds.length} | ${errors} |`;
+    const p99 = `${m.targetP99Ms.toFixed(2)} / ${m.baseP99Ms.toFixed(2)} ms`;
+    return `| ${m.scenario} | ${labels[m.target] ?? m.target} | ${labels[m.base] ?? m.base} | ${median?.targetCpuUsPerRequest.toFixed(2) ?? '-'} | ${median?.baseCpuUsPerRequest.toFixed(2) ?? '-'} | ${m.ratio.toFixed(2)}x | ${m.minRatio.toFixed(2)}-${m.maxRatio.toFixed(2)}x | ${p99} | ${m.rounds.length} | ${errors} |`;
   });
   return [
-    'Paired with bare node:http (both loaded at once, on the same cores): CPU per request, and the throughput ratio it implies',
+    'Paired, each target with its baseline (both loaded at once, on the same cores): CPU per request, the throughput ratio it implies, and each side' + "'" + 's median p99',
     '',
-    '| scenario | target | target CPU us/req | bare CPU us/req | vs bare | rounds' + "'" + ' range | rounds | errors |',
-    '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |',
+    '| scenario | target | baseline | target CPU us/req | baseline CPU us/req | vs baseline | rounds' + "'" + ' range | p99 target / baseline | rounds | errors |',
+    '| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
     ...rows,
     '',
   ].join('\n');

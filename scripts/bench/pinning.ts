@@ -35,7 +35,24 @@ export function planPinning(spec: string, coreCount: number, fail: (message: str
 
 /** Moves this process (and so every load generator it starts later) to the load cores. */
 export function pinLoadGenerator(pinning: Pinning): void {
-  execFileSync('taskset', ['-p', '-c', pinning.loadCores, String(process.pid)], { stdio: 'ignore' });
+  moveLoadGenerator(pinning.loadCores);
+}
+
+/** Lets this process (and the load generators it starts later) run on every core again. */
+export function unpinLoadGenerator(coreCount: number): void {
+  moveLoadGenerator(`0-${coreCount - 1}`);
+}
+
+function moveLoadGenerator(cores: string): void {
+  execFileSync('taskset', ['-p', '-c', cores, String(process.pid)], { stdio: 'ignore' });
+}
+
+/** Whether a target serving from `workers` processes is pinned: only where the server
+ *  cores give each worker its own. Squeezed onto fewer cores, a cluster's workers would
+ *  take turns on a core, and what would be measured is their switching, not the cluster;
+ *  such a target (and its load generator) runs on every core instead. */
+export function fitsServerCores(pinning: Pinning, workers: number): boolean {
+  return pinning.serverCores.split(',').length >= workers;
 }
 
 /** The same launch, started on the server cores. */

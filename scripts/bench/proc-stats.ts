@@ -56,6 +56,13 @@ export function processTree(root: number): ProcEntry[] {
   return tree;
 }
 
+/** Resident memory of the root and every process below it, summed. */
+export function treeRssBytes(root: number): number {
+  let rss = 0;
+  for (const entry of processTree(root)) rss += rssBytes(entry.pid);
+  return rss;
+}
+
 export interface ProcUsage {
   readonly cpuSeconds: number;
   readonly peakRssBytes: number;

@@ -1,7 +1,9 @@
 // Terminal and Markdown reports: one table per scenario with ratios against the bare
-// node:http baseline and against Go from the same run, ASCII bar charts like the study's,
-// and the ramp as req/s and p99 per connection count.
+// node:http baseline, Go and the bare node:http cluster from the same run, ASCII bar
+// charts like the study's, the ramp as req/s and p99 per connection count, and the
+// paired and startup tables.
 import { pairedTable } from './paired.js';
+import { startupTable } from './startup.js';
 import { find, ratio, type BenchRun } from './results.js';
 
 const BAR_WIDTH = 40;
@@ -58,9 +60,10 @@ export function tables(run: BenchRun): Table[] {
     }
     const bare = find(run, 'node-bare', scenario)?.result.requestsPerSec;
     const go = find(run, 'go', scenario)?.result.requestsPerSec;
+    const bareCluster = find(run, 'node-bare-cluster', scenario)?.result.requestsPerSec;
     out.push({
       title: `${scenario} (${run.options.connections} connections)`,
-      header: ['target', 'req/s', 'vs bare', 'vs Go', 'avg', 'stdev', 'p50', 'p90', 'p99', 'max', 'transfer', 'errors', 'timeouts', 'CPU s/10k', 'peak RSS'],
+      header: ['target', 'req/s', 'vs bare', 'vs Go', 'vs bare cluster', 'avg', 'stdev', 'p50', 'p90', 'p99', 'max', 'transfer', 'errors', 'timeouts', 'CPU s/10k', 'peak RSS'],
       rows: run.measurements
         .filter((m) => m.scenario === scenario)
         .map((m) => {
@@ -71,6 +74,7 @@ export function tables(run: BenchRun): Table[] {
             fmt(r.requestsPerSec),
             ratio(r.requestsPerSec, bare),
             ratio(r.requestsPerSec, go),
+            ratio(r.requestsPerSec, bareCluster),
             `${l.avg.toFixed(2)} ms`,
             `${l.stdev.toFixed(2)} ms`,
             `${l.p50.toFixed(2)} ms`,
@@ -121,30 +125,39 @@ function markdownTable(table: Table): string {
 function preamble(run: BenchRun): string[] {
   return [
     `Date: ${run.date}. Machine: ${run.machine.cpus} cores (${run.machine.model}), ${run.machine.memoryGiB} GiB; ${run.machine.note}`,
-    `Load generator: ${run.loadGenerator}, ${run.options.threads} threads, ${run.options.connections} connections, ${run.options.durationSec} s per run (ramp steps ${run.options.rampStepSec} s)` +
-      (run.paired !== undefined
-        ? `; ${run.options.rounds} paired round(s) per target, each loading it and bare node:http at once, median round shown.`
-        : run.options.rounds > 1
-          ? `; ${run.options.rounds} interleaved rounds per target, median round shown.`
-          : '.'),
+    run.startup !== undefined
+      ? `Startup: ${run.options.starts ?? 0} start(s) per target, the targets taking turns, each spawned as in every run (through /bin/sh, which raises the file-descriptor limit and execs the target), with no load.`
+      : `Load generator: ${run.loadGenerator}, ${run.options.threads} threads, ${run.options.connections} connections, ${run.options.durationSec} s per run (ramp steps ${run.options.rampStepSec} s)` +
+        (run.paired !== undefined
+          ? `; ${run.options.rounds} paired round(s) per target, each loading it and its baseline at once, median round shown.`
+          : run.options.rounds > 1
+            ? `; ${run.options.rounds} interleaved rounds per target, median round shown.`
+            : '.'),
     `Versions: ${Object.entries(run.versions).map(([t, v]) => `${run.labels[t] ?? t}: ${v}`).join('; ')}.`,
     ...run.skipped.map((s) => `Skipped ${s.what}: ${s.reason}.`),
   ];
 }
 
 export function terminalReport(run: BenchRun): string {
-  return [...preamble(run), '', ...tables(run).map((t) => textTable(t) + '\n'), pairedTable(run.paired ?? [], run.labels), asciiBars(run)].join('\n');
+  return [
+    ...preamble(run),
+    '',
+    ...tables(run).map((t) => textTable(t) + '\n'),
+    pairedTable(run.paired ?? [], run.labels),
+    startupTable(run.startup ?? [], run.labels),
+    asciiBars(run),
+  ].join('\n');
 }
 
 export function markdownReport(run: BenchRun): string {
+  const bars = asciiBars(run).trimEnd();
   return [
     ...preamble(run).map((l) => `${l}  `),
     '',
     ...tables(run).map((t) => markdownTable(t) + '\n'),
     pairedTable(run.paired ?? [], run.labels),
-    '```',
-    asciiBars(run).trimEnd(),
-    '```',
+    startupTable(run.startup ?? [], run.labels),
+    ...(bars === '' ? [] : ['```', bars, '```']),
     '',
   ].join('\n');
 }

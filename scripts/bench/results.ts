@@ -1,6 +1,7 @@
 // The benchmark's data model, shared by the runner and every report format.
 import type { LoadResult } from '../load/types.js';
 import type { PairedMeasurement } from './paired.js';
+import type { StartupMeasurement } from './startup.js';
 
 export interface Measurement {
   readonly target: string;
@@ -29,12 +30,16 @@ export interface BenchRun {
     readonly threads: number;
     readonly rampStepSec: number;
     readonly rounds: number;
+    /** --startup: starts per target. */
+    readonly starts?: number;
   };
   readonly versions: Readonly<Record<string, string>>;
   readonly labels: Readonly<Record<string, string>>;
   readonly measurements: readonly Measurement[];
   /** --paired runs (then the only measurements). */
   readonly paired?: readonly PairedMeasurement[];
+  /** --startup runs (then the only measurements). */
+  readonly startup?: readonly StartupMeasurement[];
   readonly skipped: readonly Skip[];
 }
 

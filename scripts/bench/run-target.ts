@@ -35,27 +35,37 @@ export function freePort(): Promise<number> {
   });
 }
 
-function answers(port: number, path: string): Promise<boolean> {
+/** One GET on a fresh connection: the status it was answered with within `timeoutMs`,
+ *  or undefined (refused, reset, timed out). */
+export function statusOf(port: number, path: string, timeoutMs = 1000): Promise<number | undefined> {
   return new Promise((resolve) => {
-    const req = get({ host: '127.0.0.1', port, path, agent: false, timeout: 1000 }, (res) => {
+    const req = get({ host: '127.0.0.1', port, path, agent: false, timeout: timeoutMs }, (res) => {
       res.resume();
-      resolve(res.statusCode === 200);
+      resolve(res.statusCode);
     });
-    req.on('error', () => resolve(false));
+    req.on('error', () => resolve(undefined));
     req.on('timeout', () => {
       req.destroy();
-      resolve(false);
+      resolve(undefined);
     });
   });
 }
 
+async function answers(port: number, path: string): Promise<boolean> {
+  return (await statusOf(port, path)) === 200;
+}
+
 export interface RunningTarget {
   readonly pid: number;
+  /** Whether the process has exited (it may not have answered yet). */
+  exited(): boolean;
   stop(): Promise<void>;
 }
 
-/** Starts the launch, stderr into `logPath`, and waits until `readyPath` answers 200. */
-export async function startTarget(launch: Launch, port: number, logPath: string, readyPath = '/io?ms=0'): Promise<RunningTarget> {
+/** Spawns the launch in its own process group, stderr into `logPath`, the same way for
+ *  every target: through /bin/sh, which raises the file-descriptor limit and execs it (so
+ *  the pid is the target's). */
+export function spawnTarget(launch: Launch, logPath: string): RunningTarget {
   const log = openSync(logPath, 'a');
   const child = spawn('/bin/sh', ['-c', 'ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"; exec "$0" "$@"', launch.command, ...launch.args], {
     cwd: launch.cwd,
@@ -68,17 +78,9 @@ export async function startTarget(launch: Launch, port: number, logPath: string,
   const exited = once(child, 'exit');
   const pid = child.pid;
   if (pid === undefined) throw new Error(`could not start ${launch.command}`);
-  const deadline = Date.now() + 30_000;
-  while (!(await answers(port, readyPath))) {
-    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`${launch.command} exited before answering (see ${logPath})`);
-    if (Date.now() > deadline) {
-      killAll();
-      throw new Error(`${launch.command} did not answer on port ${port} within 30 s (see ${logPath})`);
-    }
-    await sleep(100);
-  }
   return {
     pid,
+    exited: () => child.exitCode !== null || child.signalCode !== null,
     stop: async () => {
       if (child.exitCode === null && child.signalCode === null) {
         process.kill(-pid, 'SIGTERM');
@@ -101,4 +103,19 @@ export async function startTarget(launch: Launch, port: number, logPath: string,
       running.delete(child);
     },
   };
+}
+
+/** Starts the launch (spawnTarget) and waits until `readyPath` answers 200. */
+export async function startTarget(launch: Launch, port: number, logPath: string, readyPath = '/io?ms=0'): Promise<RunningTarget> {
+  const target = spawnTarget(launch, logPath);
+  const deadline = Date.now() + 30_000;
+  while (!(await answers(port, readyPath))) {
+    if (target.exited()) throw new Error(`${launch.command} exited before answering (see ${logPath})`);
+    if (Date.now() > deadline) {
+      killAll();
+      throw new Error(`${launch.command} did not answer on port ${port} within 30 s (see ${logPath})`);
+    }
+    await sleep(100);
+  }
+  return target;
 }

@@ -52,7 +52,7 @@ export const SCENARIOS: readonly Scenario[] = [
     headers: { 'Accept-Encoding': 'gzip' },
     env: {},
     // The FastAPI peer implements the study's /io and /products/{id} only.
-    only: ['turbina', 'turbina-cluster', 'node-bare', 'node-bare-tuned', 'go'],
+    only: ['turbina', 'turbina-cluster', 'node-bare', 'node-bare-tuned', 'node-bare-cluster', 'node-bare-cluster-tuned', 'go'],
   },
   {
     name: 'export',

@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 /** dist/suite/scripts/bench/targets.js -> the project root. */
 export const PROJECT_ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
 const PEERS_SRC = join(PROJECT_ROOT, 'scripts', 'peers');
+const BARE_NODE = fileURLToPath(new URL('../peers/bare-node.js', import.meta.url));
 
 export interface Launch {
   readonly command: string;
@@ -27,7 +28,19 @@ export interface Target {
   readonly version: () => string;
   /** A variant measured only in the scenarios that name it (Scenario.only). */
   readonly variant?: boolean;
+  /** The target --paired loads beside this one (default: DEFAULT_BASELINE). */
+  readonly baseline?: string;
+  /** Processes that serve requests (a cluster's workers; default 1): --server-cores pins
+   *  a target only where it has a core for each (pinning.ts). */
+  readonly workers?: number;
 }
+
+/** What a paired target is compared with unless it names its own baseline. */
+export const DEFAULT_BASELINE = 'node-bare';
+
+/** The workers of both clusters, turbina's and the bare one: as many as this machine's
+ *  cores, and the same on both sides so that they compare. */
+export const CLUSTER_WORKERS = 2;
 
 function tryRun(command: string, args: readonly string[]): string | undefined {
   try {
@@ -75,20 +88,22 @@ export const TARGETS: readonly Target[] = [
   },
   {
     name: 'turbina-cluster',
-    label: 'turbina cluster (2 workers)',
+    label: `turbina cluster (${CLUSTER_WORKERS} workers)`,
     skipReason: () => undefined,
     prepare: () => {},
-    // Two workers, as many as this machine's cores; the primary and both workers are
-    // sampled (ProcSampler follows the process tree) and stopped (one process group).
-    launch: node(join(PROJECT_ROOT, 'dist', 'server.js'), { WORKERS: '2' }),
+    // The primary and the workers are sampled (ProcSampler follows the process tree) and
+    // stopped (one process group).
+    launch: node(join(PROJECT_ROOT, 'dist', 'server.js'), { WORKERS: String(CLUSTER_WORKERS) }),
     version: () => `node ${process.version}`,
+    baseline: 'node-bare-cluster',
+    workers: CLUSTER_WORKERS,
   },
   {
     name: 'node-bare',
     label: 'bare node:http',
     skipReason: () => undefined,
     prepare: () => {},
-    launch: node(fileURLToPath(new URL('../peers/bare-node.js', import.meta.url))),
+    launch: node(BARE_NODE),
     version: () => `node ${process.version}`,
   },
   {
@@ -98,8 +113,30 @@ export const TARGETS: readonly Target[] = [
     prepare: () => {},
     // The same peer with the node:http settings turbina applies (scripts/bench/README.md):
     // what turbina's own code costs, with those gains on both sides.
-    launch: node(fileURLToPath(new URL('../peers/bare-node.js', import.meta.url)), { BARE_NODE_SETTINGS: 'turbina' }),
+    launch: node(BARE_NODE, { BARE_NODE_SETTINGS: 'turbina' }),
     version: () => `node ${process.version}`,
+  },
+  {
+    name: 'node-bare-cluster',
+    label: `bare node:http cluster (${CLUSTER_WORKERS} workers)`,
+    skipReason: () => undefined,
+    prepare: () => {},
+    // The same peer forked into workers that each open their own SO_REUSEPORT socket where
+    // Node has it (node:cluster's shared socket elsewhere), as turbina's cluster does.
+    launch: node(BARE_NODE, { WORKERS: String(CLUSTER_WORKERS) }),
+    version: () => `node ${process.version}`,
+    baseline: 'node-bare-cluster',
+    workers: CLUSTER_WORKERS,
+  },
+  {
+    name: 'node-bare-cluster-tuned',
+    label: `bare node:http cluster (${CLUSTER_WORKERS} workers) + turbina's Node settings`,
+    skipReason: () => undefined,
+    prepare: () => {},
+    launch: node(BARE_NODE, { WORKERS: String(CLUSTER_WORKERS), BARE_NODE_SETTINGS: 'turbina' }),
+    version: () => `node ${process.version}`,
+    baseline: 'node-bare-cluster',
+    workers: CLUSTER_WORKERS,
   },
   {
     name: 'go',

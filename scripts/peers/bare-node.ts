@@ -1,12 +1,14 @@
 // The floor: a bare node:http server with the same routes and the same response bytes as
 // turbina's hot paths, and nothing else (no router, no validation, no negotiation, no
 // logs, no metrics). What turbina costs is measured against this in the same run.
+// WORKERS=N (N > 1) makes it a cluster like turbina's: the primary forks N workers
+// (bare-cluster.ts) and serves nothing; each worker runs this file and listens.
 import { createHash } from 'node:crypto';
 import { createServer, type ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
 import { gzipSync } from 'node:zlib';
 import { wireBody, type WireBody } from '../../src/http/wire-body.js';
-import type { HttpServerOptions } from '../../src/platform/node-features.js';
+import { reusePortSupported, type HttpServerOptions, type ReusePortListenOptions } from '../../src/platform/node-features.js';
 import { generateProduct } from '../../src/products/catalog.js';
 
 // BARE_NODE_SETTINGS=turbina: the node:http settings turbina applies (README,
@@ -20,12 +22,20 @@ const serverOptions: HttpServerOptions = tuned ? { optimizeEmptyRequests: true }
 
 const port = Number(process.env['PORT'] ?? 8080);
 const storeLatencyMs = Number(process.env['STORE_LATENCY_MS'] ?? 20);
+const workers = Number(process.env['WORKERS'] ?? 1);
+/** Set by the primary in its workers' environment. */
+const WORKER_ENV = 'BARE_WORKER';
+/** 0 for the single process, 1..N for a cluster's workers. */
+const workerNumber = Number(process.env[WORKER_ENV] ?? 0);
+/** A request id prefix per process, as turbina's (same length: the bytes stay the same). */
+const ID_PREFIX = 'bare' + String(workerNumber).padStart(4, '0') + '-';
 const ttlMs = 30_000;
 const MAX_ENTRIES = 10_000;
 /** The body as res.end gets it: a string when tuned (written with the head in one write). */
 const wire = (body: Buffer): WireBody => (tuned ? wireBody(body) : body);
 const OK = Buffer.from('{"message":"ok"}');
 const OK_WIRE = wire(OK);
+const ALIVE = Buffer.from('{"status":"ok"}');
 interface Body {
   readonly bytes: Buffer;
   readonly wire: WireBody;
@@ -57,7 +67,7 @@ function send(res: ServerResponse, e: Entry, hit: boolean, gzip: boolean): void 
   const body = gzip && e.gzip !== undefined ? e.gzip : e.body;
   const headers = [
     'content-type', 'application/json',
-    'x-request-id', 'bare0000-' + (++counter).toString(36),
+    'x-request-id', ID_PREFIX + (++counter).toString(36),
     'vary', 'Accept-Encoding',
     'etag', e.etag,
     'last-modified', e.lastModified,
@@ -98,7 +108,7 @@ const server = createServer(serverOptions, (req, res) => {
       // The same header lines turbina's /io sends (a JSON type is compressible: Vary).
       res.writeHead(200, [
         'content-type', 'application/json',
-        'x-request-id', 'bare0000-' + (++counter).toString(36),
+        'x-request-id', ID_PREFIX + (++counter).toString(36),
         'vary', 'Accept-Encoding',
         'content-length', String(OK.length),
       ]);
@@ -130,11 +140,26 @@ const server = createServer(serverOptions, (req, res) => {
     }, storeLatencyMs);
     return;
   }
+  if (url === '/healthz') {
+    res.writeHead(200, ['content-type', 'application/json', 'content-length', String(ALIVE.length)]);
+    res.end(ALIVE);
+    return;
+  }
   res.writeHead(404, ['content-length', '0']);
   res.end();
 });
 // turbina's default KEEP_ALIVE_TIMEOUT_MS, so even the Keep-Alive header has the same bytes.
 server.keepAliveTimeout = 65_000;
-server.listen(port, '127.0.0.1');
+if (workers > 1 && workerNumber === 0) {
+  // Imported only here: the single process does not load node:cluster.
+  (await import('./bare-cluster.js')).forkWorkers(workers, WORKER_ENV);
+} else if (workerNumber > 0 && reusePortSupported()) {
+  // Each worker its own SO_REUSEPORT socket, as turbina's workers have theirs.
+  const own: ReusePortListenOptions = { port, host: '127.0.0.1', reusePort: true, exclusive: true };
+  server.listen(own);
+} else {
+  // One process, or a worker sharing the primary's socket (node:cluster's round-robin).
+  server.listen(port, '127.0.0.1');
+}
 
 process.on('SIGTERM', () => process.exit(0));

@@ -49,3 +49,9 @@ async def product(pid: int):
         "x-request-id": f"py000000-{counter}", "x-cache": status,
         "cache-control": f"public, max-age={int(hit[1] - time.monotonic())}",
     })
+
+
+@app.get("/healthz")
+async def healthz():
+    # The startup measurement's probe (npm run bench -- --startup).
+    return {"status": "ok"}

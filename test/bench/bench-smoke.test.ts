@@ -1,17 +1,19 @@
 // The benchmark end to end, as a real child process: a 1-second run of turbina in the io
 // scenario with our own load generator (and with wrk when installed), its files and
-// report, argument errors with exit code 2, and no process left behind afterwards.
+// report, paired runs (a cluster beside the bare cluster, placed on the cores fairly),
+// one start of each --startup target, argument errors with exit code 2, and no process
+// left behind afterwards.
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { processTree } from '../../scripts/bench/proc-stats.js';
 import type { BenchRun } from '../../scripts/bench/results.js';
 import { hasWrk } from '../../scripts/bench/wrk.js';
-import { skipWithout } from '../helpers/tools.js';
+import { hasCommand, skipWithout } from '../helpers/tools.js';
 
 /** dist/suite/test/bench/bench-smoke.test.js -> dist/suite/scripts/bench.js */
 const BENCH_JS = fileURLToPath(new URL('../../scripts/bench.js', import.meta.url));
@@ -25,6 +27,26 @@ interface BenchExit {
   readonly timedOut: boolean;
   /** Every process seen below the bench while it ran, with its command line. */
   readonly descendants: ReadonlyMap<number, string>;
+  /** The cores each of those processes (and the bench, under its own pid) was seen
+   *  allowed on, and whether it ran as a cluster (WORKERS in its environment). */
+  readonly placements: ReadonlyMap<number, { readonly cores: Set<string>; readonly clustered: boolean }>;
+  readonly pid: number;
+}
+
+function allowedCores(pid: number): string | undefined {
+  try {
+    return /^Cpus_allowed_list:\s*(\S+)$/m.exec(readFileSync(`/proc/${pid}/status`, 'latin1'))?.[1];
+  } catch {
+    return undefined;
+  }
+}
+
+function clustered(pid: number): boolean {
+  try {
+    return readFileSync(`/proc/${pid}/environ`, 'latin1').split('\0').some((v) => v.startsWith('WORKERS=') && v !== 'WORKERS=1');
+  } catch {
+    return false;
+  }
 }
 
 function cmdline(pid: number): string | undefined {
@@ -42,12 +64,19 @@ function runBench(args: readonly string[], limitMs: number): Promise<BenchExit> 
     let stderr = '';
     let timedOut = false;
     const descendants = new Map<number, string>();
+    const placements = new Map<number, { cores: Set<string>; clustered: boolean }>();
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
     child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
     // Record the process tree (targets, wrk) so we can check afterwards that all are gone.
     const watch = setInterval(() => {
       if (child.pid === undefined) return;
       for (const entry of processTree(child.pid)) {
+        const cores = allowedCores(entry.pid);
+        if (cores !== undefined) {
+          const seen = placements.get(entry.pid) ?? { cores: new Set<string>(), clustered: clustered(entry.pid) };
+          seen.cores.add(cores);
+          placements.set(entry.pid, seen);
+        }
         if (entry.pid === child.pid) continue;
         // Keep the latest: a pid first seen between fork and exec still shows the parent's
         // command line.
@@ -64,7 +93,7 @@ function runBench(args: readonly string[], limitMs: number): Promise<BenchExit> 
     child.on('close', (code, signal) => {
       clearInterval(watch);
       clearTimeout(limit);
-      resolve({ code, signal, stdout, stderr, timedOut, descendants });
+      resolve({ code, signal, stdout, stderr, timedOut, descendants, placements, pid: child.pid ?? 0 });
     });
   });
 }
@@ -195,7 +224,8 @@ describe('bench (child process)', () => {
         assert.equal(r.targetErrors + r.baseErrors, 0);
       }
       assert.ok(run.skipped.some((s) => s.what === 'scenario ramp'), 'the ramp is not paired and says so');
-      assert.ok(exit.stdout.includes('Paired with bare node:http'), exit.stdout);
+      assert.ok(exit.stdout.includes('Paired, each target with its baseline'), exit.stdout);
+      assert.ok(p.targetP99Ms > 0 && p.baseP99Ms > 0, JSON.stringify(p));
       // Both servers ran at the same time under the bench.
       const lines = [...exit.descendants.values()];
       assert.ok(lines.some((l) => l.includes('dist/server.js')) && lines.some((l) => l.includes('bare-node.js')), lines.join('\n'));
@@ -205,12 +235,81 @@ describe('bench (child process)', () => {
     }
   });
 
-  test('--paired without node-bare among the targets is refused with exit 2', async () => {
+  test('--paired without a target\'s baseline among the targets, or with --startup, is refused with exit 2', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'turbina-bench-paired-'));
     try {
-      const exit = await runBench(['--paired', '--targets', 'turbina', '--out', dir], 10_000);
-      assert.equal(exit.code, 2);
-      assert.match(exit.stderr, /--paired compares with bare node:http/);
+      const [single, cluster, startup] = await Promise.all([
+        runBench(['--paired', '--targets', 'turbina', '--out', dir], 10_000),
+        runBench(['--paired', '--targets', 'turbina-cluster,node-bare', '--out', dir], 10_000),
+        runBench(['--paired', '--startup', '1', '--targets', 'turbina,node-bare', '--out', dir], 10_000),
+      ]);
+      assert.equal(single.code, 2);
+      assert.match(single.stderr, /--paired compares turbina with node-bare: include node-bare in --targets/);
+      assert.equal(cluster.code, 2);
+      assert.match(cluster.stderr, /--paired compares turbina-cluster with node-bare-cluster: include node-bare-cluster in --targets/);
+      assert.equal(startup.code, 2);
+      assert.match(startup.stderr, /--startup and --paired/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('--paired --server-cores 0: the single process pinned beside bare node:http, the cluster beside the bare cluster on every core, its load generator too', { skip: skipWithout(hasCommand('taskset', ['--version']), 'taskset', 'apt-get install -y util-linux') }, async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'turbina-bench-cluster-'));
+    try {
+      const args = ['--paired', '--server-cores', '0', '--duration', '1', '--warmup', '0', '--targets', 'turbina,node-bare,turbina-cluster,node-bare-cluster', '--scenarios', 'io', '--loadgen', 'node', '--out', dir];
+      const exit = await runBench(args, 30_000);
+      assert.equal(exit.timedOut, false, 'the bench did not finish within 30 s');
+      assert.equal(exit.code, 0, exit.stderr);
+      const run = JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8')) as BenchRun;
+      assert.deepEqual(run.paired?.map((p) => `${p.target} + ${p.base}`), ['turbina + node-bare', 'turbina-cluster + node-bare-cluster']);
+      for (const p of run.paired ?? []) {
+        for (const r of p.rounds) assert.ok(r.targetRequests > 0 && r.baseRequests > 0 && r.targetCpuUsPerRequest > 0 && r.baseCpuUsPerRequest > 0, JSON.stringify(r));
+      }
+      assert.match(run.machine.note, /clusters with more workers than those cores unpinned/);
+
+      const every = `0-${cpus().length - 1}`;
+      const load = cpus().length === 2 ? '1' : `1-${cpus().length - 1}`;
+      const servers = [...exit.placements].filter(([pid]) => /dist\/server\.js|bare-node\.js/.test(exit.descendants.get(pid) ?? ''));
+      const singles = servers.filter(([, p]) => !p.clustered);
+      const clusters = servers.filter(([, p]) => p.clustered);
+      // Two single processes; two primaries and their workers.
+      assert.equal(singles.length, 2, JSON.stringify(servers.map(([pid, p]) => [exit.descendants.get(pid), [...p.cores]])));
+      assert.ok(clusters.length >= 6, `${clusters.length} cluster processes`);
+      for (const [pid, p] of singles) assert.deepEqual([...p.cores], ['0'], exit.descendants.get(pid));
+      for (const [pid, p] of clusters) assert.deepEqual([...p.cores], [every], exit.descendants.get(pid));
+      // The bench (whose threads generate the load) moved to every core for the cluster pair and back.
+      assert.deepEqual([...(exit.placements.get(exit.pid)?.cores ?? [])].sort(), [every, load].sort());
+      assertNothingLeft(exit, dir);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('--startup 1: one start of each target, timed to its first 200 on /healthz, with the idle RSS of all its processes', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'turbina-bench-startup-'));
+    try {
+      const exit = await runBench(['--startup', '1', '--targets', 'turbina,node-bare-cluster', '--out', dir], 20_000);
+      assert.equal(exit.timedOut, false, 'the bench did not finish within 20 s');
+      assert.equal(exit.code, 0, exit.stderr);
+      const run = JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8')) as BenchRun;
+      assert.deepEqual(run.measurements, []);
+      assert.equal(run.options.starts, 1);
+      assert.deepEqual(run.startup?.map((m) => [m.target, m.starts.length, m.starts[0]?.processes]), [
+        ['turbina', 1, 1],
+        ['node-bare-cluster', 1, 3],
+      ]);
+      for (const m of run.startup ?? []) {
+        assert.ok(m.firstAnswerMs.median > 0 && m.firstAnswerMs.median < 10_000, JSON.stringify(m));
+        // Every process of the tree counted: a Node process holds well over 20 MB.
+        const processes = m.starts[0]?.processes ?? 0;
+        assert.ok(m.idleRssBytes.median >= processes * 20 * 1024 * 1024, JSON.stringify(m));
+      }
+      assert.ok(exit.stdout.includes('Startup: from spawn() to the first 200 on /healthz'), exit.stdout);
+      assert.ok(readFileSync(join(dir, 'results.md'), 'utf8').includes('| target | first 200 |'));
+      assert.equal(existsSync(join(dir, 'chart.svg')), false, 'no chart without load');
+      assert.ok([...exit.descendants.values()].some((l) => l.includes('bare-node.js')), [...exit.descendants.values()].join('\n'));
+      assertNothingLeft(exit, dir);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { asciiBars, markdownReport, terminalReport } from '../../scripts/bench/report.js';
 import type { BenchRun, Measurement } from '../../scripts/bench/results.js';
+import { startupSummary } from '../../scripts/bench/startup.js';
 import { svgChart } from '../../scripts/bench/svg-chart.js';
 import type { SocketErrors } from '../../scripts/load/types.js';
 
@@ -82,6 +83,20 @@ describe('terminalReport', () => {
     assert.equal(turbina[header.indexOf('peak RSS')], '64 MB');
   });
 
+  test('the vs bare cluster column divides by the bare node:http cluster of the same run', () => {
+    const run = makeRun({ 'turbina-cluster': 'turbina cluster', 'node-bare-cluster': 'bare cluster' });
+    const withClusters = { ...run, measurements: [...run.measurements, measurement('turbina-cluster', 'io', 100, 45_000, 4), measurement('node-bare-cluster', 'io', 100, 50_000, 3)] };
+    const report = terminalReport(withClusters);
+    const header = row(report, 'target', 'io (100 connections)');
+    const column = header.indexOf('vs bare cluster');
+    assert.ok(column > header.indexOf('vs Go'), header.join('|'));
+    assert.equal(row(report, 'turbina cluster', 'io (')[column], '0.90x');
+    assert.equal(row(report, 'bare cluster', 'io (')[column], '1.00x');
+    assert.equal(row(report, 'turbina (1 process)', 'io (')[column], '0.60x');
+    // Without a bare cluster in the run: "-".
+    assert.equal(row(terminalReport(run), 'turbina (1 process)', 'io (')[column], '-');
+  });
+
   test('without a Go measurement the vs Go column is "-"', () => {
     const report = terminalReport(makeRun({}, ['go']));
     assert.deepEqual(row(report, 'turbina (1 process)', 'io (').slice(1, 4), ['30,000', '1.20x', '-']);
@@ -95,6 +110,30 @@ describe('terminalReport', () => {
     assert.deepEqual(row(report, 'Go net/http', 'ramp:'), ['Go net/http', '15,000 / 2.0 ms', '39,000 / 7.8 ms (1 errors, 3 timeouts)']);
     // The ramp is not a single-connection-count scenario: no ratio table for it.
     assert.ok(!report.includes('ramp (100 connections)'));
+  });
+});
+
+describe('a --startup run', () => {
+  const run: BenchRun = {
+    ...makeRun(),
+    loadGenerator: 'none',
+    options: { connections: 100, durationSec: 10, threads: 2, rampStepSec: 3, rounds: 1, starts: 3 },
+    measurements: [],
+    startup: [startupSummary('turbina', [100, 90, 95].map((ms) => ({ firstAnswerMs: ms, idleRssBytes: 50 * 1024 * 1024, processes: 1 })))],
+  };
+
+  test('the report says how the starts ran and shows the startup table, and no load tables or bars', () => {
+    const report = terminalReport(run);
+    assert.ok(report.includes('Startup: 3 start(s) per target'), report);
+    assert.ok(!report.includes('Load generator:'), report);
+    assert.ok(report.includes('| turbina (1 process) | 95.0 ms | 90.0-100.0 ms | 50.0 MB | 50.0-50.0 MB | 1 | 3 |'), report);
+    assert.ok(!report.includes('requests/sec'), report);
+  });
+
+  test('the Markdown has the startup table and no empty fence for bars', () => {
+    const md = markdownReport(run);
+    assert.ok(md.includes('| target | first 200 | range | idle RSS | range | processes | starts |'), md);
+    assert.ok(!md.includes('```'), md);
   });
 });
 

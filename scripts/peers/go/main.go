@@ -179,6 +179,12 @@ func io(w http.ResponseWriter, r *http.Request) {
 	w.Write([]byte(`{"message":"ok"}`))
 }
 
+// The startup measurement's probe (npm run bench -- --startup).
+func healthz(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Write([]byte(`{"status":"ok"}`))
+}
+
 func main() {
 	if v, err := strconv.Atoi(os.Getenv("STORE_LATENCY_MS")); err == nil {
 		storeLatency = time.Duration(v) * time.Millisecond
@@ -186,6 +192,7 @@ func main() {
 	http.HandleFunc("/io", io)
 	http.HandleFunc("/products/", products)
 	http.HandleFunc("/products", list)
+	http.HandleFunc("/healthz", healthz)
 	port := os.Getenv("PORT")
 	if port == "" {
 		port = "8080"
