@@ -276,10 +276,14 @@ async function main(): Promise<void> {
       }
       for (let round = 1; round <= rounds; round++) {
         const samplers = [new ProcSampler(a.server.pid), new ProcSampler(b.server.pid)] as const;
-        const [ra, rb] = await Promise.all([
-          load(options(a.port, scenario.plan, duration), `${label} round ${round}/${rounds}`, progress, 600),
-          load(options(b.port, scenario.plan, duration), '', hidden, 600),
-        ]);
+        // Which side starts first and is shown alternates by round, so whatever that
+        // position costs (a control pair of two bare clusters put the tail on it) falls
+        // on both sides alike.
+        const targetFirst = round % 2 === 1;
+        const shown = `${label} round ${round}/${rounds}`;
+        const loadA = (): Promise<LoadResult> => load(options(a.port, scenario.plan, duration), targetFirst ? shown : '', targetFirst ? progress : hidden, 600);
+        const loadB = (): Promise<LoadResult> => load(options(b.port, scenario.plan, duration), targetFirst ? '' : shown, targetFirst ? hidden : progress, 600);
+        const [ra, rb] = targetFirst ? await Promise.all([loadA(), loadB()]) : await Promise.all([loadB(), loadA()]).then(([rB, rA]) => [rA, rB] as const);
         const r = pairedRound(ra, samplers[0].stop().cpuSeconds, rb, samplers[1].stop().cpuSeconds);
         done.push(r);
         progress.done(
