@@ -1,19 +1,15 @@
 // The CLI entry: read the config, then either run the cluster primary (WORKERS > 1) or
 // build the app, start it, and wire signals to its graceful stop (one process, or one
 // cluster worker). It uses the public API (index.ts) as any program would.
-// `node dist/server.js --help` lists every option. A process loads only the modules its
-// role runs: the primary never loads the HTTP stack, a lone server never loads the
-// cluster's (start-up time is mostly module loading).
+// `node dist/server.js --help` lists every option.
 // First, before anything queues a process.nextTick (settle-async-context.ts says why).
 import './lifecycle/settle-async-context.js';
 import cluster from 'node:cluster';
-import type { WorkerLink } from './cluster/worker.js';
-import { ConfigError, loadConfig, type Config } from './config.js';
+import { ClusterPrimary } from './cluster/primary.js';
+import { WorkerLink } from './cluster/worker.js';
+import { ConfigError, createApp, loadConfig, stdoutLogger, type Config, type Logger, type LogOutputStats } from './index.js';
 import { exitAfterStdout } from './lifecycle/exit.js';
 import { listeningFields } from './lifecycle/listening-line.js';
-import type { LogOutputStats } from './log/log-output.js';
-import type { Logger } from './log/logger.js';
-import { stdoutLogger } from './log/stdout-logger.js';
 
 /** Each starts a graceful shutdown. SIGHUP too: a closed terminal or a supervisor sends
  *  it, and Node's default for it is to die at once with the last log lines unwritten. */
@@ -45,8 +41,7 @@ function onFatal(logger: Logger, cleanup: () => void): void {
   process.on('unhandledRejection', fatal('unhandled promise rejection'));
 }
 
-async function runPrimary(config: Config, logger: Logger, logOutput: LogOutputStats): Promise<void> {
-  const { ClusterPrimary } = await import('./cluster/primary.js');
+function runPrimary(config: Config, logger: Logger, logOutput: LogOutputStats): void {
   const primary = new ClusterPrimary(config, logger, logOutput, exitAfterStdout);
   onFatal(logger, () => primary.abort());
   for (const signal of SHUTDOWN_SIGNALS) process.on(signal, () => primary.shutdown(signal));
@@ -54,8 +49,7 @@ async function runPrimary(config: Config, logger: Logger, logOutput: LogOutputSt
 }
 
 /** One process serving requests: the whole server, or a cluster worker (with `link`). */
-async function runServer(config: Config, logger: Logger, logOutput: LogOutputStats, link: WorkerLink | undefined): Promise<void> {
-  const { createApp } = await import('./index.js');
+function runServer(config: Config, logger: Logger, logOutput: LogOutputStats, link: WorkerLink | undefined): void {
   const app = createApp(config, { logger, logOutput, ...(link ? { cluster: link } : {}) });
   // Every signal goes to stop(): the first drains, a second cuts the shutdown short.
   const stop = (reason: string): void => {
@@ -93,14 +87,13 @@ async function runServer(config: Config, logger: Logger, logOutput: LogOutputSta
   );
 }
 
-async function main(): Promise<void> {
+function main(): void {
   const config = readConfig();
   if (config === undefined) return;
   const clustered = config.workers > 1;
   const { logger, output } = stdoutLogger(config);
-  if (clustered && cluster.isPrimary) return runPrimary(config, logger, output);
-  const link = clustered && cluster.isWorker ? new (await import('./cluster/worker.js')).WorkerLink(config) : undefined;
-  return runServer(config, logger, output, link);
+  if (clustered && cluster.isPrimary) runPrimary(config, logger, output);
+  else runServer(config, logger, output, clustered && cluster.isWorker ? new WorkerLink(config) : undefined);
 }
 
-await main();
+main();
