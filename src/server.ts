@@ -52,8 +52,13 @@ function runPrimary(config: Config, logger: Logger, logOutput: LogOutputStats): 
 function runServer(config: Config, logger: Logger, logOutput: LogOutputStats, link: WorkerLink | undefined): void {
   const app = createApp(config, { logger, logOutput, ...(link ? { cluster: link } : {}) });
   // Every signal goes to stop(): the first drains, a second cuts the shutdown short.
+  // stop() returns the same promise every time (it never rejects): the exit is arranged once.
+  let exitArranged = false;
   const stop = (reason: string): void => {
-    app.stop(reason).then(exitAfterStdout, () => exitAfterStdout(1));
+    const over = app.stop(reason);
+    if (exitArranged) return;
+    exitArranged = true;
+    void over.then(exitAfterStdout);
   };
   // The primary's message is not a second signal (Ctrl-C reaches the workers directly too).
   link?.attach(app, (reason) => {
