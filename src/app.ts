@@ -24,6 +24,8 @@ import type { Logger } from './log/logger.js';
 import { stdoutLogger } from './log/stdout-logger.js';
 import { takeSnapshot, type MetricsGatherer, type ProcessSnapshot } from './metrics/snapshot.js';
 import { debugAccess } from './middleware/debug-access.js';
+import { RateLimiter, workerShare } from './middleware/rate-limit.js';
+import { parseTrustProxy } from './ip/trust-proxy.js';
 import { AccessLog } from './observability/access-log.js';
 import { EventLoopMonitor } from './observability/event-loop.js';
 import { RequestMetrics } from './observability/request-metrics.js';
@@ -51,7 +53,7 @@ export interface AppOptions {
   readonly logOutput?: LogOutputStats;
   /** Another backing store; the embedded catalog by default. */
   readonly store?: ProductStore & { readonly calls?: number };
-  /** The cache's monotonic clock, for tests that move time. */
+  /** The monotonic clock of the cache and the rate limiter, for tests that move time. */
   readonly now?: () => number;
   /** Cluster mode: /metrics asks every worker through the primary. */
   readonly cluster?: MetricsGatherer;
@@ -79,6 +81,8 @@ export interface App {
   readonly pool: BufferPool;
   /** The bound on concurrent exports and its counters. */
   readonly exports: ExportSlots;
+  /** RATE_LIMIT_RPS's limiter; undefined when rate limiting is off. */
+  readonly rateLimit: RateLimiter | undefined;
   /** Adds a route: `pattern` segments are literal or `{name}` (the handler reads ctx.params in order). */
   route(method: string, pattern: string, handler: Handler): App;
   /** Adds a middleware; it runs after the built-in ones, in the order added. */
@@ -88,7 +92,7 @@ export interface App {
   /** Graceful shutdown (see Shutdown); resolves with 0 once drained, 1 if cut at
    *  SHUTDOWN_TIMEOUT_MS. A second call cuts it at once (1), as a second signal does. */
   stop(reason?: string): Promise<number>;
-  /** Stops the app's own timers (cache sweep, event-loop sampling). */
+  /** Stops the app's own timers (cache sweep, event-loop sampling, rate-limit sweep). */
   stopTimers(): void;
 }
 
@@ -129,6 +133,7 @@ export function createApp(settings: Partial<Config> = {}, options: AppOptions = 
   registerIoRoute(router, { respond, queries });
   registerHealthRoutes(router, lifecycle, respond);
   const metrics = new RequestMetrics(router.routes);
+  const rateLimit = createRateLimiter(config, options);
   const metricsSources = {
     startedAt,
     requests: metrics,
@@ -140,11 +145,13 @@ export function createApp(settings: Partial<Config> = {}, options: AppOptions = 
     bufferPool: () => pool.stats(),
     logs: () => ({ dropped: logOutput?.dropped ?? 0, queuedBytes: logOutput?.queuedBytes ?? 0 }),
     exports: () => exports.stats(),
+    rateLimit: () => rateLimit?.buckets.stats() ?? NO_RATE_LIMIT,
   };
   registerMetricsRoute(router, respond, metricsSources, options.cluster);
   // The middleware chain, in the order it sees a request. A feature that is off adds
   // nothing here, so it costs nothing per request.
   const middleware: Middleware[] = [];
+  if (rateLimit !== undefined) middleware.push(rateLimit.middleware(respond));
   if (config.debugEndpoints === 'on') {
     registerDebugRoutes(router, { drainSignal: lifecycle.drainSignal, connections, eventLoop, startedAt, respond });
     // The routes never go without their guard.
@@ -194,6 +201,7 @@ export function createApp(settings: Partial<Config> = {}, options: AppOptions = 
     compression,
     pool,
     exports,
+    rateLimit,
     route(method, pattern, handler) {
       router.add(method, pattern, handler);
       return app;
@@ -216,8 +224,28 @@ export function createApp(settings: Partial<Config> = {}, options: AppOptions = 
     stopTimers: () => {
       cache.stop();
       eventLoop.stop();
+      rateLimit?.stop();
     },
   };
   const shutdown = new Shutdown(app, (code) => stopped?.(code));
   return app;
+}
+
+const NO_RATE_LIMIT = Object.freeze({ limited: 0, clients: 0, evictions: 0 });
+/** How often the rate limiter drops buckets that have refilled (a bounded batch each time). */
+const RATE_LIMIT_SWEEP_MS = 1000;
+
+/** The limiter when RATE_LIMIT_RPS is set; a cluster worker (options.cluster) enforces its share. */
+function createRateLimiter(config: Config, options: AppOptions): RateLimiter | undefined {
+  if (config.rateLimitRps === 0) return undefined;
+  const trust = parseTrustProxy(config.trustProxy);
+  if (trust.kind === 'invalid') throw new Error(`TRUST_PROXY: ${trust.reason}`); // resolveConfig refused it already
+  const workers = options.cluster === undefined ? 1 : config.workers;
+  return new RateLimiter({
+    ...workerShare(config.rateLimitRps, config.rateLimitBurst, workers),
+    maxClients: config.rateLimitMaxClients,
+    sweepMs: RATE_LIMIT_SWEEP_MS,
+    trust,
+    ...(options.now ? { now: options.now } : {}),
+  });
 }

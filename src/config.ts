@@ -3,6 +3,7 @@
 // server.ts prints its message on one line and exits with code 2.
 import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
+import { parseTrustProxy } from './ip/trust-proxy.js';
 import { LOG_LEVELS, type LogLevel } from './log/levels.js';
 
 export interface Config {
@@ -49,6 +50,14 @@ export interface Config {
   readonly debugEndpoints: OnOff;
   /** Lets non-loopback clients into /debug with `Authorization: Bearer <token>`; '' = none. */
   readonly debugToken: string;
+  /** Requests per second each client may make on average; 0 = no rate limiting. */
+  readonly rateLimitRps: number;
+  /** Requests a client may make at once (its bucket's size); 0 while rate limiting is off. */
+  readonly rateLimitBurst: number;
+  /** Clients with a bucket at most, per process. */
+  readonly rateLimitMaxClients: number;
+  /** Which peers may name the client in X-Forwarded-For/Forwarded: '' none, a hop count, or IPs/CIDRs. */
+  readonly trustProxy: string;
 }
 
 export type OnOff = 'on' | 'off';
@@ -274,6 +283,49 @@ export const OPTIONS: readonly OptionSpec[] = [
         throw new ConfigError(`invalid ${name}: expected 16 to 512 visible ASCII characters, no spaces`);
       }
       return raw;
+    },
+  },
+  {
+    key: 'rateLimitRps',
+    env: 'RATE_LIMIT_RPS',
+    flag: 'rate-limit-rps',
+    help: 'requests per second each client may make on average (a token bucket per client; 429 beyond it); a decimal such as 0.5 is allowed',
+    defaultText: 'none: no rate limiting',
+    parse: (raw, name) => {
+      if (raw === undefined) return 0;
+      if (!/^[0-9]{1,9}(\.[0-9]{1,6})?$/.test(raw)) {
+        throw new ConfigError(`invalid ${name} "${raw}": expected requests per second, a number such as 100 or 0.5 (0 or unset: no limit)`);
+      }
+      return Number(raw);
+    },
+  },
+  {
+    key: 'rateLimitBurst',
+    env: 'RATE_LIMIT_BURST',
+    flag: 'rate-limit-burst',
+    help: 'requests a client may make at once before RATE_LIMIT_RPS paces it (its bucket size)',
+    defaultText: 'RATE_LIMIT_RPS rounded up, at least 1',
+    parse: (raw, name, earlier) => {
+      const rps = num(earlier, 'rateLimitRps');
+      if (rps === 0) {
+        if (raw === undefined || raw === '0') return 0;
+        throw new ConfigError(`invalid ${name} "${raw}": it sizes the RATE_LIMIT_RPS bucket, which is not set`);
+      }
+      return raw === undefined ? Math.max(1, Math.ceil(rps)) : integer(raw, name, 1, 1_000_000_000);
+    },
+  },
+  intOption('rateLimitMaxClients', 'RATE_LIMIT_MAX_CLIENTS', 'clients whose buckets each process keeps at most; beyond it the oldest or a full bucket is dropped (counted as evictions)', 100_000, 1, 10_000_000),
+  {
+    key: 'trustProxy',
+    env: 'TRUST_PROXY',
+    flag: 'trust-proxy',
+    help: 'peers trusted to name the client in X-Forwarded-For/Forwarded: a hop count (1: the nearest proxy\'s entry) or a list of IPs/CIDRs such as 10.0.0.0/8,::1',
+    defaultText: 'none: the socket\'s peer is the client',
+    parse: (raw, name) => {
+      if (raw === undefined) return '';
+      const parsed = parseTrustProxy(raw);
+      if (parsed.kind === 'invalid') throw new ConfigError(`invalid ${name} "${raw}": ${parsed.reason}`);
+      return raw.trim();
     },
   },
 ];

@@ -69,6 +69,10 @@ describe('loadConfig defaults', () => {
       bufferPoolMax: 64,
       exportMaxConcurrent: Math.max(2, 2 * availableParallelism()),
       exportIdleTimeoutMs: 30000,
+      rateLimitRps: 0,
+      rateLimitBurst: 0,
+      rateLimitMaxClients: 100000,
+      trustProxy: '',
     });
   });
 
@@ -135,6 +139,10 @@ describe('loadConfig env and flags', () => {
       BUFFER_POOL_MAX: '0',
       EXPORT_MAX_CONCURRENT: '1',
       EXPORT_IDLE_TIMEOUT_MS: '250',
+      RATE_LIMIT_RPS: '2.5',
+      RATE_LIMIT_BURST: '20',
+      RATE_LIMIT_MAX_CLIENTS: '50',
+      TRUST_PROXY: '10.0.0.0/8, ::1',
     });
     assert.deepEqual({ ...c }, {
       port: 9000,
@@ -170,6 +178,10 @@ describe('loadConfig env and flags', () => {
       bufferPoolMax: 0,
       exportMaxConcurrent: 1,
       exportIdleTimeoutMs: 250,
+      rateLimitRps: 2.5,
+      rateLimitBurst: 20,
+      rateLimitMaxClients: 50,
+      trustProxy: '10.0.0.0/8, ::1',
     });
   });
 
@@ -316,6 +328,25 @@ describe('loadConfig errors', () => {
     assert.equal(config(['--debug-token', 'ABCDEFGHIJKLMNOP'], {}).debugToken, 'ABCDEFGHIJKLMNOP');
   });
 
+  test('RATE_LIMIT_RPS is a plain decimal; RATE_LIMIT_BURST defaults to it rounded up and needs it', () => {
+    assert.equal(config([], { RATE_LIMIT_RPS: '0.5' }).rateLimitBurst, 1);
+    assert.equal(config([], { RATE_LIMIT_RPS: '7.2' }).rateLimitBurst, 8);
+    assert.equal(config([], { RATE_LIMIT_RPS: '0' }).rateLimitRps, 0);
+    for (const bad of ['-1', '1e3', 'fast', '1.', '.5', '1.2.3']) rejects([], { RATE_LIMIT_RPS: bad }, 'RATE_LIMIT_RPS', `"${bad}"`, 'requests per second');
+    rejects([], { RATE_LIMIT_BURST: '10' }, 'RATE_LIMIT_BURST', 'RATE_LIMIT_RPS', 'not set');
+    rejects([], { RATE_LIMIT_RPS: '5', RATE_LIMIT_BURST: '0' }, 'RATE_LIMIT_BURST', 'from 1');
+    rejects(['--rate-limit-max-clients', '0'], {}, '--rate-limit-max-clients', 'from 1');
+  });
+
+  test('TRUST_PROXY is a hop count or a list of IPs/CIDRs, each checked', () => {
+    assert.equal(config([], { TRUST_PROXY: '2' }).trustProxy, '2');
+    assert.equal(config([], { TRUST_PROXY: ' 10.0.0.0/8,192.168.1.1, fd00::/8 ,::ffff:10.1.0.0/112' }).trustProxy, '10.0.0.0/8,192.168.1.1, fd00::/8 ,::ffff:10.1.0.0/112');
+    rejects([], { TRUST_PROXY: '65' }, 'TRUST_PROXY', 'at most 64');
+    for (const bad of ['10.0.0.0/33', '::1/129', '10.0.0.0/8,,::1', 'true', 'loopback', '10.0.0.256', '10.0.0.0/-1', '10.0.0.0/8/8', 'fe80::1%eth0']) {
+      rejects([], { TRUST_PROXY: bad }, 'TRUST_PROXY', 'not an IP address or CIDR');
+    }
+  });
+
   test('CACHE_NEGATIVE_TTL_MS above CACHE_TTL_MS is refused', () => {
     rejects([], { CACHE_TTL_MS: '1000', CACHE_NEGATIVE_TTL_MS: '1001' }, 'CACHE_NEGATIVE_TTL_MS', '"1001"');
     rejects([], { CACHE_NEGATIVE_TTL_MS: '30001' }, 'CACHE_NEGATIVE_TTL_MS');
@@ -342,7 +373,7 @@ describe('--help', () => {
 
   test('the help text names every env var and every flag', () => {
     const text = helpText();
-    assert.equal(OPTIONS.length, 33);
+    assert.equal(OPTIONS.length, 37);
     for (const option of OPTIONS) {
       assert.ok(text.includes(option.env), `help lacks ${option.env}`);
       assert.ok(text.includes(`--${option.flag}`), `help lacks --${option.flag}`);

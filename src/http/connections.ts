@@ -15,6 +15,8 @@ export class ConnectionState {
   /** The latest request on this socket: a parser error or timeout that comes while its
    *  body is still arriving belongs to a request that has been (or is being) answered. */
   last: RequestContext | undefined = undefined;
+  /** The rate limiter's key for the peer, derived once per connection (middleware/rate-limit.ts). */
+  clientKey: string | undefined = undefined;
 
   constructor(
     readonly socket: Socket,

@@ -32,6 +32,9 @@ export class RequestContext {
   cache: CacheStatus = '';
   /** The connection this request arrived on (undefined only if it closed already). */
   conn: ConnectionState | undefined = undefined;
+  /** Headers a middleware adds to whatever response this request gets, as a flat
+   *  [name, value, ...] list: the responder appends them to every head it writes. */
+  responseHeaders: readonly string[] | undefined = undefined;
   done = false;
 
   constructor(

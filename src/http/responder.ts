@@ -173,9 +173,12 @@ export class Responder {
     ctx.finish();
   }
 
-  /** Writes the head (plus the handler's headers and Connection: close when draining). */
+  /** Writes the head (plus the handler's headers, a middleware's ctx.responseHeaders and
+   *  Connection: close when draining). */
   private writeHead(ctx: RequestContext, status: number, headers: string[], extra: readonly string[]): void {
     for (let i = 0; i < extra.length; i++) headers.push(extra[i]!);
+    const added = ctx.responseHeaders;
+    if (added !== undefined) for (let i = 0; i < added.length; i++) headers.push(added[i]!);
     if (this.lifecycle.closing) headers.push('connection', 'close');
     ctx.status = status;
     ctx.res.writeHead(status, headers);

@@ -51,6 +51,7 @@ export function aggregate(snapshots: readonly ProcessSnapshot[]): Aggregate {
   const logs = { dropped: 0, queuedBytes: 0 };
   // Each process has its own slots: the limits and counts add up to the server's.
   const exports: Mutable<ExportStats> = { maxConcurrent: 0, active: 0, rejected: 0, idleTimeouts: 0 };
+  const rateLimit = { limited: 0, clients: 0, evictions: 0 };
   const memory: Mutable<MemoryUsage> = { rssBytes: 0, heapUsedBytes: 0, heapTotalBytes: 0, externalBytes: 0 };
   const delayMs = { p50: 0, p99: 0, max: 0 };
   let windowSeconds = 0;
@@ -77,6 +78,7 @@ export function aggregate(snapshots: readonly ProcessSnapshot[]): Aggregate {
     logs.dropped += p.logs.dropped;
     logs.queuedBytes += p.logs.queuedBytes;
     for (const key of ['maxConcurrent', 'active', 'rejected', 'idleTimeouts'] as const) exports[key] += p.exports[key];
+    for (const key of ['limited', 'clients', 'evictions'] as const) rateLimit[key] += p.rateLimit[key];
     for (const key of ['rssBytes', 'heapUsedBytes', 'heapTotalBytes', 'externalBytes'] as const) memory[key] += p.memory[key];
     for (const key of ['p50', 'p99', 'max'] as const) delayMs[key] = Math.max(delayMs[key], p.eventLoop.delayMs[key]);
     windowSeconds = Math.max(windowSeconds, p.eventLoop.windowSeconds);
@@ -96,6 +98,7 @@ export function aggregate(snapshots: readonly ProcessSnapshot[]): Aggregate {
     bufferPool,
     logs,
     exports,
+    rateLimit,
     memory,
     processes,
   };

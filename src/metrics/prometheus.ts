@@ -149,6 +149,11 @@ export function renderPrometheus(agg: Aggregate, view?: ClusterView): string {
   out.family('turbina_exports_rejected_total', 'counter', 'Exports refused with 503 because every slot was taken.', one(exports.rejected));
   out.family('turbina_exports_idle_timeouts_total', 'counter', 'Exports cut because the client took nothing for EXPORT_IDLE_TIMEOUT_MS.', one(exports.idleTimeouts));
 
+  const { rateLimit } = agg;
+  out.family('turbina_rate_limited_total', 'counter', 'Requests refused with 429 because their client had no token left (RATE_LIMIT_RPS).', one(rateLimit.limited));
+  out.family('turbina_rate_limit_clients', 'gauge', 'Clients with a rate-limit bucket now.', one(rateLimit.clients));
+  out.family('turbina_rate_limit_evictions_total', 'counter', 'Rate-limit buckets dropped to make room at RATE_LIMIT_MAX_CLIENTS.', one(rateLimit.evictions));
+
   if (view !== undefined) {
     out.family('turbina_workers', 'gauge', 'Worker processes configured (WORKERS).', one(view.workers));
     out.family('turbina_worker_restarts_total', 'counter', 'Workers restarted after an unexpected exit.', one(view.restarts));

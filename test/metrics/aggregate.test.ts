@@ -36,6 +36,7 @@ function snapshot(worker: number, latencies: readonly number[], extra: { lag: nu
     bufferPool: { enabled: true, bufferBytes: 65536, maxFree: 64, free: 1, inUse: worker, hits: 3, misses: 1, abandoned: 0 },
     logs: { dropped: 10 ** worker, queuedBytes: worker },
     exports: { maxConcurrent: 4, active: worker, rejected: worker + 2, idleTimeouts: worker * 3 },
+    rateLimit: { limited: worker + 7, clients: worker * 10, evictions: worker },
     memory: { rssBytes: extra.rss, heapUsedBytes: 1, heapTotalBytes: 2, externalBytes: 3 },
   };
 }
@@ -104,4 +105,5 @@ test('compression, Buffer-pool and export counters are summed over workers; thei
   assert.equal(report.compression.onTheFly, 3);
   assert.equal(report.bufferPool.inUse, 1);
   assert.deepEqual(report.exports, agg.exports);
+  assert.deepEqual(report.rateLimit, { limited: 15, clients: 10, evictions: 1 });
 });

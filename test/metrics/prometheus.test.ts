@@ -29,6 +29,7 @@ function snapshot(overrides: Partial<ProcessSnapshot> = {}): ProcessSnapshot {
     bufferPool: { enabled: true, bufferBytes: 65536, maxFree: 64, free: 0, inUse: 0, hits: 0, misses: 0, abandoned: 0 },
     logs: { dropped: 0, queuedBytes: 0 },
     exports: { maxConcurrent: 4, active: 0, rejected: 0, idleTimeouts: 0 },
+    rateLimit: { limited: 0, clients: 0, evictions: 0 },
     memory: { rssBytes: 1, heapUsedBytes: 1, heapTotalBytes: 1, externalBytes: 1 },
     ...overrides,
   };
@@ -95,6 +96,9 @@ test('a live server\'s exposition parses line by line, counts requests by method
     assert.equal(sampleValue(families, 'turbina_exports_active'), 0);
     assert.equal(sampleValue(families, 'turbina_exports_rejected_total'), 0);
     assert.equal(sampleValue(families, 'turbina_exports_idle_timeouts_total'), 0);
+    assert.equal(sampleValue(families, 'turbina_rate_limited_total'), 0);
+    assert.equal(sampleValue(families, 'turbina_rate_limit_clients'), 0);
+    assert.equal(sampleValue(families, 'turbina_rate_limit_evictions_total'), 0);
     assert.ok(sampleValue(families, 'process_resident_memory_bytes') > 0);
     assert.ok(sampleValue(families, 'process_cpu_seconds_total') > 0);
     assert.ok(Math.abs(sampleValue(families, 'process_start_time_seconds') - Date.now() / 1000) < 600);
