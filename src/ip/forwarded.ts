@@ -20,8 +20,9 @@ export function stripPort(node: string): string {
 export function xffFromRight(header: string, max: number): string[] {
   const out: string[] = [];
   let end = header.length;
-  while (end >= 0 && out.length < max) {
-    const comma = header.lastIndexOf(',', end - 1);
+  while (out.length < max) {
+    // lastIndexOf clamps a negative start to 0, which would find a leading comma again.
+    const comma = end === 0 ? -1 : header.lastIndexOf(',', end - 1);
     out.push(stripPort(header.slice(comma + 1, end).trim()));
     if (comma < 0) break;
     end = comma;
