@@ -67,7 +67,9 @@ describe('rate limiting over HTTP', () => {
       assert.equal(refused.headers['retry-after'], '4');
       assert.equal(refused.headers['ratelimit-policy'], '"default";q=1;w=4');
       assert.equal(refused.headers['ratelimit'], '"default";r=0;t=4');
-      clock.ms += 3500;
+      clock.ms += 2700; // 1.3 s to go
+      assert.equal((await request(t.port, '/products/1')).headers['retry-after'], '2');
+      clock.ms += 1000; // 0.3 s to go
       assert.equal((await request(t.port, '/products/1')).headers['retry-after'], '1');
     }, { rateLimitRps: 0.25 }, { now: clock.now });
   });
