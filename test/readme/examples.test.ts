@@ -72,8 +72,8 @@ describe('README.md examples', () => {
 
     before(async () => {
       assert.ok(HAS_CURL, 'curl is required when CI is set (apt-get install -y curl)');
-      // The /debug examples need the routes, whatever the default.
-      ({ child, port } = await startServer([], { DEBUG_ENDPOINTS: 'on' }));
+      // The /debug examples need the routes, whatever the default; the rate-limit one a limit.
+      ({ child, port } = await startServer([], { DEBUG_ENDPOINTS: 'on', RATE_LIMIT_RPS: '1000' }));
     });
 
     after(async () => {
