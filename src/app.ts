@@ -24,6 +24,7 @@ import type { Logger } from './log/logger.js';
 import { stdoutLogger } from './log/stdout-logger.js';
 import { takeSnapshot, type MetricsGatherer, type ProcessSnapshot } from './metrics/snapshot.js';
 import { debugAccess } from './middleware/debug-access.js';
+import { RequestDeadline } from './middleware/request-deadline.js';
 import { AccessLog } from './observability/access-log.js';
 import { EventLoopMonitor } from './observability/event-loop.js';
 import { RequestMetrics } from './observability/request-metrics.js';
@@ -88,7 +89,7 @@ export interface App {
   /** Graceful shutdown (see Shutdown); resolves with 0 once drained, 1 if cut at
    *  SHUTDOWN_TIMEOUT_MS. A second call cuts it at once (1), as a second signal does. */
   stop(reason?: string): Promise<number>;
-  /** Stops the app's own timers (cache sweep, event-loop sampling). */
+  /** Stops the app's own timers (cache sweep, event-loop sampling, request deadlines). */
   stopTimers(): void;
 }
 
@@ -121,6 +122,7 @@ export function createApp(settings: Partial<Config> = {}, options: AppOptions = 
   const pool = new BufferPool(config.bufferPoolBytes, config.bufferPoolMax, config.bufferPool === 'on');
   const respond = new Responder(compression, lifecycle);
   const queries = new QueryParser();
+  const deadline = new RequestDeadline(config.requestDeadlineMs, respond);
 
   const router = new Router();
   registerProductRoutes(router, { cache, store, negativeTtlMs: config.cacheNegativeTtlMs, respond, queries });
@@ -140,11 +142,14 @@ export function createApp(settings: Partial<Config> = {}, options: AppOptions = 
     bufferPool: () => pool.stats(),
     logs: () => ({ dropped: logOutput?.dropped ?? 0, queuedBytes: logOutput?.queuedBytes ?? 0 }),
     exports: () => exports.stats(),
+    deadline: () => deadline.stats(),
   };
   registerMetricsRoute(router, respond, metricsSources, options.cluster);
   // The middleware chain, in the order it sees a request. A feature that is off adds
   // nothing here, so it costs nothing per request.
   const middleware: Middleware[] = [];
+  // First, so that it bounds everything after it.
+  if (deadline.ms > 0) middleware.push(deadline.middleware);
   if (config.debugEndpoints === 'on') {
     registerDebugRoutes(router, { drainSignal: lifecycle.drainSignal, connections, eventLoop, startedAt, respond });
     // The routes never go without their guard.
@@ -216,6 +221,7 @@ export function createApp(settings: Partial<Config> = {}, options: AppOptions = 
     stopTimers: () => {
       cache.stop();
       eventLoop.stop();
+      deadline.stop();
     },
   };
   const shutdown = new Shutdown(app, (code) => stopped?.(code));

@@ -33,6 +33,10 @@ export class RequestContext {
   /** The connection this request arrived on (undefined only if it closed already). */
   conn: ConnectionState | undefined = undefined;
   done = false;
+  /** What the handler is waiting on now, named in a deadline's 504 ('' = nothing: a 503). */
+  upstream = '';
+  /** Made when a handler first asks for `signal`: most requests never do. */
+  private controller: AbortController | undefined = undefined;
 
   constructor(
     readonly req: IncomingMessage,
@@ -50,6 +54,17 @@ export class RequestContext {
   /** The client's address, captured when its connection opened. */
   get remote(): string | undefined {
     return this.conn?.remote;
+  }
+
+  /** Aborted when the request is given up on (its deadline passed, its client left): pass
+   *  it to the work done for this request so that work stops too. */
+  get signal(): AbortSignal {
+    return (this.controller ??= new AbortController()).signal;
+  }
+
+  /** Gives up the request's work: aborts `signal` if a handler took it. */
+  cancel(reason: unknown): void {
+    this.controller?.abort(reason);
   }
 
   /** Marks the request complete, once: the response is written or the client has gone. */

@@ -56,6 +56,7 @@ export class Dispatcher {
       ctx.status = CLIENT_CLOSED;
       ctx.bytes = 0;
       ctx.finish();
+      ctx.cancel(new DOMException('the client closed the connection', 'AbortError'));
     });
     const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
       const ctx = new RequestContext(req, res, ids.next(req.headers['x-request-id']), this.completion);

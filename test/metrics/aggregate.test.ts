@@ -36,6 +36,7 @@ function snapshot(worker: number, latencies: readonly number[], extra: { lag: nu
     bufferPool: { enabled: true, bufferBytes: 65536, maxFree: 64, free: 1, inUse: worker, hits: 3, misses: 1, abandoned: 0 },
     logs: { dropped: 10 ** worker, queuedBytes: worker },
     exports: { maxConcurrent: 4, active: worker, rejected: worker + 2, idleTimeouts: worker * 3 },
+    deadline: { ms: 5000, answered503: worker + 1, answered504: worker * 2 },
     memory: { rssBytes: extra.rss, heapUsedBytes: 1, heapTotalBytes: 2, externalBytes: 3 },
   };
 }
@@ -104,4 +105,7 @@ test('compression, Buffer-pool and export counters are summed over workers; thei
   assert.equal(report.compression.onTheFly, 3);
   assert.equal(report.bufferPool.inUse, 1);
   assert.deepEqual(report.exports, agg.exports);
+  // Every worker has the same deadline; what it answered adds up.
+  assert.deepEqual(agg.deadline, { ms: 5000, answered503: 3, answered504: 2 });
+  assert.deepEqual(report.deadline, agg.deadline);
 });

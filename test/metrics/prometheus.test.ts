@@ -29,6 +29,7 @@ function snapshot(overrides: Partial<ProcessSnapshot> = {}): ProcessSnapshot {
     bufferPool: { enabled: true, bufferBytes: 65536, maxFree: 64, free: 0, inUse: 0, hits: 0, misses: 0, abandoned: 0 },
     logs: { dropped: 0, queuedBytes: 0 },
     exports: { maxConcurrent: 4, active: 0, rejected: 0, idleTimeouts: 0 },
+    deadline: { ms: 5000, answered503: 0, answered504: 0 },
     memory: { rssBytes: 1, heapUsedBytes: 1, heapTotalBytes: 1, externalBytes: 1 },
     ...overrides,
   };
