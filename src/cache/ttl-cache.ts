@@ -200,7 +200,7 @@ export class TtlCache<V> implements ByteAccount<V> {
    * A caller with a `signal` may give up: its promise rejects with the signal's reason
    * at once, and the others keep waiting. When the last waiter has given up, the load is
    * forgotten (the next caller starts a new one) and the loader's signal aborts with that
-   * waiter's reason, so the work nobody waits for stops.
+   * waiter's reason, so the work nobody waits for stops (and counts as a load error).
    */
   load(key: string, loader: (signal: AbortSignal) => Promise<Loaded<V>>, signal?: AbortSignal): Promise<CacheEntry<V>> {
     if (signal?.aborted === true) return Promise.reject(signal.reason);
@@ -218,11 +218,13 @@ export class TtlCache<V> implements ByteAccount<V> {
       promise: loader(controller.signal).then(
         (loaded) => {
           this.forget(key, flight);
+          // Abandoned: a value nobody waited for is not stored (a newer load may be running).
+          if (controller.signal.aborted) throw controller.signal.reason;
           return this.set(key, loaded.value, loaded.ttlMs);
         },
         (error: unknown) => {
           this.forget(key, flight);
-          this.loadErrors++;
+          if (!controller.signal.aborted) this.loadErrors++; // an abandoned one is counted once, when abandoned
           throw error;
         },
       ),
@@ -236,8 +238,10 @@ export class TtlCache<V> implements ByteAccount<V> {
     return new Promise<CacheEntry<V>>((resolve, reject) => {
       const leave = (): void => {
         reject(signal.reason);
-        if (--flight.waiters > 0) return;
-        this.forget(key, flight);
+        // The last one out abandons the load, unless it has settled already.
+        if (--flight.waiters > 0 || this.inflight.get(key) !== flight) return;
+        this.inflight.delete(key);
+        this.loadErrors++;
         flight.controller.abort(signal.reason);
       };
       signal.addEventListener('abort', leave, { once: true });
