@@ -4,6 +4,7 @@
 // waiting on it has given up, a started stream is not cut, /debug is exempt, 0 turns it
 // off, and every request is counted once with the status it was sent.
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { connect } from 'node:net';
 import { once } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -187,6 +188,38 @@ test('a route that never answers gets 503, and its signal is aborted; one that a
       assert.deepEqual(complaints(t), []);
     },
     { requestDeadlineMs: 100 },
+  );
+});
+
+test('a response still being compressed when the deadline answered is dropped, even while the 503 waits its turn on the connection', async () => {
+  // Random hex compresses slowly: megabytes take far longer than the 5 ms deadline.
+  const big = { data: randomBytes(3 << 20).toString('hex') };
+  const errors: unknown[] = [];
+  let compressed = false;
+  await withApp(
+    async (t) => {
+      // Exempt, and answering only once the compression has ended: the 503 queued behind
+      // it is not yet sent (nor its response closed) when the compressed body comes back.
+      t.app.route('GET', '/debug/hold', async (ctx) => {
+        await eventually(() => compressed, 'the compression to end', 5000);
+        await t.app.respond.json(ctx, 200, { held: true });
+      });
+      t.app.route('GET', '/big', async (ctx) => {
+        try {
+          await t.app.respond.json(ctx, 200, big);
+        } catch (error) {
+          errors.push(error);
+        }
+        compressed = true;
+      });
+      const pipelined = 'GET /debug/hold HTTP/1.1\r\nHost: x\r\n\r\nGET /big HTTP/1.1\r\nHost: x\r\nAccept-Encoding: gzip\r\nConnection: close\r\n\r\n';
+      const text = await sendRaw(t.port, pipelined, 'wait', 5000);
+      assert.deepEqual(statusLines(text), [200, 503], text.slice(0, 2000));
+      await settles(t);
+      assert.deepEqual(errors, [], 'the compressed body was dropped, not refused with an error');
+      assert.deepEqual(complaints(t), []);
+    },
+    { requestDeadlineMs: 5 },
   );
 });
 
