@@ -8,7 +8,7 @@
 //
 // The middleware runs the handler first and queues only what is still unanswered when
 // it returns (deadline-queue.ts): a synchronous answer, a cached hit, costs a field read.
-import type { RequestContext } from '../http/context.js';
+import { CLIENT_GONE, type RequestContext } from '../http/context.js';
 import type { Middleware } from '../http/dispatch.js';
 import type { Responder } from '../http/responder.js';
 import { DeadlineQueue } from './deadline-queue.js';
@@ -28,6 +28,7 @@ export class RequestDeadline {
   private answered504 = 0;
   private readonly queue: DeadlineQueue;
   private readonly detail: string;
+  readonly middleware: Middleware;
 
   constructor(
     /** 0: off (app.ts then installs no middleware). */
@@ -35,14 +36,14 @@ export class RequestDeadline {
     private readonly respond: Responder,
   ) {
     this.detail = `the server could not answer within ${ms} ms`;
-    this.queue = new DeadlineQueue(ms, (ctx) => this.expired(ctx));
+    const queue = new DeadlineQueue(ms, (ctx) => this.expired(ctx));
+    this.queue = queue;
+    this.middleware = (next) => (ctx) => {
+      const pending = next(ctx);
+      if (!ctx.done) queue.add(ctx);
+      return pending;
+    };
   }
-
-  readonly middleware: Middleware = (next) => (ctx) => {
-    const pending = next(ctx);
-    if (!ctx.done) this.queue.add(ctx);
-    return pending;
-  };
 
   stats(): DeadlineStats {
     return { ms: this.ms, answered503: this.answered503, answered504: this.answered504 };
@@ -55,7 +56,7 @@ export class RequestDeadline {
   private expired(ctx: RequestContext): void {
     if (isDebugPath(ctx.path)) return;
     // Its client has gone: the connection's close completes it; the work still stops.
-    if (ctx.res.destroyed) return ctx.cancel(new DOMException('the client closed the connection', 'AbortError'));
+    if (ctx.res.destroyed) return ctx.cancel(CLIENT_GONE);
     const upstream = ctx.upstream;
     const status = upstream === '' ? 503 : 504;
     const detail = upstream === '' ? this.detail : `${this.detail}: it was waiting on ${upstream}`;
