@@ -26,6 +26,7 @@ import { takeSnapshot, type MetricsGatherer, type ProcessSnapshot } from './metr
 import { debugAccess } from './middleware/debug-access.js';
 import { RateLimiter, workerShare } from './middleware/rate-limit.js';
 import { parseTrustProxy } from './ip/trust-proxy.js';
+import { RequestDeadline } from './middleware/request-deadline.js';
 import { AccessLog } from './observability/access-log.js';
 import { EventLoopMonitor } from './observability/event-loop.js';
 import { RequestMetrics } from './observability/request-metrics.js';
@@ -92,7 +93,7 @@ export interface App {
   /** Graceful shutdown (see Shutdown); resolves with 0 once drained, 1 if cut at
    *  SHUTDOWN_TIMEOUT_MS. A second call cuts it at once (1), as a second signal does. */
   stop(reason?: string): Promise<number>;
-  /** Stops the app's own timers (cache sweep, event-loop sampling, rate-limit sweep). */
+  /** Stops the app's own timers (cache sweep, event-loop sampling, rate-limit sweep, request deadlines). */
   stopTimers(): void;
 }
 
@@ -125,6 +126,7 @@ export function createApp(settings: Partial<Config> = {}, options: AppOptions = 
   const pool = new BufferPool(config.bufferPoolBytes, config.bufferPoolMax, config.bufferPool === 'on');
   const respond = new Responder(compression, lifecycle);
   const queries = new QueryParser();
+  const deadline = new RequestDeadline(config.requestDeadlineMs, respond);
 
   const router = new Router();
   registerProductRoutes(router, { cache, store, negativeTtlMs: config.cacheNegativeTtlMs, respond, queries });
@@ -146,12 +148,16 @@ export function createApp(settings: Partial<Config> = {}, options: AppOptions = 
     logs: () => ({ dropped: logOutput?.dropped ?? 0, queuedBytes: logOutput?.queuedBytes ?? 0 }),
     exports: () => exports.stats(),
     rateLimit: () => rateLimit?.buckets.stats() ?? NO_RATE_LIMIT,
+    deadline: () => deadline.stats(),
   };
   registerMetricsRoute(router, respond, metricsSources, options.cluster);
   // The middleware chain, in the order it sees a request. A feature that is off adds
   // nothing here, so it costs nothing per request.
   const middleware: Middleware[] = [];
+  // Refusals first: a refused request costs nothing further. Then the deadline, so that
+  // it bounds everything after it.
   if (rateLimit !== undefined) middleware.push(rateLimit.middleware(respond));
+  if (deadline.ms > 0) middleware.push(deadline.middleware);
   if (config.debugEndpoints === 'on') {
     registerDebugRoutes(router, { drainSignal: lifecycle.drainSignal, connections, eventLoop, startedAt, respond });
     // The routes never go without their guard.
@@ -225,6 +231,7 @@ export function createApp(settings: Partial<Config> = {}, options: AppOptions = 
       cache.stop();
       eventLoop.stop();
       rateLimit?.stop();
+      deadline.stop();
     },
   };
   const shutdown = new Shutdown(app, (code) => stopped?.(code));

@@ -23,6 +23,8 @@ export interface Config {
   readonly cacheSweepMs: number;
   readonly storeLatencyMs: number;
   readonly storeTimeoutMs: number;
+  /** A request not answered by then gets 503 (504 while it waits on the store); 0 = off. */
+  readonly requestDeadlineMs: number;
   readonly catalogSize: number;
   readonly drainDelayMs: number;
   readonly shutdownTimeoutMs: number;
@@ -195,6 +197,7 @@ export const OPTIONS: readonly OptionSpec[] = [
   intOption('cacheSweepMs', 'CACHE_SWEEP_MS', 'interval of the expired-entry sweep', 1_000, 10, MAX_MS),
   intOption('storeLatencyMs', 'STORE_LATENCY_MS', 'simulated backing-store latency per lookup', 20, 0, 60_000),
   intOption('storeTimeoutMs', 'STORE_TIMEOUT_MS', 'a store call slower than this fails with 504, uncached', 5_000, 1, MAX_MS),
+  intOption('requestDeadlineMs', 'REQUEST_DEADLINE_MS', 'a request whose response has not started by then gets 503 (504 while it waits on the store) and its store call is cancelled; 0 = off', 5_000, 0, MAX_MS),
   intOption('catalogSize', 'CATALOG_SIZE', 'products in the embedded catalog (ids 1..N)', 10_000, 1, 1_000_000_000),
   intOption('drainDelayMs', 'DRAIN_DELAY_MS', 'after a signal, keep serving this long with /readyz 503', 0, 0, MAX_MS),
   intOption('shutdownTimeoutMs', 'SHUTDOWN_TIMEOUT_MS', 'after a signal, force-close sockets after this long (exit 1)', 10_000, 1, MAX_MS),

@@ -49,6 +49,7 @@ describe('loadConfig defaults', () => {
       cacheSweepMs: 1000,
       storeLatencyMs: 20,
       storeTimeoutMs: 5000,
+      requestDeadlineMs: 5000,
       catalogSize: 10000,
       drainDelayMs: 0,
       shutdownTimeoutMs: 10000,
@@ -119,6 +120,7 @@ describe('loadConfig env and flags', () => {
       CACHE_SWEEP_MS: '50',
       STORE_LATENCY_MS: '0',
       STORE_TIMEOUT_MS: '250',
+      REQUEST_DEADLINE_MS: '0',
       CATALOG_SIZE: '42',
       DRAIN_DELAY_MS: '3',
       SHUTDOWN_TIMEOUT_MS: '4',
@@ -158,6 +160,7 @@ describe('loadConfig env and flags', () => {
       cacheSweepMs: 50,
       storeLatencyMs: 0,
       storeTimeoutMs: 250,
+      requestDeadlineMs: 0,
       catalogSize: 42,
       drainDelayMs: 3,
       shutdownTimeoutMs: 4,
@@ -293,6 +296,13 @@ describe('loadConfig errors', () => {
     assert.equal(config(['--export-idle-timeout-ms', '1']).exportIdleTimeoutMs, 1);
   });
 
+  test('REQUEST_DEADLINE_MS is 0 (off) to 2^31 - 1 ms, a whole number', () => {
+    for (const bad of ['-1', '2147483648', '1.5', '5s', 'off']) rejects([], { REQUEST_DEADLINE_MS: bad }, 'REQUEST_DEADLINE_MS', `"${bad}"`);
+    rejects(['--request-deadline-ms', 'x'], { REQUEST_DEADLINE_MS: '100' }, '--request-deadline-ms', '"x"');
+    assert.equal(config(['--request-deadline-ms', '0']).requestDeadlineMs, 0);
+    assert.equal(config([], { REQUEST_DEADLINE_MS: '2147483647' }).requestDeadlineMs, 2147483647);
+  });
+
   test('LISTEN_SOCKETS is 1 to 256', () => {
     for (const bad of ['0', '257', '-1', 'many']) rejects([], { LISTEN_SOCKETS: bad }, 'LISTEN_SOCKETS', `"${bad}"`);
     assert.equal(config(['--listen-sockets', '1']).listenSockets, 1);
@@ -373,7 +383,7 @@ describe('--help', () => {
 
   test('the help text names every env var and every flag', () => {
     const text = helpText();
-    assert.equal(OPTIONS.length, 37);
+    assert.equal(OPTIONS.length, 38);
     for (const option of OPTIONS) {
       assert.ok(text.includes(option.env), `help lacks ${option.env}`);
       assert.ok(text.includes(`--${option.flag}`), `help lacks --${option.flag}`);

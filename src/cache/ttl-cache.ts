@@ -91,12 +91,21 @@ export interface CacheStats {
   readonly inflight: number;
 }
 
+/** One shared load and the callers waiting on it. */
+interface Flight<V> {
+  readonly promise: Promise<CacheEntry<V>>;
+  /** Aborts the loader's work: when the last waiter leaves. */
+  readonly controller: AbortController;
+  /** Callers still waiting; one without a signal never leaves. */
+  waiters: number;
+}
+
 /** An entry may hold at most this share of the byte budget. */
 const MAX_ENTRY_SHARE = 8;
 
 export class TtlCache<V> implements ByteAccount<V> {
   private readonly map = new Map<string, CacheEntry<V>>();
-  private readonly inflight = new Map<string, Promise<CacheEntry<V>>>();
+  private readonly inflight = new Map<string, Flight<V>>();
   private readonly now: () => number;
   private timer: NodeJS.Timeout | undefined;
   private hits = 0;
@@ -187,24 +196,71 @@ export class TtlCache<V> implements ByteAccount<V> {
   /**
    * Loads key through the loader, sharing one call among all concurrent callers, and
    * stores the result. A failed load is not cached; every waiter sees the error.
+   *
+   * A caller with a `signal` may give up: its promise rejects with the signal's reason
+   * at once, and the others keep waiting. When the last waiter has given up, the load is
+   * forgotten (the next caller starts a new one) and the loader's signal aborts with that
+   * waiter's reason, so the work nobody waits for stops (and counts as a load error).
    */
-  load(key: string, loader: () => Promise<Loaded<V>>): Promise<CacheEntry<V>> {
-    const pending = this.inflight.get(key);
-    if (pending !== undefined) return pending;
+  load(key: string, loader: (signal: AbortSignal) => Promise<Loaded<V>>, signal?: AbortSignal): Promise<CacheEntry<V>> {
+    if (signal?.aborted === true) return Promise.reject(signal.reason);
+    const flight = this.inflight.get(key) ?? this.startLoad(key, loader);
+    flight.waiters++;
+    return signal === undefined ? flight.promise : this.wait(key, flight, signal);
+  }
+
+  private startLoad(key: string, loader: (signal: AbortSignal) => Promise<Loaded<V>>): Flight<V> {
     this.loads++;
-    const promise = loader().then(
-      (loaded) => {
-        this.inflight.delete(key);
-        return this.set(key, loaded.value, loaded.ttlMs);
-      },
-      (error: unknown) => {
+    const controller = new AbortController();
+    const flight: Flight<V> = {
+      controller,
+      waiters: 0,
+      promise: loader(controller.signal).then(
+        (loaded) => {
+          this.forget(key, flight);
+          // Abandoned: a value nobody waited for is not stored (a newer load may be running).
+          if (controller.signal.aborted) throw controller.signal.reason;
+          return this.set(key, loaded.value, loaded.ttlMs);
+        },
+        (error: unknown) => {
+          this.forget(key, flight);
+          if (!controller.signal.aborted) this.loadErrors++; // an abandoned one is counted once, when abandoned
+          throw error;
+        },
+      ),
+    };
+    this.inflight.set(key, flight);
+    return flight;
+  }
+
+  /** One waiter's view of a shared load: it settles with the load, or when `signal` aborts. */
+  private wait(key: string, flight: Flight<V>, signal: AbortSignal): Promise<CacheEntry<V>> {
+    return new Promise<CacheEntry<V>>((resolve, reject) => {
+      const leave = (): void => {
+        reject(signal.reason);
+        // The last one out abandons the load, unless it has settled already.
+        if (--flight.waiters > 0 || this.inflight.get(key) !== flight) return;
         this.inflight.delete(key);
         this.loadErrors++;
-        throw error;
-      },
-    );
-    this.inflight.set(key, promise);
-    return promise;
+        flight.controller.abort(signal.reason);
+      };
+      signal.addEventListener('abort', leave, { once: true });
+      flight.promise.then(
+        (entry) => {
+          signal.removeEventListener('abort', leave);
+          resolve(entry);
+        },
+        (error: unknown) => {
+          signal.removeEventListener('abort', leave);
+          reject(error);
+        },
+      );
+    });
+  }
+
+  /** A settled or abandoned load stops being the one new callers join. */
+  private forget(key: string, flight: Flight<V>): void {
+    if (this.inflight.get(key) === flight) this.inflight.delete(key);
   }
 
   /** Removes every expired entry; returns how many. Runs on the sweep timer. */

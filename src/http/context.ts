@@ -12,6 +12,10 @@ export type CacheStatus = '' | 'HIT' | 'MISS';
 /** The status a request is recorded with when its client left before the response was complete (nginx's 499). */
 export const CLIENT_CLOSED = 499;
 
+/** Why a request's work is cancelled when its client leaves: one shared reason, so a
+ *  reset costs no allocation. */
+export const CLIENT_GONE = new DOMException('the client closed the connection', 'AbortError');
+
 /** Told once per request when it is complete (dispatch.ts: connection state, then the observer). */
 export interface RequestCompletion {
   complete(ctx: RequestContext): void;
@@ -36,6 +40,10 @@ export class RequestContext {
    *  [name, value, ...] list: the responder appends them to every head it writes. */
   responseHeaders: readonly string[] | undefined = undefined;
   done = false;
+  /** What the handler is waiting on now, named in a deadline's 504 ('' = nothing: a 503). */
+  upstream = '';
+  /** Made when a handler first asks for `signal`: most requests never do. */
+  private controller: AbortController | undefined = undefined;
 
   constructor(
     readonly req: IncomingMessage,
@@ -53,6 +61,17 @@ export class RequestContext {
   /** The client's address, captured when its connection opened. */
   get remote(): string | undefined {
     return this.conn?.remote;
+  }
+
+  /** Aborted when the request is given up on (its deadline passed, its client left): pass
+   *  it to the work done for this request so that work stops too. */
+  get signal(): AbortSignal {
+    return (this.controller ??= new AbortController()).signal;
+  }
+
+  /** Gives up the request's work: aborts `signal` if a handler took it. */
+  cancel(reason: unknown): void {
+    this.controller?.abort(reason);
   }
 
   /** Marks the request complete, once: the response is written or the client has gone. */

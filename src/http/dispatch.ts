@@ -7,7 +7,7 @@ import type { Server } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import type { Logger } from '../log/logger.js';
 import type { ConnectionTracker } from './connections.js';
-import { CLIENT_CLOSED, RequestContext, type RequestCompletion } from './context.js';
+import { CLIENT_CLOSED, CLIENT_GONE, RequestContext, type RequestCompletion } from './context.js';
 import { HttpError, notFound } from './http-error.js';
 import type { RequestIds } from './request-id.js';
 import type { RequestObserver } from './request-observer.js';
@@ -56,6 +56,7 @@ export class Dispatcher {
       ctx.status = CLIENT_CLOSED;
       ctx.bytes = 0;
       ctx.finish();
+      ctx.cancel(CLIENT_GONE);
     });
     const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
       const ctx = new RequestContext(req, res, ids.next(req.headers['x-request-id']), this.completion);

@@ -185,7 +185,8 @@ export class Responder {
   }
 
   private writeBody(ctx: RequestContext, status: number, headers: string[], extra: readonly string[], body: WireBody, length: string): void {
-    if (ctx.res.destroyed) return; // gone while a variant was being compressed
+    // Gone, or answered by the request deadline, while a variant was being compressed.
+    if (ctx.done || ctx.res.destroyed) return;
     headers.push('content-length', length);
     this.writeHead(ctx, status, headers, extra);
     if (ctx.method === 'HEAD') {

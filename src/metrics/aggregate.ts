@@ -6,6 +6,7 @@ import type { CacheStats } from '../cache/ttl-cache.js';
 import type { CompressionStats } from '../compression/compression.js';
 import type { BufferPoolStats } from '../pool/buffer-pool.js';
 import type { ExportStats } from '../products/export-slots.js';
+import type { DeadlineStats } from '../middleware/request-deadline.js';
 import { Histogram } from '../observability/histogram.js';
 import type { MemoryUsage, ProcessSnapshot, ServerNumbers } from './snapshot.js';
 import type { RequestCount } from '../observability/request-metrics.js';
@@ -52,6 +53,7 @@ export function aggregate(snapshots: readonly ProcessSnapshot[]): Aggregate {
   // Each process has its own slots: the limits and counts add up to the server's.
   const exports: Mutable<ExportStats> = { maxConcurrent: 0, active: 0, rejected: 0, idleTimeouts: 0 };
   const rateLimit = { limited: 0, clients: 0, evictions: 0 };
+  const deadline: Mutable<DeadlineStats> = { ms: first?.deadline.ms ?? 0, answered503: 0, answered504: 0 };
   const memory: Mutable<MemoryUsage> = { rssBytes: 0, heapUsedBytes: 0, heapTotalBytes: 0, externalBytes: 0 };
   const delayMs = { p50: 0, p99: 0, max: 0 };
   let windowSeconds = 0;
@@ -79,6 +81,8 @@ export function aggregate(snapshots: readonly ProcessSnapshot[]): Aggregate {
     logs.queuedBytes += p.logs.queuedBytes;
     for (const key of ['maxConcurrent', 'active', 'rejected', 'idleTimeouts'] as const) exports[key] += p.exports[key];
     for (const key of ['limited', 'clients', 'evictions'] as const) rateLimit[key] += p.rateLimit[key];
+    deadline.answered503 += p.deadline.answered503;
+    deadline.answered504 += p.deadline.answered504;
     for (const key of ['rssBytes', 'heapUsedBytes', 'heapTotalBytes', 'externalBytes'] as const) memory[key] += p.memory[key];
     for (const key of ['p50', 'p99', 'max'] as const) delayMs[key] = Math.max(delayMs[key], p.eventLoop.delayMs[key]);
     windowSeconds = Math.max(windowSeconds, p.eventLoop.windowSeconds);
@@ -99,6 +103,7 @@ export function aggregate(snapshots: readonly ProcessSnapshot[]): Aggregate {
     logs,
     exports,
     rateLimit,
+    deadline,
     memory,
     processes,
   };

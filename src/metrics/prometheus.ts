@@ -148,6 +148,10 @@ export function renderPrometheus(agg: Aggregate, view?: ClusterView): string {
   out.family('turbina_exports_max_concurrent', 'gauge', 'Exports allowed at once (EXPORT_MAX_CONCURRENT, summed over workers).', one(exports.maxConcurrent));
   out.family('turbina_exports_rejected_total', 'counter', 'Exports refused with 503 because every slot was taken.', one(exports.rejected));
   out.family('turbina_exports_idle_timeouts_total', 'counter', 'Exports cut because the client took nothing for EXPORT_IDLE_TIMEOUT_MS.', one(exports.idleTimeouts));
+  out.family('turbina_http_deadline_exceeded_total', 'counter', 'Requests answered by REQUEST_DEADLINE_MS before their handler did: 504 while waiting on the store, 503 otherwise.', [
+    [{ status: 503 }, agg.deadline.answered503],
+    [{ status: 504 }, agg.deadline.answered504],
+  ]);
 
   const { rateLimit } = agg;
   out.family('turbina_rate_limited_total', 'counter', 'Requests refused with 429 because their client had no token left (RATE_LIMIT_RPS).', one(rateLimit.limited));

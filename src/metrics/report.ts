@@ -6,6 +6,7 @@ import type { CompressionStats } from '../compression/compression.js';
 import type { BufferPoolStats } from '../pool/buffer-pool.js';
 import type { ExportStats } from '../products/export-slots.js';
 import type { RateLimitStats } from '../middleware/token-buckets.js';
+import type { DeadlineStats } from '../middleware/request-deadline.js';
 import type { EventLoopWindow } from '../observability/event-loop.js';
 import { round } from '../observability/round.js';
 import type { Aggregate } from './aggregate.js';
@@ -51,6 +52,8 @@ export interface MetricsReport {
   readonly exports: ExportStats;
   /** RATE_LIMIT_RPS: refusals, clients tracked, evictions at the cap; summed over workers in cluster mode. */
   readonly rateLimit: RateLimitStats;
+  /** REQUEST_DEADLINE_MS and the requests it answered 503 / 504; summed over workers in cluster mode. */
+  readonly deadline: DeadlineStats;
   /** Summed over workers in cluster mode; each worker's is in `workers`. */
   readonly memory: MemoryUsage;
   /** Cluster mode only. */
@@ -86,6 +89,7 @@ export function metricsReport(agg: Aggregate, view?: ClusterView): MetricsReport
     logs: { dropped: agg.logs.dropped + (view?.primaryLogsDropped ?? 0), queuedBytes: agg.logs.queuedBytes },
     exports: agg.exports,
     rateLimit: agg.rateLimit,
+    deadline: agg.deadline,
     memory: agg.memory,
   };
   if (view === undefined) return report;

@@ -7,6 +7,7 @@ import type { ConnectionTracker } from '../http/connections.js';
 import type { BufferPoolStats } from '../pool/buffer-pool.js';
 import type { ExportStats } from '../products/export-slots.js';
 import type { RateLimitStats } from '../middleware/token-buckets.js';
+import type { DeadlineStats } from '../middleware/request-deadline.js';
 import type { EventLoopMonitor, EventLoopWindow } from '../observability/event-loop.js';
 import { round } from '../observability/round.js';
 import type { HistogramData } from '../observability/histogram.js';
@@ -28,6 +29,7 @@ export interface MetricsSources {
   readonly exports: () => ExportStats;
   /** Zeros when rate limiting is off. */
   readonly rateLimit: () => RateLimitStats;
+  readonly deadline: () => DeadlineStats;
 }
 
 export interface MemoryUsage {
@@ -63,6 +65,8 @@ export interface ServerNumbers {
   readonly logs: LogCounters;
   readonly exports: ExportStats;
   readonly rateLimit: RateLimitStats;
+  /** REQUEST_DEADLINE_MS and the requests it answered. */
+  readonly deadline: DeadlineStats;
   readonly memory: MemoryUsage;
 }
 
@@ -128,6 +132,7 @@ export function takeSnapshot(src: MetricsSources): ProcessSnapshot {
     logs: src.logs(),
     exports: src.exports(),
     rateLimit: src.rateLimit(),
+    deadline: src.deadline(),
     memory: {
       rssBytes: memory.rss,
       heapUsedBytes: memory.heapUsed,

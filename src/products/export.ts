@@ -6,6 +6,7 @@
 // (the others get 503 with Retry-After), an export whose client takes nothing for
 // EXPORT_IDLE_TIMEOUT_MS is cut, and an export yields the event loop after each chunk, so
 // the requests arriving meanwhile wait for a chunk of each export, never for a catalog.
+// Once its head is out, an export is bounded by the idle timeout, not the request deadline.
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { RequestContext } from '../http/context.js';
 import type { BodyStream, IdleTimeout } from '../http/body-stream.js';
@@ -15,7 +16,7 @@ import type { Router } from '../http/router.js';
 import type { Logger } from '../log/logger.js';
 import type { BufferPool } from '../pool/buffer-pool.js';
 import type { ExportSlots } from './export-slots.js';
-import type { ProductPage, ProductStore } from './store.js';
+import { STORE_UPSTREAM, type ProductPage, type ProductStore } from './store.js';
 
 const NDJSON_TYPE = 'application/x-ndjson';
 /** Products fetched per store call: one round trip per thousand lines. */
@@ -56,10 +57,12 @@ export function registerExportRoute(router: Router, deps: ExportDeps): void {
     try {
       // The first page before the head: a store that fails at once gets a clean problem
       // document instead of a 200 cut short.
-      const first = ctx.method === 'HEAD' ? undefined : await deps.store.list(0, EXPORT_PAGE);
+      ctx.upstream = STORE_UPSTREAM;
+      const first = ctx.method === 'HEAD' ? undefined : await deps.store.list(0, EXPORT_PAGE, ctx.signal);
+      ctx.upstream = '';
       const body = respond.openBody(ctx, 200, NDJSON_TYPE, STREAM_HEADERS, idle);
       if (body === undefined || first === undefined) return;
-      await exportCatalog(body, first, deps);
+      await exportCatalog(body, first, deps, ctx.signal);
     } finally {
       slots.release();
     }
@@ -125,14 +128,15 @@ class ChunkWriter {
   }
 }
 
-async function exportCatalog(body: BodyStream, first: ProductPage, deps: ExportDeps): Promise<void> {
+/** `signal` aborts a store call when the client leaves. */
+async function exportCatalog(body: BodyStream, first: ProductPage, deps: ExportDeps, signal: AbortSignal): Promise<void> {
   const { store, pool } = deps;
   const out = new ChunkWriter(body, pool);
   let offset = 0;
   let next: ProductPage | undefined = first;
   try {
     while (!body.closed) {
-      const page = next ?? (await store.list(offset, EXPORT_PAGE));
+      const page = next ?? (await store.list(offset, EXPORT_PAGE, signal));
       next = undefined;
       for (const product of page.items) {
         if (!out.line(JSON.stringify(product) + '\n')) {

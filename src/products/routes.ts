@@ -1,5 +1,7 @@
 // GET /products/{id} and GET /products?offset=&limit=: served from the cache of encoded
 // responses; a miss goes to the store once per key (singleflight), a 404 is cached too.
+// A request that gives up on a miss (its deadline, its client gone) leaves the shared
+// load; the store call is aborted when no request waits on it any more.
 import type { CacheEntry, Loaded, TtlCache } from '../cache/ttl-cache.js';
 import type { CacheStatus, RequestContext } from '../http/context.js';
 import { badRequest } from '../http/http-error.js';
@@ -8,7 +10,7 @@ import { intParam, type QueryParser } from '../http/query.js';
 import type { Responder } from '../http/responder.js';
 import type { Router } from '../http/router.js';
 import type { Product } from './catalog.js';
-import type { ProductStore } from './store.js';
+import { STORE_UPSTREAM, type ProductStore } from './store.js';
 
 const MAX_PAGE_SIZE = 1000;
 const DEFAULT_PAGE_SIZE = 20;
@@ -35,19 +37,24 @@ export function registerProductRoutes(router: Router, deps: ProductRoutesDeps): 
   };
 
   /** One shared load per key however many requests miss it together (singleflight). */
-  const serveMiss = (ctx: RequestContext, key: string, loader: () => Promise<Loaded<Encoded>>): Promise<void> =>
-    cache.load(key, loader).then((entry) => send(ctx, entry, 'MISS'));
+  const serveMiss = (ctx: RequestContext, key: string, loader: (signal: AbortSignal) => Promise<Loaded<Encoded>>): Promise<void> => {
+    ctx.upstream = STORE_UPSTREAM;
+    return cache.load(key, loader, ctx.signal).then((entry) => {
+      ctx.upstream = '';
+      return send(ctx, entry, 'MISS');
+    });
+  };
 
-  const loadProduct = async (id: number): Promise<Loaded<Encoded>> => {
-    const product = await store.get(id);
+  const loadProduct = async (id: number, signal: AbortSignal): Promise<Loaded<Encoded>> => {
+    const product = await store.get(id, signal);
     if (product === undefined) {
       return { value: encodeProblem(404, `product ${id} does not exist`), ttlMs: negativeTtlMs };
     }
     return { value: encodeStoredJson(product, Date.parse(product.updatedAt)) };
   };
 
-  const loadPage = async (offset: number, limit: number): Promise<Loaded<Encoded>> => {
-    const page = await store.list(offset, limit);
+  const loadPage = async (offset: number, limit: number, signal: AbortSignal): Promise<Loaded<Encoded>> => {
+    const page = await store.list(offset, limit, signal);
     const next = offset + page.items.length;
     return {
       value: encodeStoredJson(
@@ -67,7 +74,7 @@ export function registerProductRoutes(router: Router, deps: ProductRoutesDeps): 
     // A hit makes no loader closure.
     const hit = cache.get(key);
     if (hit !== undefined) return send(ctx, hit, 'HIT');
-    return serveMiss(ctx, key, () => loadProduct(Number(key)));
+    return serveMiss(ctx, key, (signal) => loadProduct(Number(key), signal));
   });
 
   router.add('GET', '/products', (ctx) => {
@@ -77,7 +84,7 @@ export function registerProductRoutes(router: Router, deps: ProductRoutesDeps): 
     const key = `list:${offset}:${limit}`;
     const hit = cache.get(key);
     if (hit !== undefined) return send(ctx, hit, 'HIT');
-    return serveMiss(ctx, key, () => loadPage(offset, limit));
+    return serveMiss(ctx, key, (signal) => loadPage(offset, limit, signal));
   });
 }
 

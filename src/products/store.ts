@@ -1,7 +1,13 @@
 // The backing store behind the cache. Small and async so an upstream HTTP service or
 // Redis can stand in later; the embedded one simulates a store's latency on a timer.
+// A call takes an optional AbortSignal: when every request waiting on the call has given
+// up, it is aborted, and a store should stop and reject (an AbortError) instead of
+// finishing work nobody will read.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { generateProduct, type Product } from './catalog.js';
+
+/** What a request waits on during a store call, as a request deadline's 504 names it (ctx.upstream). */
+export const STORE_UPSTREAM = 'the product store';
 
 export interface ProductPage {
   readonly items: readonly Product[];
@@ -10,9 +16,9 @@ export interface ProductPage {
 
 export interface ProductStore {
   /** The product, or undefined when no product has this id. */
-  get(id: number): Promise<Product | undefined>;
+  get(id: number, signal?: AbortSignal): Promise<Product | undefined>;
   /** Products in id order starting at offset (0-based), at most limit of them. */
-  list(offset: number, limit: number): Promise<ProductPage>;
+  list(offset: number, limit: number, signal?: AbortSignal): Promise<ProductPage>;
   readonly size: number;
 }
 
@@ -25,13 +31,13 @@ export class EmbeddedStore implements ProductStore {
     private readonly latencyMs: number,
   ) {}
 
-  async get(id: number): Promise<Product | undefined> {
-    await this.delay();
+  async get(id: number, signal?: AbortSignal): Promise<Product | undefined> {
+    await this.delay(signal);
     return Number.isSafeInteger(id) && id >= 1 && id <= this.size ? generateProduct(id) : undefined;
   }
 
-  async list(offset: number, limit: number): Promise<ProductPage> {
-    await this.delay();
+  async list(offset: number, limit: number, signal?: AbortSignal): Promise<ProductPage> {
+    await this.delay(signal);
     const items: Product[] = [];
     const start = Math.max(0, offset);
     const end = Math.min(this.size, start + Math.max(0, limit));
@@ -39,8 +45,9 @@ export class EmbeddedStore implements ProductStore {
     return { items, total: this.size };
   }
 
-  private delay(): Promise<void> | undefined {
+  /** An abort clears the timer and rejects with an AbortError (its cause: the reason). */
+  private delay(signal: AbortSignal | undefined): Promise<void> | undefined {
     this.calls++;
-    return this.latencyMs > 0 ? sleep(this.latencyMs) : undefined;
+    return this.latencyMs > 0 ? sleep(this.latencyMs, undefined, { signal }) : undefined;
   }
 }

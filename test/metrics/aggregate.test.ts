@@ -37,6 +37,7 @@ function snapshot(worker: number, latencies: readonly number[], extra: { lag: nu
     logs: { dropped: 10 ** worker, queuedBytes: worker },
     exports: { maxConcurrent: 4, active: worker, rejected: worker + 2, idleTimeouts: worker * 3 },
     rateLimit: { limited: worker + 7, clients: worker * 10, evictions: worker },
+    deadline: { ms: 5000, answered503: worker + 1, answered504: worker * 2 },
     memory: { rssBytes: extra.rss, heapUsedBytes: 1, heapTotalBytes: 2, externalBytes: 3 },
   };
 }
@@ -106,4 +107,7 @@ test('compression, Buffer-pool and export counters are summed over workers; thei
   assert.equal(report.bufferPool.inUse, 1);
   assert.deepEqual(report.exports, agg.exports);
   assert.deepEqual(report.rateLimit, { limited: 15, clients: 10, evictions: 1 });
+  // Every worker has the same deadline; what it answered adds up.
+  assert.deepEqual(agg.deadline, { ms: 5000, answered503: 3, answered504: 2 });
+  assert.deepEqual(report.deadline, agg.deadline);
 });
