@@ -63,7 +63,7 @@ describe("the README's bad inputs, every route", () => {
   }
 
   test('the example 400 body in the README is the one sent', async () => {
-    const curl = /curl -si '[^/]+(\/[^']+)'\n# -> 400[^\n]*\n```\n```json\n(.+)\n```/.exec(section);
+    const curl = /curl -si '[^/]+(\/[^']+)'\n# -> 400[^\n]*\n# (\{.+\})\n```/.exec(section);
     assert.ok(curl !== null, 'the section shows a curl of a bad request and its body');
     const [, path = '', body = ''] = curl;
     const reply = await request(t.port, path);
