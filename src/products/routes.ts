@@ -63,7 +63,7 @@ export function registerProductRoutes(router: Router, deps: ProductRoutesDeps): 
     const id = productId.read(ctx);
     // "007" and "7" are one product and one cache entry; the key is the text sent unless
     // it has leading zeros, so a hit makes no string.
-    const raw = ctx.params[0]!;
+    const raw = productId.text(ctx);
     const key = raw.length > 1 && raw.charCodeAt(0) === 48 /* 0 */ ? String(id) : raw;
     // A hit makes no loader closure.
     const hit = cache.get(key);

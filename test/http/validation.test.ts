@@ -208,6 +208,7 @@ describe('pathParams()', () => {
     assert.equal(route.pattern, '/shops/{shop}/items/{item}');
     assert.equal(route.params.item.read(ctx), 7);
     assert.equal(route.params.shop.read(ctx), 'south');
+    assert.equal(route.params.item.text(ctx), '007');
   });
 
   test('a bad segment is the uniform 400, "in": "path"', () => {

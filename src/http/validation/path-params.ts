@@ -19,6 +19,11 @@ export class PathParam<T> {
     this.detail = 'must be ' + type.expected;
   }
 
+  /** The segment as sent (percent-decoded), unchecked: e.g. a cache key that needs no new string. */
+  text(ctx: Pick<RequestContext, 'params'>): string {
+    return ctx.params[this.index] ?? '';
+  }
+
   /** The parameter's value, or a 400 HttpError naming it. */
   read(ctx: Pick<RequestContext, 'params'>): T {
     const raw = ctx.params[this.index] ?? '';
