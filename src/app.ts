@@ -13,7 +13,6 @@ import { ConnectionTracker } from './http/connections.js';
 import { Dispatcher, type Middleware } from './http/dispatch.js';
 import { measureEncoded, type Encoded } from './http/encoded.js';
 import { LifecycleState } from './http/lifecycle-state.js';
-import { QueryParser } from './http/query.js';
 import { RequestIds } from './http/request-id.js';
 import { Responder } from './http/responder.js';
 import { Router, type Handler } from './http/router.js';
@@ -125,14 +124,13 @@ export function createApp(settings: Partial<Config> = {}, options: AppOptions = 
   );
   const pool = new BufferPool(config.bufferPoolBytes, config.bufferPoolMax, config.bufferPool === 'on');
   const respond = new Responder(compression, lifecycle);
-  const queries = new QueryParser();
   const deadline = new RequestDeadline(config.requestDeadlineMs, respond);
 
   const router = new Router();
-  registerProductRoutes(router, { cache, store, negativeTtlMs: config.cacheNegativeTtlMs, respond, queries });
+  registerProductRoutes(router, { cache, store, negativeTtlMs: config.cacheNegativeTtlMs, respond });
   const exports = new ExportSlots(config.exportMaxConcurrent);
   registerExportRoute(router, { store, pool, slots: exports, idleTimeoutMs: config.exportIdleTimeoutMs, logger, respond });
-  registerIoRoute(router, { respond, queries });
+  registerIoRoute(router, { respond });
   registerHealthRoutes(router, lifecycle, respond);
   const metrics = new RequestMetrics(router.routes);
   const rateLimit = createRateLimiter(config, options);

@@ -8,10 +8,12 @@ export { ConfigError, loadConfig, resolveConfig, type Config, type ConfigResult 
 export type { RequestContext } from './http/context.js';
 export type { Middleware } from './http/dispatch.js';
 export { encodeBytes, encodeJson, encodeProblem, NO_STORE, type Encoded } from './http/encoded.js';
-export { badRequest, HttpError, notFound } from './http/http-error.js';
-export { intParam, parseQuery, QueryParser } from './http/query.js';
+export { badRequest, HttpError, notFound, type InputLocation, type InputRule, type InvalidInput } from './http/http-error.js';
 export type { Responder } from './http/responder.js';
 export type { Handler, Route, Router } from './http/router.js';
+export { int, MAX_WHOLE, oneOf, text, type Field, type FieldOptions, type IntOptions } from './http/validation/fields.js';
+export { pathParams, type PathParam, type PathSchema } from './http/validation/path-params.js';
+export { query, type QueryOptions, type QueryResult, type QuerySchema } from './http/validation/query-schema.js';
 export type { ListenAt } from './lifecycle/listeners.js';
 export type { LogOutputStats } from './log/log-output.js';
 export type { LogFields } from './log/json-fields.js';

@@ -4,6 +4,7 @@
 import { STATUS_CODES } from '../platform/node-http.js';
 import type { Growth } from '../cache/ttl-cache.js';
 import { isCompressibleType } from '../compression/codings.js';
+import type { InvalidInput } from './http-error.js';
 import { StoredRepresentation } from './stored-representation.js';
 import { wireBody, type WireBody } from './wire-body.js';
 
@@ -41,10 +42,12 @@ export function encodeStoredJson(value: unknown, lastModifiedMs: number): Encode
   return { ...encodeBytes(200, JSON_TYPE, body), stored: new StoredRepresentation(body, lastModifiedMs) };
 }
 
-/** An RFC 9457 problem document. `detail` is ours, never an exception's message. */
-export function encodeProblem(status: number, detail: string): Encoded {
+/** An RFC 9457 problem document. `detail` is ours, never an exception's message;
+ *  `errors` lists the bad inputs of a 400. */
+export function encodeProblem(status: number, detail: string, errors?: readonly InvalidInput[]): Encoded {
   const title = STATUS_CODES[status] ?? 'Error';
-  return encodeBytes(status, PROBLEM_TYPE, Buffer.from(JSON.stringify({ type: 'about:blank', title, status, detail })));
+  const problem = errors === undefined ? { type: 'about:blank', title, status, detail } : { type: 'about:blank', title, status, detail, errors };
+  return encodeBytes(status, PROBLEM_TYPE, Buffer.from(JSON.stringify(problem)));
 }
 
 // What a cached response costs the cache's byte budget (CACHE_MAX_BYTES): its body, the

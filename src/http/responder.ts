@@ -100,7 +100,7 @@ export class Responder {
   }
 
   error(ctx: RequestContext, error: HttpError): void | Promise<void> {
-    return this.problem(ctx, error.status, error.detail, error.headers);
+    return this.encoded(ctx, encodeProblem(error.status, error.detail, error.errors), error.headers);
   }
 
   /** A 204 (OPTIONS) or other bodiless answer. */

@@ -3,6 +3,7 @@
 // 405 with Allow for a known path and the wrong method, HEAD served by GET routes.
 import type { RequestContext } from './context.js';
 import { percentDecode } from './query.js';
+import { ENCODING_DETAIL, invalidInput } from './validation/invalid.js';
 
 /** Synchronous handlers return nothing; asynchronous ones return their promise. */
 export type Handler = (ctx: RequestContext) => void | Promise<void>;
@@ -32,6 +33,8 @@ class TreeNode {
   readonly staticNodes: TreeNode[] = [];
   param: TreeNode | undefined;
   paramName = '';
+  /** The names of the parameters on the way here, in order (for a 400 naming one). */
+  paramNames: readonly string[] = [];
   readonly methods = new Map<string, Route>();
   allow = '';
 }
@@ -62,11 +65,11 @@ export class Router {
   add(method: string, pattern: string, handler: Handler): this {
     if (!pattern.startsWith('/')) throw new Error(`route pattern must start with "/": ${pattern}`);
     let node = this.root;
-    let hasParams = false;
+    const paramNames: string[] = [];
     for (const segment of pattern.slice(1).split('/')) {
       const name = /^\{([A-Za-z_][A-Za-z0-9_]*)\}$/.exec(segment)?.[1];
       if (name !== undefined) {
-        hasParams = true;
+        paramNames.push(name);
         if (node.param === undefined) {
           node.param = new TreeNode();
           node.paramName = name;
@@ -91,16 +94,17 @@ export class Router {
     const route: Route = { method: upper, pattern, handler, index: this.list.length };
     this.list.push(route);
     node.methods.set(upper, route);
+    node.paramNames = paramNames;
     const methods = new Set(node.methods.keys());
     if (methods.has('GET')) methods.add('HEAD');
     methods.add('OPTIONS');
     node.allow = [...methods].sort().join(', ');
-    if (!hasParams) this.staticPaths.set(pattern, node);
+    if (paramNames.length === 0) this.staticPaths.set(pattern, node);
     return this;
   }
 
   /** Matches a raw (undecoded) path. Parameters come back percent-decoded; a malformed
-   *  encoding throws a 400 HttpError. */
+   *  encoding throws the 400 HttpError naming the parameter. */
   find(method: string, path: string): RouteMatch {
     const exact = this.staticPaths.get(path);
     if (exact !== undefined) return this.resolve(exact, method, NO_PARAMS);
@@ -108,7 +112,11 @@ export class Router {
     const params: string[] = [];
     const node = this.walk(this.root, path, 1, params);
     if (node === undefined) return NOT_FOUND;
-    for (let i = 0; i < params.length; i++) params[i] = percentDecode(params[i]!);
+    for (let i = 0; i < params.length; i++) {
+      const decoded = percentDecode(params[i]!);
+      if (decoded === undefined) throw invalidInput('path', node.paramNames[i] ?? '', 'encoding', ENCODING_DETAIL, params[i]);
+      params[i] = decoded;
+    }
     return this.resolve(node, method, params);
   }
 

@@ -4,19 +4,22 @@
 // load; the store call is aborted when no request waits on it any more.
 import type { CacheEntry, Loaded, TtlCache } from '../cache/ttl-cache.js';
 import type { CacheStatus, RequestContext } from '../http/context.js';
-import { badRequest } from '../http/http-error.js';
 import { encodeProblem, encodeStoredJson, type Encoded } from '../http/encoded.js';
-import { intParam, type QueryParser } from '../http/query.js';
 import type { Responder } from '../http/responder.js';
 import type { Router } from '../http/router.js';
+import { int, MAX_WHOLE } from '../http/validation/fields.js';
+import { pathParams } from '../http/validation/path-params.js';
+import { query } from '../http/validation/query-schema.js';
 import type { Product } from './catalog.js';
 import { STORE_UPSTREAM, type ProductStore } from './store.js';
 
-const MAX_PAGE_SIZE = 1000;
-const DEFAULT_PAGE_SIZE = 20;
-const MAX_OFFSET = 999_999_999_999_999;
-/** Decimal digits only: no sign, no junk, at most 15 digits (always a safe integer). */
-const PRODUCT_ID = /^[0-9]{1,15}$/;
+/** 1 to 15 decimal digits: no sign, no junk, always a safe integer ("007" is 7). */
+const productPath = pathParams('/products/{id}', { id: int({ max: MAX_WHOLE }) });
+const productId = productPath.params.id;
+const listQuery = query({
+  offset: int({ max: MAX_WHOLE, default: 0 }),
+  limit: int({ min: 1, max: 1000, default: 20 }),
+});
 
 export interface ProductRoutesDeps {
   readonly cache: TtlCache<Encoded>;
@@ -24,11 +27,10 @@ export interface ProductRoutesDeps {
   /** TTL of a cached 404. */
   readonly negativeTtlMs: number;
   readonly respond: Responder;
-  readonly queries: QueryParser;
 }
 
 export function registerProductRoutes(router: Router, deps: ProductRoutesDeps): void {
-  const { cache, store, negativeTtlMs, respond, queries } = deps;
+  const { cache, store, negativeTtlMs, respond } = deps;
 
   const send = (ctx: RequestContext, entry: CacheEntry<Encoded>, status: CacheStatus): void | Promise<void> => {
     ctx.cache = status;
@@ -64,23 +66,20 @@ export function registerProductRoutes(router: Router, deps: ProductRoutesDeps): 
     };
   };
 
-  router.add('GET', '/products/{id}', (ctx) => {
-    const raw = ctx.params[0] ?? '';
-    if (!PRODUCT_ID.test(raw)) {
-      throw badRequest(`product id must be 1 to 15 decimal digits, got "${raw.slice(0, 32)}"`);
-    }
-    // "007" and "7" are one product and one cache entry.
-    const key = raw.length > 1 && raw.charCodeAt(0) === 48 /* 0 */ ? String(Number(raw)) : raw;
+  router.add('GET', productPath.pattern, (ctx) => {
+    const id = productId.read(ctx);
+    // "007" and "7" are one product and one cache entry; the key is the text sent unless
+    // it has leading zeros, so a hit makes no string.
+    const raw = productId.text(ctx);
+    const key = raw.length > 1 && raw.charCodeAt(0) === 48 /* 0 */ ? String(id) : raw;
     // A hit makes no loader closure.
     const hit = cache.get(key);
     if (hit !== undefined) return send(ctx, hit, 'HIT');
-    return serveMiss(ctx, key, (signal) => loadProduct(Number(key), signal));
+    return serveMiss(ctx, key, (signal) => loadProduct(id, signal));
   });
 
   router.add('GET', '/products', (ctx) => {
-    const query = queries.parse(ctx.rawQuery);
-    const offset = intParam(query, 'offset', 0, 0, MAX_OFFSET);
-    const limit = intParam(query, 'limit', DEFAULT_PAGE_SIZE, 1, MAX_PAGE_SIZE);
+    const { offset, limit } = listQuery.read(ctx.rawQuery);
     const key = `list:${offset}:${limit}`;
     const hit = cache.get(key);
     if (hit !== undefined) return send(ctx, hit, 'HIT');

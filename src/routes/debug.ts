@@ -6,11 +6,12 @@ import { promisify } from 'node:util';
 import { getHeapSnapshot } from 'node:v8';
 import { gzip } from 'node:zlib';
 import type { RequestContext } from '../http/context.js';
-import { badRequest, HttpError } from '../http/http-error.js';
-import { intParam, parseQuery } from '../http/query.js';
+import { HttpError } from '../http/http-error.js';
 import { encodeBytes, NO_STORE } from '../http/encoded.js';
 import type { Responder } from '../http/responder.js';
 import type { Handler, Router } from '../http/router.js';
+import { int, oneOf } from '../http/validation/fields.js';
+import { query } from '../http/validation/query-schema.js';
 import { cpuProfileToPprof } from '../observability/pprof/cpu-profile.js';
 import { heapProfileToPprof } from '../observability/pprof/heap-profile.js';
 import { recordCpuProfile, sampleHeap } from '../observability/pprof/inspector.js';
@@ -20,8 +21,14 @@ import { debugIndexHtml } from './debug-index.js';
 const gzipAsync = promisify(gzip);
 
 const MAX_PROFILE_SECONDS = 300;
-const DEFAULT_CPU_SECONDS = 30;
-const DEFAULT_HEAP_SECONDS = 5;
+const cpuQuery = query({
+  seconds: int({ min: 1, max: MAX_PROFILE_SECONDS, default: 30 }),
+  format: oneOf(['pprof', 'cpuprofile'], { default: 'pprof' }),
+});
+const heapQuery = query({
+  seconds: int({ min: 1, max: MAX_PROFILE_SECONDS, default: 5 }),
+  format: oneOf(['pprof', 'heapprofile', 'heapsnapshot'], { default: 'pprof' }),
+});
 /** V8's default CPU sampling interval (1 kHz). */
 const CPU_INTERVAL_US = 1000;
 /** V8's default heap sampling interval: about one sample per 32 KiB allocated. */
@@ -46,13 +53,6 @@ class Busy {
       this.held = false;
     }
   }
-}
-
-/** ?format=: one of `allowed`, the first being the default. */
-function formatParam(query: ReadonlyMap<string, string>, allowed: readonly [string, ...string[]]): string {
-  const value = query.get('format') ?? allowed[0];
-  if (!allowed.includes(value)) throw badRequest(`query parameter "format" must be one of ${allowed.join(', ')}`);
-  return value;
 }
 
 /** Fires when the client disconnects (the recording is dropped) or a shutdown begins
@@ -105,9 +105,7 @@ export function registerDebugRoutes(router: Router, deps: DebugDeps): void {
     'GET',
     '/debug/pprof/profile',
     async (ctx) => {
-      const query = parseQuery(ctx.rawQuery);
-      const seconds = intParam(query, 'seconds', DEFAULT_CPU_SECONDS, 1, MAX_PROFILE_SECONDS);
-      const kind = formatParam(query, ['pprof', 'cpuprofile']);
+      const { seconds, format: kind } = cpuQuery.read(ctx.rawQuery);
       if (ctx.method === 'HEAD') return respond.encoded(ctx, HEAD_OK, NO_STORE); // no 30 s recording for a HEAD
       const recording = await cpu.run('CPU profile', () => recordCpuProfile(seconds * 1000, CPU_INTERVAL_US, recordingStop(ctx, deps.drainSignal)));
       if (ctx.res.destroyed) return; // the client left
@@ -120,14 +118,13 @@ export function registerDebugRoutes(router: Router, deps: DebugDeps): void {
     'GET',
     '/debug/pprof/heap',
     async (ctx) => {
-      const query = parseQuery(ctx.rawQuery);
-      const kind = formatParam(query, ['pprof', 'heapprofile', 'heapsnapshot']);
+      // A snapshot takes no seconds, but a bad one is still refused: one rule per parameter.
+      const { seconds, format: kind } = heapQuery.read(ctx.rawQuery);
       if (ctx.method === 'HEAD') return respond.encoded(ctx, HEAD_OK, NO_STORE);
       if (kind === 'heapsnapshot') {
         // Blocks the event loop while V8 walks the heap: behind access control, on request only.
         return heap.run('heap profile', () => respond.stream(ctx, 200, 'application/json', getHeapSnapshot(), attachment('heap.heapsnapshot')));
       }
-      const seconds = intParam(query, 'seconds', DEFAULT_HEAP_SECONDS, 1, MAX_PROFILE_SECONDS);
       const recording = await heap.run('heap profile', () => sampleHeap(seconds * 1000, HEAP_INTERVAL_BYTES, recordingStop(ctx, deps.drainSignal)));
       if (ctx.res.destroyed) return;
       if (kind === 'heapprofile') return sendJsonFile(ctx, 'heap.heapprofile', recording.profile);

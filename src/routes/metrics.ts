@@ -4,11 +4,11 @@
 // snapshot through the primary and reports the whole server.
 import { preferredMediaType } from '../http/accept.js';
 import type { RequestContext } from '../http/context.js';
-import { badRequest } from '../http/http-error.js';
-import { parseQuery } from '../http/query.js';
 import { encodeBytes, NO_STORE } from '../http/encoded.js';
 import type { Responder } from '../http/responder.js';
 import type { Router } from '../http/router.js';
+import { oneOf } from '../http/validation/fields.js';
+import { query } from '../http/validation/query-schema.js';
 import { aggregate } from '../metrics/aggregate.js';
 import { metricsReport } from '../metrics/report.js';
 import { takeSnapshot, type ClusterView, type MetricsGatherer, type MetricsSources, type ProcessSnapshot } from '../metrics/snapshot.js';
@@ -16,15 +16,16 @@ import { PROMETHEUS_CONTENT_TYPE, renderPrometheus } from '../metrics/prometheus
 
 type Format = 'json' | 'prometheus';
 
+/** No default: without ?format= the Accept header decides. */
+const metricsQuery = query({ format: oneOf(['json', 'prometheus', 'openmetrics']) });
 const OFFERS = ['application/json', 'text/plain', 'application/openmetrics-text'];
 // Answers vary by Accept: a cache between here and the scraper must know.
 const HEADERS: readonly string[] = Object.freeze([...NO_STORE, 'vary', 'Accept']);
 
 function chooseFormat(ctx: RequestContext): Format {
-  const format = parseQuery(ctx.rawQuery).get('format');
+  const { format } = metricsQuery.read(ctx.rawQuery);
   if (format === 'prometheus' || format === 'openmetrics') return 'prometheus';
   if (format === 'json') return 'json';
-  if (format !== undefined) throw badRequest('query parameter "format" must be json or prometheus');
   // OpenMetrics clients (Prometheus) also accept the 0.0.4 text format, which is what we
   // answer: its Content-Type tells them how to parse it.
   const preferred = preferredMediaType(ctx.req.headers.accept, OFFERS);

@@ -282,7 +282,8 @@ test('a very long URL (8 KB of path) -> 404, not a crash', async () => {
     assert.equal(deepProducts.status, 404);
     const longId = await request(t.port, `/products/${'9'.repeat(8 * 1024)}`);
     assert.equal(longId.status, 400);
-    assert.ok(longId.body.length < 300, 'the echoed id is truncated');
+    assert.ok(longId.text.includes('9'.repeat(64)) && !longId.text.includes('9'.repeat(65)), 'the echoed id is cut at 64 characters');
+    assert.ok(longId.body.length < 500, `${longId.body.length} bytes`);
     await assertAlive(t.port);
   });
 });

@@ -95,11 +95,17 @@ describe('Router matching', () => {
   });
 
   for (const bad of ['%zz', '%E0%A4%A', '%', 'a%2', '%C0%AF']) {
-    test(`a malformed encoding ${JSON.stringify(bad)} throws HttpError 400`, () => {
-      const router = new Router().add('GET', '/products/{id}', noop);
+    test(`a malformed encoding ${JSON.stringify(bad)} throws the 400 naming the parameter`, () => {
+      const router = new Router().add('GET', '/u/{name}/{x}', noop);
       assert.throws(
-        () => router.find('GET', `/products/${bad}`),
-        (error: unknown) => error instanceof HttpError && error.status === 400,
+        () => router.find('GET', `/u/ok/${bad}`),
+        (error: unknown) =>
+          error instanceof HttpError &&
+          error.status === 400 &&
+          error.errors?.length === 1 &&
+          error.errors[0]?.in === 'path' &&
+          error.errors[0].name === 'x' &&
+          error.errors[0].rule === 'encoding',
       );
     });
   }

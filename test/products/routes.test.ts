@@ -5,6 +5,7 @@ import { describe, test } from 'node:test';
 import { generateProduct, type Product } from '../../src/products/catalog.js';
 import { EmbeddedStore, type ProductPage, type ProductStore } from '../../src/products/store.js';
 import { request, startApp, withApp, type Reply, type TestApp } from '../helpers/http.js';
+import { assertInvalid } from '../helpers/problem.js';
 
 interface Problem {
   readonly type: string;
@@ -164,16 +165,18 @@ describe('GET /products/{id}', () => {
     });
   });
 
-  // Every one of these is a 400 problem, never a 404 or 500, and never reaches the store.
-  const malformed: readonly string[] = [
-    'abc', '-1', '1.5', '01x', '%zz', '12345678901234567890', '+1', '%201', '1e3', '1%20', '0x10', '%31%zz',
-    '1234567890123456',
+  // Every one of these is the 400 naming the id, never a 404 or 500, and never reaches the store.
+  const malformed: readonly (readonly [string, string])[] = [
+    ['abc', 'type'], ['-1', 'type'], ['1.5', 'type'], ['01x', 'type'], ['%zz', 'encoding'], ['12345678901234567890', 'type'],
+    ['+1', 'type'], ['%201', 'type'], ['1e3', 'type'], ['1%20', 'type'], ['0x10', 'type'], ['%31%zz', 'encoding'],
+    ['1234567890123456', 'type'],
   ];
-  for (const id of malformed) {
-    test(`malformed id ${JSON.stringify(id)} -> 400 problem`, async () => {
+  for (const [id, rule] of malformed) {
+    test(`malformed id ${JSON.stringify(id)} -> 400 naming the id (${rule})`, async () => {
       await withConfig({}, {}, async (t) => {
         const reply = await request(t.port, `/products/${id}`);
-        assertProblem(reply, 400);
+        const problem = assertInvalid(reply, 'path', 'id', rule === 'type' ? 'type' : 'encoding');
+        assert.equal(problem.errors.length, 1);
         assert.equal(reply.headers['x-cache'], undefined);
         assert.equal(storeCalls(t), 0);
       });
@@ -343,18 +346,30 @@ describe('GET /products', () => {
     });
   });
 
-  const bad: readonly string[] = [
-    'limit=0', 'limit=1001', 'limit=abc', 'offset=-1', 'limit=1&limit=2', 'offset=%zz', 'limit=', 'limit=1.5',
-    'offset=1e3', 'limit=%2B5', 'offset=0&offset=0',
+  const bad: readonly (readonly [string, string, 'min' | 'max' | 'type' | 'repeated' | 'encoding'])[] = [
+    ['limit=0', 'limit', 'min'], ['limit=1001', 'limit', 'max'], ['limit=abc', 'limit', 'type'], ['offset=-1', 'offset', 'type'],
+    ['limit=1&limit=2', 'limit', 'repeated'], ['offset=%zz', 'offset', 'encoding'], ['limit=', 'limit', 'type'],
+    ['limit=1.5', 'limit', 'type'], ['offset=1e3', 'offset', 'type'], ['limit=%2B5', 'limit', 'type'],
+    ['offset=0&offset=0', 'offset', 'repeated'],
   ];
-  for (const query of bad) {
-    test(`?${query} -> 400 problem`, async () => {
+  for (const [query, name, rule] of bad) {
+    test(`?${query} -> 400 naming ${name} (${rule})`, async () => {
       await withConfig({ catalogSize: 50 }, {}, async (t) => {
-        assertProblem(await request(t.port, `/products?${query}`), 400);
+        assertInvalid(await request(t.port, `/products?${query}`), 'query', name, rule);
         assert.equal(storeCalls(t), 0);
       });
     });
   }
+
+  test('every bad parameter at once; unknown parameters are ignored', async () => {
+    await withConfig({ catalogSize: 50 }, {}, async (t) => {
+      const problem = assertInvalid(await request(t.port, '/products?offset=x&limit=0'), 'query', 'offset', 'type');
+      assert.deepEqual(problem.errors.map((e) => [e.name, e.rule]), [['offset', 'type'], ['limit', 'min']]);
+      assert.equal(problem.detail, 'query parameter "offset" must be a whole number from 0 to 999999999999999, got "x" (and 1 more: see errors)');
+      const page = (await request(t.port, '/products?limit=2&_=1&_=2')).json<Page>();
+      assert.equal(page.limit, 2);
+    });
+  });
 });
 
 test('a store that hangs: the request gets 504 after STORE_TIMEOUT_MS, nothing is cached, the next request retries', async () => {

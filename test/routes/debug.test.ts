@@ -8,6 +8,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { eventually, request, withApp, type Reply, type TestApp } from '../helpers/http.js';
 import { isDebugPath } from '../../src/middleware/debug-access.js';
 import { loadFor } from '../helpers/load.js';
+import { assertInvalid } from '../helpers/problem.js';
 import { decodePprof, type DecodedProfile } from '../helpers/pprof-decode.js';
 
 const TOKEN = 'test-token-0123456789abcdef';
@@ -175,11 +176,12 @@ describe('/debug/pprof/profile', () => {
     });
   });
 
-  test('bad parameters are 400 problems; HEAD records nothing', async () => {
+  test('bad parameters are the 400 naming them; HEAD records nothing', async () => {
     await withApp(async (t) => {
-      const paths = ['seconds=0', 'seconds=301', 'seconds=abc', 'seconds=-1', 'seconds=1.5', 'seconds=', 'seconds=1&seconds=2', 'format=svg'].map((q) => `/debug/pprof/profile?${q}`);
-      paths.push('/debug/pprof/heap?seconds=0', '/debug/pprof/heap?format=cpuprofile');
-      for (const path of paths) assertStatus(await request(t.port, path), 400, 'application/problem+json');
+      const seconds = ['seconds=0', 'seconds=301', 'seconds=abc', 'seconds=-1', 'seconds=1.5', 'seconds=', 'seconds=1&seconds=2'];
+      const bad: [string, string][] = seconds.map((q) => [`/debug/pprof/profile?${q}`, 'seconds']);
+      bad.push(['/debug/pprof/profile?format=svg', 'format'], ['/debug/pprof/heap?seconds=0', 'seconds'], ['/debug/pprof/heap?format=cpuprofile', 'format']);
+      for (const [path, name] of bad) assertInvalid(await request(t.port, path), 'query', name);
       const head = await request(t.port, '/debug/pprof/profile', { method: 'HEAD' });
       assert.equal(head.status, 200);
     });
