@@ -1,6 +1,7 @@
 // --paired: which target is loaded beside which. A target is compared with its baseline:
 // bare node:http for a single process, the bare node:http cluster for a cluster (the
-// same number of workers on both sides). A baseline names itself and is not a target.
+// same number of workers on both sides). A baseline names itself and is not a target;
+// turbina-base names turbina, for an A/B of two checkouts.
 import { DEFAULT_BASELINE, type Target } from './targets.js';
 
 export type Pairable = Pick<Target, 'name' | 'baseline'>;
@@ -22,6 +23,8 @@ export function planPairs<T extends Pairable>(chosen: readonly T[]): { readonly 
     const baseName = baselineOf(target);
     if (baseName === target.name) continue;
     const base = chosen.find((t) => t.name === baseName);
+    // A target chosen as another's baseline (turbina beside turbina-base) need not have its own.
+    if (base === undefined && chosen.some((t) => t !== target && baselineOf(t) === target.name)) continue;
     if (base === undefined) return { error: `--paired compares ${target.name} with ${baseName}: include ${baseName} in --targets` };
     pairs.push({ target, base });
   }

@@ -78,6 +78,18 @@ export const TARGETS: readonly Target[] = [
     version: () => `node ${process.version}`,
   },
   {
+    // Another checkout of turbina (TURBINA_BASE: its root, built with `npm run build`),
+    // paired with this one: the A/B of a change against the code before it.
+    name: 'turbina-base',
+    label: 'turbina at TURBINA_BASE (1 process)',
+    skipReason: () =>
+      process.env['TURBINA_BASE'] === undefined ? 'set TURBINA_BASE to another checkout built with npm run build' : undefined,
+    prepare: () => {},
+    launch: (port, env) => node(join(process.env['TURBINA_BASE'] ?? '', 'dist', 'server.js'))(port, env),
+    version: () => `node ${process.version}`,
+    baseline: 'turbina',
+  },
+  {
     name: 'turbina-nopool',
     label: 'turbina, BUFFER_POOL=off',
     skipReason: () => undefined,

@@ -56,3 +56,8 @@ test('baselines alone have nothing to compare', () => {
   assert.ok('error' in plan);
   assert.match(plan.error, /baselines only/);
 });
+
+test('an A/B of two checkouts: turbina-base beside turbina, which then needs no bare peer', () => {
+  assert.deepEqual(pairNames(['turbina', 'turbina-base']), ['turbina-base + turbina']);
+  assert.deepEqual(pairNames(['turbina', 'turbina-base', 'node-bare']), ['turbina + node-bare', 'turbina-base + turbina']);
+});
