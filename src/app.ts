@@ -24,6 +24,7 @@ import type { Logger } from './log/logger.js';
 import { stdoutLogger } from './log/stdout-logger.js';
 import { takeSnapshot, type MetricsGatherer, type ProcessSnapshot } from './metrics/snapshot.js';
 import { debugAccess } from './middleware/debug-access.js';
+import { LoadShedder, SHED_SAMPLE_MS } from './middleware/load-shedding.js';
 import { AccessLog } from './observability/access-log.js';
 import { EventLoopMonitor } from './observability/event-loop.js';
 import { RequestMetrics } from './observability/request-metrics.js';
@@ -129,6 +130,8 @@ export function createApp(settings: Partial<Config> = {}, options: AppOptions = 
   registerIoRoute(router, { respond, queries });
   registerHealthRoutes(router, lifecycle, respond);
   const metrics = new RequestMetrics(router.routes);
+  const shedder = new LoadShedder({ eventLoopDelayMs: config.shedEventLoopDelayMs, eventLoopUtilization: config.shedElu, maxInFlight: config.maxInFlight }, metrics);
+  if (shedder.watchesEventLoop) eventLoop.watch(SHED_SAMPLE_MS, (sample) => shedder.sample(sample));
   const metricsSources = {
     startedAt,
     requests: metrics,
@@ -140,11 +143,14 @@ export function createApp(settings: Partial<Config> = {}, options: AppOptions = 
     bufferPool: () => pool.stats(),
     logs: () => ({ dropped: logOutput?.dropped ?? 0, queuedBytes: logOutput?.queuedBytes ?? 0 }),
     exports: () => exports.stats(),
+    shedding: () => shedder.stats(),
   };
   registerMetricsRoute(router, respond, metricsSources, options.cluster);
   // The middleware chain, in the order it sees a request. A feature that is off adds
   // nothing here, so it costs nothing per request.
   const middleware: Middleware[] = [];
+  // First: a refused request costs no other middleware's work.
+  if (shedder.enabled) middleware.push(shedder.middleware(respond));
   if (config.debugEndpoints === 'on') {
     registerDebugRoutes(router, { drainSignal: lifecycle.drainSignal, connections, eventLoop, startedAt, respond });
     // The routes never go without their guard.

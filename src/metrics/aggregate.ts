@@ -6,6 +6,7 @@ import type { CacheStats } from '../cache/ttl-cache.js';
 import type { CompressionStats } from '../compression/compression.js';
 import type { BufferPoolStats } from '../pool/buffer-pool.js';
 import type { ExportStats } from '../products/export-slots.js';
+import type { SheddingStats } from '../middleware/load-shedding.js';
 import { Histogram } from '../observability/histogram.js';
 import type { MemoryUsage, ProcessSnapshot, ServerNumbers } from './snapshot.js';
 import type { RequestCount } from '../observability/request-metrics.js';
@@ -51,6 +52,12 @@ export function aggregate(snapshots: readonly ProcessSnapshot[]): Aggregate {
   const logs = { dropped: 0, queuedBytes: 0 };
   // Each process has its own slots: the limits and counts add up to the server's.
   const exports: Mutable<ExportStats> = { maxConcurrent: 0, active: 0, rejected: 0, idleTimeouts: 0 };
+  // Thresholds are the same in every worker; the bounds, the processes refusing now and the refusals add up.
+  const shed = { eventLoopDelay: 0, eventLoopUtilization: 0, inFlight: 0 };
+  const shedding: Mutable<SheddingStats> = {
+    eventLoopDelayMs: first?.shedding.eventLoopDelayMs ?? 0, eventLoopUtilization: first?.shedding.eventLoopUtilization ?? 0,
+    maxInFlight: 0, active: 0, shed,
+  };
   const memory: Mutable<MemoryUsage> = { rssBytes: 0, heapUsedBytes: 0, heapTotalBytes: 0, externalBytes: 0 };
   const delayMs = { p50: 0, p99: 0, max: 0 };
   let windowSeconds = 0;
@@ -77,6 +84,9 @@ export function aggregate(snapshots: readonly ProcessSnapshot[]): Aggregate {
     logs.dropped += p.logs.dropped;
     logs.queuedBytes += p.logs.queuedBytes;
     for (const key of ['maxConcurrent', 'active', 'rejected', 'idleTimeouts'] as const) exports[key] += p.exports[key];
+    shedding.maxInFlight += p.shedding.maxInFlight;
+    shedding.active += p.shedding.active;
+    for (const key of ['eventLoopDelay', 'eventLoopUtilization', 'inFlight'] as const) shed[key] += p.shedding.shed[key];
     for (const key of ['rssBytes', 'heapUsedBytes', 'heapTotalBytes', 'externalBytes'] as const) memory[key] += p.memory[key];
     for (const key of ['p50', 'p99', 'max'] as const) delayMs[key] = Math.max(delayMs[key], p.eventLoop.delayMs[key]);
     windowSeconds = Math.max(windowSeconds, p.eventLoop.windowSeconds);
@@ -96,6 +106,7 @@ export function aggregate(snapshots: readonly ProcessSnapshot[]): Aggregate {
     bufferPool,
     logs,
     exports,
+    shedding,
     memory,
     processes,
   };

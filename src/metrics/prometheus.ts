@@ -148,6 +148,14 @@ export function renderPrometheus(agg: Aggregate, view?: ClusterView): string {
   out.family('turbina_exports_max_concurrent', 'gauge', 'Exports allowed at once (EXPORT_MAX_CONCURRENT, summed over workers).', one(exports.maxConcurrent));
   out.family('turbina_exports_rejected_total', 'counter', 'Exports refused with 503 because every slot was taken.', one(exports.rejected));
   out.family('turbina_exports_idle_timeouts_total', 'counter', 'Exports cut because the client took nothing for EXPORT_IDLE_TIMEOUT_MS.', one(exports.idleTimeouts));
+  const { shedding } = agg;
+  out.family('turbina_load_shedding_active', 'gauge', 'Processes refusing new requests now because their event loop is over SHED_EVENT_LOOP_DELAY_MS or SHED_ELU.', one(shedding.active));
+  out.family('turbina_max_in_flight', 'gauge', 'Requests allowed in flight at once (MAX_IN_FLIGHT, summed over workers; 0 = no bound).', one(shedding.maxInFlight));
+  out.family('turbina_load_shed_total', 'counter', 'Requests refused with 503 by load shedding, by reason.', [
+    [{ reason: 'event_loop_delay' }, shedding.shed.eventLoopDelay],
+    [{ reason: 'event_loop_utilization' }, shedding.shed.eventLoopUtilization],
+    [{ reason: 'in_flight' }, shedding.shed.inFlight],
+  ]);
 
   if (view !== undefined) {
     out.family('turbina_workers', 'gauge', 'Worker processes configured (WORKERS).', one(view.workers));

@@ -5,6 +5,7 @@ import type { CacheStats } from '../cache/ttl-cache.js';
 import type { CompressionStats } from '../compression/compression.js';
 import type { BufferPoolStats } from '../pool/buffer-pool.js';
 import type { ExportStats } from '../products/export-slots.js';
+import type { SheddingStats } from '../middleware/load-shedding.js';
 import type { EventLoopWindow } from '../observability/event-loop.js';
 import { round } from '../observability/round.js';
 import type { Aggregate } from './aggregate.js';
@@ -48,6 +49,8 @@ export interface MetricsReport {
   readonly logs: LogCounters;
   /** /products/export: the bound on concurrent exports; summed over workers in cluster mode. */
   readonly exports: ExportStats;
+  /** Load shedding (SHED_*, MAX_IN_FLIGHT); summed over workers in cluster mode. */
+  readonly shedding: SheddingStats;
   /** Summed over workers in cluster mode; each worker's is in `workers`. */
   readonly memory: MemoryUsage;
   /** Cluster mode only. */
@@ -82,6 +85,7 @@ export function metricsReport(agg: Aggregate, view?: ClusterView): MetricsReport
     bufferPool: agg.bufferPool,
     logs: { dropped: agg.logs.dropped + (view?.primaryLogsDropped ?? 0), queuedBytes: agg.logs.queuedBytes },
     exports: agg.exports,
+    shedding: agg.shedding,
     memory: agg.memory,
   };
   if (view === undefined) return report;

@@ -6,6 +6,7 @@ import type { CompressionStats } from '../compression/compression.js';
 import type { ConnectionTracker } from '../http/connections.js';
 import type { BufferPoolStats } from '../pool/buffer-pool.js';
 import type { ExportStats } from '../products/export-slots.js';
+import type { SheddingStats } from '../middleware/load-shedding.js';
 import type { EventLoopMonitor, EventLoopWindow } from '../observability/event-loop.js';
 import { round } from '../observability/round.js';
 import type { HistogramData } from '../observability/histogram.js';
@@ -25,6 +26,7 @@ export interface MetricsSources {
   /** Log lines dropped because stdout was not taking them (log-output.ts). */
   readonly logs: () => LogCounters;
   readonly exports: () => ExportStats;
+  readonly shedding: () => SheddingStats;
 }
 
 export interface MemoryUsage {
@@ -59,6 +61,8 @@ export interface ServerNumbers {
   readonly bufferPool: BufferPoolStats;
   readonly logs: LogCounters;
   readonly exports: ExportStats;
+  /** Load shedding: its thresholds, whether it is refusing now, and the refusals. */
+  readonly shedding: SheddingStats;
   readonly memory: MemoryUsage;
 }
 
@@ -123,6 +127,7 @@ export function takeSnapshot(src: MetricsSources): ProcessSnapshot {
     bufferPool: src.bufferPool(),
     logs: src.logs(),
     exports: src.exports(),
+    shedding: src.shedding(),
     memory: {
       rssBytes: memory.rss,
       heapUsedBytes: memory.heapUsed,

@@ -36,6 +36,7 @@ function snapshot(worker: number, latencies: readonly number[], extra: { lag: nu
     bufferPool: { enabled: true, bufferBytes: 65536, maxFree: 64, free: 1, inUse: worker, hits: 3, misses: 1, abandoned: 0 },
     logs: { dropped: 10 ** worker, queuedBytes: worker },
     exports: { maxConcurrent: 4, active: worker, rejected: worker + 2, idleTimeouts: worker * 3 },
+    shedding: { eventLoopDelayMs: 50, eventLoopUtilization: 0.9, maxInFlight: 100, active: worker, shed: { eventLoopDelay: worker, eventLoopUtilization: 2, inFlight: worker * 5 } },
     memory: { rssBytes: extra.rss, heapUsedBytes: 1, heapTotalBytes: 2, externalBytes: 3 },
   };
 }
@@ -104,4 +105,7 @@ test('compression, Buffer-pool and export counters are summed over workers; thei
   assert.equal(report.compression.onTheFly, 3);
   assert.equal(report.bufferPool.inUse, 1);
   assert.deepEqual(report.exports, agg.exports);
+  // Thresholds are every worker's; bounds, processes shedding now and refusals add up.
+  assert.deepEqual(agg.shedding, { eventLoopDelayMs: 50, eventLoopUtilization: 0.9, maxInFlight: 200, active: 1, shed: { eventLoopDelay: 1, eventLoopUtilization: 4, inFlight: 5 } });
+  assert.deepEqual(report.shedding, agg.shedding);
 });
