@@ -90,9 +90,12 @@ function checkShedTicks(ticks: readonly Tick[]): void {
   for (const k of ticks) assert.deepEqual(k.exempt, [200, 200, 200], 'an exempt path was refused');
 }
 
+/** A broken bound would leave a held request waiting forever: fail instead of hanging. */
+const LIMIT = { timeout: 15_000 };
+
 const blockTwice = (t: TestApp) => () => Promise.all([request(t.port, '/busy'), request(t.port, '/busy')]);
 
-test('SHED_EVENT_LOOP_DELAY_MS: while the loop is blocked, new requests get 503 with Retry-After; health and metrics answer; then it recovers', async () => {
+test('SHED_EVENT_LOOP_DELAY_MS: while the loop is blocked, new requests get 503 with Retry-After; health and metrics answer; then it recovers', LIMIT, async () => {
   await withApp(async (t) => {
     addBusyRoute(t);
     const ticks = await probeDuring(t, blockTwice(t));
@@ -109,7 +112,7 @@ test('SHED_EVENT_LOOP_DELAY_MS: while the loop is blocked, new requests get 503 
   }, { shedEventLoopDelayMs: 100 });
 });
 
-test('SHED_ELU: a window the loop spent busy refuses new requests, counted as utilization', async () => {
+test('SHED_ELU: a window the loop spent busy refuses new requests, counted as utilization', LIMIT, async () => {
   await withApp(async (t) => {
     addBusyRoute(t);
     const ticks = await probeDuring(t, blockTwice(t));
@@ -137,7 +140,7 @@ function addHeldRoute(t: TestApp): { release(): void; readonly waiting: number }
   };
 }
 
-test('MAX_IN_FLIGHT=2: the third concurrent request gets 503 at once; once one finishes, new ones are admitted; counted in JSON and Prometheus', async () => {
+test('MAX_IN_FLIGHT=2: the third concurrent request gets 503 at once; once one finishes, new ones are admitted; counted in JSON and Prometheus', LIMIT, async () => {
   await withApp(async (t) => {
     const held = addHeldRoute(t);
     const first = request(t.port, '/held');
@@ -172,7 +175,7 @@ test('MAX_IN_FLIGHT=2: the third concurrent request gets 503 at once; once one f
   }, { maxInFlight: 2 });
 });
 
-test('MAX_IN_FLIGHT=1: no slot leaks when a handler throws, rejects, or its client goes away', async () => {
+test('MAX_IN_FLIGHT=1: no slot leaks when a handler throws, rejects, or its client goes away', LIMIT, async () => {
   await withApp(async (t) => {
     const held = addHeldRoute(t);
     t.app.route('GET', '/throws', () => {
@@ -210,7 +213,7 @@ test('MAX_IN_FLIGHT=1: no slot leaks when a handler throws, rejects, or its clie
   }, { maxInFlight: 1 });
 });
 
-test('off by default: a blocked loop and many concurrent requests are all answered', async () => {
+test('off by default: a blocked loop and many concurrent requests are all answered', LIMIT, async () => {
   const defaults: Partial<Config> = {};
   await withApp(async (t) => {
     addBusyRoute(t);
