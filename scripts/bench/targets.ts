@@ -87,6 +87,17 @@ export const TARGETS: readonly Target[] = [
     variant: true,
   },
   {
+    name: 'turbina-shed',
+    label: 'turbina, load shedding on',
+    skipReason: () => undefined,
+    prepare: () => {},
+    // A small in-flight bound: the requests admitted together finish together, so each
+    // one admitted adds its CPU time to the others' latency.
+    launch: node(join(PROJECT_ROOT, 'dist', 'server.js'), { MAX_IN_FLIGHT: '4', SHED_EVENT_LOOP_DELAY_MS: '25' }),
+    version: () => `node ${process.version}`,
+    variant: true,
+  },
+  {
     name: 'turbina-cluster',
     label: `turbina cluster (${CLUSTER_WORKERS} workers)`,
     skipReason: () => undefined,
