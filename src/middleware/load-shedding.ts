@@ -1,17 +1,21 @@
 // Load shedding: an overloaded process answers new requests with a fast 503 and
-// Retry-After instead of answering every request slowly. Two signals: the event loop,
-// whose delay and utilization over a short window EventLoopMonitor.watch samples into
-// one field here, and the requests in flight, which the request observer counts up on
-// arrival and down on completion however a request ends (answered, failed, client gone).
-// The check per request is two field reads; the refusal is a response encoded once and
-// never compressed. /healthz, /readyz and /metrics are never refused: probes and scrapes
-// must see an overload, not be hidden by it. app.ts installs the middleware only when an
-// option is set, first in the chain, so a refused request costs no other work.
-import type { RequestContext } from '../http/context.js';
+// Retry-After instead of answering every request slowly. Three signals:
+// - event-loop delay, at the moment a request arrives: how overdue the sampling timer
+//   (EventLoopMonitor.watch) is. A flag set by the timer would come too late: under a CPU
+//   overload one turn of the loop reads hundreds of requests, and all of them would be
+//   admitted before the timer could fire again. So this check reads the clock, and only
+//   when SHED_EVENT_LOOP_DELAY_MS is set;
+// - event-loop utilization over the timer's last window: one field the timer sets;
+// - the requests in flight, which the request observer counts up on arrival and down on
+//   completion however a request ends (answered, failed, client gone).
+// The refusal is a response encoded once and never compressed. /healthz, /readyz and
+// /metrics are never refused: probes and scrapes must see an overload, not be hidden by
+// it. app.ts installs the middleware only when an option is set, first in the chain, so a
+// refused request costs no other work.
+import { performance } from 'node:perf_hooks';
 import type { Middleware } from '../http/dispatch.js';
 import { encodeProblem, type Encoded } from '../http/encoded.js';
 import type { Responder } from '../http/responder.js';
-import type { Handler } from '../http/router.js';
 import type { LoopSample } from '../observability/event-loop.js';
 
 export type ShedReason = 'eventLoopDelay' | 'eventLoopUtilization' | 'inFlight';
@@ -35,9 +39,10 @@ export interface SheddingOptions {
   readonly maxInFlight: number;
 }
 
-/** How often the event loop is sampled: short enough to react within a fraction of a
- *  second, long enough that one slow callback or a GC pause is one sample. */
-export const SHED_SAMPLE_MS = 100;
+/** How often the event loop is sampled: the utilization's window, and the slack before
+ *  a late timer counts as delay. One turn of an overloaded loop admits at most about this
+ *  plus SHED_EVENT_LOOP_DELAY_MS of work. */
+export const SHED_SAMPLE_MS = 50;
 
 /** Whole seconds a refused client should wait; an overload lasts at least one sample. */
 const RETRY_AFTER_SECONDS = 1;
@@ -60,8 +65,11 @@ function isExempt(path: string): boolean {
 }
 
 export class LoadShedder {
-  /** Set by the sampler while the event loop is over a threshold; read per request. */
-  private overloaded: ShedReason | undefined = undefined;
+  /** Set by the sampler while the last window's utilization is over SHED_ELU; read per request. */
+  private busy = false;
+  /** When the loop counts as delayed: the sampler's next firing, plus the threshold. */
+  private delayedAfter = Infinity;
+  private readonly checksDelay: boolean;
   /** MAX_IN_FLIGHT, or no bound. */
   private readonly maxInFlight: number;
   private readonly shed: Record<ShedReason, number> = { eventLoopDelay: 0, eventLoopUtilization: 0, inFlight: 0 };
@@ -70,8 +78,10 @@ export class LoadShedder {
     private readonly options: SheddingOptions,
     /** The observer's count of requests arrived and not yet complete, this one included. */
     private readonly requests: { readonly inFlight: number },
+    private readonly samplePeriodMs = SHED_SAMPLE_MS,
   ) {
     this.maxInFlight = options.maxInFlight === 0 ? Infinity : options.maxInFlight;
+    this.checksDelay = options.eventLoopDelayMs > 0;
   }
 
   /** Whether an option is set (otherwise the middleware is left out). */
@@ -81,21 +91,22 @@ export class LoadShedder {
 
   /** Whether the event loop must be sampled. */
   get watchesEventLoop(): boolean {
-    return this.options.eventLoopDelayMs > 0 || this.options.eventLoopUtilization > 0;
+    return this.checksDelay || this.options.eventLoopUtilization > 0;
   }
 
-  /** One short window of the event loop: decides whether new requests are refused until the next. */
+  /** One window of the event loop, from the sampling timer. */
   sample(loop: LoopSample): void {
-    const { eventLoopDelayMs, eventLoopUtilization } = this.options;
-    if (eventLoopDelayMs > 0 && loop.delayMs > eventLoopDelayMs) this.overloaded = 'eventLoopDelay';
-    else if (eventLoopUtilization > 0 && loop.utilization > eventLoopUtilization) this.overloaded = 'eventLoopUtilization';
-    else this.overloaded = undefined;
+    const threshold = this.options.eventLoopUtilization;
+    this.busy = threshold > 0 && loop.utilization > threshold;
+    if (this.checksDelay) this.delayedAfter = loop.at + this.samplePeriodMs + this.options.eventLoopDelayMs;
   }
 
   middleware(respond: Responder): Middleware {
     return (next) => (ctx) => {
-      if (this.overloaded === undefined && this.requests.inFlight <= this.maxInFlight) return next(ctx);
-      return this.refuse(ctx, respond, next);
+      const reason = this.overloaded();
+      if (reason === undefined || isExempt(ctx.path)) return next(ctx);
+      this.shed[reason]++;
+      return respond.encoded(ctx, REFUSALS[reason], REFUSAL_HEADERS);
     };
   }
 
@@ -104,15 +115,21 @@ export class LoadShedder {
       eventLoopDelayMs: this.options.eventLoopDelayMs,
       eventLoopUtilization: this.options.eventLoopUtilization,
       maxInFlight: this.options.maxInFlight,
-      active: this.overloaded === undefined ? 0 : 1,
+      active: this.busy || this.delayed() ? 1 : 0,
       shed: { ...this.shed },
     };
   }
 
-  private refuse(ctx: RequestContext, respond: Responder, next: Handler): void | Promise<void> {
-    if (isExempt(ctx.path)) return next(ctx);
-    const reason = this.overloaded ?? 'inFlight';
-    this.shed[reason]++;
-    return respond.encoded(ctx, REFUSALS[reason], REFUSAL_HEADERS);
+  /** Why a request arriving now would be refused, or undefined. */
+  private overloaded(): ShedReason | undefined {
+    if (this.delayed()) return 'eventLoopDelay';
+    if (this.busy) return 'eventLoopUtilization';
+    if (this.requests.inFlight > this.maxInFlight) return 'inFlight';
+    return undefined;
+  }
+
+  /** Whether the sampling timer is late by more than SHED_EVENT_LOOP_DELAY_MS now. */
+  private delayed(): boolean {
+    return this.checksDelay && performance.now() > this.delayedAfter;
   }
 }

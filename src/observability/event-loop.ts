@@ -14,6 +14,8 @@ export interface EventLoopWindow {
 
 /** One short window of watch(). */
 export interface LoopSample {
+  /** performance.now() when the timer fired: its next firing is due a period later. */
+  readonly at: number;
   /** How late the sampling timer fired: the longest the loop kept a callback waiting. */
   readonly delayMs: number;
   /** Fraction of the window the loop was busy (0..1). */
@@ -66,7 +68,7 @@ export class EventLoopMonitor {
       const utilization = performance.eventLoopUtilization(current, elu).utilization;
       last = now;
       elu = current;
-      onSample({ delayMs, utilization });
+      onSample({ at: now, delayMs, utilization });
     }, periodMs);
     this.watcher.unref();
   }
