@@ -282,12 +282,12 @@ export const OPTIONS: readonly OptionSpec[] = [
       return raw;
     },
   },
-  intOption('shedEventLoopDelayMs', 'SHED_EVENT_LOOP_DELAY_MS', 'new requests get 503 with Retry-After while the event loop lags more than this, sampled every 100 ms (0 = off)', 0, 0, 60_000),
+  intOption('shedEventLoopDelayMs', 'SHED_EVENT_LOOP_DELAY_MS', 'new requests get 503 with Retry-After while the event loop lags more than this: a timer due now would fire this late (0 = off)', 0, 0, 60_000),
   {
     key: 'shedElu',
     env: 'SHED_ELU',
     flag: 'shed-elu',
-    help: 'new requests get 503 with Retry-After while the event loop is busy more than this fraction of each 100 ms (0..1; 0 = off)',
+    help: 'new requests get 503 with Retry-After while the event loop was busy more than this fraction of the last 50 ms (0..1; 0 = off)',
     defaultText: '0',
     parse: (raw, name) => (raw === undefined ? 0 : fraction(raw, name)),
   },
