@@ -44,7 +44,7 @@ export interface SheddingOptions {
  *  plus SHED_EVENT_LOOP_DELAY_MS of work. */
 export const SHED_SAMPLE_MS = 50;
 
-/** Whole seconds a refused client should wait; an overload lasts at least one sample. */
+/** Retry-After counts whole seconds: 1 is the shortest wait it can ask for. */
 const RETRY_AFTER_SECONDS = 1;
 const REFUSAL_HEADERS: readonly string[] = Object.freeze(['retry-after', String(RETRY_AFTER_SECONDS), 'cache-control', 'no-store']);
 
