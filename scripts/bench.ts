@@ -123,8 +123,8 @@ async function main(): Promise<void> {
     return;
   }
 
-  const load = (options: LoadOptions, progressLabel: string, progress: Progress, bytesPerRequest: number): Promise<LoadResult> => {
-    if (useWrk) {
+  const load = (options: LoadOptions, progressLabel: string, progress: Progress, bytesPerRequest: number, ownGenerator = false): Promise<LoadResult> => {
+    if (useWrk && !ownGenerator) {
       const lo = rateOf(loopbackBytes, bytesPerRequest);
       progress.start(progressLabel, options.durationMs / 1000, lo);
       // Paired runs have two wrk at once: each forgets only its own pid when it ends.
@@ -207,19 +207,23 @@ async function main(): Promise<void> {
       const steps = scenario.steps ?? [connections];
       let bytesPerRequest = 300;
       if (warmup > 0) {
-        const warm = await load(base(scenario.warm, Math.min(connections, 100), warmup), `[${target.name}] ${scenario.name} warm-up`, progress, bytesPerRequest);
+        const warm = await load(base(scenario.warm, Math.min(connections, 100), warmup), `[${target.name}] ${scenario.name} warm-up`, progress, bytesPerRequest, scenario.loadgen === 'node');
         progress.done(`[${target.name}] ${scenario.name} warm-up: ${Math.round(warm.requestsPerSec).toLocaleString('en-US')} req/s`);
         if (warm.requestsPerSec > 0) bytesPerRequest = warm.transferBytesPerSec / warm.requestsPerSec + 60;
       }
       for (const c of steps) {
         const seconds = scenario.steps ? rampStep : duration;
         const sampler = new ProcSampler(server.pid);
-        const result = await load(base(scenario.plan, c, seconds), `[${target.name}] ${scenario.name} c=${c}${rounds > 1 ? ` round ${round}/${rounds}` : ''}`, progress, bytesPerRequest);
+        const result = await load(base(scenario.plan, c, seconds), `[${target.name}] ${scenario.name} c=${c}${rounds > 1 ? ` round ${round}/${rounds}` : ''}`, progress, bytesPerRequest, scenario.loadgen === 'node');
         const usage = sampler.stop();
         const errors = result.errors.connect + result.errors.read + result.errors.write + result.non2xx3xx;
         progress.done(
           `[${target.name}] ${scenario.name} c=${c}: ${Math.round(result.requestsPerSec).toLocaleString('en-US')} req/s, ` +
-            `p99 ${result.latencyMs.p99.toFixed(2)} ms, errors ${errors}, timeouts ${result.errors.timeout}`,
+            `p99 ${result.latencyMs.p99.toFixed(2)} ms, errors ${errors}, timeouts ${result.errors.timeout}` +
+            (result.admitted !== undefined && scenario.loadgen === 'node'
+              ? `; ${Math.round(result.admitted.requests / result.durationSec).toLocaleString('en-US')} 2xx/s, ` +
+                `${Math.round((result.refused503 ?? 0) / result.durationSec).toLocaleString('en-US')} 503/s, 2xx p99 ${result.admitted.latencyMs.p99.toFixed(2)} ms`
+              : ''),
         );
         out.push({
           target: target.name,

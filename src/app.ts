@@ -26,6 +26,7 @@ import { debugAccess } from './middleware/debug-access.js';
 import { RateLimiter, workerShare } from './middleware/rate-limit.js';
 import { parseTrustProxy } from './ip/trust-proxy.js';
 import { RequestDeadline } from './middleware/request-deadline.js';
+import { LoadShedder, SHED_SAMPLE_MS } from './middleware/load-shedding.js';
 import { AccessLog } from './observability/access-log.js';
 import { EventLoopMonitor } from './observability/event-loop.js';
 import { RequestMetrics } from './observability/request-metrics.js';
@@ -134,6 +135,8 @@ export function createApp(settings: Partial<Config> = {}, options: AppOptions = 
   registerHealthRoutes(router, lifecycle, respond);
   const metrics = new RequestMetrics(router.routes);
   const rateLimit = createRateLimiter(config, options);
+  const shedder = new LoadShedder({ eventLoopDelayMs: config.shedEventLoopDelayMs, eventLoopUtilization: config.shedElu, maxInFlight: config.maxInFlight }, metrics);
+  if (shedder.watchesEventLoop) eventLoop.watch(SHED_SAMPLE_MS, (sample) => shedder.sample(sample));
   const metricsSources = {
     startedAt,
     requests: metrics,
@@ -147,13 +150,15 @@ export function createApp(settings: Partial<Config> = {}, options: AppOptions = 
     exports: () => exports.stats(),
     rateLimit: () => rateLimit?.buckets.stats() ?? NO_RATE_LIMIT,
     deadline: () => deadline.stats(),
+    shedding: () => shedder.stats(),
   };
   registerMetricsRoute(router, respond, metricsSources, options.cluster);
   // The middleware chain, in the order it sees a request. A feature that is off adds
   // nothing here, so it costs nothing per request.
   const middleware: Middleware[] = [];
-  // Refusals first: a refused request costs nothing further. Then the deadline, so that
-  // it bounds everything after it.
+  // Refusals first, cheapest first: a refused request costs nothing further. Then the
+  // deadline, so that it bounds everything after it.
+  if (shedder.enabled) middleware.push(shedder.middleware(respond));
   if (rateLimit !== undefined) middleware.push(rateLimit.middleware(respond));
   if (deadline.ms > 0) middleware.push(deadline.middleware);
   if (config.debugEndpoints === 'on') {

@@ -60,6 +60,12 @@ export interface Config {
   readonly rateLimitMaxClients: number;
   /** Which peers may name the client in X-Forwarded-For/Forwarded: '' none, a hop count, or IPs/CIDRs. */
   readonly trustProxy: string;
+  /** New requests get 503 while the event loop's delay is above this (0 = off). */
+  readonly shedEventLoopDelayMs: number;
+  /** New requests get 503 while the event loop's utilization is above this fraction (0 = off). */
+  readonly shedElu: number;
+  /** Requests in flight at once in each process; more get 503 (0 = no bound). */
+  readonly maxInFlight: number;
 }
 
 export type OnOff = 'on' | 'off';
@@ -331,7 +337,26 @@ export const OPTIONS: readonly OptionSpec[] = [
       return raw.trim();
     },
   },
+  intOption('shedEventLoopDelayMs', 'SHED_EVENT_LOOP_DELAY_MS', 'new requests get 503 with Retry-After while the event loop lags more than this: a timer due now would fire this late (0 = off)', 0, 0, 60_000),
+  {
+    key: 'shedElu',
+    env: 'SHED_ELU',
+    flag: 'shed-elu',
+    help: 'new requests get 503 with Retry-After while the event loop was busy more than this fraction of the last 50 ms (0..1; 0 = off)',
+    defaultText: '0',
+    parse: (raw, name) => (raw === undefined ? 0 : fraction(raw, name)),
+  },
+  intOption('maxInFlight', 'MAX_IN_FLIGHT', 'requests in flight at once in each process; more get 503 with Retry-After at once (0 = no bound)', 0, 0, 1_000_000),
 ];
+
+/** A number from 0 to 1 written in decimal ("0.9", "1", ".95"). */
+function fraction(raw: string, name: string): number {
+  const value = Number(raw);
+  if (!/^(?:[01]|[01]?\.[0-9]{1,6})$/.test(raw) || value > 1) {
+    throw new ConfigError(`invalid ${name} "${raw}": expected a fraction from 0 to 1, such as 0.9`);
+  }
+  return value;
+}
 
 /** About EXPORTS_PER_CORE per core for the whole server, and at least 2 per process. */
 export function defaultExportMaxConcurrent(cores: number, workers: number): number {

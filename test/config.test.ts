@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { availableParallelism, hostname } from 'node:os';
 import { describe, test } from 'node:test';
-import { ConfigError, OPTIONS, defaultExportMaxConcurrent, loadConfig, type Config } from '../src/config.js';
+import { ConfigError, OPTIONS, defaultExportMaxConcurrent, loadConfig, resolveConfig, type Config } from '../src/config.js';
 import { runServer, startServer } from './helpers/child.js';
 import { request } from './helpers/http.js';
 
@@ -74,6 +74,9 @@ describe('loadConfig defaults', () => {
       rateLimitBurst: 0,
       rateLimitMaxClients: 100000,
       trustProxy: '',
+      shedEventLoopDelayMs: 0,
+      shedElu: 0,
+      maxInFlight: 0,
     });
   });
 
@@ -145,6 +148,9 @@ describe('loadConfig env and flags', () => {
       RATE_LIMIT_BURST: '20',
       RATE_LIMIT_MAX_CLIENTS: '50',
       TRUST_PROXY: '10.0.0.0/8, ::1',
+      SHED_EVENT_LOOP_DELAY_MS: '50',
+      SHED_ELU: '0.95',
+      MAX_IN_FLIGHT: '64',
     });
     assert.deepEqual({ ...c }, {
       port: 9000,
@@ -185,6 +191,9 @@ describe('loadConfig env and flags', () => {
       rateLimitBurst: 20,
       rateLimitMaxClients: 50,
       trustProxy: '10.0.0.0/8, ::1',
+      shedEventLoopDelayMs: 50,
+      shedElu: 0.95,
+      maxInFlight: 64,
     });
   });
 
@@ -303,6 +312,18 @@ describe('loadConfig errors', () => {
     assert.equal(config([], { REQUEST_DEADLINE_MS: '2147483647' }).requestDeadlineMs, 2147483647);
   });
 
+  test('SHED_EVENT_LOOP_DELAY_MS is 0 (off) to 60000; SHED_ELU a fraction from 0 (off) to 1; MAX_IN_FLIGHT 0 (no bound) to 1000000', () => {
+    for (const bad of ['-1', '60001', '1.5', '50ms']) rejects([], { SHED_EVENT_LOOP_DELAY_MS: bad }, 'SHED_EVENT_LOOP_DELAY_MS', `"${bad}"`);
+    for (const bad of ['1.5', '2', '-0.5', '90%', '0.', '1e-1', 'high', '0.1234567']) rejects([], { SHED_ELU: bad }, 'SHED_ELU', `"${bad}"`, 'from 0 to 1');
+    for (const bad of ['-1', '1000001', 'lots']) rejects([], { MAX_IN_FLIGHT: bad }, 'MAX_IN_FLIGHT', `"${bad}"`);
+    rejects(['--shed-elu', '1.01'], {}, '--shed-elu');
+    assert.deepEqual(['0', '1', '.9', '0.95', '1.0'].map((raw) => config([], { SHED_ELU: raw }).shedElu), [0, 1, 0.9, 0.95, 1]);
+    assert.equal(config(['--shed-event-loop-delay-ms', '60000']).shedEventLoopDelayMs, 60000);
+    assert.equal(config(['--max-in-flight', '1000000']).maxInFlight, 1000000);
+    // The off values go through resolveConfig again (createApp re-checks a Config).
+    assert.deepEqual([resolveConfig(config()).shedElu, resolveConfig({ shedElu: 0.5 }).shedElu], [0, 0.5]);
+  });
+
   test('LISTEN_SOCKETS is 1 to 256', () => {
     for (const bad of ['0', '257', '-1', 'many']) rejects([], { LISTEN_SOCKETS: bad }, 'LISTEN_SOCKETS', `"${bad}"`);
     assert.equal(config(['--listen-sockets', '1']).listenSockets, 1);
@@ -383,7 +404,7 @@ describe('--help', () => {
 
   test('the help text names every env var and every flag', () => {
     const text = helpText();
-    assert.equal(OPTIONS.length, 38);
+    assert.equal(OPTIONS.length, 41);
     for (const option of OPTIONS) {
       assert.ok(text.includes(option.env), `help lacks ${option.env}`);
       assert.ok(text.includes(`--${option.flag}`), `help lacks --${option.flag}`);

@@ -34,6 +34,15 @@ function isRamp(run: BenchRun, scenario: string): boolean {
   return new Set(run.measurements.filter((m) => m.scenario === scenario).map((m) => m.connections)).size > 1;
 }
 
+/** Where the generator told 2xx from refusals (the overload scenario): goodput, refusals
+ *  per second and the admitted requests' p99, which is what shedding is for. */
+function overloadCell(result: BenchRun['measurements'][number]['result']): string | undefined {
+  const admitted = result.admitted;
+  if (admitted === undefined || result.refused503 === undefined) return undefined;
+  const perSec = (n: number): string => fmt(n / result.durationSec);
+  return `${perSec(admitted.requests)} 2xx/s, ${perSec(result.refused503)} 503/s, 2xx p99 ${admitted.latencyMs.p99.toFixed(1)} ms`;
+}
+
 export function tables(run: BenchRun): Table[] {
   const out: Table[] = [];
   for (const scenario of scenarioNames(run)) {
@@ -49,6 +58,8 @@ export function tables(run: BenchRun): Table[] {
             ...steps.map((c) => {
               const m = run.measurements.find((x) => x.target === t && x.scenario === scenario && x.connections === c);
               if (m === undefined) return '-';
+              const overload = overloadCell(m.result);
+              if (overload !== undefined) return overload;
               const e = m.result.errors;
               const errs = e.connect + e.read + e.write + m.result.non2xx3xx;
               const notes = [errs > 0 ? `${errs} errors` : '', e.timeout > 0 ? `${e.timeout} timeouts` : ''].filter((n) => n !== '');

@@ -17,6 +17,8 @@ export interface Scenario {
   readonly skipReason?: string;
   /** The targets that implement it (undefined: all but the variants). */
   readonly only?: readonly string[];
+  /** 'node': always the project's generator, which tells 2xx latency from refusals' (wrk cannot). */
+  readonly loadgen?: 'node';
 }
 
 // Distinct ids far beyond anything cached: the catalog is made large enough to hold them.
@@ -62,6 +64,16 @@ export const SCENARIOS: readonly Scenario[] = [
     // Every connection streams: the bound on concurrent exports would turn most into 503s.
     env: { CATALOG_SIZE: '1000', STORE_LATENCY_MS: '0', EXPORT_MAX_CONCURRENT: '100000' },
     only: ['turbina', 'turbina-nopool'],
+  },
+  {
+    name: 'overload',
+    description: 'GET /products?limit=1000&offset={distinct}: every request a cache miss serialising 1000 products (CPU only, no store latency) at 1 (unloaded), 8 (saturated) and 256 connections; load shedding off and on',
+    warm: { prefix: '/products?limit=1000&offset=', first: 900_000_000 },
+    plan: { prefix: '/products?limit=1000&offset=', first: 0 },
+    steps: [1, 8, 256],
+    env: { ...MISS_ENV, STORE_LATENCY_MS: '0' },
+    only: ['turbina', 'turbina-shed'],
+    loadgen: 'node',
   },
   {
     name: 'ramp',

@@ -99,6 +99,17 @@ export const TARGETS: readonly Target[] = [
     variant: true,
   },
   {
+    name: 'turbina-shed',
+    label: 'turbina, load shedding on',
+    skipReason: () => undefined,
+    prepare: () => {},
+    // The delay bound does the work on a CPU-bound route (its requests complete one after
+    // another, so few are ever in flight); the in-flight bound is there for routes that wait.
+    launch: node(join(PROJECT_ROOT, 'dist', 'server.js'), { SHED_EVENT_LOOP_DELAY_MS: '10', MAX_IN_FLIGHT: '16' }),
+    version: () => `node ${process.version}`,
+    variant: true,
+  },
+  {
     name: 'turbina-cluster',
     label: `turbina cluster (${CLUSTER_WORKERS} workers)`,
     skipReason: () => undefined,

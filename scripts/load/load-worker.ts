@@ -19,13 +19,30 @@ export interface WorkerProgress {
   readonly requests: number;
 }
 
+/** A LatencyHistogram's fields, as a message carries them. */
+export interface HistogramFields {
+  counts: Float64Array;
+  count: number;
+  sum: number;
+  sumSquares: number;
+  min: number;
+  max: number;
+}
+
 export interface WorkerDone {
   readonly kind: 'done';
   readonly requests: number;
   readonly bytes: number;
   readonly non2xx3xx: number;
+  readonly refused503: number;
   readonly errors: { connect: number; read: number; write: number; timeout: number };
-  readonly histogram: { counts: Float64Array; count: number; sum: number; sumSquares: number; min: number; max: number };
+  readonly histogram: HistogramFields;
+  /** The 2xx responses only. */
+  readonly admitted: HistogramFields;
+}
+
+function fields(h: LatencyHistogram): HistogramFields {
+  return { counts: h.counts, count: h.count, sum: h.sum, sumSquares: h.sumSquares, min: h.min, max: h.max };
 }
 
 const PROGRESS_MS = 250;
@@ -33,6 +50,8 @@ const PROGRESS_MS = 250;
 function run(input: WorkerInput): Promise<WorkerDone> {
   const { options, threadIndex } = input;
   const histogram = new LatencyHistogram();
+  const admitted = new LatencyHistogram();
+  let refused503 = 0;
   const errors = { connect: 0, read: 0, write: 0, timeout: 0 };
   let requests = 0;
   let bytes = 0;
@@ -65,15 +84,10 @@ function run(input: WorkerInput): Promise<WorkerDone> {
         requests,
         bytes,
         non2xx3xx,
+        refused503,
         errors,
-        histogram: {
-          counts: histogram.counts,
-          count: histogram.count,
-          sum: histogram.sum,
-          sumSquares: histogram.sumSquares,
-          min: histogram.min,
-          max: histogram.max,
-        },
+        histogram: fields(histogram),
+        admitted: fields(admitted),
       });
     };
 
@@ -105,7 +119,10 @@ function run(input: WorkerInput): Promise<WorkerDone> {
             if (now <= deadline) {
               requests++;
               bytes += response.bytes;
-              histogram.record((now - sentAt) * 1000);
+              const us = (now - sentAt) * 1000;
+              histogram.record(us);
+              if (response.status >= 200 && response.status < 300) admitted.record(us);
+              else if (response.status === 503) refused503++;
               if (response.status < 200 || response.status >= 400) non2xx3xx++;
             }
             if (response.close || now > deadline) {

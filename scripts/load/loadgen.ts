@@ -3,7 +3,7 @@
 // percentiles are over every sample), socket errors and timeouts counted as wrk does.
 import { Worker } from 'node:worker_threads';
 import { LatencyHistogram } from './latency-histogram.js';
-import type { WorkerDone, WorkerInput, WorkerProgress } from './load-worker.js';
+import type { HistogramFields, WorkerDone, WorkerInput, WorkerProgress } from './load-worker.js';
 import type { LoadOptions, LoadResult } from './types.js';
 
 const WORKER_URL = new URL('./load-worker.js', import.meta.url);
@@ -38,14 +38,16 @@ export async function runLoad(options: LoadOptions, onProgress?: (requests: numb
     ),
   );
   const histogram = new LatencyHistogram();
+  const admitted = new LatencyHistogram();
+  let refused503 = 0;
   let requests = 0;
   let bytes = 0;
   let non2xx3xx = 0;
   const errors = { connect: 0, read: 0, write: 0, timeout: 0 };
   for (const r of results) {
-    const h = new LatencyHistogram(r.histogram.counts);
-    Object.assign(h, { count: r.histogram.count, sum: r.histogram.sum, sumSquares: r.histogram.sumSquares, min: r.histogram.min, max: r.histogram.max });
-    histogram.merge(h);
+    histogram.merge(revive(r.histogram));
+    admitted.merge(revive(r.admitted));
+    refused503 += r.refused503;
     requests += r.requests;
     bytes += r.bytes;
     non2xx3xx += r.non2xx3xx;
@@ -65,7 +67,15 @@ export async function runLoad(options: LoadOptions, onProgress?: (requests: numb
     latencyMs: histogram.summary(),
     errors,
     non2xx3xx,
+    admitted: { requests: admitted.count, latencyMs: admitted.summary() },
+    refused503,
     connections: options.connections,
     threads,
   };
+}
+
+function revive(fields: HistogramFields): LatencyHistogram {
+  const h = new LatencyHistogram(fields.counts);
+  Object.assign(h, { count: fields.count, sum: fields.sum, sumSquares: fields.sumSquares, min: fields.min, max: fields.max });
+  return h;
 }

@@ -34,6 +34,10 @@ export interface LoadResult {
   readonly errors: SocketErrors;
   /** Responses with a status outside 2xx/3xx. */
   readonly non2xx3xx: number;
+  /** Our generator only: the 2xx responses apart (goodput, and the admitted requests'
+   *  latency when the others are fast refusals), and the 503s. */
+  readonly admitted?: { readonly requests: number; readonly latencyMs: LatencySummary };
+  readonly refused503?: number;
   readonly connections: number;
   readonly threads: number;
 }

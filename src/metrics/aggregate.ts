@@ -7,6 +7,7 @@ import type { CompressionStats } from '../compression/compression.js';
 import type { BufferPoolStats } from '../pool/buffer-pool.js';
 import type { ExportStats } from '../products/export-slots.js';
 import type { DeadlineStats } from '../middleware/request-deadline.js';
+import type { SheddingStats } from '../middleware/load-shedding.js';
 import { Histogram } from '../observability/histogram.js';
 import type { MemoryUsage, ProcessSnapshot, ServerNumbers } from './snapshot.js';
 import type { RequestCount } from '../observability/request-metrics.js';
@@ -54,6 +55,12 @@ export function aggregate(snapshots: readonly ProcessSnapshot[]): Aggregate {
   const exports: Mutable<ExportStats> = { maxConcurrent: 0, active: 0, rejected: 0, idleTimeouts: 0 };
   const rateLimit = { limited: 0, clients: 0, evictions: 0 };
   const deadline: Mutable<DeadlineStats> = { ms: first?.deadline.ms ?? 0, answered503: 0, answered504: 0 };
+  // Thresholds are the same in every worker; the bounds, the processes refusing now and the refusals add up.
+  const shed = { eventLoopDelay: 0, eventLoopUtilization: 0, inFlight: 0 };
+  const shedding: Mutable<SheddingStats> = {
+    eventLoopDelayMs: first?.shedding.eventLoopDelayMs ?? 0, eventLoopUtilization: first?.shedding.eventLoopUtilization ?? 0,
+    maxInFlight: 0, active: 0, shed,
+  };
   const memory: Mutable<MemoryUsage> = { rssBytes: 0, heapUsedBytes: 0, heapTotalBytes: 0, externalBytes: 0 };
   const delayMs = { p50: 0, p99: 0, max: 0 };
   let windowSeconds = 0;
@@ -83,6 +90,9 @@ export function aggregate(snapshots: readonly ProcessSnapshot[]): Aggregate {
     for (const key of ['limited', 'clients', 'evictions'] as const) rateLimit[key] += p.rateLimit[key];
     deadline.answered503 += p.deadline.answered503;
     deadline.answered504 += p.deadline.answered504;
+    shedding.maxInFlight += p.shedding.maxInFlight;
+    shedding.active += p.shedding.active;
+    for (const key of ['eventLoopDelay', 'eventLoopUtilization', 'inFlight'] as const) shed[key] += p.shedding.shed[key];
     for (const key of ['rssBytes', 'heapUsedBytes', 'heapTotalBytes', 'externalBytes'] as const) memory[key] += p.memory[key];
     for (const key of ['p50', 'p99', 'max'] as const) delayMs[key] = Math.max(delayMs[key], p.eventLoop.delayMs[key]);
     windowSeconds = Math.max(windowSeconds, p.eventLoop.windowSeconds);
@@ -104,6 +114,7 @@ export function aggregate(snapshots: readonly ProcessSnapshot[]): Aggregate {
     exports,
     rateLimit,
     deadline,
+    shedding,
     memory,
     processes,
   };

@@ -157,6 +157,14 @@ export function renderPrometheus(agg: Aggregate, view?: ClusterView): string {
   out.family('turbina_rate_limited_total', 'counter', 'Requests refused with 429 because their client had no token left (RATE_LIMIT_RPS).', one(rateLimit.limited));
   out.family('turbina_rate_limit_clients', 'gauge', 'Clients with a rate-limit bucket now.', one(rateLimit.clients));
   out.family('turbina_rate_limit_evictions_total', 'counter', 'Rate-limit buckets dropped to make room at RATE_LIMIT_MAX_CLIENTS.', one(rateLimit.evictions));
+  const { shedding } = agg;
+  out.family('turbina_load_shedding_active', 'gauge', 'Processes refusing new requests now because their event loop is over SHED_EVENT_LOOP_DELAY_MS or SHED_ELU.', one(shedding.active));
+  out.family('turbina_max_in_flight', 'gauge', 'Requests allowed in flight at once (MAX_IN_FLIGHT, summed over workers; 0 = no bound).', one(shedding.maxInFlight));
+  out.family('turbina_load_shed_total', 'counter', 'Requests refused with 503 by load shedding, by reason.', [
+    [{ reason: 'event_loop_delay' }, shedding.shed.eventLoopDelay],
+    [{ reason: 'event_loop_utilization' }, shedding.shed.eventLoopUtilization],
+    [{ reason: 'in_flight' }, shedding.shed.inFlight],
+  ]);
 
   if (view !== undefined) {
     out.family('turbina_workers', 'gauge', 'Worker processes configured (WORKERS).', one(view.workers));

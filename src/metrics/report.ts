@@ -7,6 +7,7 @@ import type { BufferPoolStats } from '../pool/buffer-pool.js';
 import type { ExportStats } from '../products/export-slots.js';
 import type { RateLimitStats } from '../middleware/token-buckets.js';
 import type { DeadlineStats } from '../middleware/request-deadline.js';
+import type { SheddingStats } from '../middleware/load-shedding.js';
 import type { EventLoopWindow } from '../observability/event-loop.js';
 import { round } from '../observability/round.js';
 import type { Aggregate } from './aggregate.js';
@@ -54,6 +55,8 @@ export interface MetricsReport {
   readonly rateLimit: RateLimitStats;
   /** REQUEST_DEADLINE_MS and the requests it answered 503 / 504; summed over workers in cluster mode. */
   readonly deadline: DeadlineStats;
+  /** Load shedding (SHED_*, MAX_IN_FLIGHT); summed over workers in cluster mode. */
+  readonly shedding: SheddingStats;
   /** Summed over workers in cluster mode; each worker's is in `workers`. */
   readonly memory: MemoryUsage;
   /** Cluster mode only. */
@@ -90,6 +93,7 @@ export function metricsReport(agg: Aggregate, view?: ClusterView): MetricsReport
     exports: agg.exports,
     rateLimit: agg.rateLimit,
     deadline: agg.deadline,
+    shedding: agg.shedding,
     memory: agg.memory,
   };
   if (view === undefined) return report;

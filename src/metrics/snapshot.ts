@@ -8,6 +8,7 @@ import type { BufferPoolStats } from '../pool/buffer-pool.js';
 import type { ExportStats } from '../products/export-slots.js';
 import type { RateLimitStats } from '../middleware/token-buckets.js';
 import type { DeadlineStats } from '../middleware/request-deadline.js';
+import type { SheddingStats } from '../middleware/load-shedding.js';
 import type { EventLoopMonitor, EventLoopWindow } from '../observability/event-loop.js';
 import { round } from '../observability/round.js';
 import type { HistogramData } from '../observability/histogram.js';
@@ -30,6 +31,7 @@ export interface MetricsSources {
   /** Zeros when rate limiting is off. */
   readonly rateLimit: () => RateLimitStats;
   readonly deadline: () => DeadlineStats;
+  readonly shedding: () => SheddingStats;
 }
 
 export interface MemoryUsage {
@@ -67,6 +69,8 @@ export interface ServerNumbers {
   readonly rateLimit: RateLimitStats;
   /** REQUEST_DEADLINE_MS and the requests it answered. */
   readonly deadline: DeadlineStats;
+  /** Load shedding: its thresholds, whether it is refusing now, and the refusals. */
+  readonly shedding: SheddingStats;
   readonly memory: MemoryUsage;
 }
 
@@ -133,6 +137,7 @@ export function takeSnapshot(src: MetricsSources): ProcessSnapshot {
     exports: src.exports(),
     rateLimit: src.rateLimit(),
     deadline: src.deadline(),
+    shedding: src.shedding(),
     memory: {
       rssBytes: memory.rss,
       heapUsedBytes: memory.heapUsed,

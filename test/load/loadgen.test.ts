@@ -178,6 +178,29 @@ describe('runLoad', () => {
     }
   });
 
+  test('a server refusing every other request at once with 503: 2xx counted apart, with their own latency', async () => {
+    let n = 0;
+    const slowOk = answerAfter(30);
+    const server = await startServer((req, res) => {
+      if (n++ % 2 === 1) res.writeHead(503, { 'retry-after': '1', 'content-length': '0' }).end();
+      else slowOk(req, res);
+    });
+    try {
+      const result = await runLoad(options(server.port, { connections: 2, durationMs: 600 }));
+      const admitted = result.admitted;
+      assert.ok(admitted !== undefined && result.refused503 !== undefined);
+      assert.ok(admitted.requests > 5, `only ${admitted.requests} 2xx`);
+      assert.equal(admitted.requests + result.refused503, result.requests);
+      assert.equal(result.non2xx3xx, result.refused503);
+      assert.ok(Math.abs(admitted.requests - result.refused503) <= 2, `${admitted.requests} 2xx, ${result.refused503} 503`);
+      // The fast refusals are in the overall latency, not in the admitted requests'.
+      assert.ok(result.latencyMs.min < 20, `all: min ${result.latencyMs.min} ms`);
+      assert.ok(admitted.latencyMs.min >= 29, `2xx: min ${admitted.latencyMs.min} ms`);
+    } finally {
+      await server.close();
+    }
+  });
+
   test('a server that never answers: timeouts, no requests, and the run still ends', async () => {
     const server = await startServer(() => {
       // never answer

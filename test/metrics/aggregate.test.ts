@@ -38,6 +38,7 @@ function snapshot(worker: number, latencies: readonly number[], extra: { lag: nu
     exports: { maxConcurrent: 4, active: worker, rejected: worker + 2, idleTimeouts: worker * 3 },
     rateLimit: { limited: worker + 7, clients: worker * 10, evictions: worker },
     deadline: { ms: 5000, answered503: worker + 1, answered504: worker * 2 },
+    shedding: { eventLoopDelayMs: 50, eventLoopUtilization: 0.9, maxInFlight: 100, active: worker, shed: { eventLoopDelay: worker, eventLoopUtilization: 2, inFlight: worker * 5 } },
     memory: { rssBytes: extra.rss, heapUsedBytes: 1, heapTotalBytes: 2, externalBytes: 3 },
   };
 }
@@ -110,4 +111,7 @@ test('compression, Buffer-pool and export counters are summed over workers; thei
   // Every worker has the same deadline; what it answered adds up.
   assert.deepEqual(agg.deadline, { ms: 5000, answered503: 3, answered504: 2 });
   assert.deepEqual(report.deadline, agg.deadline);
+  // Thresholds are every worker's; bounds, processes shedding now and refusals add up.
+  assert.deepEqual(agg.shedding, { eventLoopDelayMs: 50, eventLoopUtilization: 0.9, maxInFlight: 200, active: 1, shed: { eventLoopDelay: 1, eventLoopUtilization: 4, inFlight: 5 } });
+  assert.deepEqual(report.shedding, agg.shedding);
 });

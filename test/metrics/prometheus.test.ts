@@ -32,6 +32,7 @@ function snapshot(overrides: Partial<ProcessSnapshot> = {}): ProcessSnapshot {
     exports: { maxConcurrent: 4, active: 0, rejected: 0, idleTimeouts: 0 },
     rateLimit: { limited: 0, clients: 0, evictions: 0 },
     deadline: { ms: 5000, answered503: 0, answered504: 0 },
+    shedding: { eventLoopDelayMs: 0, eventLoopUtilization: 0, maxInFlight: 0, active: 0, shed: { eventLoopDelay: 0, eventLoopUtilization: 0, inFlight: 0 } },
     memory: { rssBytes: 1, heapUsedBytes: 1, heapTotalBytes: 1, externalBytes: 1 },
     ...overrides,
   };
