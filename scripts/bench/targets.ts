@@ -65,6 +65,18 @@ const node = (script: string, extraEnv: Readonly<Record<string, string>> = {}) =
     env: { ...env, ...extraEnv, PORT: String(port), HOST: '127.0.0.1' },
   });
 
+/** `A=1 B=2` as an environment; undefined when a part is not NAME=value. */
+export function settingsOf(raw: string): Record<string, string> | undefined {
+  const env: Record<string, string> = {};
+  for (const part of raw.split(' ')) {
+    if (part === '') continue;
+    const match = /^([A-Z][A-Z0-9_]*)=(.*)$/.exec(part);
+    if (match === null) return undefined;
+    env[match[1]!] = match[2]!;
+  }
+  return env;
+}
+
 let goBinary = '';
 let python: string | undefined;
 
@@ -86,6 +98,21 @@ export const TARGETS: readonly Target[] = [
       process.env['TURBINA_BASE'] === undefined ? 'set TURBINA_BASE to another checkout built with npm run build' : undefined,
     prepare: () => {},
     launch: (port, env) => node(join(process.env['TURBINA_BASE'] ?? '', 'dist', 'server.js'))(port, env),
+    version: () => `node ${process.version}`,
+    baseline: 'turbina',
+  },
+  {
+    // This build with settings of its own (TURBINA_ENV: `NAME=value NAME=value`), paired
+    // with its defaults: what an option costs when it is on.
+    name: 'turbina-with',
+    label: `turbina with ${process.env['TURBINA_ENV'] ?? 'TURBINA_ENV'} (1 process)`,
+    skipReason: () => {
+      const raw = process.env['TURBINA_ENV'];
+      if (raw === undefined) return 'set TURBINA_ENV to the settings to compare, e.g. TURBINA_ENV="RATE_LIMIT_RPS=1000000"';
+      return settingsOf(raw) === undefined ? `TURBINA_ENV must be NAME=value pairs separated by spaces, got "${raw}"` : undefined;
+    },
+    prepare: () => {},
+    launch: (port, env) => node(join(PROJECT_ROOT, 'dist', 'server.js'), settingsOf(process.env['TURBINA_ENV'] ?? '') ?? {})(port, env),
     version: () => `node ${process.version}`,
     baseline: 'turbina',
   },

@@ -5,7 +5,10 @@
 //   overload one turn of the loop reads hundreds of requests, and all of them would be
 //   admitted before the timer could fire again. So this check reads the clock, and only
 //   when SHED_EVENT_LOOP_DELAY_MS is set;
-// - event-loop utilization over the timer's last window: one field the timer sets;
+// - event-loop utilization over the timer's last window, and only when that window's timer
+//   was also late by ELU_MIN_DELAY_MS: a loop can be busy nearly all the time and still
+//   answer promptly (many short turns), and utilization alone has shed healthy traffic in
+//   peers; one field the timer sets;
 // - the requests in flight, which the request observer counts up on arrival and down on
 //   completion however a request ends (answered, failed, client gone).
 // The refusal is a response encoded once and never compressed. /healthz, /readyz and
@@ -43,6 +46,10 @@ export interface SheddingOptions {
  *  a late timer counts as delay. One turn of an overloaded loop admits at most about this
  *  plus SHED_EVENT_LOOP_DELAY_MS of work. */
 export const SHED_SAMPLE_MS = 50;
+
+/** How late the sampling timer must also be for a high utilization to shed: turns this
+ *  long keep requests waiting; shorter ones are a busy loop that still answers promptly. */
+export const ELU_MIN_DELAY_MS = 10;
 
 /** Retry-After counts whole seconds: 1 is the shortest wait it can ask for. */
 const RETRY_AFTER_SECONDS = 1;
@@ -97,7 +104,7 @@ export class LoadShedder {
   /** One window of the event loop, from the sampling timer. */
   sample(loop: LoopSample): void {
     const threshold = this.options.eventLoopUtilization;
-    this.busy = threshold > 0 && loop.utilization > threshold;
+    this.busy = threshold > 0 && loop.utilization > threshold && loop.delayMs >= ELU_MIN_DELAY_MS;
     if (this.checksDelay) this.delayedAfter = loop.at + this.samplePeriodMs + this.options.eventLoopDelayMs;
   }
 

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { baselineOf, planPairs } from '../../scripts/bench/pairing.js';
-import { TARGETS, type Target } from '../../scripts/bench/targets.js';
+import { settingsOf, TARGETS, type Target } from '../../scripts/bench/targets.js';
 
 function chosen(...names: string[]): Target[] {
   return names.map((name) => {
@@ -60,4 +60,12 @@ test('baselines alone have nothing to compare', () => {
 test('an A/B of two checkouts: turbina-base beside turbina, which then needs no bare peer', () => {
   assert.deepEqual(pairNames(['turbina', 'turbina-base']), ['turbina-base + turbina']);
   assert.deepEqual(pairNames(['turbina', 'turbina-base', 'node-bare']), ['turbina + node-bare', 'turbina-base + turbina']);
+});
+
+test('turbina-with reads its settings from TURBINA_ENV as NAME=value pairs', () => {
+  assert.deepEqual(settingsOf('RATE_LIMIT_RPS=1000000  MAX_IN_FLIGHT=0'), { RATE_LIMIT_RPS: '1000000', MAX_IN_FLIGHT: '0' });
+  assert.deepEqual(settingsOf(''), {});
+  assert.equal(settingsOf('RATE_LIMIT_RPS'), undefined);
+  assert.equal(settingsOf('rate=1'), undefined);
+  assert.deepEqual(pairNames(['turbina', 'turbina-with']), ['turbina-with + turbina']);
 });

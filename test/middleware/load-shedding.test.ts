@@ -10,6 +10,7 @@ import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Config } from '../../src/config.js';
 import type { MetricsReport } from '../../src/metrics/report.js';
+import { ELU_MIN_DELAY_MS, LoadShedder } from '../../src/middleware/load-shedding.js';
 import { eventually, request, withApp, type TestApp } from '../helpers/http.js';
 import { parsePrometheus, sampleValue } from '../helpers/prometheus.js';
 import { sendRaw } from '../helpers/raw.js';
@@ -242,4 +243,16 @@ test('off by default: a blocked loop and many concurrent requests are all answer
     const m = await metrics(t);
     assert.deepEqual(m.shedding, { eventLoopDelayMs: 0, eventLoopUtilization: 0, maxInFlight: 0, active: 0, shed: { eventLoopDelay: 0, eventLoopUtilization: 0, inFlight: 0 } });
   }, defaults);
+});
+
+test('SHED_ELU alone does not shed a loop that is busy but prompt (its timer on time), nor one that is late but idle', () => {
+  const shedder = new LoadShedder({ eventLoopDelayMs: 0, eventLoopUtilization: 0.9, maxInFlight: 0 }, { inFlight: 1 });
+  shedder.sample({ at: performance.now(), delayMs: ELU_MIN_DELAY_MS - 1, utilization: 1 });
+  assert.equal(shedder.stats().active, 0);
+  shedder.sample({ at: performance.now(), delayMs: 200, utilization: 0.5 });
+  assert.equal(shedder.stats().active, 0);
+  shedder.sample({ at: performance.now(), delayMs: ELU_MIN_DELAY_MS, utilization: 0.95 });
+  assert.equal(shedder.stats().active, 1);
+  shedder.sample({ at: performance.now(), delayMs: 0, utilization: 0.95 });
+  assert.equal(shedder.stats().active, 0);
 });
