@@ -256,6 +256,7 @@ function createRateLimiter(config: Config, options: AppOptions): RateLimiter | u
     maxClients: config.rateLimitMaxClients,
     sweepMs: RATE_LIMIT_SWEEP_MS,
     trust,
+    debugRoutes: config.debugEndpoints === 'on',
     ...(options.now ? { now: options.now } : {}),
   });
 }

@@ -342,7 +342,7 @@ export const OPTIONS: readonly OptionSpec[] = [
     key: 'shedElu',
     env: 'SHED_ELU',
     flag: 'shed-elu',
-    help: 'new requests get 503 with Retry-After while the event loop was busy more than this fraction of the last 50 ms (0..1; 0 = off)',
+    help: 'new requests get 503 with Retry-After while the event loop was busy more than this fraction of the last 25 ms, its timer also 10 ms late (0..1; 0 = off)',
     defaultText: '0',
     parse: (raw, name) => (raw === undefined ? 0 : fraction(raw, name)),
   },

@@ -72,7 +72,7 @@ export const SCENARIOS: readonly Scenario[] = [
     plan: { prefix: '/products?limit=1000&offset=', first: 0 },
     steps: [1, 8, 256],
     env: { ...MISS_ENV, STORE_LATENCY_MS: '0' },
-    only: ['turbina', 'turbina-shed'],
+    only: ['turbina', 'turbina-shed', 'turbina-with'],
     loadgen: 'node',
   },
   {

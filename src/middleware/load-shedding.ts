@@ -45,7 +45,7 @@ export interface SheddingOptions {
 /** How often the event loop is sampled: the utilization's window, and the slack before
  *  a late timer counts as delay. One turn of an overloaded loop admits at most about this
  *  plus SHED_EVENT_LOOP_DELAY_MS of work. */
-export const SHED_SAMPLE_MS = 50;
+export const SHED_SAMPLE_MS = 25;
 
 /** How late the sampling timer must also be for a high utilization to shed: turns this
  *  long keep requests waiting; shorter ones are a busy loop that still answers promptly. */

@@ -7,8 +7,9 @@
 // `"default";q=<burst>;w=<seconds to refill>` and `"default";r=<left>;t=<seconds to the
 // next token>`), handed to the responder on ctx.responseHeaders. The probes and /metrics
 // are never limited (a limited scraper or load balancer would see a healthy server as
-// down), nor /debug: it has its own guard, and an operator must be able to profile a
-// server whose clients are being limited, from the same host too.
+// down), nor /debug where it exists: it has its own guard, and an operator must be able
+// to profile a server whose clients are being limited, from the same host too. Without
+// the debug routes its paths are unknown paths like any other, and limited.
 import type { RequestContext } from '../http/context.js';
 import type { Middleware } from '../http/dispatch.js';
 import type { Responder } from '../http/responder.js';
@@ -20,6 +21,8 @@ import { TokenBuckets, type TokenBucketOptions } from './token-buckets.js';
 
 export interface RateLimitOptions extends TokenBucketOptions {
   readonly trust: TrustProxy;
+  /** Whether the /debug routes exist (DEBUG_ENDPOINTS=on): only then are they exempt. */
+  readonly debugRoutes: boolean;
 }
 
 /** Each cluster worker enforces its share: the kernel spreads a client's connections
@@ -28,8 +31,8 @@ export function workerShare(ratePerSecond: number, burst: number, workers: numbe
   return { ratePerSecond: ratePerSecond / workers, burst: Math.max(1, Math.floor(burst / workers)) };
 }
 
-export function isUnlimitedPath(path: string): boolean {
-  return path === '/healthz' || path === '/readyz' || path === '/metrics' || isDebugPath(path);
+export function isUnlimitedPath(path: string, debugRoutes: boolean): boolean {
+  return path === '/healthz' || path === '/readyz' || path === '/metrics' || (debugRoutes && isDebugPath(path));
 }
 
 export class RateLimiter {
@@ -66,8 +69,9 @@ export class RateLimiter {
   middleware(respond: Responder): Middleware {
     const buckets = this.buckets;
     const policy = this.policy;
+    const debugRoutes = this.options.debugRoutes;
     return (next) => (ctx) => {
-      if (isUnlimitedPath(ctx.path)) return next(ctx);
+      if (isUnlimitedPath(ctx.path, debugRoutes)) return next(ctx);
       const key = this.keyOf(ctx);
       if (key === undefined) return next(ctx);
       const admitted = buckets.take(key);

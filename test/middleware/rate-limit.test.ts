@@ -115,6 +115,14 @@ describe('rate limiting over HTTP', () => {
     }, { rateLimitRps: 1, rateLimitBurst: 1 }, { now: clock.now });
   });
 
+  test('with DEBUG_ENDPOINTS=off, /debug paths are unknown paths like any other, and limited', async () => {
+    const clock = stillClock();
+    await withApp(async (t) => {
+      assert.equal((await request(t.port, '/debug/pprof/')).status, 404);
+      assert.equal((await request(t.port, '/debug/pprof/')).status, 429);
+    }, { rateLimitRps: 1, rateLimitBurst: 1, debugEndpoints: 'off' }, { now: clock.now });
+  });
+
   test('without TRUST_PROXY, X-Forwarded-For and Forwarded change nothing: the socket is the client', async () => {
     const clock = stillClock();
     await withApp(async (t) => {

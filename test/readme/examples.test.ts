@@ -72,8 +72,9 @@ describe('README.md examples', () => {
 
     before(async () => {
       assert.ok(HAS_CURL, 'curl is required when CI is set (apt-get install -y curl)');
-      // The /debug examples need the routes, whatever the default; the rate-limit one a limit.
-      ({ child, port } = await startServer([], { DEBUG_ENDPOINTS: 'on', RATE_LIMIT_RPS: '1000' }));
+      // The /debug examples need the routes, whatever the default; the rate-limit one a
+      // limit; the deadline one a deadline shorter than /io's longest wait.
+      ({ child, port } = await startServer([], { DEBUG_ENDPOINTS: 'on', RATE_LIMIT_RPS: '1000', REQUEST_DEADLINE_MS: '500' }));
     });
 
     after(async () => {
