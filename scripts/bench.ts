@@ -203,6 +203,7 @@ async function main(): Promise<void> {
         durationMs: seconds * 1000,
         timeoutMs: 2000,
         ...(scenario.headers ? { headers: scenario.headers } : {}),
+        ...(scenario.honourRetryAfter === true ? { honourRetryAfter: true } : {}),
       });
       const steps = scenario.steps ?? [connections];
       let bytesPerRequest = 300;

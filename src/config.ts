@@ -337,7 +337,7 @@ export const OPTIONS: readonly OptionSpec[] = [
       return raw.trim();
     },
   },
-  intOption('shedEventLoopDelayMs', 'SHED_EVENT_LOOP_DELAY_MS', 'new requests get 503 with Retry-After while the event loop lags more than this: a timer due now would fire this late (0 = off)', 0, 0, 60_000),
+  intOption('shedEventLoopDelayMs', 'SHED_EVENT_LOOP_DELAY_MS', 'new requests get 503 with Retry-After while the event loop lags more than this: a timer due now would fire this late, or the loop has spent this long in the turn that read the request (0 = off)', 0, 0, 60_000),
   {
     key: 'shedElu',
     env: 'SHED_ELU',

@@ -19,6 +19,8 @@ export interface Scenario {
   readonly only?: readonly string[];
   /** 'node': always the project's generator, which tells 2xx latency from refusals' (wrk cannot). */
   readonly loadgen?: 'node';
+  /** Clients wait as Retry-After asks before asking again (the project's generator only). */
+  readonly honourRetryAfter?: boolean;
 }
 
 // Distinct ids far beyond anything cached: the catalog is made large enough to hold them.
@@ -74,6 +76,17 @@ export const SCENARIOS: readonly Scenario[] = [
     env: { ...MISS_ENV, STORE_LATENCY_MS: '0' },
     only: ['turbina', 'turbina-shed', 'turbina-with'],
     loadgen: 'node',
+  },
+  {
+    name: 'overload-polite',
+    description: 'overload with clients that wait as Retry-After asks before asking again (a 503 holds that connection for 1 s)',
+    warm: { prefix: '/products?limit=1000&offset=', first: 900_000_000 },
+    plan: { prefix: '/products?limit=1000&offset=', first: 0 },
+    steps: [1, 8, 256],
+    env: { ...MISS_ENV, STORE_LATENCY_MS: '0' },
+    only: ['turbina', 'turbina-shed', 'turbina-with'],
+    loadgen: 'node',
+    honourRetryAfter: true,
   },
   {
     name: 'ramp',

@@ -130,6 +130,13 @@ function run(input: WorkerInput): Promise<WorkerDone> {
               socket.destroy();
               return;
             }
+            const waitS = options.honourRetryAfter === true ? response.retryAfterSeconds : undefined;
+            if (waitS !== undefined && waitS > 0) {
+              // The same timer slot as the watchdog, so a close cancels the wait; never past the run's end.
+              clearTimeout(watchdog);
+              watchdog = setTimeout(send, Math.min(waitS * 1000, deadline - now + 1));
+              return;
+            }
             send();
           }
         });

@@ -1,11 +1,14 @@
 // A minimal HTTP/1.1 response reader for the load generator: status line, Content-Length
-// or chunked bodies, Connection: close. Enough to frame responses on a keep-alive socket.
+// or chunked bodies, Connection: close, and a refusal's Retry-After. Enough to frame
+// responses on a keep-alive socket.
 
 export interface ParsedResponse {
   readonly status: number;
   /** Bytes of the whole response on the wire (head and body). */
   readonly bytes: number;
   readonly close: boolean;
+  /** Retry-After in whole seconds, on a 429 or 503 that carries one (an HTTP date is not read). */
+  readonly retryAfterSeconds?: number;
 }
 
 const HEAD_END = Buffer.from('\r\n\r\n');
@@ -54,7 +57,8 @@ export class ResponseParser {
       if (this.buffer.length < end) return undefined;
     }
     this.buffer = this.buffer.subarray(end);
-    return { status, bytes: end, close };
+    const retry = status === 503 || status === 429 ? /\r\nretry-after:[ \t]*(\d{1,9})[ \t]*(?:\r|$)/.exec(head) : null;
+    return retry === null ? { status, bytes: end, close } : { status, bytes: end, close, retryAfterSeconds: Number(retry[1]) };
   }
 
   /** Offset just past the final chunk and trailers, or -1 when not all received. */

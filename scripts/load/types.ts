@@ -14,6 +14,9 @@ export interface LoadOptions {
   /** A request unanswered this long counts as a timeout and its connection is replaced. */
   readonly timeoutMs: number;
   readonly headers?: Readonly<Record<string, string>>;
+  /** Clients that wait as a 429 or 503 asks (Retry-After, whole seconds) before asking
+   *  again on that connection; by default they ask again at once, as wrk does. */
+  readonly honourRetryAfter?: boolean;
 }
 
 export interface SocketErrors {

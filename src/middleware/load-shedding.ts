@@ -1,10 +1,10 @@
 // Load shedding: an overloaded process answers new requests with a fast 503 and
 // Retry-After instead of answering every request slowly. Three signals:
 // - event-loop delay, at the moment a request arrives: how overdue the sampling timer
-//   (EventLoopMonitor.watch) is. A flag set by the timer would come too late: under a CPU
-//   overload one turn of the loop reads hundreds of requests, and all of them would be
-//   admitted before the timer could fire again. So this check reads the clock, and only
-//   when SHED_EVENT_LOOP_DELAY_MS is set;
+//   (EventLoopMonitor.watch) is, or how long the loop has spent in its current turn. A
+//   flag set by the timer would come too late: under a CPU overload one turn of the loop
+//   reads hundreds of requests, and all of them would be admitted before the timer could
+//   fire again. So this check reads the clock, and only when SHED_EVENT_LOOP_DELAY_MS is set;
 // - event-loop utilization over the timer's last window, and only when that window's timer
 //   was also late by ELU_MIN_DELAY_MS: a loop can be busy nearly all the time and still
 //   answer promptly (many short turns), and utilization alone has shed healthy traffic in
@@ -76,6 +76,11 @@ export class LoadShedder {
   private busy = false;
   /** When the loop counts as delayed: the sampler's next firing, plus the threshold. */
   private delayedAfter = Infinity;
+  /** When the loop read the first request of the turn it is in now (0: none read yet). */
+  private turnStart = 0;
+  private readonly endTurn = (): void => {
+    this.turnStart = 0;
+  };
   private readonly checksDelay: boolean;
   /** MAX_IN_FLIGHT, or no bound. */
   private readonly maxInFlight: number;
@@ -122,7 +127,7 @@ export class LoadShedder {
       eventLoopDelayMs: this.options.eventLoopDelayMs,
       eventLoopUtilization: this.options.eventLoopUtilization,
       maxInFlight: this.options.maxInFlight,
-      active: this.busy || this.delayed() ? 1 : 0,
+      active: this.busy || (this.checksDelay && performance.now() > this.delayedAfter) ? 1 : 0,
       shed: { ...this.shed },
     };
   }
@@ -135,8 +140,19 @@ export class LoadShedder {
     return undefined;
   }
 
-  /** Whether the sampling timer is late by more than SHED_EVENT_LOOP_DELAY_MS now. */
+  /** Whether a request read now waits longer than SHED_EVENT_LOOP_DELAY_MS: the sampling
+   *  timer is that late, or the loop has spent that long in this turn already (it reads
+   *  and runs every ready request in one turn, so the later ones wait for the earlier).
+   *  The turn ends at the check phase that follows it: one setImmediate per busy turn. */
   private delayed(): boolean {
-    return this.checksDelay && performance.now() > this.delayedAfter;
+    if (!this.checksDelay) return false;
+    const now = performance.now();
+    if (now > this.delayedAfter) return true;
+    if (this.turnStart === 0) {
+      this.turnStart = now;
+      setImmediate(this.endTurn);
+      return false;
+    }
+    return now - this.turnStart > this.options.eventLoopDelayMs;
   }
 }

@@ -201,6 +201,24 @@ describe('runLoad', () => {
     }
   });
 
+  test('honourRetryAfter: a refused connection waits as Retry-After asks, and the run still ends on time', async () => {
+    const refuseAll = (_req: IncomingMessage, res: ServerResponse): void => {
+      res.writeHead(503, { 'retry-after': '1', 'content-length': '0' }).end();
+    };
+    const server = await startServer(refuseAll);
+    try {
+      const started = performance.now();
+      const polite = await runLoad(options(server.port, { connections: 2, durationMs: 1500, honourRetryAfter: true }));
+      // Each connection asks at 0 and at 1 s, then waits past the end.
+      assert.equal(polite.refused503, 4);
+      assert.ok(performance.now() - started < 2500, `the run took ${performance.now() - started} ms`);
+      const eager = await runLoad(options(server.port, { connections: 2, durationMs: 300 }));
+      assert.ok((eager.refused503 ?? 0) > 20, `without it, only ${eager.refused503} refusals in 300 ms`);
+    } finally {
+      await server.close();
+    }
+  });
+
   test('a server that never answers: timeouts, no requests, and the run still ends', async () => {
     const server = await startServer(() => {
       // never answer

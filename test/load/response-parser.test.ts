@@ -123,6 +123,15 @@ describe('ResponseParser', () => {
     assert.equal(new ResponseParser().push(Buffer.from(other))[0]?.close, false);
   });
 
+  test("a 429 or 503's Retry-After in seconds is read; a date, other statuses and look-alike headers are not", () => {
+    const parse = (text: string): ParsedResponse | undefined => new ResponseParser().push(Buffer.from(text))[0];
+    assert.equal(parse('HTTP/1.1 503 Service Unavailable\r\nRetry-After: 1\r\nContent-Length: 0\r\n\r\n')?.retryAfterSeconds, 1);
+    assert.equal(parse('HTTP/1.1 429 Too Many Requests\r\nContent-Length: 0\r\nretry-after:  12 \r\n\r\n')?.retryAfterSeconds, 12);
+    assert.equal(parse('HTTP/1.1 503 x\r\nRetry-After: Fri, 31 Dec 1999 23:59:59 GMT\r\nContent-Length: 0\r\n\r\n')?.retryAfterSeconds, undefined);
+    assert.equal(parse('HTTP/1.1 200 OK\r\nRetry-After: 5\r\nContent-Length: 0\r\n\r\n')?.retryAfterSeconds, undefined);
+    assert.equal(parse('HTTP/1.1 503 x\r\nX-Retry-After: 5\r\nContent-Length: 0\r\n\r\n')?.retryAfterSeconds, undefined);
+  });
+
   test('an HTTP/1.0 response is treated as close', () => {
     const text = 'HTTP/1.0 200 OK\r\nContent-Length: 2\r\n\r\nok';
     assert.deepEqual(new ResponseParser().push(Buffer.from(text)), [{ status: 200, bytes: text.length, close: true }]);

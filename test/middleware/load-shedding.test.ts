@@ -126,6 +126,20 @@ test('SHED_EVENT_LOOP_DELAY_MS: requests read while the loop is late get 503 wit
   }, { shedEventLoopDelayMs: 100 });
 });
 
+test('SHED_EVENT_LOOP_DELAY_MS bounds the work one turn admits: requests read after the turn has run that long are refused, the next turn admits again', LIMIT, async () => {
+  await withApp(async (t) => {
+    t.app.route('GET', '/spin', (ctx) => {
+      busyFor(30);
+      return t.app.respond.json(ctx, 200, { spun: true });
+    });
+    await sleep(100);
+    // One turn reads all four; the sampling timer (every 25 ms) alone would often admit the second.
+    const text = await sendRaw(t.port, pipeline(['/spin', '/spin', '/spin', '/spin']));
+    assert.deepEqual(text.split(/(?=HTTP\/1\.1 )/).map((h) => h.slice(9, 12)), ['200', '503', '503', '503'], text);
+    assert.equal((await request(t.port, '/spin')).status, 200);
+  }, { shedEventLoopDelayMs: 20 });
+});
+
 test('SHED_ELU: a window the loop spent busy refuses new requests, counted as utilization', LIMIT, async () => {
   await withApp(async (t) => {
     addBusyRoute(t);
