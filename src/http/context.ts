@@ -44,6 +44,8 @@ export class RequestContext {
   upstream = '';
   /** Made when a handler first asks for `signal`: most requests never do. */
   private controller: AbortController | undefined = undefined;
+  private cancelled = false;
+  private cancelReason: unknown = undefined;
 
   constructor(
     readonly req: IncomingMessage,
@@ -66,11 +68,19 @@ export class RequestContext {
   /** Aborted when the request is given up on (its deadline passed, its client left): pass
    *  it to the work done for this request so that work stops too. */
   get signal(): AbortSignal {
-    return (this.controller ??= new AbortController()).signal;
+    if (this.controller === undefined) {
+      this.controller = new AbortController();
+      // Asked for after the request was given up on: it is born aborted, with the reason.
+      if (this.cancelled) this.controller.abort(this.cancelReason);
+    }
+    return this.controller.signal;
   }
 
-  /** Gives up the request's work: aborts `signal` if a handler took it. */
+  /** Gives up the request's work: aborts `signal`, now or when a handler asks for it. */
   cancel(reason: unknown): void {
+    if (this.cancelled) return;
+    this.cancelled = true;
+    this.cancelReason = reason;
     this.controller?.abort(reason);
   }
 

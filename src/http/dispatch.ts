@@ -107,8 +107,13 @@ export class Dispatcher {
   // and the request is completed now, with the status it really ended with.
   private fail(ctx: RequestContext, error: unknown): void {
     const res = ctx.res;
-    if (ctx.done) return; // the client left first: already completed as aborted
     const { logger, respond } = this.deps;
+    if (ctx.done) {
+      // Already answered (the deadline) or its client gone. Failing because its work was
+      // cancelled is expected; any other failure is a bug that must not go unseen.
+      if (!isCancellation(error)) logger.error('handler failed after its request was complete', { reqId: ctx.id, method: ctx.method, path: ctx.path, err: asError(error) });
+      return;
+    }
     if (!res.headersSent) {
       if (res.destroyed) return; // the client left: its connection's close completes it
       if (error instanceof HttpError) {
@@ -144,6 +149,12 @@ function protocolError(req: IncomingMessage): HttpError | undefined {
     return new HttpError(400, 'the only Transfer-Encoding accepted is chunked', CLOSE);
   }
   return undefined;
+}
+
+/** What a handler fails with when its work was cancelled: the abort (or deadline) reason,
+ *  or the problem a cancelled store call answers with. */
+function isCancellation(error: unknown): boolean {
+  return error instanceof HttpError || (error instanceof Error && (error.name === 'AbortError' || error.name === 'TimeoutError'));
 }
 
 function asError(value: unknown): Error {

@@ -191,6 +191,29 @@ test('a route that never answers gets 503, and its signal is aborted; one that a
   );
 });
 
+test('a handler that fails for real after the deadline answered is logged once; one failing with its cancellation is not', async () => {
+  await withApp(
+    async (t) => {
+      t.app.route('GET', '/broken-late', async () => {
+        await sleep(150);
+        throw new Error('late bug');
+      });
+      t.app.route('GET', '/cancelled-late', async (ctx) => {
+        await sleep(150);
+        throw ctx.signal.reason;
+      });
+      assert.deepEqual(statusLines(await rawGet(t.port, '/broken-late', 300)), [503]);
+      assert.deepEqual(statusLines(await rawGet(t.port, '/cancelled-late', 300)), [503]);
+      await settles(t);
+      await eventually(() => complaints(t).length > 0, 'the late failure is logged');
+      await sleep(50);
+      const logged = complaints(t).map((l) => [l['msg'], l['path']]);
+      assert.deepEqual(logged, [['handler failed after its request was complete', '/broken-late']]);
+    },
+    { requestDeadlineMs: 100 },
+  );
+});
+
 test('a response still being compressed when the deadline answered is dropped, even while the 503 waits its turn on the connection', async () => {
   // Random hex compresses slowly: megabytes take far longer than the 5 ms deadline.
   const big = { data: randomBytes(3 << 20).toString('hex') };
