@@ -70,9 +70,15 @@ function runBench(args: readonly string[], limitMs: number): Promise<BenchExit> 
     // Record the process tree (targets, wrk) so we can check afterwards that all are gone.
     const watch = setInterval(() => {
       if (child.pid === undefined) return;
+      const own = cmdline(child.pid);
       for (const entry of processTree(child.pid)) {
+        // A pinned target starts as `taskset`, first with the bench's cores (between fork and
+        // exec it even shows the bench's command line): a placement counts once the process
+        // is what it will run, read the same before and after its cores.
+        const before = cmdline(entry.pid);
         const cores = allowedCores(entry.pid);
-        if (cores !== undefined) {
+        const settled = entry.pid === child.pid || (before !== undefined && before !== own && !before.startsWith('taskset') && cmdline(entry.pid) === before);
+        if (cores !== undefined && settled) {
           const seen = placements.get(entry.pid) ?? { cores: new Set<string>(), clustered: clustered(entry.pid) };
           seen.cores.add(cores);
           placements.set(entry.pid, seen);
