@@ -26,6 +26,17 @@ export interface Scenario {
 // Distinct ids far beyond anything cached: the catalog is made large enough to hold them.
 const MISS_ENV = { CATALOG_SIZE: '1000000000' };
 
+/** Distinct 1000-product pages, each a miss that costs only CPU: the overload scenarios'
+ *  load, offered by the project's generator (it tells admitted latency from refusals'). */
+const OVERLOAD = {
+  warm: { prefix: '/products?limit=1000&offset=', first: 900_000_000 },
+  plan: { prefix: '/products?limit=1000&offset=', first: 0 },
+  steps: [1, 8, 256],
+  env: { ...MISS_ENV, STORE_LATENCY_MS: '0' },
+  only: ['turbina', 'turbina-shed', 'turbina-with'],
+  loadgen: 'node',
+} as const satisfies Partial<Scenario>;
+
 export const SCENARIOS: readonly Scenario[] = [
   {
     name: 'io',
@@ -68,24 +79,14 @@ export const SCENARIOS: readonly Scenario[] = [
     only: ['turbina', 'turbina-nopool'],
   },
   {
+    ...OVERLOAD,
     name: 'overload',
     description: 'GET /products?limit=1000&offset={distinct}: every request a cache miss serialising 1000 products (CPU only, no store latency) at 1 (unloaded), 8 (saturated) and 256 connections; load shedding off and on',
-    warm: { prefix: '/products?limit=1000&offset=', first: 900_000_000 },
-    plan: { prefix: '/products?limit=1000&offset=', first: 0 },
-    steps: [1, 8, 256],
-    env: { ...MISS_ENV, STORE_LATENCY_MS: '0' },
-    only: ['turbina', 'turbina-shed', 'turbina-with'],
-    loadgen: 'node',
   },
   {
+    ...OVERLOAD,
     name: 'overload-polite',
     description: 'overload with clients that wait as Retry-After asks before asking again (a 503 holds that connection for 1 s)',
-    warm: { prefix: '/products?limit=1000&offset=', first: 900_000_000 },
-    plan: { prefix: '/products?limit=1000&offset=', first: 0 },
-    steps: [1, 8, 256],
-    env: { ...MISS_ENV, STORE_LATENCY_MS: '0' },
-    only: ['turbina', 'turbina-shed', 'turbina-with'],
-    loadgen: 'node',
     honourRetryAfter: true,
   },
   {
