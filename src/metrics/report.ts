@@ -2,16 +2,10 @@
 // mode) or of every worker that answered (cluster mode, with the cluster's view and a
 // per-worker breakdown).
 import type { CacheStats } from '../cache/ttl-cache.js';
-import type { CompressionStats } from '../compression/compression.js';
-import type { BufferPoolStats } from '../pool/buffer-pool.js';
-import type { ExportStats } from '../products/export-slots.js';
-import type { RateLimitStats } from '../middleware/token-buckets.js';
-import type { DeadlineStats } from '../middleware/request-deadline.js';
-import type { SheddingStats } from '../middleware/load-shedding.js';
 import type { EventLoopWindow } from '../observability/event-loop.js';
 import { round } from '../observability/round.js';
 import type { Aggregate } from './aggregate.js';
-import type { ClusterView, LogCounters, MemoryUsage, RequestCounters } from './snapshot.js';
+import type { ClusterView, MemoryUsage, RequestCounters, ServerNumbers } from './snapshot.js';
 import { routeCounts, statusCounts } from '../observability/request-metrics.js';
 
 /** Each worker has its own cache in cluster mode; the document says so. */
@@ -28,8 +22,9 @@ export interface WorkerReport {
   readonly memory: MemoryUsage;
 }
 
-export interface MetricsReport {
-  readonly uptimeSeconds: number;
+/** Every ServerNumbers field, summed over the workers that answered in cluster mode
+ *  (event-loop figures: the worst worker's), with requests and the cache as a reader wants them. */
+export interface MetricsReport extends Omit<ServerNumbers, 'requests' | 'cache'> {
   readonly requests: RequestCounters & {
     readonly byStatus: Record<string, number>;
     readonly byRoute: Record<string, number>;
@@ -41,24 +36,7 @@ export interface MetricsReport {
     readonly p99: number;
     readonly max: number;
   };
-  readonly connections: { readonly active: number; readonly total: number };
   readonly cache: CacheStats & { readonly storeCalls: number; readonly scope: CacheScope };
-  readonly eventLoop: EventLoopWindow;
-  /** Counters summed over workers in cluster mode. */
-  readonly compression: CompressionStats;
-  readonly bufferPool: BufferPoolStats;
-  /** Summed over workers and the primary in cluster mode. */
-  readonly logs: LogCounters;
-  /** /products/export: the bound on concurrent exports; summed over workers in cluster mode. */
-  readonly exports: ExportStats;
-  /** RATE_LIMIT_RPS: refusals, clients tracked, evictions at the cap; summed over workers in cluster mode. */
-  readonly rateLimit: RateLimitStats;
-  /** REQUEST_DEADLINE_MS and the requests it answered 503 / 504; summed over workers in cluster mode. */
-  readonly deadline: DeadlineStats;
-  /** Load shedding (SHED_*, MAX_IN_FLIGHT); summed over workers in cluster mode. */
-  readonly shedding: SheddingStats;
-  /** Summed over workers in cluster mode; each worker's is in `workers`. */
-  readonly memory: MemoryUsage;
   /** Cluster mode only. */
   readonly cluster?: ClusterView & { readonly answeredBy: number; readonly answered: number };
   /** Cluster mode only: one entry per worker that answered, by slot. */
