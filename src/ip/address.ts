@@ -44,6 +44,8 @@ function parseIpv6Into(text: string, out: IpBits): boolean {
   // An IPv4 tail (::ffff:1.2.3.4) fills the last two groups.
   const last = all[all.length - 1];
   const v4Tail = last !== undefined && last.includes('.');
+  // An IPv4 part ends an address: before a '::' (1.2.3.4::) it is not one.
+  if (v4Tail && gap >= 0 && right.length === 0) return false;
   const wanted = v4Tail ? 6 : 8;
   const count = all.length - (v4Tail ? 1 : 0);
   if (gap < 0 ? count !== wanted : count > wanted - 1) return false;
@@ -68,6 +70,7 @@ export function parseIp(text: string): IpBits | undefined {
   const out = new Uint16Array(8);
   if (text.includes(':')) {
     const zone = text.indexOf('%');
+    if (zone === text.length - 1) return undefined; // '%' with no zone after it
     return parseIpv6Into(zone < 0 ? text : text.slice(0, zone), out) ? out : undefined;
   }
   out[5] = 0xffff;

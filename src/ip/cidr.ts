@@ -21,6 +21,9 @@ export function parseCidr(text: string): Cidr | undefined {
   if (!/^[0-9]{1,3}$/.test(digits)) return undefined;
   const length = Number(digits);
   if (length > (v4 ? 32 : 128)) return undefined;
+  // ::ffff:10.0.0.0/8 would be ::/8, every IPv4 client: an IPv4-mapped block is refused
+  // unless its prefix reaches into the IPv4 part.
+  if (!v4 && isIpv4(ip) && length < 96) return undefined;
   return { bits: ip, prefix: v4 ? 96 + length : length };
 }
 

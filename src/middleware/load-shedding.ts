@@ -17,9 +17,10 @@
 // refused request costs no other work.
 import { performance } from 'node:perf_hooks';
 import type { Middleware } from '../http/dispatch.js';
-import { encodeProblem, type Encoded } from '../http/encoded.js';
+import type { Encoded } from '../http/encoded.js';
 import type { Responder } from '../http/responder.js';
 import type { LoopSample } from '../observability/event-loop.js';
+import { isProbePath, refusal } from './refusal.js';
 
 export type ShedReason = 'eventLoopDelay' | 'eventLoopUtilization' | 'inFlight';
 
@@ -55,21 +56,12 @@ export const ELU_MIN_DELAY_MS = 10;
 const RETRY_AFTER_SECONDS = 1;
 const REFUSAL_HEADERS: readonly string[] = Object.freeze(['retry-after', String(RETRY_AFTER_SECONDS), 'cache-control', 'no-store']);
 
-/** Written as it is: compressing a refusal would spend the CPU the refusal saves. */
-function refusal(detail: string): Encoded {
-  return { ...encodeProblem(503, detail), compressible: false };
-}
-
 const REFUSALS: Readonly<Record<ShedReason, Encoded>> = {
-  eventLoopDelay: refusal('the server is overloaded (event-loop delay); retry later'),
-  eventLoopUtilization: refusal('the server is overloaded (event-loop utilization); retry later'),
-  inFlight: refusal('the server is handling as many requests as it may (MAX_IN_FLIGHT); retry later'),
+  eventLoopDelay: refusal(503, 'the server is overloaded (event-loop delay); retry later'),
+  eventLoopUtilization: refusal(503, 'the server is overloaded (event-loop utilization); retry later'),
+  inFlight: refusal(503, 'the server is handling as many requests as it may (MAX_IN_FLIGHT); retry later'),
 };
 
-/** The paths that answer throughout an overload. */
-function isExempt(path: string): boolean {
-  return path === '/healthz' || path === '/readyz' || path === '/metrics';
-}
 
 export class LoadShedder {
   /** Set by the sampler while the last window's utilization is over SHED_ELU; read per request. */
@@ -115,8 +107,9 @@ export class LoadShedder {
 
   middleware(respond: Responder): Middleware {
     return (next) => (ctx) => {
+      if (isProbePath(ctx.path)) return next(ctx);
       const reason = this.overloaded();
-      if (reason === undefined || isExempt(ctx.path)) return next(ctx);
+      if (reason === undefined) return next(ctx);
       this.shed[reason]++;
       return respond.encoded(ctx, REFUSALS[reason], REFUSAL_HEADERS);
     };

@@ -17,6 +17,7 @@ import { clientKey, clientKeyOf, parseIp } from '../ip/address.js';
 import { forwardedClient } from '../ip/forwarded-client.js';
 import type { TrustProxy } from '../ip/trust-proxy.js';
 import { isDebugPath } from './debug-access.js';
+import { isProbePath, refusal } from './refusal.js';
 import { TokenBuckets, type TokenBucketOptions } from './token-buckets.js';
 
 export interface RateLimitOptions extends TokenBucketOptions {
@@ -26,14 +27,17 @@ export interface RateLimitOptions extends TokenBucketOptions {
 }
 
 /** Each cluster worker enforces its share: the kernel spreads a client's connections
- *  over the workers, so the server as a whole admits at most the configured limit. */
+ *  over the workers, so the server as a whole admits at most the configured limit (but a
+ *  burst below WORKERS: each worker's bucket holds at least one). */
 export function workerShare(ratePerSecond: number, burst: number, workers: number): { readonly ratePerSecond: number; readonly burst: number } {
   return { ratePerSecond: ratePerSecond / workers, burst: Math.max(1, Math.floor(burst / workers)) };
 }
 
 export function isUnlimitedPath(path: string, debugRoutes: boolean): boolean {
-  return path === '/healthz' || path === '/readyz' || path === '/metrics' || (debugRoutes && isDebugPath(path));
+  return isProbePath(path) || (debugRoutes && isDebugPath(path));
 }
+
+const LIMITED = refusal(429, 'too many requests from this client; retry after the seconds in Retry-After');
 
 export class RateLimiter {
   readonly buckets: TokenBuckets;
@@ -79,7 +83,7 @@ export class RateLimiter {
       ctx.responseHeaders = ['ratelimit-policy', policy, 'ratelimit', `"default";r=${buckets.remaining};t=${seconds}`];
       if (admitted) return next(ctx);
       // Answered here rather than thrown: a flood of refusals should not build an Error (and its stack) each.
-      return respond.problem(ctx, 429, `too many requests from this client; retry in ${seconds} s`, ['retry-after', String(seconds)]);
+      return respond.encoded(ctx, LIMITED, ['retry-after', String(seconds), 'cache-control', 'no-store']);
     };
   }
 

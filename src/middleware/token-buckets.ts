@@ -65,10 +65,6 @@ export class TokenBuckets {
     }
   }
 
-  get burst(): number {
-    return this.options.burst;
-  }
-
   get size(): number {
     return this.map.size;
   }

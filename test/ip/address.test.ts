@@ -33,7 +33,7 @@ test('anything that is not an address is refused, as node:net isIP refuses it', 
   const garbage = [
     '', 'unknown', '_hidden', 'localhost', '1.2.3', '1.2.3.4.5', '256.1.1.1', '01.2.3.4', '1.2.3.04', '1..2.3', '1.2.3.4.',
     ' 1.2.3.4', '1.2.3.4 ', '-1.2.3.4', '1.2.3.4/8', '1:2:3:4:5:6:7', '1:2:3:4:5:6:7:8:9', '1::2::3', ':1:2:3:4:5:6:7', '1:2:3:4:5:6:7:',
-    '12345::', 'g::1', '[::1]', '::1]', '1:2:3:4:5:6:7:8::', '::ffff:1.2.3', '::1.2.3.4:5', '1.2.3.4:80', 'x'.repeat(100),
+    '12345::', 'g::1', '[::1]', '::1]', '1:2:3:4:5:6:7:8::', '::ffff:1.2.3', '::1.2.3.4:5', '1.2.3.4:80', 'x'.repeat(100), '1.2.3.4::', '1:2::3.4.5.6::', 'fe80::1%',
   ];
   for (const text of garbage) {
     assert.equal(parseIp(text), undefined, JSON.stringify(text));
@@ -69,5 +69,8 @@ test('CIDR blocks match in both families; an IPv4 block matches the IPv4-mapped 
   assert.ok(contains('2001:db8::/33', '2001:db8:7fff::1'));
   assert.ok(!contains('2001:db8::/33', '2001:db8:8000::1'));
   assert.ok(contains('::/0', '1.2.3.4'));
-  for (const bad of ['10.0.0.0/33', '::/129', '10.0.0.0/', '/8', '10.0.0.0/x', 'fe80::1%eth0', 'fe80::/10%eth0', '']) assert.equal(parseCidr(bad), undefined, bad);
+  for (const bad of ['10.0.0.0/33', '::/129', '10.0.0.0/', '/8', '10.0.0.0/x', 'fe80::1%eth0', 'fe80::/10%eth0', '', '::ffff:10.0.0.0/8', '::ffff:0.0.0.0/95']) assert.equal(parseCidr(bad), undefined, bad);
+  // Written IPv4-mapped with a prefix into the IPv4 part: the same block as 10.0.0.0/8.
+  assert.ok(contains('::ffff:10.0.0.0/104', '10.1.2.3'));
+  assert.ok(!contains('::ffff:10.0.0.0/104', '11.1.2.3'));
 });

@@ -65,6 +65,8 @@ describe('rate limiting over HTTP', () => {
       const refused = await request(t.port, '/products/1');
       assert.equal(refused.status, 429);
       assert.equal(refused.headers['retry-after'], '4');
+      assert.equal(refused.headers['cache-control'], 'no-store', 'a refusal is not for caches to keep');
+      assert.equal(refused.headers['content-type'], 'application/problem+json');
       assert.equal(refused.headers['ratelimit-policy'], '"default";q=1;w=4');
       assert.equal(refused.headers['ratelimit'], '"default";r=0;t=4');
       clock.ms += 2700; // 1.3 s to go
