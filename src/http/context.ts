@@ -5,7 +5,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import type { ConnectionState } from './connections.js';
-import type { Route } from './router.js';
+import { NO_PARAMS, type Route } from './router.js';
 
 export type CacheStatus = '' | 'HIT' | 'MISS';
 
@@ -92,7 +92,6 @@ export class RequestContext {
   }
 }
 
-const NO_PARAMS: readonly string[] = Object.freeze([]);
 
 /** `GET http://host/path HTTP/1.1` (absolute-form, sent to proxies) routes like `/path`. */
 function stripAbsoluteForm(url: string): string {

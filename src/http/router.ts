@@ -40,7 +40,8 @@ class TreeNode {
 }
 
 const NOT_FOUND: RouteMatch = { kind: 'not-found' };
-const NO_PARAMS: readonly string[] = Object.freeze([]);
+/** A route without parameters: one shared empty list. */
+export const NO_PARAMS: readonly string[] = Object.freeze([]);
 
 export class Router {
   private readonly root = new TreeNode();

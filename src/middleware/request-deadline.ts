@@ -12,6 +12,7 @@ import { CLIENT_GONE, type RequestContext } from '../http/context.js';
 import type { Middleware } from '../http/dispatch.js';
 import type { Responder } from '../http/responder.js';
 import { DeadlineQueue } from './deadline-queue.js';
+import { refusal } from './refusal.js';
 import { isDebugPath } from './debug-access.js';
 
 export interface DeadlineStats {
@@ -60,9 +61,15 @@ export class RequestDeadline {
     const upstream = ctx.upstream;
     const status = upstream === '' ? 503 : 504;
     const detail = upstream === '' ? this.detail : `${this.detail}: it was waiting on ${upstream}`;
-    if (status === 503) this.answered503++;
-    else this.answered504++;
-    void this.respond.problem(ctx, status, detail);
+    try {
+      // Never compressed: written now, so a handler's late answer cannot slip in first.
+      void this.respond.encoded(ctx, refusal(status, detail));
+      if (status === 503) this.answered503++;
+      else this.answered504++;
+    } catch {
+      // The head could not be written: cut the connection, whose close completes the request.
+      ctx.res.destroy();
+    }
     ctx.cancel(new DOMException(detail, 'TimeoutError'));
   }
 }

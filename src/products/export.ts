@@ -10,7 +10,7 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { RequestContext } from '../http/context.js';
 import type { BodyStream, IdleTimeout } from '../http/body-stream.js';
-import { encodeProblem } from '../http/encoded.js';
+import { encodeProblem, NO_STORE } from '../http/encoded.js';
 import type { Responder } from '../http/responder.js';
 import type { Router } from '../http/router.js';
 import type { Logger } from '../log/logger.js';
@@ -26,7 +26,6 @@ const EXPORT_PAGE = 1000;
 const RETRY_AFTER_SECONDS = 1;
 const BUSY = encodeProblem(503, 'too many exports are running; retry later');
 const BUSY_HEADERS: readonly string[] = Object.freeze(['retry-after', String(RETRY_AFTER_SECONDS), 'cache-control', 'no-store']);
-const STREAM_HEADERS: readonly string[] = Object.freeze(['cache-control', 'no-store']);
 
 export interface ExportDeps {
   readonly store: ProductStore;
@@ -60,7 +59,7 @@ export function registerExportRoute(router: Router, deps: ExportDeps): void {
       ctx.upstream = STORE_UPSTREAM;
       const first = ctx.method === 'HEAD' ? undefined : await deps.store.list(0, EXPORT_PAGE, ctx.signal);
       ctx.upstream = '';
-      const body = respond.openBody(ctx, 200, NDJSON_TYPE, STREAM_HEADERS, idle);
+      const body = respond.openBody(ctx, 200, NDJSON_TYPE, NO_STORE, idle);
       if (body === undefined || first === undefined) return;
       await exportCatalog(body, first, deps, ctx.signal);
     } finally {

@@ -166,6 +166,14 @@ describe('query(): presence, repeats, unknown names', () => {
     assert.equal(error.detail, 'query parameter "bad" must be valid percent-encoded UTF-8, got "bad=%zz" (and 4 more: see errors)');
   });
 
+  test('a query of thousands of broken parts gets a 400 of bounded size: 20 listed, the rest counted', () => {
+    const raw = Array.from({ length: 3000 }, (_, i) => `p${i}=%`).join('&');
+    const error = refusal(() => query({}, { unknown: 'refuse' }).read(raw));
+    assert.equal(error.errors?.length, 20);
+    assert.equal(error.errors?.[0]?.name, 'p0');
+    assert.match(error.detail, /\(and 2999 more: the first 20 in errors\)$/);
+  });
+
   test('echoed names and values are cut at 64 characters', () => {
     const long = 'x'.repeat(200);
     const error = refusal(() => query({ [long]: int({}) }).read(`${long}=${long}`));
