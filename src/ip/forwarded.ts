@@ -30,12 +30,33 @@ export function xffFromRight(header: string, max: number): string[] {
   return out;
 }
 
-/** Up to `max` Forwarded `for=` values, rightmost element first; '' for an element without one. */
+/** Up to `max` Forwarded `for=` values, rightmost element first; '' for an element without
+ *  one. Elements are split from the right at commas outside quotes and parsed one by one,
+ *  so junk a client put on the left (an unclosed quote) cannot swallow what proxies added. */
 export function forwardedForFromRight(header: string, max: number): string[] {
-  const elements = forwardedFor(header);
   const out: string[] = [];
-  for (let i = elements.length - 1; i >= 0 && out.length < max; i--) out.push(elements[i]!);
+  let end = header.length;
+  let quoted = false;
+  for (let i = header.length - 1; i >= -1 && out.length < max; i--) {
+    if (i >= 0) {
+      const c = header.charCodeAt(i);
+      if (c === 34 /* " */ && !escaped(header, i)) quoted = !quoted;
+      if (c !== 44 /* , */ || quoted) continue;
+    }
+    const element = header.slice(i + 1, end);
+    end = i;
+    if (element.trim() === '') continue; // empty elements are allowed and name no one
+    const values = forwardedFor(element);
+    out.push(values.length === 1 ? values[0]! : '');
+  }
   return out;
+}
+
+/** Whether the character at `at` follows an odd run of backslashes (a quoted-pair). */
+function escaped(text: string, at: number): boolean {
+  let n = 0;
+  for (let i = at - 1; i >= 0 && text.charCodeAt(i) === 92 /* \ */; i--) n++;
+  return n % 2 === 1;
 }
 
 /** tchar (RFC 9110 5.6.2), plus ':' in a value so that an unquoted `for=1.2.3.4:80` still reads. */

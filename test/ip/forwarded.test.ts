@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { clientKeyOf, parseIp } from '../../src/ip/address.js';
 import { forwardedClient } from '../../src/ip/forwarded-client.js';
-import { forwardedFor, xffFromRight } from '../../src/ip/forwarded.js';
+import { forwardedFor, forwardedForFromRight, xffFromRight } from '../../src/ip/forwarded.js';
 import { parseTrustProxy } from '../../src/ip/trust-proxy.js';
 
 function client(trust: string, socket: string, xff?: string, forwarded?: string): string {
@@ -75,4 +75,14 @@ test('garbage entries are never the client: the walk stops at the last trusted h
   assert.equal(client('1', '10.0.0.1', undefined, 'for="[::1'), '10.0.0.1');
   assert.equal(client('1', '10.0.0.1', undefined, '"'), '10.0.0.1');
   assert.equal(client('1', '10.0.0.1', ','.repeat(10_000)), '10.0.0.1');
+});
+
+test('Forwarded is split from the right: junk a client put on the left cannot swallow the elements proxies added', () => {
+  // An unclosed quote on the left would otherwise run to the end of the header.
+  assert.equal(client('10.0.0.0/8', '10.0.0.1', undefined, 'for="x, for=1.2.3.4'), '1.2.3.4');
+  assert.equal(client('1', '10.0.0.1', undefined, 'garbage=, for=1.2.3.4'), '1.2.3.4');
+  assert.deepEqual(forwardedForFromRight('for="a,b", for=1.1.1.1;proto=http, , for="[::1]:80"', 10), ['::1', '1.1.1.1', 'a,b']);
+  // An escaped quote does not close: the element is malformed, the walk would stop there.
+  assert.deepEqual(forwardedForFromRight('for="\\", for=2.2.2.2', 10), ['2.2.2.2', '']);
+  assert.deepEqual(forwardedForFromRight('for=1.1.1.1, for=2.2.2.2, for=3.3.3.3', 2), ['3.3.3.3', '2.2.2.2']);
 });
