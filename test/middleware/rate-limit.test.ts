@@ -186,7 +186,7 @@ describe('rate limiting over HTTP', () => {
     }, { rateLimitRps: 1, rateLimitBurst: 1, rateLimitMaxClients: 5, trustProxy: '1' }, { now: clock.now });
   });
 
-  test('off (the default): no limiter, no fields, nothing in the middleware chain', async () => {
+  test('off (the default): no limiter is made (app.ts chains one only when made), no fields', async () => {
     await withApp(async (t) => {
       assert.equal(t.app.rateLimit, undefined);
       for (let i = 0; i < 5; i++) assertUnlimited(await request(t.port, '/products/1'), 'off');
