@@ -73,11 +73,14 @@ function runBench(args: readonly string[], limitMs: number): Promise<BenchExit> 
       const own = cmdline(child.pid);
       for (const entry of processTree(child.pid)) {
         // A pinned target starts as `taskset`, first with the bench's cores (between fork and
-        // exec it even shows the bench's command line): a placement counts once the process
-        // is what it will run, read the same before and after its cores.
+        // exec it shows the bench's command line, or none while an exec is under way): a
+        // placement counts once the process is what it will run, read the same before and
+        // after its cores.
         const before = cmdline(entry.pid);
         const cores = allowedCores(entry.pid);
-        const settled = entry.pid === child.pid || (before !== undefined && before !== own && !before.startsWith('taskset') && cmdline(entry.pid) === before);
+        const settled =
+          entry.pid === child.pid ||
+          (before !== undefined && before !== '' && before !== own && !before.startsWith('taskset') && cmdline(entry.pid) === before);
         if (cores !== undefined && settled) {
           const seen = placements.get(entry.pid) ?? { cores: new Set<string>(), clustered: clustered(entry.pid) };
           seen.cores.add(cores);
