@@ -33,8 +33,13 @@ export function serverEnv(env: Record<string, string> = {}): Record<string, stri
 
 /** `nodeArgs` go to node itself, before the script (flags NODE_OPTIONS refuses). */
 export function runServer(args: readonly string[] = [], env: Record<string, string> = {}, nodeArgs: readonly string[] = []): Child {
-  const proc = spawn(process.execPath, [...nodeArgs, SERVER_JS, ...args], {
-    env: serverEnv(env),
+  return runScript(SERVER_JS, args, serverEnv(env), nodeArgs);
+}
+
+/** Any of our scripts as a child process, with exactly `env`, reading its JSON lines. */
+export function runScript(script: string, args: readonly string[], env: Record<string, string>, nodeArgs: readonly string[] = []): Child {
+  const proc = spawn(process.execPath, [...nodeArgs, script, ...args], {
+    env,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
