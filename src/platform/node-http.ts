@@ -6,6 +6,12 @@
 // Types still come from `import type` of node:http, which loads nothing.
 import { createRequire } from 'node:module';
 
-const http = createRequire(import.meta.url)('node:http') as typeof import('node:http');
+const require = createRequire(import.meta.url);
+const http = require('node:http') as typeof import('node:http');
 
-export const { createServer, ServerResponse, STATUS_CODES } = http;
+export const { Agent, createServer, request, ServerResponse, STATUS_CODES } = http;
+
+/** node:https, loaded only by what needs it: it brings tls with it. */
+export function loadHttps(): typeof import('node:https') {
+  return require('node:https') as typeof import('node:https');
+}

@@ -13,10 +13,6 @@ export class DeadlineStore implements ProductStore {
     private readonly timeoutMs: number,
   ) {}
 
-  get size(): number {
-    return this.inner.size;
-  }
-
   get calls(): number {
     return this.inner.calls ?? 0;
   }

@@ -19,7 +19,6 @@ export interface ProductStore {
   get(id: number, signal?: AbortSignal): Promise<Product | undefined>;
   /** Products in id order starting at offset (0-based), at most limit of them. */
   list(offset: number, limit: number, signal?: AbortSignal): Promise<ProductPage>;
-  readonly size: number;
 }
 
 export class EmbeddedStore implements ProductStore {

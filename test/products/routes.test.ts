@@ -375,7 +375,6 @@ describe('GET /products', () => {
 test('a store that hangs: the request gets 504 after STORE_TIMEOUT_MS, nothing is cached, the next request retries', async () => {
   let calls = 0;
   const hanging: ProductStore = {
-    size: 10,
     get: () => {
       calls++;
       return new Promise<never>(() => {}); // never settles

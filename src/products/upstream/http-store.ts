@@ -1,0 +1,220 @@
+// The product store as an upstream HTTP service speaking turbina's own product API (so one
+// turbina can be another's upstream). One HTTP attempt per call over a bounded keep-alive
+// pool; timeouts, retries and circuit breaking are the caller's. A call's signal aborts
+// the attempt and destroys its socket; so does every failure, so the pool only ever gets
+// back a socket whose answer was read to the end.
+import type { Agent, ClientRequest, IncomingMessage, RequestOptions } from 'node:http';
+import { Agent as HttpAgent, request as httpRequest, loadHttps, STATUS_CODES } from '../../platform/node-http.js';
+import type { Product } from '../catalog.js';
+import type { ProductPage, ProductStore } from '../store.js';
+import { readPage, readProduct, ShapeError } from './product-shape.js';
+import { UpstreamError } from './upstream-error.js';
+
+export interface HttpStoreOptions {
+  /** The upstream's base URL, http: or https:, possibly with a path prefix (http://10.0.0.5:9000/catalog). */
+  readonly url: string;
+  /** Sockets open to the upstream at most; calls beyond wait for one to be free. */
+  readonly maxSockets: number;
+  /** The largest body read; a bigger one fails the call (too-large). */
+  readonly maxBodyBytes: number;
+}
+
+/** An answer read to its end: the body is kept for a 200 only. */
+interface Answer {
+  readonly status: number;
+  readonly retryAfter: string | undefined;
+  readonly body: Buffer | undefined;
+}
+
+/** Idle pooled sockets are closed after this long. Setting it also makes Node honour the
+ *  upstream's `Keep-Alive: timeout=N` hint (it only ever lowers a set timeout), so we close
+ *  an idle socket before the upstream does instead of racing its close with a request. */
+const IDLE_SOCKET_MS = 30_000;
+
+/** Failures before a connection exists: the upstream is down, unreachable or unknown. */
+const CONNECT_CODES: ReadonlySet<string> = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN']);
+/** Failures of a connection that existed (a reused one the upstream had just closed, too). */
+const RESET_CODES: ReadonlySet<string> = new Set(['ECONNRESET', 'EPIPE', 'ECONNABORTED', 'ERR_STREAM_PREMATURE_CLOSE']);
+
+export class HttpStore implements ProductStore {
+  private readonly agent: Agent;
+  private readonly send: (options: RequestOptions) => ClientRequest;
+  private readonly target: RequestOptions;
+  /** The path prefix without a trailing slash ('' for none). */
+  private readonly prefix: string;
+  /** The upstream as messages name it (no path, no credentials). */
+  private readonly origin: string;
+  private readonly maxBodyBytes: number;
+  private closed = false;
+
+  constructor(options: HttpStoreOptions) {
+    const url = parseBaseUrl(options.url);
+    if (!Number.isSafeInteger(options.maxSockets) || options.maxSockets < 1) throw new RangeError(`maxSockets must be an integer >= 1, not ${options.maxSockets}`);
+    if (!Number.isSafeInteger(options.maxBodyBytes) || options.maxBodyBytes < 1) throw new RangeError(`maxBodyBytes must be an integer >= 1, not ${options.maxBodyBytes}`);
+    // lifo hands out the most recently used free socket: the one least likely to have hit
+    // the upstream's idle timeout, and under light load the rest idle out and close.
+    const agentOptions = { keepAlive: true, maxSockets: options.maxSockets, maxFreeSockets: options.maxSockets, scheduling: 'lifo', timeout: IDLE_SOCKET_MS } as const;
+    if (url.protocol === 'https:') {
+      const https = loadHttps();
+      this.agent = new https.Agent(agentOptions);
+      this.send = (requestOptions) => https.request(requestOptions);
+    } else {
+      this.agent = new HttpAgent(agentOptions);
+      this.send = httpRequest;
+    }
+    this.target = {
+      protocol: url.protocol,
+      // A URL writes an IPv6 host in brackets; a socket address has none.
+      hostname: url.hostname.replace(/^\[(.*)\]$/, '$1'),
+      port: url.port === '' ? undefined : Number(url.port),
+      method: 'GET',
+      headers: { accept: 'application/json' },
+      agent: this.agent,
+    };
+    this.prefix = url.pathname.replace(/\/+$/, '');
+    this.origin = url.origin;
+    this.maxBodyBytes = options.maxBodyBytes;
+  }
+
+  async get(id: number, signal?: AbortSignal): Promise<Product | undefined> {
+    // The wire format's ids are integers >= 1: no other id can name a product.
+    if (!Number.isSafeInteger(id) || id < 1) return undefined;
+    const path = `${this.prefix}/products/${id}`;
+    const answer = await this.exchange(path, signal);
+    if (answer.status === 404) return undefined;
+    return this.read(answer, path, (body) => readProduct(body, id));
+  }
+
+  async list(offset: number, limit: number, signal?: AbortSignal): Promise<ProductPage> {
+    const from = Math.max(0, Math.trunc(offset));
+    const count = Math.max(0, Math.trunc(limit));
+    const path = `${this.prefix}/products?offset=${from}&limit=${count}`;
+    return this.read(await this.exchange(path, signal), path, (body) => readPage(body, from, count));
+  }
+
+  /** Closes every socket, in-flight calls' too (they fail); later calls fail at once. */
+  close(): void {
+    this.closed = true;
+    this.agent.destroy();
+  }
+
+  /** A 200's body as JSON of the expected shape; anything else is an UpstreamError. */
+  private read<T>(answer: Answer, path: string, shape: (body: unknown) => T): T {
+    if (answer.status !== 200 || answer.body === undefined) {
+      const name = STATUS_CODES[answer.status] ?? 'an unknown status';
+      return this.fail('status', `answered GET ${path} with ${answer.status} ${name}`, {
+        status: answer.status,
+        ...(answer.retryAfter === undefined ? {} : { retryAfter: answer.retryAfter }),
+      });
+    }
+    let body: unknown;
+    try {
+      body = JSON.parse(answer.body.toString('utf8'));
+    } catch {
+      return this.fail('invalid', `answered GET ${path} with a body that is not JSON`, { status: 200 });
+    }
+    try {
+      return shape(body);
+    } catch (error) {
+      if (!(error instanceof ShapeError)) throw error;
+      return this.fail('invalid', `answered GET ${path} with a body that is ${error.message}`, { status: 200 });
+    }
+  }
+
+  private fail(kind: 'status' | 'invalid', what: string, details: { status: number; retryAfter?: string }): never {
+    throw new UpstreamError(kind, `the product store at ${this.origin} ${what}`, details);
+  }
+
+  /** One request, its answer read to the end (a 200's body kept, up to the cap). */
+  private exchange(path: string, signal: AbortSignal | undefined): Promise<Answer> {
+    if (signal?.aborted === true) return Promise.reject(signal.reason);
+    if (this.closed) {
+      return Promise.reject(new UpstreamError('connect', `the product store at ${this.origin} is closed (shutting down)`, { retryable: false }));
+    }
+    return new Promise<Answer>((resolve, reject) => {
+      const req = this.send({ ...this.target, path });
+      let settled = false;
+      const settle = (): boolean => {
+        if (settled) return false;
+        settled = true;
+        signal?.removeEventListener('abort', onAbort);
+        return true;
+      };
+      /** Fails the call and destroys the socket: it never goes back to the pool half read. */
+      const fail = (error: unknown): void => {
+        if (!settle()) return;
+        req.destroy();
+        reject(error);
+      };
+      const onAbort = (): void => fail(signal?.reason);
+      signal?.addEventListener('abort', onAbort, { once: true });
+
+      req.on('error', (error) => fail(this.networkError(error, path)));
+      req.on('response', (res: IncomingMessage) => {
+        const status = res.statusCode ?? 0;
+        const retryAfter = res.headers['retry-after'];
+        const keep = status === 200;
+        const tooLarge = (size: string): void => {
+          if (keep) {
+            fail(new UpstreamError('too-large', `the product store at ${this.origin} answered GET ${path} with a body over ${this.maxBodyBytes} bytes (${size})`, { status }));
+          } else if (settle()) {
+            // The status says it all; the body is not worth reading.
+            req.destroy();
+            resolve({ status, retryAfter, body: undefined });
+          }
+        };
+        const declared = Number(res.headers['content-length'] ?? 0);
+        if (declared > this.maxBodyBytes) return tooLarge(`content-length ${declared}`);
+        if (keep && res.headers['content-encoding'] !== undefined && res.headers['content-encoding'] !== 'identity') {
+          // We asked for none (no accept-encoding): an encoded body is not the wire format.
+          return fail(new UpstreamError('invalid', `the product store at ${this.origin} answered GET ${path} with a ${res.headers['content-encoding']}-encoded body`, { status, retryable: false }));
+        }
+        const chunks: Buffer[] = [];
+        let bytes = 0;
+        res.on('data', (chunk: Buffer) => {
+          bytes += chunk.length;
+          if (bytes > this.maxBodyBytes) tooLarge(`${bytes} bytes so far`);
+          else if (keep) chunks.push(chunk);
+        });
+        res.on('error', (error) => fail(this.networkError(error, path)));
+        res.on('end', () => {
+          if (settle()) resolve({ status, retryAfter, body: keep ? Buffer.concat(chunks, bytes) : undefined });
+        });
+        // Cut mid-body without an error event (some Node versions): still a broken answer.
+        res.on('close', () => {
+          if (!res.complete) fail(new UpstreamError('reset', `the product store at ${this.origin} closed the connection in the middle of the answer to GET ${path}`));
+        });
+      });
+      req.end();
+    });
+  }
+
+  private networkError(error: Error & { code?: string }, path: string): UpstreamError {
+    const code = error.code ?? 'no code';
+    const where = `the product store at ${this.origin}`;
+    if (CONNECT_CODES.has(code)) {
+      return new UpstreamError('connect', `could not connect to ${where} for GET ${path} (${code}: ${error.message})`, { cause: error });
+    }
+    if (RESET_CODES.has(code)) {
+      return new UpstreamError('reset', `${where} closed the connection during GET ${path} (${code}: ${error.message})`, { cause: error });
+    }
+    if (code.startsWith('HPE_')) {
+      return new UpstreamError('invalid', `${where} answered GET ${path} with something that is not HTTP (${code}: ${error.message})`, { cause: error });
+    }
+    // TLS failures and anything unforeseen: another attempt would fail the same way.
+    return new UpstreamError('connect', `the request to ${where} for GET ${path} failed (${code}: ${error.message})`, { cause: error, retryable: false });
+  }
+}
+
+function parseBaseUrl(text: string): URL {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new TypeError(`the product store URL "${text}" is not a URL`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new TypeError(`the product store URL "${text}" is not http: or https:`);
+  if (url.username !== '' || url.password !== '') throw new TypeError(`the product store URL "${url.origin}" has credentials, which are not supported`);
+  if (url.search !== '' || url.hash !== '') throw new TypeError(`the product store URL "${text}" has a query or fragment; give the base URL only`);
+  return url;
+}
