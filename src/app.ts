@@ -34,7 +34,10 @@ import { allowHalfOpen, type HttpServerOptions } from './platform/node-features.
 import { createServer } from './platform/node-http.js';
 import { RequestRecorder } from './observability/request-recorder.js';
 import { BufferPool } from './pool/buffer-pool.js';
-import { DeadlineStore } from './products/deadline-store.js';
+import { ResilientStore } from './products/resilient-store.js';
+import { HttpStore } from './products/upstream/http-store.js';
+import { CircuitBreaker } from './resilience/circuit-breaker.js';
+import { RetryBudget } from './resilience/retry-budget.js';
 import { ExportSlots } from './products/export-slots.js';
 import { registerExportRoute } from './products/export.js';
 import { registerProductRoutes } from './products/routes.js';
@@ -52,8 +55,8 @@ export interface AppOptions {
   readonly logger?: Logger;
   /** Where the logger's lines go, for the dropped-lines counter (none: 0). */
   readonly logOutput?: LogOutputStats;
-  /** Another backing store; the embedded catalog by default. */
-  readonly store?: ProductStore & { readonly calls?: number };
+  /** Another backing store; by default the embedded catalog, or STORE_URL's service. */
+  readonly store?: ProductStore;
   /** The monotonic clock of the cache and the rate limiter, for tests that move time. */
   readonly now?: () => number;
   /** Cluster mode: /metrics asks every worker through the primary. */
@@ -71,7 +74,8 @@ export interface App {
   /** What writes responses: handlers answer with it (json, problem, encoded, empty, openBody, stream). */
   readonly respond: Responder;
   readonly cache: TtlCache<Encoded>;
-  readonly store: DeadlineStore;
+  /** The product store, every call bounded, retried and behind the circuit breaker. */
+  readonly store: ResilientStore;
   readonly metrics: RequestMetrics;
   readonly connections: ConnectionTracker;
   readonly lifecycle: LifecycleState;
@@ -102,10 +106,8 @@ export function createApp(settings: Partial<Config> = {}, options: AppOptions = 
   const { logger, output: logOutput }: { logger: Logger; output: LogOutputStats | undefined } =
     options.logger === undefined ? stdoutLogger(config) : { logger: options.logger, output: options.logOutput };
   const startedAt = performance.now();
-  const store = new DeadlineStore(
-    options.store ?? new EmbeddedStore(config.catalogSize, config.storeLatencyMs),
-    config.storeTimeoutMs,
-  );
+  const backing = options.store ?? backingStore(config);
+  const store = createResilientStore(config, backing, logger);
   const cache = new TtlCache<Encoded>({
     ttlMs: config.cacheTtlMs,
     maxEntries: config.cacheMaxEntries,
@@ -113,6 +115,7 @@ export function createApp(settings: Partial<Config> = {}, options: AppOptions = 
     measure: measureEncoded,
     released: (encoded) => encoded.stored?.release(),
     sweepMs: config.cacheSweepMs,
+    staleMs: config.staleIfErrorMs,
     ...(options.now ? { now: options.now } : {}),
   });
   const lifecycle = new LifecycleState();
@@ -128,11 +131,11 @@ export function createApp(settings: Partial<Config> = {}, options: AppOptions = 
   const deadline = new RequestDeadline(config.requestDeadlineMs, respond);
 
   const router = new Router();
-  registerProductRoutes(router, { cache, store, negativeTtlMs: config.cacheNegativeTtlMs, respond });
+  registerProductRoutes(router, { cache, store, negativeTtlMs: config.cacheNegativeTtlMs, staleIfErrorMs: config.staleIfErrorMs, respond });
   const exports = new ExportSlots(config.exportMaxConcurrent);
   registerExportRoute(router, { store, pool, slots: exports, idleTimeoutMs: config.exportIdleTimeoutMs, logger, respond });
   registerIoRoute(router, { respond });
-  registerHealthRoutes(router, lifecycle, respond);
+  registerHealthRoutes(router, lifecycle, respond, { breakerOpenForMs: () => store.breakerOpenForMs(), cachedEntries: () => cache.size });
   const metrics = new RequestMetrics(router.routes);
   const rateLimit = createRateLimiter(config, options);
   const shedder = new LoadShedder({ eventLoopDelayMs: config.shedEventLoopDelayMs, eventLoopUtilization: config.shedElu, maxInFlight: config.maxInFlight }, metrics);
@@ -151,6 +154,7 @@ export function createApp(settings: Partial<Config> = {}, options: AppOptions = 
     rateLimit: () => rateLimit?.buckets.stats() ?? NO_RATE_LIMIT,
     deadline: () => deadline.stats(),
     shedding: () => shedder.stats(),
+    store: () => store.stats(),
   };
   registerMetricsRoute(router, respond, metricsSources, options.cluster);
   // The middleware chain, in the order it sees a request. A feature that is off adds
@@ -235,10 +239,52 @@ export function createApp(settings: Partial<Config> = {}, options: AppOptions = 
       eventLoop.stop();
       rateLimit?.stop();
       deadline.stop();
+      if (backing instanceof HttpStore) backing.close();
     },
   };
   const shutdown = new Shutdown(app, (code) => stopped?.(code));
   return app;
+}
+
+/** The largest upstream answer read: a page of 1000 products is about 300 KB. */
+const STORE_MAX_BODY_BYTES = 8 * 1024 * 1024;
+/** The retry budget's window, and the retries per second it always allows (Finagle's defaults). */
+const RETRY_BUDGET_WINDOW_MS = 10_000;
+const RETRY_BUDGET_MIN_PER_SECOND = 10;
+/** A store call (attempts and backoffs) ends by this share of REQUEST_DEADLINE_MS, so a
+ *  stale copy or a clear error goes out before the deadline's 504 would. */
+const CALL_SHARE_OF_DEADLINE = 0.9;
+
+/** STORE_URL's service, or the embedded catalog. */
+function backingStore(config: Config): ProductStore {
+  if (config.storeUrl === '') return new EmbeddedStore(config.catalogSize, config.storeLatencyMs);
+  return new HttpStore({ url: config.storeUrl, maxSockets: config.storeMaxSockets, maxBodyBytes: STORE_MAX_BODY_BYTES });
+}
+
+/** The store's timeouts, retries and breaker from the config; breaker transitions are logged. */
+function createResilientStore(config: Config, backing: ProductStore, logger: Logger): ResilientStore {
+  const breaker = new CircuitBreaker({
+    consecutiveFailures: config.breakerFailures,
+    failureRatio: config.breakerFailureRatio,
+    minCalls: config.breakerMinCalls,
+    windowMs: config.breakerWindowMs,
+    openMs: config.breakerOpenMs,
+    onTransition: (from, to, reason) => {
+      const fields = { from, to, reason };
+      if (to === 'closed') logger.info('store circuit breaker closed: calls go to the store again', fields);
+      else if (to === 'open') logger.warn(`store circuit breaker open: store calls fail at once for ${config.breakerOpenMs} ms`, fields);
+      else logger.info('store circuit breaker half-open: one probe call goes to the store', fields);
+    },
+  });
+  const retryBudget = new RetryBudget({ ratio: config.storeRetryBudget, minPerSecond: RETRY_BUDGET_MIN_PER_SECOND, windowMs: RETRY_BUDGET_WINDOW_MS });
+  return new ResilientStore(backing, {
+    attemptTimeoutMs: config.storeTimeoutMs,
+    retries: config.storeRetries,
+    retryBaseMs: config.storeRetryBaseMs,
+    callBudgetMs: config.requestDeadlineMs * CALL_SHARE_OF_DEADLINE,
+    breaker,
+    retryBudget,
+  });
 }
 
 const NO_RATE_LIMIT = Object.freeze({ limited: 0, clients: 0, evictions: 0 });

@@ -22,7 +22,29 @@ export interface Config {
   readonly cacheMaxBytes: number;
   readonly cacheSweepMs: number;
   readonly storeLatencyMs: number;
+  /** The upstream product service's base URL; '' = the embedded catalog. */
+  readonly storeUrl: string;
+  /** Each store attempt is aborted after this long. */
   readonly storeTimeoutMs: number;
+  /** Attempts after the first, for failures worth retrying. */
+  readonly storeRetries: number;
+  /** Backoff before retry n: a random wait up to STORE_RETRY_BASE_MS x 2^n (full jitter). */
+  readonly storeRetryBaseMs: number;
+  /** Retries may be at most this fraction of store calls (plus 10 per second). */
+  readonly storeRetryBudget: number;
+  /** Connections to the upstream at most (a keep-alive pool). */
+  readonly storeMaxSockets: number;
+  /** The breaker opens after this many failed attempts in a row (0 = not by count). */
+  readonly breakerFailures: number;
+  /** The breaker opens when this fraction of attempts in its window failed (0 = not by ratio). */
+  readonly breakerFailureRatio: number;
+  /** Attempts the window must hold before its ratio counts. */
+  readonly breakerMinCalls: number;
+  readonly breakerWindowMs: number;
+  /** How long the breaker stays open before one probe is let through. */
+  readonly breakerOpenMs: number;
+  /** How long past its TTL a cached response may be served when the store fails. */
+  readonly staleIfErrorMs: number;
   /** A request not answered by then gets 503 (504 while it waits on the store); 0 = off. */
   readonly requestDeadlineMs: number;
   readonly catalogSize: number;
@@ -202,7 +224,49 @@ export const OPTIONS: readonly OptionSpec[] = [
   intOption('cacheMaxBytes', 'CACHE_MAX_BYTES', 'budget for cached bytes (bodies, their string copies, compressed variants); evicts like CACHE_MAX_ENTRIES; a response above an eighth of it is served but not cached', 64 * 1024 * 1024, 65_536, 1_099_511_627_776),
   intOption('cacheSweepMs', 'CACHE_SWEEP_MS', 'interval of the expired-entry sweep', 1_000, 10, MAX_MS),
   intOption('storeLatencyMs', 'STORE_LATENCY_MS', 'simulated backing-store latency per lookup', 20, 0, 60_000),
-  intOption('storeTimeoutMs', 'STORE_TIMEOUT_MS', 'a store call slower than this fails with 504, uncached', 5_000, 1, MAX_MS),
+  {
+    key: 'storeUrl',
+    env: 'STORE_URL',
+    flag: 'store-url',
+    help: 'the upstream product service (http:// or https://, e.g. http://inventory:9000): GET {url}/products/{id} and {url}/products?offset=&limit=',
+    defaultText: 'none: the embedded catalog',
+    parse: (raw, name) => (raw === undefined ? '' : parseStoreUrl(raw, name)),
+  },
+  intOption('storeTimeoutMs', 'STORE_TIMEOUT_MS', 'each store attempt slower than this is aborted (and retried); the last one fails with 504, uncached', 1_000, 1, MAX_MS),
+  intOption('storeRetries', 'STORE_RETRIES', 'retries of a failed store call: connection errors, timeouts, 502/503/504 only; never past the request deadline', 2, 0, 10),
+  intOption('storeRetryBaseMs', 'STORE_RETRY_BASE_MS', 'backoff before retry n: a random wait up to this x 2^n (full jitter), or longer if the upstream sent Retry-After', 50, 1, 60_000),
+  {
+    key: 'storeRetryBudget',
+    env: 'STORE_RETRY_BUDGET',
+    flag: 'store-retry-budget',
+    help: 'retries may be at most this fraction of store calls over 10 s, plus 10 per second (0..1); beyond it a failure is not retried',
+    defaultText: '0.2',
+    parse: (raw, name) => (raw === undefined ? 0.2 : fraction(raw, name)),
+  },
+  intOption('storeMaxSockets', 'STORE_MAX_SOCKETS', 'keep-alive connections to STORE_URL at most per process; more calls queue for one', 64, 1, 100_000),
+  intOption('breakerFailures', 'BREAKER_FAILURES', 'the circuit breaker opens after this many failed store attempts in a row (0 = not by count)', 5, 0, 1_000_000),
+  {
+    key: 'breakerFailureRatio',
+    env: 'BREAKER_FAILURE_RATIO',
+    flag: 'breaker-failure-ratio',
+    help: 'the breaker also opens when this fraction of the attempts in its window failed (0..1; 0 = not by ratio)',
+    defaultText: '0.5',
+    parse: (raw, name) => (raw === undefined ? 0.5 : fraction(raw, name)),
+  },
+  intOption('breakerMinCalls', 'BREAKER_MIN_CALLS', 'attempts the window must hold before BREAKER_FAILURE_RATIO counts', 20, 1, 1_000_000),
+  intOption('breakerWindowMs', 'BREAKER_WINDOW_MS', 'the rolling window of BREAKER_FAILURE_RATIO', 10_000, 100, MAX_MS),
+  intOption('breakerOpenMs', 'BREAKER_OPEN_MS', 'how long the open breaker fails store calls at once (503 with Retry-After, or a stale copy) before it lets one probe through', 5_000, 1, MAX_MS),
+  {
+    key: 'staleIfErrorMs',
+    env: 'STALE_IF_ERROR_MS',
+    flag: 'stale-if-error-ms',
+    help: 'how long past its TTL a cached response is kept, and served (X-Cache: STALE) when the store fails or the breaker is open (0 = never)',
+    defaultText: '300000 with STORE_URL, else 0',
+    parse: (raw, name, earlier) => {
+      if (raw !== undefined) return integer(raw, name, 0, MAX_MS);
+      return earlier['storeUrl'] === '' ? 0 : 300_000;
+    },
+  },
   intOption('requestDeadlineMs', 'REQUEST_DEADLINE_MS', 'a request whose response has not started by then gets 503 (504 while it waits on the store) and its store call is cancelled; 0 = off', 5_000, 0, MAX_MS),
   intOption('catalogSize', 'CATALOG_SIZE', 'products in the embedded catalog (ids 1..N)', 10_000, 1, 1_000_000_000),
   intOption('drainDelayMs', 'DRAIN_DELAY_MS', 'after a signal, keep serving this long with /readyz 503', 0, 0, MAX_MS),
@@ -356,6 +420,23 @@ function fraction(raw: string, name: string): number {
     throw new ConfigError(`invalid ${name} "${raw}": expected a fraction from 0 to 1, such as 0.9`);
   }
   return value;
+}
+
+/** An http(s) base URL without credentials, query or fragment; a trailing '/' is dropped. */
+function parseStoreUrl(raw: string, name: string): string {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError(`invalid ${name} "${raw}": expected an http:// or https:// URL such as http://inventory:9000`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new ConfigError(`invalid ${name} "${raw}": expected an http:// or https:// URL, not ${url.protocol}`);
+  }
+  if (url.username !== '' || url.password !== '' || url.search !== '' || url.hash !== '') {
+    throw new ConfigError(`invalid ${name}: expected scheme, host, port and path only (no credentials, query or fragment)`);
+  }
+  return url.href.replace(/\/+$/, '');
 }
 
 /** About EXPORTS_PER_CORE per core for the whole server, and at least 2 per process. */

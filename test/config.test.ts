@@ -48,7 +48,18 @@ describe('loadConfig defaults', () => {
       cacheMaxBytes: 67108864,
       cacheSweepMs: 1000,
       storeLatencyMs: 20,
-      storeTimeoutMs: 5000,
+      storeUrl: '',
+      storeTimeoutMs: 1000,
+      storeRetries: 2,
+      storeRetryBaseMs: 50,
+      storeRetryBudget: 0.2,
+      storeMaxSockets: 64,
+      breakerFailures: 5,
+      breakerFailureRatio: 0.5,
+      breakerMinCalls: 20,
+      breakerWindowMs: 10000,
+      breakerOpenMs: 5000,
+      staleIfErrorMs: 0,
       requestDeadlineMs: 5000,
       catalogSize: 10000,
       drainDelayMs: 0,
@@ -95,6 +106,15 @@ describe('loadConfig defaults', () => {
     assert.equal(c.cacheNegativeTtlMs, 2000);
     assert.equal(c.headersTimeoutMs, 401000);
     assert.equal(c.requestTimeoutMs, 401000);
+    // STALE_IF_ERROR_MS keeps expired responses only when there is an upstream to fail.
+    assert.equal(config([], { STORE_URL: 'http://inventory:9000' }).staleIfErrorMs, 300000);
+  });
+
+  test('STORE_URL: http(s) only, no credentials, query or fragment, each refused by name', () => {
+    for (const bad of ['inventory:9000', 'ftp://inventory', 'http://user:pw@inventory', 'http://inventory/?x=1', 'http://inventory/#f', 'not a url']) {
+      rejects([], { STORE_URL: bad }, 'STORE_URL');
+    }
+    assert.equal(config([], { STORE_URL: 'http://inventory:9000/' }).storeUrl, 'http://inventory:9000');
   });
 
   test('EXPORT_MAX_CONCURRENT defaults to about 2 per core for the whole server, at least 2 per process', () => {
@@ -122,7 +142,18 @@ describe('loadConfig env and flags', () => {
       CACHE_MAX_BYTES: '1048576',
       CACHE_SWEEP_MS: '50',
       STORE_LATENCY_MS: '0',
+      STORE_URL: 'https://inventory.internal:9443/v2/',
       STORE_TIMEOUT_MS: '250',
+      STORE_RETRIES: '0',
+      STORE_RETRY_BASE_MS: '10',
+      STORE_RETRY_BUDGET: '0.5',
+      STORE_MAX_SOCKETS: '8',
+      BREAKER_FAILURES: '0',
+      BREAKER_FAILURE_RATIO: '0.25',
+      BREAKER_MIN_CALLS: '3',
+      BREAKER_WINDOW_MS: '2000',
+      BREAKER_OPEN_MS: '700',
+      STALE_IF_ERROR_MS: '60000',
       REQUEST_DEADLINE_MS: '0',
       CATALOG_SIZE: '42',
       DRAIN_DELAY_MS: '3',
@@ -165,7 +196,18 @@ describe('loadConfig env and flags', () => {
       cacheMaxBytes: 1048576,
       cacheSweepMs: 50,
       storeLatencyMs: 0,
+      storeUrl: 'https://inventory.internal:9443/v2',
       storeTimeoutMs: 250,
+      storeRetries: 0,
+      storeRetryBaseMs: 10,
+      storeRetryBudget: 0.5,
+      storeMaxSockets: 8,
+      breakerFailures: 0,
+      breakerFailureRatio: 0.25,
+      breakerMinCalls: 3,
+      breakerWindowMs: 2000,
+      breakerOpenMs: 700,
+      staleIfErrorMs: 60000,
       requestDeadlineMs: 0,
       catalogSize: 42,
       drainDelayMs: 3,
@@ -404,7 +446,7 @@ describe('--help', () => {
 
   test('the help text names every env var and every flag', () => {
     const text = helpText();
-    assert.equal(OPTIONS.length, 41);
+    assert.equal(OPTIONS.length, 52);
     for (const option of OPTIONS) {
       assert.ok(text.includes(option.env), `help lacks ${option.env}`);
       assert.ok(text.includes(`--${option.flag}`), `help lacks --${option.flag}`);

@@ -14,6 +14,10 @@
 // reports it through its entry's grow(). Eviction runs until both caps hold, and an
 // entry above an eighth of the budget is not kept at all, so one value never flushes
 // the cache.
+//
+// Stale-if-error (RFC 5861): with `staleMs`, an expired entry is a miss but stays in the
+// map (and the budgets) that much longer, so a caller whose reload failed can still serve
+// it through stale(). The sweep removes it after both windows.
 import { performance } from 'node:perf_hooks';
 
 /** Where a stored value reports bytes it gained (or gave back) after being measured. */
@@ -66,6 +70,8 @@ export interface CacheOptions<V> {
   readonly measure?: (value: V, growth: Growth) => number;
   /** Told when a stored entry leaves the cache, so work planned for its value can be dropped. */
   readonly released?: (value: V) => void;
+  /** How long past its TTL an entry may still be served by stale() (0: never; removed on expiry). */
+  readonly staleMs?: number;
   /** Interval of the expiry sweep; 0 disables the timer (call sweep() yourself). */
   readonly sweepMs: number;
   /** Monotonic milliseconds; injectable so tests can move time. */
@@ -86,6 +92,8 @@ export interface CacheStats {
   /** Values not kept (or dropped when they grew) because they exceed maxBytes / 8. */
   readonly tooLarge: number;
   readonly expirations: number;
+  /** Expired entries served by stale() because a reload failed. */
+  readonly staleServed: number;
   readonly loads: number;
   readonly loadErrors: number;
   readonly inflight: number;
@@ -112,14 +120,17 @@ export class TtlCache<V> implements ByteAccount<V> {
   private misses = 0;
   private evictions = 0;
   private expirations = 0;
+  private staleServed = 0;
   private loads = 0;
   private loadErrors = 0;
   private bytes = 0;
   private tooLarge = 0;
   private readonly maxEntryBytes: number;
+  private readonly staleMs: number;
 
   constructor(private readonly options: CacheOptions<V>) {
     this.maxEntryBytes = options.maxBytes / MAX_ENTRY_SHARE;
+    this.staleMs = options.staleMs ?? 0;
     this.now = options.now ?? (() => performance.now());
     if (options.sweepMs > 0) {
       this.timer = setInterval(() => this.sweep(), options.sweepMs);
@@ -138,9 +149,13 @@ export class TtlCache<V> implements ByteAccount<V> {
       this.misses++;
       return undefined;
     }
-    if (entry.expiresAt <= this.now()) {
-      this.remove(entry);
-      this.expirations++;
+    const now = this.now();
+    if (entry.expiresAt <= now) {
+      // Kept for stale() while its stale window lasts; the sweep removes it after.
+      if (entry.expiresAt + this.staleMs <= now) {
+        this.remove(entry);
+        this.expirations++;
+      }
       this.misses++;
       return undefined;
     }
@@ -179,6 +194,19 @@ export class TtlCache<V> implements ByteAccount<V> {
       return;
     }
     this.evictToFit();
+  }
+
+  /**
+   * The entry for key while it may still be served after a failed reload: live, or
+   * expired less than `staleMs` ago. Counted as stale served when expired; not a hit.
+   */
+  stale(key: string): CacheEntry<V> | undefined {
+    const entry = this.map.get(key);
+    if (entry === undefined) return undefined;
+    const now = this.now();
+    if (entry.expiresAt + this.staleMs <= now) return undefined;
+    if (entry.expiresAt <= now) this.staleServed++;
+    return entry;
   }
 
   /** Milliseconds until entry expires (0 when it already has). */
@@ -263,9 +291,9 @@ export class TtlCache<V> implements ByteAccount<V> {
     if (this.inflight.get(key) === flight) this.inflight.delete(key);
   }
 
-  /** Removes every expired entry; returns how many. Runs on the sweep timer. */
+  /** Removes every entry past its TTL and stale window; returns how many. Runs on the sweep timer. */
   sweep(): number {
-    const now = this.now();
+    const now = this.now() - this.staleMs;
     let removed = 0;
     for (const entry of this.map.values()) {
       if (entry.expiresAt <= now) {
@@ -296,6 +324,7 @@ export class TtlCache<V> implements ByteAccount<V> {
       evictions: this.evictions,
       tooLarge: this.tooLarge,
       expirations: this.expirations,
+      staleServed: this.staleServed,
       loads: this.loads,
       loadErrors: this.loadErrors,
       inflight: this.inflight.size,

@@ -1,13 +1,16 @@
 // Whole-server numbers from per-process snapshots, each metric aggregated by its meaning:
 // counters and the fixed-bucket latency histogram are summed (percentiles come from the
 // merged buckets, never from averaging percentiles); connections, in-flight requests
-// and memory are summed; event-loop delay and utilization take the worst worker.
+// and memory are summed; event-loop delay and utilization, and the breaker's state, take
+// the worst worker.
 import type { CacheStats } from '../cache/ttl-cache.js';
 import type { CompressionStats } from '../compression/compression.js';
 import type { BufferPoolStats } from '../pool/buffer-pool.js';
 import type { ExportStats } from '../products/export-slots.js';
 import type { DeadlineStats } from '../middleware/request-deadline.js';
 import type { SheddingStats } from '../middleware/load-shedding.js';
+import type { AttemptFailure, StoreStats } from '../products/resilient-store.js';
+import type { BreakerState } from '../resilience/circuit-breaker.js';
 import { Histogram } from '../observability/histogram.js';
 import type { MemoryUsage, ProcessSnapshot, ServerNumbers } from './snapshot.js';
 import type { RequestCount } from '../observability/request-metrics.js';
@@ -35,7 +38,7 @@ export function aggregate(snapshots: readonly ProcessSnapshot[]): Aggregate {
   const connections = { active: 0, total: 0 };
   const cache: Mutable<CacheStats & { storeCalls: number }> = {
     hits: 0, misses: 0, hitRate: 0, entries: 0, maxEntries: 0, bytes: 0, maxBytes: 0, evictions: 0,
-    tooLarge: 0, expirations: 0, loads: 0, loadErrors: 0, inflight: 0, storeCalls: 0,
+    tooLarge: 0, expirations: 0, staleServed: 0, loads: 0, loadErrors: 0, inflight: 0, storeCalls: 0,
   };
   // Settings (levels, sizes) are the same in every worker: taken from the first.
   const first = processes[0];
@@ -61,6 +64,11 @@ export function aggregate(snapshots: readonly ProcessSnapshot[]): Aggregate {
     eventLoopDelayMs: first?.shedding.eventLoopDelayMs ?? 0, eventLoopUtilization: first?.shedding.eventLoopUtilization ?? 0,
     maxInFlight: 0, active: 0, shed,
   };
+  const failures: Record<AttemptFailure, number> = { connect: 0, reset: 0, status: 0, invalid: 0, 'too-large': 0, timeout: 0, other: 0 };
+  const breaker: Mutable<StoreStats['breaker']> = { state: 'closed', opened: 0, halfOpened: 0, closed: 0 };
+  const store: Mutable<StoreStats> = {
+    calls: 0, attempts: 0, retries: 0, failures, retriesRefused: 0, retriesPastDeadline: 0, shortCircuited: 0, breaker,
+  };
   const memory: Mutable<MemoryUsage> = { rssBytes: 0, heapUsedBytes: 0, heapTotalBytes: 0, externalBytes: 0 };
   const delayMs = { p50: 0, p99: 0, max: 0 };
   let windowSeconds = 0;
@@ -79,7 +87,7 @@ export function aggregate(snapshots: readonly ProcessSnapshot[]): Aggregate {
     latencyMs.merge(p.latencyMs);
     connections.active += p.connections.active;
     connections.total += p.connections.total;
-    for (const key of ['hits', 'misses', 'entries', 'maxEntries', 'bytes', 'maxBytes', 'evictions', 'tooLarge', 'expirations', 'loads', 'loadErrors', 'inflight', 'storeCalls'] as const) {
+    for (const key of ['hits', 'misses', 'entries', 'maxEntries', 'bytes', 'maxBytes', 'evictions', 'tooLarge', 'expirations', 'staleServed', 'loads', 'loadErrors', 'inflight', 'storeCalls'] as const) {
       cache[key] += p.cache[key];
     }
     for (const key of COMPRESSION_SUMS) compression[key] += p.compression[key];
@@ -93,6 +101,10 @@ export function aggregate(snapshots: readonly ProcessSnapshot[]): Aggregate {
     shedding.maxInFlight += p.shedding.maxInFlight;
     shedding.active += p.shedding.active;
     for (const key of ['eventLoopDelay', 'eventLoopUtilization', 'inFlight'] as const) shed[key] += p.shedding.shed[key];
+    for (const key of ['calls', 'attempts', 'retries', 'retriesRefused', 'retriesPastDeadline', 'shortCircuited'] as const) store[key] += p.store[key];
+    for (const kind of Object.keys(failures) as AttemptFailure[]) failures[kind] += p.store.failures[kind];
+    for (const key of ['opened', 'halfOpened', 'closed'] as const) breaker[key] += p.store.breaker[key];
+    breaker.state = worseState(breaker.state, p.store.breaker.state);
     for (const key of ['rssBytes', 'heapUsedBytes', 'heapTotalBytes', 'externalBytes'] as const) memory[key] += p.memory[key];
     for (const key of ['p50', 'p99', 'max'] as const) delayMs[key] = Math.max(delayMs[key], p.eventLoop.delayMs[key]);
     windowSeconds = Math.max(windowSeconds, p.eventLoop.windowSeconds);
@@ -115,7 +127,14 @@ export function aggregate(snapshots: readonly ProcessSnapshot[]): Aggregate {
     rateLimit,
     deadline,
     shedding,
+    store,
     memory,
     processes,
   };
+}
+
+/** Each worker has its own breaker: the server's state is the worst of theirs. */
+function worseState(a: BreakerState, b: BreakerState): BreakerState {
+  const rank = { closed: 0, 'half-open': 1, open: 2 } as const;
+  return rank[b] > rank[a] ? b : a;
 }

@@ -109,12 +109,13 @@ export function renderPrometheus(agg: Aggregate, view?: ClusterView): string {
   out.family('turbina_cache_evictions_total', 'counter', `Entries evicted at the entry or byte cap.${scope}`, one(cache.evictions));
   out.family('turbina_cache_too_large_total', 'counter', `Responses not cached (or dropped as their variants grew) for holding more than an eighth of the byte budget.${scope}`, one(cache.tooLarge));
   out.family('turbina_cache_expirations_total', 'counter', `Entries removed after their TTL.${scope}`, one(cache.expirations));
+  out.family('turbina_cache_stale_served_total', 'counter', `Expired entries served (X-Cache: STALE) because their reload failed, within STALE_IF_ERROR_MS.${scope}`, one(cache.staleServed));
   out.family('turbina_cache_entries', 'gauge', `Entries in the response cache.${scope}`, one(cache.entries));
   out.family('turbina_cache_bytes', 'gauge', `Bytes of the cached responses, compressed variants included.${scope}`, one(cache.bytes));
   out.family('turbina_cache_max_bytes', 'gauge', `The cache's byte budget (CACHE_MAX_BYTES).${scope}`, one(cache.maxBytes));
   out.family('turbina_cache_loads_total', 'counter', `Cache loads (one per key however many concurrent misses).${scope}`, one(cache.loads));
   out.family('turbina_cache_load_errors_total', 'counter', `Cache loads that failed (not cached).${scope}`, one(cache.loadErrors));
-  out.family('turbina_store_calls_total', 'counter', 'Calls to the backing store.', one(cache.storeCalls));
+  out.family('turbina_store_calls_total', 'counter', 'Attempts on the backing store (what the cache saves), retries included.', one(cache.storeCalls));
   const { compression, bufferPool } = agg;
   out.family('turbina_compression_on_the_fly_total', 'counter', 'Buffered bodies compressed per request (not cached).', one(compression.onTheFly));
   out.family('turbina_compression_streams_opened_total', 'counter', 'Compressing streams opened.', one(compression.streamsOpened));
@@ -164,6 +165,21 @@ export function renderPrometheus(agg: Aggregate, view?: ClusterView): string {
     [{ reason: 'event_loop_delay' }, shedding.shed.eventLoopDelay],
     [{ reason: 'event_loop_utilization' }, shedding.shed.eventLoopUtilization],
     [{ reason: 'in_flight' }, shedding.shed.inFlight],
+  ]);
+
+  const { store } = agg;
+  out.family('turbina_store_retries_total', 'counter', 'Store attempts that were retries of a failed one.', one(store.retries));
+  out.family('turbina_store_attempt_failures_total', 'counter', 'Failed store attempts, by cause.', (Object.keys(store.failures) as (keyof typeof store.failures)[]).map((cause) => [{ cause: cause.replace('-', '_') }, store.failures[cause]]));
+  out.family('turbina_store_retries_skipped_total', 'counter', 'Failures worth retrying that were not: the retry budget was spent, or the wait would end past the request deadline.', [
+    [{ reason: 'budget' }, store.retriesRefused],
+    [{ reason: 'deadline' }, store.retriesPastDeadline],
+  ]);
+  out.family('turbina_store_short_circuited_total', 'counter', 'Store calls failed at once because the circuit breaker was open.', one(store.shortCircuited));
+  out.family('turbina_store_breaker_state', 'gauge', `The circuit breaker's state (1 for the current one${view === undefined ? '' : '; summed: the workers in each state'}).`, (['closed', 'open', 'half-open'] as const).map((state) => [{ state: state.replace('-', '_') }, agg.processes.filter((p) => p.store.breaker.state === state).length]));
+  out.family('turbina_store_breaker_transitions_total', 'counter', 'Circuit breaker state changes, by the state entered.', [
+    [{ to: 'open' }, store.breaker.opened],
+    [{ to: 'half_open' }, store.breaker.halfOpened],
+    [{ to: 'closed' }, store.breaker.closed],
   ]);
 
   if (view !== undefined) {

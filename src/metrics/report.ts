@@ -72,6 +72,7 @@ export function metricsReport(agg: Aggregate, view?: ClusterView): MetricsReport
     rateLimit: agg.rateLimit,
     deadline: agg.deadline,
     shedding: agg.shedding,
+    store: agg.store,
     memory: agg.memory,
   };
   if (view === undefined) return report;

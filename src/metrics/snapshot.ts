@@ -9,6 +9,7 @@ import type { ExportStats } from '../products/export-slots.js';
 import type { RateLimitStats } from '../middleware/token-buckets.js';
 import type { DeadlineStats } from '../middleware/request-deadline.js';
 import type { SheddingStats } from '../middleware/load-shedding.js';
+import type { StoreStats } from '../products/resilient-store.js';
 import type { EventLoopMonitor, EventLoopWindow } from '../observability/event-loop.js';
 import { round } from '../observability/round.js';
 import type { HistogramData } from '../observability/histogram.js';
@@ -32,6 +33,7 @@ export interface MetricsSources {
   readonly rateLimit: () => RateLimitStats;
   readonly deadline: () => DeadlineStats;
   readonly shedding: () => SheddingStats;
+  readonly store: () => StoreStats;
 }
 
 export interface MemoryUsage {
@@ -71,6 +73,8 @@ export interface ServerNumbers {
   readonly deadline: DeadlineStats;
   /** Load shedding: its thresholds, whether it is refusing now, and the refusals. */
   readonly shedding: SheddingStats;
+  /** Store calls, attempts, retries, failures by cause, the circuit breaker. */
+  readonly store: StoreStats;
   readonly memory: MemoryUsage;
 }
 
@@ -138,6 +142,7 @@ export function takeSnapshot(src: MetricsSources): ProcessSnapshot {
     rateLimit: src.rateLimit(),
     deadline: src.deadline(),
     shedding: src.shedding(),
+    store: src.store(),
     memory: {
       rssBytes: memory.rss,
       heapUsedBytes: memory.heapUsed,

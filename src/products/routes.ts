@@ -1,7 +1,8 @@
 // GET /products/{id} and GET /products?offset=&limit=: served from the cache of encoded
 // responses; a miss goes to the store once per key (singleflight), a 404 is cached too.
 // A request that gives up on a miss (its deadline, its client gone) leaves the shared
-// load; the store call is aborted when no request waits on it any more.
+// load; the store call is aborted when no request waits on it any more. When the store
+// fails, an entry expired less than STALE_IF_ERROR_MS ago is served with X-Cache: STALE.
 import type { CacheEntry, Loaded, TtlCache } from '../cache/ttl-cache.js';
 import type { CacheStatus, RequestContext } from '../http/context.js';
 import { encodeProblem, encodeStoredJson, type Encoded } from '../http/encoded.js';
@@ -11,7 +12,7 @@ import { int, MAX_WHOLE } from '../http/validation/fields.js';
 import { pathParams } from '../http/validation/path-params.js';
 import { query } from '../http/validation/query-schema.js';
 import type { Product } from './catalog.js';
-import { STORE_UPSTREAM, type ProductStore } from './store.js';
+import { isStoreFailure, STORE_UPSTREAM, type ProductStore } from './store.js';
 
 /** 1 to 15 decimal digits: no sign, no junk, always a safe integer ("007" is 7). */
 const productPath = pathParams('/products/{id}', { id: int({ max: MAX_WHOLE }) });
@@ -26,25 +27,39 @@ export interface ProductRoutesDeps {
   readonly store: ProductStore;
   /** TTL of a cached 404. */
   readonly negativeTtlMs: number;
+  /** STALE_IF_ERROR_MS: told to downstream caches as Cache-Control stale-if-error (0: not). */
+  readonly staleIfErrorMs: number;
   readonly respond: Responder;
 }
 
 export function registerProductRoutes(router: Router, deps: ProductRoutesDeps): void {
   const { cache, store, negativeTtlMs, respond } = deps;
+  // RFC 5861: caches between us and the client may serve a copy this long past max-age
+  // when they cannot reach us, as we do with the store.
+  const staleDirective = deps.staleIfErrorMs >= 1000 ? `, stale-if-error=${Math.floor(deps.staleIfErrorMs / 1000)}` : '';
 
   const send = (ctx: RequestContext, entry: CacheEntry<Encoded>, status: CacheStatus): void | Promise<void> => {
     ctx.cache = status;
     const maxAge = Math.floor(cache.ttlLeft(entry) / 1000);
-    return respond.encoded(ctx, entry.value, ['x-cache', status, 'cache-control', 'public, max-age=' + maxAge]);
+    return respond.encoded(ctx, entry.value, ['x-cache', status, 'cache-control', 'public, max-age=' + maxAge + staleDirective]);
   };
 
   /** One shared load per key however many requests miss it together (singleflight). */
   const serveMiss = (ctx: RequestContext, key: string, loader: (signal: AbortSignal) => Promise<Loaded<Encoded>>): Promise<void> => {
     ctx.upstream = STORE_UPSTREAM;
-    return cache.load(key, loader, ctx.signal).then((entry) => {
-      ctx.upstream = '';
-      return send(ctx, entry, 'MISS');
-    });
+    return cache.load(key, loader, ctx.signal).then(
+      (entry) => {
+        ctx.upstream = '';
+        return send(ctx, entry, 'MISS');
+      },
+      (error: unknown) => {
+        ctx.upstream = '';
+        // Stale-if-error: the store failed, but an expired copy may still be served.
+        const stale = !ctx.done && isStoreFailure(error) ? cache.stale(key) : undefined;
+        if (stale === undefined) throw error;
+        return send(ctx, stale, 'STALE');
+      },
+    );
   };
 
   const loadProduct = async (id: number, signal: AbortSignal): Promise<Loaded<Encoded>> => {

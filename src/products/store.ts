@@ -4,10 +4,17 @@
 // up, it is aborted, and a store should stop and reject (an AbortError) instead of
 // finishing work nobody will read.
 import { setTimeout as sleep } from 'node:timers/promises';
+import { HttpError } from '../http/http-error.js';
 import { generateProduct, type Product } from './catalog.js';
 
 /** What a request waits on during a store call, as a request deadline's 504 names it (ctx.upstream). */
 export const STORE_UPSTREAM = 'the product store';
+
+/** A failure of the store itself (502, 503 or 504, as the resilient store answers them),
+ *  not of the request: what stale-if-error may answer instead. */
+export function isStoreFailure(error: unknown): boolean {
+  return error instanceof HttpError && error.status >= 502 && error.status <= 504;
+}
 
 export interface ProductPage {
   readonly items: readonly Product[];

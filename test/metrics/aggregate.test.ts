@@ -30,7 +30,7 @@ function snapshot(worker: number, latencies: readonly number[], extra: { lag: nu
     },
     latencyMs: h.data(),
     connections: { active: 2, total: 5 },
-    cache: { hits: extra.hits, misses: extra.misses, hitRate: 0, entries: extra.misses, maxEntries: 100, bytes: extra.misses * 1000, maxBytes: 1_000_000, evictions: 0, tooLarge: 0, expirations: 0, loads: extra.misses, loadErrors: 0, inflight: 0, storeCalls: extra.misses },
+    cache: { hits: extra.hits, misses: extra.misses, hitRate: 0, entries: extra.misses, maxEntries: 100, bytes: extra.misses * 1000, maxBytes: 1_000_000, evictions: 0, tooLarge: 0, expirations: 0, staleServed: worker * 3, loads: extra.misses, loadErrors: 0, inflight: 0, storeCalls: extra.misses },
     eventLoop: { windowSeconds: 10, delayMs: { p50: extra.lag / 2, p99: extra.lag, max: extra.lag * 2 }, utilization: extra.lag / 100 },
     compression: { minBytes: 1024, gzipLevel: 5, codings: ['br', 'gzip'], onTheFly: worker + 1, streamsOpened: 2, streamsOpen: worker, failures: 0, variants: worker + 2, upgradeConcurrency: 1, upgradeBacklog: 64, upgradesRunning: 1, upgradesQueued: worker, upgrades: 3, upgradesDropped: worker, upgradesCancelled: 1, upgradesFailed: 0, requestJobs: 2, requestJobsRunning: worker, requestJobsWaiting: 0, requestJobsWaited: worker + 4 },
     bufferPool: { enabled: true, bufferBytes: 65536, maxFree: 64, free: 1, inUse: worker, hits: 3, misses: 1, abandoned: 0 },
@@ -39,6 +39,11 @@ function snapshot(worker: number, latencies: readonly number[], extra: { lag: nu
     rateLimit: { limited: worker + 7, clients: worker * 10, evictions: worker },
     deadline: { ms: 5000, answered503: worker + 1, answered504: worker * 2 },
     shedding: { eventLoopDelayMs: 50, eventLoopUtilization: 0.9, maxInFlight: 100, active: worker, shed: { eventLoopDelay: worker, eventLoopUtilization: 2, inFlight: worker * 5 } },
+    store: {
+      calls: 10 + worker, attempts: 12 + worker, retries: 2, retriesRefused: worker, retriesPastDeadline: 1, shortCircuited: worker * 4,
+      failures: { connect: worker, reset: 0, status: 2, invalid: 1, 'too-large': 0, timeout: worker, other: 0 },
+      breaker: { state: worker === 1 ? 'open' : 'closed', opened: worker, halfOpened: 0, closed: 0 },
+    },
     memory: { rssBytes: extra.rss, heapUsedBytes: 1, heapTotalBytes: 2, externalBytes: 3 },
   };
 }
@@ -77,6 +82,14 @@ test('counters and histograms are summed; percentiles come from the merged histo
   // Both workers' dropped log lines and the primary's own.
   assert.deepEqual(report.logs, { dropped: 111, queuedBytes: 1 });
   assert.equal(report.uptimeSeconds, 11);
+  // Store counters add up; the breaker's state is the worst worker's.
+  assert.deepEqual(
+    [report.store.calls, report.store.attempts, report.store.retries, report.store.retriesRefused, report.store.retriesPastDeadline, report.store.shortCircuited],
+    [21, 25, 4, 1, 2, 4],
+  );
+  assert.deepEqual(report.store.failures, { connect: 1, reset: 0, status: 4, invalid: 2, 'too-large': 0, timeout: 1, other: 0 });
+  assert.deepEqual(report.store.breaker, { state: 'open', opened: 1, halfOpened: 0, closed: 0 });
+  assert.equal(report.cache.staleServed, 3);
   assert.equal(report.responseTimeMs.p50, round(all.percentile(0.5)));
   assert.equal(report.cluster?.answered, 2);
   assert.equal(report.cluster?.restarts, 2);

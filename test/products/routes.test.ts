@@ -381,7 +381,7 @@ test('a store that hangs: the request gets 504 after STORE_TIMEOUT_MS, nothing i
     },
     list: () => new Promise<never>(() => {}),
   };
-  const t = await startApp({ storeTimeoutMs: 100 }, { store: hanging });
+  const t = await startApp({ storeTimeoutMs: 100, storeRetries: 0 }, { store: hanging });
   try {
     const started = Date.now();
     const [a, b] = await Promise.all([request(t.port, '/products/3'), request(t.port, '/products/3')]);

@@ -1,0 +1,220 @@
+// A ProductStore decorator that makes every store call bounded and resilient, for the
+// embedded catalog and the upstream service alike (resilience4j's order: the retry loop
+// outside, each attempt through the circuit breaker):
+// - each attempt has its own AbortController and timer (STORE_TIMEOUT_MS), so a hung
+//   attempt is cancelled without cancelling the call; the caller's signal aborts both;
+// - a failure worth retrying (connection error, timeout, 502/503/504) is retried after a
+//   full-jitter backoff, or the upstream's Retry-After if longer, while the retry budget
+//   allows and the retry can end inside the call's budget (a share of the request deadline);
+// - the breaker fails the call at once while open (503 with Retry-After);
+// - the last failure becomes the problem the client sees: 502 (the upstream answered
+//   wrong or could not be reached), 503 (circuit open) or 504 (no answer in time).
+// The cache's singleflight sits outside: one call, retries included, per missing key.
+import { setTimeout as sleep } from 'node:timers/promises';
+import { performance } from 'node:perf_hooks';
+import { HttpError } from '../http/http-error.js';
+import type { BreakerState, CircuitBreaker } from '../resilience/circuit-breaker.js';
+import { fullJitter } from '../resilience/backoff.js';
+import { parseRetryAfter } from '../resilience/retry-after.js';
+import type { RetryBudget } from '../resilience/retry-budget.js';
+import type { Product } from './catalog.js';
+import type { ProductPage, ProductStore } from './store.js';
+import { UpstreamError, type UpstreamErrorKind } from './upstream/upstream-error.js';
+
+export interface ResilienceOptions {
+  /** STORE_TIMEOUT_MS: each attempt's bound. */
+  readonly attemptTimeoutMs: number;
+  /** STORE_RETRIES: attempts after the first. */
+  readonly retries: number;
+  /** STORE_RETRY_BASE_MS: the backoff before retry n is random up to base x 2^n. */
+  readonly retryBaseMs: number;
+  /** Retries (their waits and attempts) end within this from the call's start (0: only
+   *  STORE_TIMEOUT_MS bounds them); the first attempt has STORE_TIMEOUT_MS whatever it is. */
+  readonly callBudgetMs: number;
+  readonly breaker: CircuitBreaker;
+  readonly retryBudget: RetryBudget;
+  /** Injectable for tests. */
+  readonly random?: () => number;
+}
+
+/** Why an attempt failed, as counted. */
+export type AttemptFailure = UpstreamErrorKind | 'other';
+
+export interface StoreStats {
+  /** Store calls (cache loads), each one or more attempts. */
+  readonly calls: number;
+  readonly attempts: number;
+  readonly retries: number;
+  /** Failed attempts by cause. */
+  readonly failures: Readonly<Record<AttemptFailure, number>>;
+  /** Failures not retried because the retry budget was spent. */
+  readonly retriesRefused: number;
+  /** Failures not retried because the wait would have ended past the call's budget. */
+  readonly retriesPastDeadline: number;
+  /** Calls failed at once by the open breaker. */
+  readonly shortCircuited: number;
+  readonly breaker: { readonly state: BreakerState; readonly opened: number; readonly halfOpened: number; readonly closed: number };
+}
+
+const FAILURE_KINDS: readonly AttemptFailure[] = ['connect', 'reset', 'status', 'invalid', 'too-large', 'timeout', 'other'];
+
+/** The cap on one backoff's exponent: 2^16 x base is far past any sensible budget. */
+const MAX_EXPONENT = 16;
+
+export class ResilientStore implements ProductStore {
+  private callCount = 0;
+  private attemptCount = 0;
+  private retryCount = 0;
+  private pastDeadline = 0;
+  private shortCircuits = 0;
+  private readonly failures: Record<AttemptFailure, number> = Object.fromEntries(FAILURE_KINDS.map((kind) => [kind, 0])) as Record<AttemptFailure, number>;
+  private readonly random: () => number;
+
+  constructor(
+    private readonly inner: ProductStore,
+    private readonly options: ResilienceOptions,
+  ) {
+    this.random = options.random ?? Math.random;
+  }
+
+  /** Attempts made: the calls that reached the store behind (what the cache saves). */
+  get calls(): number {
+    return this.attemptCount;
+  }
+
+  get(id: number, signal?: AbortSignal): Promise<Product | undefined> {
+    return this.call((bound) => this.inner.get(id, bound), signal);
+  }
+
+  list(offset: number, limit: number, signal?: AbortSignal): Promise<ProductPage> {
+    return this.call((bound) => this.inner.list(offset, limit, bound), signal);
+  }
+
+  /** Ms until the open breaker lets a probe through; 0 while calls go to the store. */
+  breakerOpenForMs(): number {
+    return this.options.breaker.retryAfterMs();
+  }
+
+  stats(): StoreStats {
+    const breaker = this.options.breaker.stats();
+    return {
+      calls: this.callCount,
+      attempts: this.attemptCount,
+      retries: this.retryCount,
+      failures: { ...this.failures },
+      retriesRefused: this.options.retryBudget.stats().refused,
+      retriesPastDeadline: this.pastDeadline,
+      shortCircuited: this.shortCircuits,
+      breaker: { state: breaker.state, opened: breaker.opened, halfOpened: breaker.halfOpened, closed: breaker.closed },
+    };
+  }
+
+  private async call<T>(attempt: (signal: AbortSignal) => Promise<T>, outer: AbortSignal | undefined): Promise<T> {
+    const { breaker, retryBudget, callBudgetMs, retries } = this.options;
+    outer?.throwIfAborted();
+    this.callCount++;
+    retryBudget.recordCall();
+    const endsAt = callBudgetMs > 0 ? performance.now() + callBudgetMs : Infinity;
+    for (let retry = 0; ; retry++) {
+      const permit = breaker.acquire();
+      if (permit === undefined) {
+        this.shortCircuits++;
+        throw circuitOpen(breaker.retryAfterMs());
+      }
+      this.attemptCount++;
+      try {
+        // The first attempt has STORE_TIMEOUT_MS; a retry only what is left of the budget.
+        const timeoutMs = retry === 0 ? this.options.attemptTimeoutMs : Math.min(this.options.attemptTimeoutMs, endsAt - performance.now());
+        const value = await this.attempt(attempt, outer, timeoutMs);
+        permit.success();
+        return value;
+      } catch (error) {
+        if (outer?.aborted === true) {
+          permit.cancel(); // the caller gave up: it says nothing about the store
+          throw outer.reason;
+        }
+        permit.failure();
+        const kind = failureKind(error);
+        this.failures[kind]++;
+        if (!isRetryable(error) || retry >= retries) throw asProblem(error);
+        const wait = this.backoff(retry, error);
+        if (performance.now() + wait >= endsAt) {
+          this.pastDeadline++;
+          throw asProblem(error);
+        }
+        if (!retryBudget.tryRetry()) throw asProblem(error);
+        if (wait > 0) await pause(wait, outer);
+        this.retryCount++;
+      }
+    }
+  }
+
+  /** Full jitter, or what the upstream's Retry-After asks if that is longer. */
+  private backoff(retry: number, error: unknown): number {
+    const jitter = fullJitter(Math.min(retry, MAX_EXPONENT), this.options.retryBaseMs, Number.MAX_SAFE_INTEGER, this.random);
+    const asked = error instanceof UpstreamError ? parseRetryAfter(error.retryAfter, Date.now()) : undefined;
+    return asked === undefined ? jitter : Math.max(jitter, asked);
+  }
+
+  /** One attempt with its own controller: aborted at its timeout or when the caller's signal aborts. */
+  private attempt<T>(call: (signal: AbortSignal) => Promise<T>, outer: AbortSignal | undefined, timeoutMs: number): Promise<T> {
+    const controller = new AbortController();
+    return new Promise<T>((resolve, reject) => {
+      const stop = (reason: unknown): void => {
+        settled();
+        controller.abort(reason);
+        reject(reason);
+      };
+      const onAbort = (): void => stop(outer?.reason);
+      const timer = setTimeout(() => stop(new UpstreamError('timeout', `the product store did not answer within ${Math.round(timeoutMs)} ms`)), Math.max(1, timeoutMs));
+      outer?.addEventListener('abort', onAbort, { once: true });
+      const settled = (): void => {
+        clearTimeout(timer);
+        outer?.removeEventListener('abort', onAbort);
+      };
+      try {
+        // The store may ignore its signal: the attempt fails on time all the same.
+        call(controller.signal).then(
+          (value) => {
+            settled();
+            resolve(value);
+          },
+          (error: unknown) => {
+            settled();
+            reject(error);
+          },
+        );
+      } catch (error) {
+        settled();
+        reject(error); // a store that throws instead of rejecting
+      }
+    });
+  }
+}
+
+/** Waits ms; the caller's abort ends the wait with the caller's reason. */
+function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  if (signal === undefined) return sleep(ms);
+  return sleep(ms, undefined, { signal }).catch(() => {
+    throw signal.reason;
+  });
+}
+
+function failureKind(error: unknown): AttemptFailure {
+  return error instanceof UpstreamError ? error.kind : 'other';
+}
+
+function isRetryable(error: unknown): boolean {
+  return error instanceof UpstreamError && error.retryable;
+}
+
+/** The problem a client sees for a store call's last failure. */
+function asProblem(error: unknown): unknown {
+  if (!(error instanceof UpstreamError)) return error; // a bug or an HttpError: as it is
+  return new HttpError(error.kind === 'timeout' ? 504 : 502, error.message);
+}
+
+function circuitOpen(retryAfterMs: number): HttpError {
+  const seconds = Math.max(1, Math.ceil(retryAfterMs / 1000));
+  return new HttpError(503, 'the product store is failing: calls to it are paused (circuit breaker open)', ['retry-after', String(seconds)]);
+}
