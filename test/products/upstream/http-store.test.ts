@@ -321,6 +321,26 @@ describe('HttpStore: connections', () => {
     );
   });
 
+  it('a call aborted while queued for a socket goes nowhere, and the pool keeps its one socket', BOUNDED, async () => {
+    const handler: Handler = (req, res) => setTimeout(() => json(200, generateProduct(Number(req.url?.split('/').pop())))(req, res), 50);
+    await withUpstream(
+      handler,
+      async (upstream, store) => {
+        const first = store.get(1, guard());
+        const controller = new AbortController();
+        const queued = store.get(2, controller.signal);
+        const reason = new Error('gave up waiting');
+        controller.abort(reason);
+        await assert.rejects(queued, (error) => error === reason);
+        assert.equal((await first)?.id, 1);
+        assert.equal((await store.get(3, guard()))?.id, 3);
+        assert.deepEqual(upstream.requests.map((req) => req.url), ['/products/1', '/products/3']);
+        assert.equal(upstream.connections.length, 1);
+      },
+      { maxSockets: 1 },
+    );
+  });
+
   it('an idle pooled socket is closed before the upstream\'s announced keep-alive timeout', BOUNDED, async () => {
     // The upstream announces 2 s (and would keep it far longer); the pool closes it 1 s early.
     await withUpstream(json(200, generateProduct(1), { 'keep-alive': 'timeout=2' }), async (upstream, store) => {
