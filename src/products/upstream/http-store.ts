@@ -188,7 +188,7 @@ export class HttpStore implements ProductStore {
         res.on('end', () => {
           if (settle()) resolve({ status, retryAfter, body: keep ? Buffer.concat(chunks, bytes) : undefined });
         });
-        // Cut mid-body without an error event (some Node versions): still a broken answer.
+        // However the cut is reported (an error above, or none), an incomplete answer is a broken one.
         res.on('close', () => {
           if (!res.complete) fail(new UpstreamError('reset', `the product store at ${this.origin} closed the connection in the middle of the answer to GET ${path}`));
         });

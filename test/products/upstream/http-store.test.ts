@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import { createServer as createNetServer, type AddressInfo, type Server as NetServer, type Socket } from 'node:net';
 import { describe, it } from 'node:test';
 import { generateProduct } from '../../../src/products/catalog.js';
 import { HttpStore, type HttpStoreOptions } from '../../../src/products/upstream/http-store.js';
@@ -24,7 +24,7 @@ interface Upstream {
 
 const CAP = 4096;
 
-async function listen(server: Server): Promise<number> {
+async function listen(server: Server | NetServer): Promise<number> {
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
   return (server.address() as AddressInfo).port;
@@ -225,6 +225,18 @@ describe('HttpStore: connections', () => {
     await withUpstream(handler, async (_upstream, store) => {
       await rejectsWith(store.get(1, guard()), 'reset', true, /closed the connection/);
     });
+  });
+
+  it('an answer that is not HTTP: invalid, not retryable', BOUNDED, async () => {
+    const server = createNetServer((socket) => socket.once('data', () => socket.end('SSH-2.0-OpenSSH_9.6\r\n\r\n')));
+    const port = await listen(server);
+    const store = new HttpStore({ url: `http://127.0.0.1:${port}`, maxSockets: 1, maxBodyBytes: CAP });
+    try {
+      await rejectsWith(store.get(1, guard()), 'invalid', false, /with something that is not HTTP \(HPE_/);
+    } finally {
+      store.close();
+      server.close();
+    }
   });
 
   it('a refused port (a closed server\'s): connect, retryable', BOUNDED, async () => {
