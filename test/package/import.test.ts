@@ -47,7 +47,6 @@ import { createApp, type Handler, type Middleware, type ProductStore } from 'tur
 const store: ProductStore = {
   get: async () => undefined,
   list: async () => ({ items: [], total: 0 }),
-  size: 0,
 };
 const hello: Handler = (ctx) => app.respond.json(ctx, 200, { hello: ctx.params[0] ?? '' });
 const timing: Middleware = (next) => (ctx) => next(ctx);

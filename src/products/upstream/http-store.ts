@@ -45,6 +45,9 @@ export class HttpStore implements ProductStore {
   /** The upstream as messages name it (no path, no credentials). */
   private readonly origin: string;
   private readonly maxBodyBytes: number;
+  /** How to fail each call under way, queued for a socket or not: close() ends them all
+   *  (the agent, destroyed, would still send the queued ones on new sockets). */
+  private readonly pending = new Set<(error: unknown) => void>();
   private closed = false;
 
   constructor(options: HttpStoreOptions) {
@@ -92,10 +95,15 @@ export class HttpStore implements ProductStore {
     return this.read(await this.exchange(path, signal), path, (body) => readPage(body, from, count));
   }
 
-  /** Closes every socket, in-flight calls' too (they fail); later calls fail at once. */
+  /** Fails every call under way and closes every socket; later calls fail at once. */
   close(): void {
     this.closed = true;
+    for (const fail of this.pending) fail(this.closedError());
     this.agent.destroy();
+  }
+
+  private closedError(): UpstreamError {
+    return new UpstreamError('connect', `the product store at ${this.origin} is closed (shutting down)`, { retryable: false });
   }
 
   /** A 200's body as JSON of the expected shape; anything else is an UpstreamError. */
@@ -128,9 +136,7 @@ export class HttpStore implements ProductStore {
   /** One request, its answer read to the end (a 200's body kept, up to the cap). */
   private exchange(path: string, signal: AbortSignal | undefined): Promise<Answer> {
     if (signal?.aborted === true) return Promise.reject(signal.reason);
-    if (this.closed) {
-      return Promise.reject(new UpstreamError('connect', `the product store at ${this.origin} is closed (shutting down)`, { retryable: false }));
-    }
+    if (this.closed) return Promise.reject(this.closedError());
     return new Promise<Answer>((resolve, reject) => {
       const req = this.send({ ...this.target, path });
       let settled = false;
@@ -138,6 +144,7 @@ export class HttpStore implements ProductStore {
         if (settled) return false;
         settled = true;
         signal?.removeEventListener('abort', onAbort);
+        this.pending.delete(fail);
         return true;
       };
       /** Fails the call and destroys the socket: it never goes back to the pool half read. */
@@ -148,6 +155,7 @@ export class HttpStore implements ProductStore {
       };
       const onAbort = (): void => fail(signal?.reason);
       signal?.addEventListener('abort', onAbort, { once: true });
+      this.pending.add(fail);
 
       req.on('error', (error) => fail(this.networkError(error, path)));
       req.on('response', (res: IncomingMessage) => {
@@ -180,7 +188,7 @@ export class HttpStore implements ProductStore {
         res.on('end', () => {
           if (settle()) resolve({ status, retryAfter, body: keep ? Buffer.concat(chunks, bytes) : undefined });
         });
-        // Cut mid-body without an error event (some Node versions): still a broken answer.
+        // However the cut is reported (an error above, or none), an incomplete answer is a broken one.
         res.on('close', () => {
           if (!res.complete) fail(new UpstreamError('reset', `the product store at ${this.origin} closed the connection in the middle of the answer to GET ${path}`));
         });

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import { createServer as createNetServer, type AddressInfo, type Server as NetServer, type Socket } from 'node:net';
 import { describe, it } from 'node:test';
 import { generateProduct } from '../../../src/products/catalog.js';
 import { HttpStore, type HttpStoreOptions } from '../../../src/products/upstream/http-store.js';
@@ -24,7 +24,7 @@ interface Upstream {
 
 const CAP = 4096;
 
-async function listen(server: Server): Promise<number> {
+async function listen(server: Server | NetServer): Promise<number> {
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
   return (server.address() as AddressInfo).port;
@@ -66,8 +66,10 @@ function json(status: number, value: unknown, headers: Record<string, string> = 
   };
 }
 
-/** A guard so a test that would hang fails instead (its abort is not an UpstreamError). */
+/** A guard so a call that would hang fails instead (its abort is not an UpstreamError). */
 const guard = (): AbortSignal => AbortSignal.timeout(3000);
+/** And one for each test, should the store ignore its signal. */
+const BOUNDED = { timeout: 5000 } as const;
 
 async function rejectsWith(call: Promise<unknown>, kind: UpstreamErrorKind, retryable: boolean, message: RegExp): Promise<UpstreamError> {
   let caught: unknown;
@@ -83,7 +85,7 @@ async function rejectsWith(call: Promise<unknown>, kind: UpstreamErrorKind, retr
 }
 
 describe('HttpStore: answers', () => {
-  it('get: a 200 product, asked for as GET {url}/products/{id} with accept: application/json', async () => {
+  it('get: a 200 product, asked for as GET {url}/products/{id} with accept: application/json', BOUNDED, async () => {
     await withUpstream(json(200, generateProduct(7)), async (upstream, store) => {
       assert.deepEqual(await store.get(7, guard()), generateProduct(7));
       const [req] = upstream.requests;
@@ -93,7 +95,7 @@ describe('HttpStore: answers', () => {
     });
   });
 
-  it('list: a 200 page, asked for as GET {url}/products?offset=&limit=; a path prefix is kept', async () => {
+  it('list: a 200 page, asked for as GET {url}/products?offset=&limit=; a path prefix is kept', BOUNDED, async () => {
     const page = { items: [11, 12, 13].map(generateProduct), total: 50, offset: 10, limit: 3, nextOffset: 13 };
     await withUpstream(json(200, page), async (upstream) => {
       const prefixed = new HttpStore({ url: `${upstream.url}/catalog/v1/`, maxSockets: 1, maxBodyBytes: CAP });
@@ -106,7 +108,7 @@ describe('HttpStore: answers', () => {
     });
   });
 
-  it('get: 404 (any body) is undefined; list: 404 is a status failure', async () => {
+  it('get: 404 (any body) is undefined; list: 404 is a status failure', BOUNDED, async () => {
     await withUpstream(json(404, '<html>not here</html>'), async (_upstream, store) => {
       assert.equal(await store.get(99, guard()), undefined);
       const error = await rejectsWith(store.list(0, 5, guard()), 'status', false, /answered GET \/products\?offset=0&limit=5 with 404 Not Found/);
@@ -114,7 +116,7 @@ describe('HttpStore: answers', () => {
     });
   });
 
-  it('an id no product can have makes no request', async () => {
+  it('an id no product can have makes no request', BOUNDED, async () => {
     await withUpstream(json(200, generateProduct(1)), async (upstream, store) => {
       assert.equal(await store.get(0), undefined);
       assert.equal(await store.get(-1), undefined);
@@ -122,7 +124,7 @@ describe('HttpStore: answers', () => {
     });
   });
 
-  it('unknown members are not passed on', async () => {
+  it('unknown members are not passed on', BOUNDED, async () => {
     const injected = { ...generateProduct(4), admin: true, price: { amount: 1, currency: 'USD', note: '<script>' } };
     await withUpstream(json(200, injected), async (_upstream, store) => {
       const product = await store.get(4, guard());
@@ -132,7 +134,7 @@ describe('HttpStore: answers', () => {
 });
 
 describe('HttpStore: statuses', () => {
-  it('503 with Retry-After: retryable, the status and the raw header kept; its body is read and the socket reused', async () => {
+  it('503 with Retry-After: retryable, the status and the raw header kept; its body is read and the socket reused', BOUNDED, async () => {
     await withUpstream(json(503, { detail: 'overloaded' }, { 'retry-after': '7' }), async (upstream, store) => {
       const error = await rejectsWith(store.get(1, guard()), 'status', true, /at http:\/\/127\.0\.0\.1:\d+ answered GET \/products\/1 with 503 Service Unavailable$/);
       assert.equal(error.status, 503);
@@ -143,7 +145,7 @@ describe('HttpStore: statuses', () => {
     });
   });
 
-  it('502 and 504 are retryable; 500, 400 and 204 are not', async () => {
+  it('502 and 504 are retryable; 500, 400 and 204 are not', BOUNDED, async () => {
     let status = 0;
     await withUpstream((req, res) => json(status, '{}')(req, res), async (_upstream, store) => {
       for (const [answer, retryable] of [[502, true], [504, true], [500, false], [400, false], [204, false]] as const) {
@@ -167,7 +169,7 @@ describe('HttpStore: bodies that are not the wire format', () => {
     ['a gzip-encoded body', json(200, 'x', { 'content-encoding': 'gzip' }), /with a gzip-encoded body$/],
   ];
   for (const [what, handler, message] of invalid) {
-    it(`${what}: invalid, not retryable`, async () => {
+    it(`${what}: invalid, not retryable`, BOUNDED, async () => {
       await withUpstream(handler, async (_upstream, store) => {
         const error = await rejectsWith(store.get(1, guard()), 'invalid', false, message);
         assert.equal(error.status, 200);
@@ -175,13 +177,13 @@ describe('HttpStore: bodies that are not the wire format', () => {
     });
   }
 
-  it('a page out of order: invalid', async () => {
+  it('a page out of order: invalid', BOUNDED, async () => {
     await withUpstream(json(200, { items: [generateProduct(2), generateProduct(1)], total: 9 }), async (_upstream, store) => {
       await rejectsWith(store.list(0, 5, guard()), 'invalid', false, /items\[1\] has id 1, not above/);
     });
   });
 
-  it('a body over the cap: too-large, and the socket is destroyed, not pooled', async () => {
+  it('a body over the cap: too-large, and the socket is destroyed, not pooled', BOUNDED, async () => {
     const big = JSON.stringify({ ...generateProduct(1), description: 'x'.repeat(CAP) });
     // Chunked, so only counting the bytes can catch it.
     const handler: Handler = (_req, res) => {
@@ -195,7 +197,7 @@ describe('HttpStore: bodies that are not the wire format', () => {
     });
   });
 
-  it('a content-length over the cap: too-large at once, without waiting for the body', async () => {
+  it('a content-length over the cap: too-large at once, without waiting for the body', BOUNDED, async () => {
     const handler: Handler = (_req, res) => {
       res.writeHead(200, { 'content-type': 'application/json', 'content-length': String(CAP + 1) });
       res.flushHeaders(); // and the body never comes
@@ -206,7 +208,7 @@ describe('HttpStore: bodies that are not the wire format', () => {
     });
   });
 
-  it('an error status with a body over the cap is still a status failure', async () => {
+  it('an error status with a body over the cap is still a status failure', BOUNDED, async () => {
     await withUpstream(json(500, 'x'.repeat(CAP + 1)), async (upstream, store) => {
       await rejectsWith(store.get(1, guard()), 'status', false, /with 500 /);
       await eventually(() => upstream.connections[0]?.closed === true, 'the upstream to see its connection closed');
@@ -215,7 +217,7 @@ describe('HttpStore: bodies that are not the wire format', () => {
 });
 
 describe('HttpStore: connections', () => {
-  it('a connection destroyed mid-body: reset, retryable', async () => {
+  it('a connection destroyed mid-body: reset, retryable', BOUNDED, async () => {
     const handler: Handler = (req, res) => {
       res.writeHead(200, { 'content-type': 'application/json', 'content-length': '1000' });
       res.write('{"id":1,"sku":', () => req.socket.destroy());
@@ -225,7 +227,19 @@ describe('HttpStore: connections', () => {
     });
   });
 
-  it('a refused port (a closed server\'s): connect, retryable', async () => {
+  it('an answer that is not HTTP: invalid, not retryable', BOUNDED, async () => {
+    const server = createNetServer((socket) => socket.once('data', () => socket.end('SSH-2.0-OpenSSH_9.6\r\n\r\n')));
+    const port = await listen(server);
+    const store = new HttpStore({ url: `http://127.0.0.1:${port}`, maxSockets: 1, maxBodyBytes: CAP });
+    try {
+      await rejectsWith(store.get(1, guard()), 'invalid', false, /with something that is not HTTP \(HPE_/);
+    } finally {
+      store.close();
+      server.close();
+    }
+  });
+
+  it('a refused port (a closed server\'s): connect, retryable', BOUNDED, async () => {
     const server = createServer();
     const port = await listen(server);
     await new Promise((resolve) => server.close(resolve));
@@ -238,7 +252,7 @@ describe('HttpStore: connections', () => {
     }
   });
 
-  it('an https: URL speaks TLS (to a plain HTTP upstream: a connect failure no retry fixes)', async () => {
+  it('an https: URL speaks TLS (to a plain HTTP upstream: a connect failure no retry fixes)', BOUNDED, async () => {
     await withUpstream(json(200, generateProduct(1)), async (upstream) => {
       const store = new HttpStore({ url: `https://127.0.0.1:${upstream.port}`, maxSockets: 1, maxBodyBytes: CAP });
       try {
@@ -250,7 +264,7 @@ describe('HttpStore: connections', () => {
     });
   });
 
-  it('a hang aborted by the signal: rejects with its reason, and the upstream sees the socket close', async () => {
+  it('a hang aborted by the signal: rejects with its reason, and the upstream sees the socket close', BOUNDED, async () => {
     await withUpstream(
       () => {}, // never answers
       async (upstream, store) => {
@@ -265,7 +279,7 @@ describe('HttpStore: connections', () => {
     );
   });
 
-  it('an abort in the middle of the body destroys the socket too', async () => {
+  it('an abort in the middle of the body destroys the socket too', BOUNDED, async () => {
     const handler: Handler = (_req, res) => {
       res.writeHead(200, { 'content-type': 'application/json', 'content-length': '1000' });
       res.write('{"id":1,');
@@ -280,7 +294,7 @@ describe('HttpStore: connections', () => {
     });
   });
 
-  it('an already aborted signal makes no request', async () => {
+  it('an already aborted signal makes no request', BOUNDED, async () => {
     await withUpstream(json(200, generateProduct(1)), async (upstream, store) => {
       const reason = new Error('too late');
       await assert.rejects(store.get(1, AbortSignal.abort(reason)), (error) => error === reason);
@@ -288,7 +302,7 @@ describe('HttpStore: connections', () => {
     });
   });
 
-  it('keep-alive: sequential calls share one socket', async () => {
+  it('keep-alive: sequential calls share one socket', BOUNDED, async () => {
     await withUpstream(json(200, generateProduct(5)), async (upstream, store) => {
       for (let i = 0; i < 4; i++) assert.equal((await store.get(5, guard()))?.id, 5);
       assert.equal(upstream.connections.length, 1);
@@ -296,7 +310,7 @@ describe('HttpStore: connections', () => {
     });
   });
 
-  it('maxSockets bounds the sockets in parallel; calls beyond it wait their turn', async () => {
+  it('maxSockets bounds the sockets in parallel; calls beyond it wait their turn', BOUNDED, async () => {
     let inFlight = 0;
     let most = 0;
     const handler: Handler = (req, res) => {
@@ -319,7 +333,27 @@ describe('HttpStore: connections', () => {
     );
   });
 
-  it('an idle pooled socket is closed before the upstream\'s announced keep-alive timeout', async () => {
+  it('a call aborted while queued for a socket goes nowhere, and the pool keeps its one socket', BOUNDED, async () => {
+    const handler: Handler = (req, res) => setTimeout(() => json(200, generateProduct(Number(req.url?.split('/').pop())))(req, res), 50);
+    await withUpstream(
+      handler,
+      async (upstream, store) => {
+        const first = store.get(1, guard());
+        const controller = new AbortController();
+        const queued = store.get(2, controller.signal);
+        const reason = new Error('gave up waiting');
+        controller.abort(reason);
+        await assert.rejects(queued, (error) => error === reason);
+        assert.equal((await first)?.id, 1);
+        assert.equal((await store.get(3, guard()))?.id, 3);
+        assert.deepEqual(upstream.requests.map((req) => req.url), ['/products/1', '/products/3']);
+        assert.equal(upstream.connections.length, 1);
+      },
+      { maxSockets: 1 },
+    );
+  });
+
+  it('an idle pooled socket is closed before the upstream\'s announced keep-alive timeout', BOUNDED, async () => {
     // The upstream announces 2 s (and would keep it far longer); the pool closes it 1 s early.
     await withUpstream(json(200, generateProduct(1), { 'keep-alive': 'timeout=2' }), async (upstream, store) => {
       await store.get(1, guard());
@@ -329,17 +363,22 @@ describe('HttpStore: connections', () => {
     });
   });
 
-  it('close(): in-flight calls fail, later ones fail at once without retrying', async () => {
+  it('close(): calls under way fail, queued ones never go out, later ones fail at once; none retryable', BOUNDED, async () => {
     await withUpstream(
-      () => {},
+      () => {}, // never answers
       async (upstream, store) => {
-        const pending = store.get(1, guard());
-        await eventually(() => upstream.requests.length === 1, 'the request to arrive');
+        const sent = store.get(1, guard());
+        const queued = store.get(2, guard()); // waits for the only socket
+        await eventually(() => upstream.requests.length === 1, 'the first request to arrive');
         store.close();
-        await rejectsWith(pending, 'reset', true, /closed the connection/);
-        await rejectsWith(store.get(2), 'connect', false, /is closed/);
-        assert.equal(upstream.requests.length, 1);
+        await rejectsWith(sent, 'connect', false, /is closed \(shutting down\)$/);
+        await rejectsWith(queued, 'connect', false, /is closed/);
+        await rejectsWith(store.get(3), 'connect', false, /is closed/);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        assert.deepEqual(upstream.requests.map((req) => req.url), ['/products/1']);
+        await eventually(() => upstream.connections.every((c) => c.closed), 'the upstream to see every connection closed');
       },
+      { maxSockets: 1 },
     );
   });
 });

@@ -90,8 +90,10 @@ describe('a page', () => {
     total,
   });
 
-  it('a page of catalog products passes, and so does an empty one; other members are dropped', () => {
-    const read = readPage({ ...page(10, 3), offset: 10, nextOffset: 13 }, 10, 3);
+  it('a page of catalog products passes, and so does an empty one; other members are dropped, in items too', () => {
+    const body = page(10, 3);
+    body.items[1] = parsed(12, { admin: true });
+    const read = readPage({ ...body, offset: 10, nextOffset: 13 }, 10, 3);
     assert.deepEqual(read, { items: [generateProduct(11), generateProduct(12), generateProduct(13)], total: 100 });
     assert.deepEqual(readPage({ items: [], total: 0 }, 0, 20), { items: [], total: 0 });
   });
