@@ -222,6 +222,14 @@ describe("the call's budget (a share of the request deadline)", () => {
     assert.equal(store.stats().retriesPastDeadline, 1);
   });
 
+  test('without a budget, a Retry-After longer than a timer can wait fails the call instead of retrying at once', async () => {
+    // 2147484 s is past setTimeout's 2^31 - 1 ms: such a timer fires after 1 ms.
+    const { store, inner } = rig(failing(() => unavailable('2147484')), { retries: 1, callBudgetMs: 0 });
+    await assert.rejects(store.get(1), isProblem(502));
+    assert.equal(inner.calls, 1, 'no retry');
+    assert.equal(store.stats().retriesPastDeadline, 1);
+  });
+
   test('the first attempt has the whole STORE_TIMEOUT_MS, however small the budget', async () => {
     const { store } = rig(() => new Promise((resolve) => setTimeout(resolve, 150, PRODUCT)), { attemptTimeoutMs: 1_000, callBudgetMs: 30 });
     assert.deepEqual(await store.get(1), PRODUCT);
