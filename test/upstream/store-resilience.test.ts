@@ -255,6 +255,25 @@ describe('the product store behind the inventory service', { timeout: 20_000 }, 
     }, settings(inventory, { storeRetries: 1, breakerFailures: 2, breakerOpenMs: 5_000 }));
   });
 
+  test('a hanging store: the stale copy goes out before the request deadline would answer 504', async () => {
+    await withApp(async ({ port }) => {
+      const fresh = await get(port, 1);
+      assertProduct(fresh, 1, 'MISS');
+      await sleep(200); // past CACHE_TTL_MS
+      await inventory.control({ hangRate: 1 });
+      const started = performance.now();
+      const reply = await get(port, 1);
+      const took = performance.now() - started;
+      assert.equal(reply.status, 200, reply.text);
+      assert.equal(reply.headers['x-cache'], 'STALE');
+      assert.deepEqual(reply.body, fresh.body);
+      // Five retries of 100 ms would pass the 500 ms deadline; the call's share of it stops them.
+      assert.ok(took < 500, `answered after ${took} ms`);
+      const { store } = await metrics(port);
+      assert.ok(store.retries >= 1 && store.retriesPastDeadline === 1, JSON.stringify(store));
+    }, settings(inventory, { storeRetries: 5, requestDeadlineMs: 500 }));
+  });
+
   test('singleflight across retries: concurrent misses for one id make one upstream request per attempt', async () => {
     await withApp(async ({ port }) => {
       // Each attempt takes 60 ms, so all the requests join the first one's load.
