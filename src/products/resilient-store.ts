@@ -49,7 +49,7 @@ export interface StoreStats {
   readonly failures: Readonly<Record<AttemptFailure, number>>;
   /** Failures not retried because the retry budget was spent. */
   readonly retriesRefused: number;
-  /** Failures not retried because the wait would have ended past the call's budget. */
+  /** Failures not retried because the wait would have ended past the call's budget (or is longer than a timer can wait). */
   readonly retriesPastDeadline: number;
   /** Calls failed at once by the open breaker. */
   readonly shortCircuited: number;
@@ -60,6 +60,9 @@ const FAILURE_KINDS: readonly AttemptFailure[] = ['connect', 'reset', 'status', 
 
 /** The cap on one backoff's exponent: 2^16 x base is far past any sensible budget. */
 const MAX_EXPONENT = 16;
+/** setTimeout's longest delay: a longer one fires after 1 ms (with a TimeoutOverflowWarning),
+ *  so a Retry-After beyond it would retry at once instead of never. */
+const MAX_WAIT_MS = 2 ** 31 - 1;
 
 export class ResilientStore implements ProductStore {
   private callCount = 0;
@@ -138,7 +141,7 @@ export class ResilientStore implements ProductStore {
         this.failures[kind]++;
         if (!isRetryable(error) || retry >= retries) throw asProblem(error);
         const wait = this.backoff(retry, error);
-        if (performance.now() + wait >= endsAt) {
+        if (wait > MAX_WAIT_MS || performance.now() + wait >= endsAt) {
           this.pastDeadline++;
           throw asProblem(error);
         }
