@@ -281,7 +281,8 @@ function createResilientStore(config: Config, backing: ProductStore, logger: Log
     attemptTimeoutMs: config.storeTimeoutMs,
     retries: config.storeRetries,
     retryBaseMs: config.storeRetryBaseMs,
-    callBudgetMs: config.requestDeadlineMs * CALL_SHARE_OF_DEADLINE,
+    // Without a request deadline, retries still end: within what the attempts alone could take.
+    callBudgetMs: config.requestDeadlineMs > 0 ? config.requestDeadlineMs * CALL_SHARE_OF_DEADLINE : config.storeTimeoutMs * (config.storeRetries + 1),
     breaker,
     retryBudget,
   });
