@@ -179,7 +179,14 @@ function markdownTable(table: Table): string {
   return [`**${table.title}**`, '', row(table.header), row(table.header.map((_, i) => (i === 0 ? '---' : '---:'))), ...table.rows.map(row)].join('\n');
 }
 
+/** Scenarios run with the project's generator although the run's is wrk (their `loadgen`). */
+function ownGeneratorScenarios(run: BenchRun): string[] {
+  if (run.loadGenerator.startsWith('turbina-loadgen')) return [];
+  return [...new Set(run.measurements.filter((m) => m.result.tool === 'turbina-loadgen').map((m) => m.scenario))];
+}
+
 function preamble(run: BenchRun): string[] {
+  const own = ownGeneratorScenarios(run);
   return [
     `Date: ${run.date}. Machine: ${run.machine.cpus} cores (${run.machine.model}), ${run.machine.memoryGiB} GiB; ${run.machine.note}`,
     run.startup !== undefined
@@ -189,7 +196,8 @@ function preamble(run: BenchRun): string[] {
           ? `; ${run.options.rounds} paired round(s) per target, each loading it and its baseline at once, median round shown.`
           : run.options.rounds > 1
             ? `; ${run.options.rounds} interleaved rounds per target, median round shown.`
-            : '.'),
+            : '.') +
+        (own.length > 0 ? ` ${own.join(', ')}: the project's generator (it counts 2xx, 5xx and stale answers apart).` : ''),
     `Versions: ${Object.entries(run.versions).map(([t, v]) => `${run.labels[t] ?? t}: ${v}`).join('; ')}.`,
     ...run.skipped.map((s) => `Skipped ${s.what}: ${s.reason}.`),
   ];

@@ -159,6 +159,16 @@ describe('a scenario behind the upstream service', () => {
     assert.deepEqual(row(report, 'turbina (1 process)', 'io (').slice(1, 4), ['30,000', '1.20x', '0.75x']);
   });
 
+  test("in a wrk run, the preamble names the scenarios the project's generator ran", () => {
+    const run = upstreamRun();
+    const measurements = run.measurements.map((m) => (m.scenario === 'upstream-faulty' ? m : { ...m, result: { ...m.result, tool: 'wrk' } }));
+    const line = terminalReport({ ...run, loadGenerator: 'wrk 4.1.0', measurements }).split('\n').find((l) => l.startsWith('Load generator:'));
+    assert.match(line ?? '', /^Load generator: wrk 4\.1\.0, .* upstream-faulty: the project's generator/);
+    assert.doesNotMatch(line ?? '', /\bio\b/);
+    // A run on the project's generator throughout says nothing more.
+    assert.doesNotMatch(terminalReport(run), /: the project's generator/);
+  });
+
   test('a run the generator could not split (wrk): "-" for 2xx/s, 5xx and stale', () => {
     const run = upstreamRun();
     const measurements = run.measurements.map((m) => {
