@@ -12,12 +12,13 @@ import { SCENARIOS, type Scenario } from './bench/scenarios.js';
 import { svgChart } from './bench/svg-chart.js';
 import { pairedRound, pairedSummary, type PairedMeasurement, type PairedRound } from './bench/paired.js';
 import { planPairs, type Pair } from './bench/pairing.js';
-import { fitsServerCores, planPinning, pinLoadGenerator, pinnedLaunch, unpinLoadGenerator, type Pinning } from './bench/pinning.js';
+import { fitsServerCores, loadSideLaunch, planPinning, pinLoadGenerator, pinnedLaunch, unpinLoadGenerator, type Pinning } from './bench/pinning.js';
 import { startupSummary, type StartSample, type StartupMeasurement } from './bench/startup.js';
 import { timeStart } from './bench/startup-run.js';
 import { PROJECT_ROOT, TARGETS, type Launch, type Target } from './bench/targets.js';
 import { loopbackBytes, Progress, rateOf } from './bench/progress.js';
 import { ProcSampler } from './bench/proc-stats.js';
+import { metricsText, startUpstream, storeCounters, storeCountersBetween, upstreamUse, type RunningUpstream, type UpstreamUse } from './bench/upstream.js';
 import { runWrk, wrkVersion } from './bench/wrk.js';
 import { parseCli } from './cli.js';
 import { runLoad } from './load/loadgen.js';
@@ -150,6 +151,10 @@ async function main(): Promise<void> {
     const runs = available.filter((t) => (scenario.only === undefined ? t.variant !== true : scenario.only.includes(t.name)));
     if (paired) {
       const here = pairsToMeasure.filter((p) => runs.includes(p.target) && runs.includes(p.base));
+      if (scenario.upstream !== undefined) {
+        skipped.push({ what: `scenario ${scenario.name}`, reason: 'not paired: both sides would share its upstream service' });
+        continue;
+      }
       if (scenario.steps !== undefined || scenario.skipReason !== undefined || here.length === 0) {
         skipped.push({ what: `scenario ${scenario.name}`, reason: 'not paired: a ramp, no target beside its baseline, or unavailable' });
         continue;
@@ -161,12 +166,21 @@ async function main(): Promise<void> {
       skipped.push({ what: `scenario ${scenario.name}`, reason: scenario.skipReason });
       continue;
     }
-    // Rounds interleave the targets, so a slow minute on a shared machine hits them all.
-    const perRound: Measurement[] = [];
-    for (let round = 1; round <= rounds; round++) {
-      for (const target of runs) perRound.push(...(await measure(target, scenario, round)));
+    // One upstream service for all of the scenario's runs, on the load generator's side.
+    const upstream =
+      scenario.upstream === undefined
+        ? undefined
+        : await startUpstream(scenario.upstream, (launch) => (pinning === undefined ? launch : loadSideLaunch(launch, pinning)), join(workDir, `inventory-${scenario.name}.log`));
+    try {
+      // Rounds interleave the targets, so a slow minute on a shared machine hits them all.
+      const perRound: Measurement[] = [];
+      for (let round = 1; round <= rounds; round++) {
+        for (const target of runs) perRound.push(...(await measure(target, scenario, round, upstream)));
+      }
+      measurements.push(...medians(perRound));
+    } finally {
+      await upstream?.stop();
     }
-    measurements.push(...medians(perRound));
   }
 
   /** Runs `body` with the targets' launches placed by --server-cores: pinned where each
@@ -184,13 +198,19 @@ async function main(): Promise<void> {
     }
   }
 
-  function measure(target: Target, scenario: Scenario, round: number): Promise<Measurement[]> {
-    return placed(target.workers ?? 1, (place) => measurePlaced(target, scenario, round, place));
+  function measure(target: Target, scenario: Scenario, round: number, upstream: RunningUpstream | undefined): Promise<Measurement[]> {
+    return placed(target.workers ?? 1, (place) => measurePlaced(target, scenario, round, place, upstream));
   }
 
-  async function measurePlaced(target: Target, scenario: Scenario, round: number, place: (launch: Launch) => Launch): Promise<Measurement[]> {
+  async function measurePlaced(
+    target: Target,
+    scenario: Scenario,
+    round: number,
+    place: (launch: Launch) => Launch,
+    upstream: RunningUpstream | undefined,
+  ): Promise<Measurement[]> {
     const port = await freePort();
-    const env: Record<string, string> = { STORE_LATENCY_MS: '20', ...scenario.env };
+    const env: Record<string, string> = { STORE_LATENCY_MS: '20', ...scenario.env, ...(upstream === undefined ? {} : { STORE_URL: upstream.url }) };
     const server = await startTarget(place(target.launch(port, env)), port, join(workDir, `${target.name}-${scenario.name}.log`));
     const out: Measurement[] = [];
     try {
@@ -214,9 +234,20 @@ async function main(): Promise<void> {
       }
       for (const c of steps) {
         const seconds = scenario.steps ? rampStep : duration;
+        await upstream?.resetStats();
+        const storeBefore = upstream === undefined ? undefined : storeCounters(await metricsText(port));
+        const upstreamSampler = upstream === undefined ? undefined : new ProcSampler(upstream.pid);
         const sampler = new ProcSampler(server.pid);
         const result = await load(base(scenario.plan, c, seconds), `[${target.name}] ${scenario.name} c=${c}${rounds > 1 ? ` round ${round}/${rounds}` : ''}`, progress, bytesPerRequest, scenario.loadgen === 'node');
         const usage = sampler.stop();
+        let used: UpstreamUse | undefined;
+        if (upstream !== undefined && upstreamSampler !== undefined) {
+          const upstreamCpu = upstreamSampler.stop().cpuSeconds;
+          // turbina's store counters (retries, breaker, stale served) say where its 5xx came from.
+          const metrics = await metricsText(port);
+          if (metrics !== undefined) writeFileSync(join(workDir, `${target.name}-${scenario.name}-c${c}-round${round}.metrics.json`), metrics);
+          used = upstreamUse(await upstream.stats(), result.requests, upstreamCpu, storeCountersBetween(storeBefore, storeCounters(metrics)));
+        }
         const errors = result.errors.connect + result.errors.read + result.errors.write + result.non2xx3xx;
         progress.done(
           `[${target.name}] ${scenario.name} c=${c}: ${Math.round(result.requestsPerSec).toLocaleString('en-US')} req/s, ` +
@@ -224,7 +255,8 @@ async function main(): Promise<void> {
             (result.admitted !== undefined && scenario.loadgen === 'node'
               ? `; ${Math.round(result.admitted.requests / result.durationSec).toLocaleString('en-US')} 2xx/s, ` +
                 `${Math.round((result.refused503 ?? 0) / result.durationSec).toLocaleString('en-US')} 503/s, 2xx p99 ${result.admitted.latencyMs.p99.toFixed(2)} ms`
-              : ''),
+              : '') +
+            (used !== undefined ? `; 5xx ${result.status5xx ?? '-'}, stale ${result.stale ?? '-'}, upstream calls per request ${used.callsPerRequest}` : ''),
         );
         out.push({
           target: target.name,
@@ -234,6 +266,7 @@ async function main(): Promise<void> {
           cpuSecondsPer10k: result.requests === 0 ? 0 : Math.round((usage.cpuSeconds / result.requests) * 10_000 * 1000) / 1000,
           peakRssBytes: usage.peakRssBytes,
           roundsRequestsPerSec: [result.requestsPerSec],
+          ...(used === undefined ? {} : { upstream: used }),
         });
       }
     } finally {

@@ -57,5 +57,17 @@ export function fitsServerCores(pinning: Pinning, workers: number): boolean {
 
 /** The same launch, started on the server cores. */
 export function pinnedLaunch(launch: Launch, pinning: Pinning): Launch {
-  return { ...launch, command: 'taskset', args: ['-c', pinning.serverCores, launch.command, ...launch.args] };
+  return onCores(launch, pinning.serverCores);
+}
+
+/** The same launch, started on the load generator's cores: a helper of the load (the
+ *  scenarios' upstream service), whose work must not take the server's core. Placed
+ *  explicitly, not inherited, so it stays there while a cluster pair lets the load
+ *  generator onto every core. */
+export function loadSideLaunch(launch: Launch, pinning: Pinning): Launch {
+  return onCores(launch, pinning.loadCores);
+}
+
+function onCores(launch: Launch, cores: string): Launch {
+  return { ...launch, command: 'taskset', args: ['-c', cores, launch.command, ...launch.args] };
 }

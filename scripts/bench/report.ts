@@ -1,7 +1,7 @@
 // Terminal and Markdown reports: one table per scenario with ratios against the bare
 // node:http baseline, Go and the bare node:http cluster from the same run, ASCII bar
-// charts like the study's, the ramp as req/s and p99 per connection count, and the
-// paired and startup tables.
+// charts like the study's, the ramp as req/s and p99 per connection count, what clients
+// saw of an upstream's faults (5xx, stale answers), and the paired and startup tables.
 import { pairedTable } from './paired.js';
 import { startupTable } from './startup.js';
 import { find, ratio, type BenchRun } from './results.js';
@@ -43,9 +43,55 @@ function overloadCell(result: BenchRun['measurements'][number]['result']): strin
   return `${perSec(admitted.requests)} 2xx/s, ${perSec(result.refused503)} 503/s, 2xx p99 ${admitted.latencyMs.p99.toFixed(1)} ms`;
 }
 
+/** n of total as a percentage ('0.012%'); '-' where it was not counted. */
+function share(n: number | undefined, total: number): string {
+  return n === undefined || total === 0 ? '-' : `${((n / total) * 100).toFixed(3)}%`;
+}
+
+/** A scenario behind an upstream service: what clients got (2xx, 5xx, stale copies) and
+ *  what the service did (calls per request, the share it failed or hung, its CPU). */
+function upstreamTable(run: BenchRun, scenario: string): Table {
+  const go = find(run, 'go', scenario)?.result.requestsPerSec;
+  return {
+    title: `${scenario} (${run.options.connections} connections, behind the inventory service)`,
+    header: ['target', 'req/s', 'vs Go', '2xx/s', '5xx', 'stale', 'p50', 'p99', 'max', 'other errors', 'timeouts', 'upstream calls/req', 'upstream failed', 'store retries / not retried / breaker opens', 'CPU s/10k', 'upstream CPU s/10k', 'peak RSS'],
+    rows: run.measurements
+      .filter((m) => m.scenario === scenario)
+      .map((m) => {
+        const r = m.result;
+        const u = m.upstream;
+        const e = r.errors;
+        const failed = u === undefined ? undefined : u.byOutcome.error + u.byOutcome.hang + u.byOutcome.garbage + u.byOutcome.refused;
+        return [
+          run.labels[m.target] ?? m.target,
+          fmt(r.requestsPerSec),
+          ratio(r.requestsPerSec, go),
+          r.admitted === undefined ? '-' : fmt(r.admitted.requests / r.durationSec),
+          r.status5xx === undefined ? '-' : `${share(r.status5xx, r.requests)} (${fmt(r.status5xx)})`,
+          share(r.stale, r.requests),
+          `${r.latencyMs.p50.toFixed(2)} ms`,
+          `${r.latencyMs.p99.toFixed(2)} ms`,
+          `${r.latencyMs.max.toFixed(1)} ms`,
+          String(e.connect + e.read + e.write + r.non2xx3xx - (r.status5xx ?? 0)),
+          String(e.timeout),
+          u === undefined ? '-' : u.callsPerRequest.toFixed(3),
+          u === undefined ? '-' : share(failed, u.calls),
+          u?.store === undefined ? '-' : `${fmt(u.store.retries)} / ${fmt(u.store.notRetried)} / ${fmt(u.store.breakerOpened)}`,
+          m.cpuSecondsPer10k.toFixed(2),
+          u === undefined ? '-' : u.cpuSecondsPer10k.toFixed(2),
+          `${(m.peakRssBytes / 1024 / 1024).toFixed(0)} MB`,
+        ];
+      }),
+  };
+}
+
 export function tables(run: BenchRun): Table[] {
   const out: Table[] = [];
   for (const scenario of scenarioNames(run)) {
+    if (run.measurements.some((m) => m.scenario === scenario && m.upstream !== undefined)) {
+      out.push(upstreamTable(run, scenario));
+      continue;
+    }
     if (isRamp(run, scenario)) {
       const steps = [...new Set(run.measurements.filter((m) => m.scenario === scenario).map((m) => m.connections))].sort((a, b) => a - b);
       out.push({
@@ -133,7 +179,14 @@ function markdownTable(table: Table): string {
   return [`**${table.title}**`, '', row(table.header), row(table.header.map((_, i) => (i === 0 ? '---' : '---:'))), ...table.rows.map(row)].join('\n');
 }
 
+/** Scenarios run with the project's generator although the run's is wrk (their `loadgen`). */
+function ownGeneratorScenarios(run: BenchRun): string[] {
+  if (run.loadGenerator.startsWith('turbina-loadgen')) return [];
+  return [...new Set(run.measurements.filter((m) => m.result.tool === 'turbina-loadgen').map((m) => m.scenario))];
+}
+
 function preamble(run: BenchRun): string[] {
+  const own = ownGeneratorScenarios(run);
   return [
     `Date: ${run.date}. Machine: ${run.machine.cpus} cores (${run.machine.model}), ${run.machine.memoryGiB} GiB; ${run.machine.note}`,
     run.startup !== undefined
@@ -143,7 +196,8 @@ function preamble(run: BenchRun): string[] {
           ? `; ${run.options.rounds} paired round(s) per target, each loading it and its baseline at once, median round shown.`
           : run.options.rounds > 1
             ? `; ${run.options.rounds} interleaved rounds per target, median round shown.`
-            : '.'),
+            : '.') +
+        (own.length > 0 ? ` ${own.join(', ')}: the project's generator (it counts 2xx, 5xx and stale answers apart).` : ''),
     `Versions: ${Object.entries(run.versions).map(([t, v]) => `${run.labels[t] ?? t}: ${v}`).join('; ')}.`,
     ...run.skipped.map((s) => `Skipped ${s.what}: ${s.reason}.`),
   ];

@@ -2,6 +2,7 @@
 import type { LoadResult } from '../load/types.js';
 import type { PairedMeasurement } from './paired.js';
 import type { StartupMeasurement } from './startup.js';
+import type { UpstreamUse } from './upstream.js';
 
 export interface Measurement {
   readonly target: string;
@@ -13,6 +14,8 @@ export interface Measurement {
   readonly peakRssBytes: number;
   /** req/s of every round (the measurement itself is the median round). */
   readonly roundsRequestsPerSec: readonly number[];
+  /** In a scenario with an upstream service: what it did during this run. */
+  readonly upstream?: UpstreamUse;
 }
 
 export interface Skip {

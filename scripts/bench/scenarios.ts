@@ -1,6 +1,8 @@
 // What the benchmark loads each target with. `io` is the seed study's scenario; the
-// others exercise turbina's cache; `ramp` repeats io at growing connection counts.
+// others exercise turbina's cache; `ramp` repeats io at growing connection counts; the
+// upstream ones put the inventory service behind the targets as their product store.
 import type { PathPlan } from '../load/types.js';
+import type { UpstreamSpec } from './upstream.js';
 
 export interface Scenario {
   readonly name: string;
@@ -21,7 +23,14 @@ export interface Scenario {
   readonly loadgen?: 'node';
   /** Clients wait as Retry-After asks before asking again (the project's generator only). */
   readonly honourRetryAfter?: boolean;
+  /** The inventory service as the targets' product store (STORE_URL), one process for the
+   *  scenario's runs (upstream.ts). */
+  readonly upstream?: UpstreamSpec;
 }
+
+/** Ids of upstream-faulty: with the warm-up's, under the default CACHE_MAX_ENTRIES (10000),
+ *  so none is evicted (an evicted entry has no stale copy left). */
+const UPSTREAM_FAULTY_IDS = 8000;
 
 // Distinct ids far beyond anything cached: the catalog is made large enough to hold them.
 const MISS_ENV = { CATALOG_SIZE: '1000000000' };
@@ -88,6 +97,33 @@ export const SCENARIOS: readonly Scenario[] = [
     name: 'overload-polite',
     description: 'overload with clients that wait as Retry-After asks before asking again (a 503 holds that connection for 1 s)',
     honourRetryAfter: true,
+  },
+  {
+    name: 'product-upstream',
+    description: 'GET /products/{distinct id} through the inventory service (STORE_URL, 1 ms per call): every request a cache miss over HTTP',
+    warm: { prefix: '/products/', first: 100_000_000 },
+    plan: { prefix: '/products/', first: 500_000_000 },
+    env: {},
+    upstream: { catalogSize: 1_000_000_000, knobs: { latencyMs: 1 } },
+    // The Go peer fetches from STORE_URL too; the bare node:http and FastAPI peers do not.
+    only: ['turbina', 'turbina-with', 'go'],
+    loadgen: 'node',
+  },
+  {
+    name: 'upstream-faulty',
+    description:
+      'GET /products/{random id of 8000} through an inventory failing 10% of calls (503) and hanging 0.2%: ' +
+      'first misses, hits, and entries expiring every 2 s and reloading (a stale copy kept)',
+    // Elsewhere in the catalog, so the measured run starts cold and counts first misses; a
+    // few ids, so the warm-up's entries leave the run's room in the cache.
+    warm: { prefix: '/products/', first: 500_000, span: 500 },
+    plan: { prefix: '/products/', first: 1, span: UPSTREAM_FAULTY_IDS },
+    // What a user would set against such an upstream: a hang costs 150 ms, not the default 1 s.
+    env: { STORE_TIMEOUT_MS: '150', CACHE_TTL_MS: '2000' },
+    upstream: { catalogSize: 1_000_000, knobs: { latencyMs: 1, errorRate: 0.1, hangRate: 0.002 } },
+    // The Go peer has a timeout and no retries or stale copies: what the faults cost without them.
+    only: ['turbina', 'turbina-with', 'go'],
+    loadgen: 'node',
   },
   {
     name: 'ramp',

@@ -196,7 +196,7 @@ export const TARGETS: readonly Target[] = [
       const out = join(workDir, 'go');
       mkdirSync(out, { recursive: true });
       goBinary = join(out, 'go-peer');
-      execFileSync('go', ['build', '-o', goBinary, 'main.go'], {
+      execFileSync('go', ['build', '-o', goBinary, '.'], {
         cwd: join(PEERS_SRC, 'go'),
         stdio: 'inherit',
         env: { ...process.env, GOCACHE: process.env['GOCACHE'] ?? join(workDir, 'go-cache'), GOFLAGS: '-mod=mod', GO111MODULE: 'auto' },

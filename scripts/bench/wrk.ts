@@ -1,5 +1,5 @@
-// wrk as the load generator: the command line, a Lua script (distinct ids for cache
-// misses, and a done() hook printing exact percentiles as JSON), and the parser that
+// wrk as the load generator: the command line, a Lua script (distinct or random ids for
+// cache misses, and a done() hook printing exact percentiles as JSON), and the parser that
 // turns wrk's text output into the same LoadResult our own generator returns.
 import { execFileSync, spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
@@ -9,7 +9,8 @@ import type { LoadOptions, LoadResult } from '../load/types.js';
 
 const JSON_MARK = 'TURBINA_WRK ';
 
-/** The Lua script: sequential distinct ids when the plan asks for them, exact stats at the end. */
+/** The Lua script: sequential distinct ids or random ones in a span when the plan asks
+ *  for them, exact stats at the end. */
 export function wrkScript(options: LoadOptions): string {
   const plan = options.plan;
   const headers = Object.entries(options.headers ?? {})
@@ -25,10 +26,16 @@ function setup(thread)
 end
 function init(args)
   n = 0
+  math.randomseed(os.time() * 100 + tid)
 end
-function request()
+function request()${
+  'span' in plan
+    ? `
+  local id = math.random(${plan.first}, ${plan.first + plan.span - 1})`
+    : `
   local id = ${plan.first} + n * ${options.threads} + tid
-  n = n + 1
+  n = n + 1`
+}
   return wrk.format("GET", "${plan.prefix}" .. id)
 end`
       : '';

@@ -35,6 +35,8 @@ export interface WorkerDone {
   readonly bytes: number;
   readonly non2xx3xx: number;
   readonly refused503: number;
+  readonly status5xx: number;
+  readonly stale: number;
   readonly errors: { connect: number; read: number; write: number; timeout: number };
   readonly histogram: HistogramFields;
   /** The 2xx responses only. */
@@ -52,6 +54,8 @@ function run(input: WorkerInput): Promise<WorkerDone> {
   const histogram = new LatencyHistogram();
   const admitted = new LatencyHistogram();
   let refused503 = 0;
+  let status5xx = 0;
+  let stale = 0;
   const errors = { connect: 0, read: 0, write: 0, timeout: 0 };
   let requests = 0;
   let bytes = 0;
@@ -61,16 +65,18 @@ function run(input: WorkerInput): Promise<WorkerDone> {
   const extraHeaders = Object.entries(options.headers ?? {})
     .map(([name, value]) => `${name}: ${value}\r\n`)
     .join('');
-  const fixed =
-    'path' in options.plan ? Buffer.from(`GET ${options.plan.path} HTTP/1.1\r\nHost: ${options.host}:${options.port}\r\n${extraHeaders}\r\n`) : undefined;
-
-  const nextRequest = (): Buffer => {
-    if (fixed !== undefined) return fixed;
-    const plan = options.plan as { prefix: string; first: number };
+  const requestFor = (path: string): Buffer => Buffer.from(`GET ${path} HTTP/1.1\r\nHost: ${options.host}:${options.port}\r\n${extraHeaders}\r\n`);
+  const plan = options.plan;
+  let nextRequest: () => Buffer;
+  if ('path' in plan) {
+    const fixed = requestFor(plan.path);
+    nextRequest = () => fixed;
+  } else if ('span' in plan) {
+    nextRequest = () => requestFor(plan.prefix + (plan.first + Math.floor(Math.random() * plan.span)));
+  } else {
     // Interleave threads so every id is requested once across the whole run.
-    const id = plan.first + sequence++ * options.threads + threadIndex;
-    return Buffer.from(`GET ${plan.prefix}${id} HTTP/1.1\r\nHost: ${options.host}:${options.port}\r\n${extraHeaders}\r\n`);
-  };
+    nextRequest = () => requestFor(plan.prefix + (plan.first + sequence++ * options.threads + threadIndex));
+  }
 
   return new Promise((resolve) => {
     let open = 0;
@@ -85,6 +91,8 @@ function run(input: WorkerInput): Promise<WorkerDone> {
         bytes,
         non2xx3xx,
         refused503,
+        status5xx,
+        stale,
         errors,
         histogram: fields(histogram),
         admitted: fields(admitted),
@@ -124,6 +132,8 @@ function run(input: WorkerInput): Promise<WorkerDone> {
               if (response.status >= 200 && response.status < 300) admitted.record(us);
               else if (response.status === 503) refused503++;
               if (response.status < 200 || response.status >= 400) non2xx3xx++;
+              if (response.status >= 500) status5xx++;
+              if (response.stale === true) stale++;
             }
             if (response.close || now > deadline) {
               socket.end();

@@ -40,6 +40,8 @@ export async function runLoad(options: LoadOptions, onProgress?: (requests: numb
   const histogram = new LatencyHistogram();
   const admitted = new LatencyHistogram();
   let refused503 = 0;
+  let status5xx = 0;
+  let stale = 0;
   let requests = 0;
   let bytes = 0;
   let non2xx3xx = 0;
@@ -48,6 +50,8 @@ export async function runLoad(options: LoadOptions, onProgress?: (requests: numb
     histogram.merge(revive(r.histogram));
     admitted.merge(revive(r.admitted));
     refused503 += r.refused503;
+    status5xx += r.status5xx;
+    stale += r.stale;
     requests += r.requests;
     bytes += r.bytes;
     non2xx3xx += r.non2xx3xx;
@@ -69,6 +73,8 @@ export async function runLoad(options: LoadOptions, onProgress?: (requests: numb
     non2xx3xx,
     admitted: { requests: admitted.count, latencyMs: admitted.summary() },
     refused503,
+    status5xx,
+    stale,
     connections: options.connections,
     threads,
   };

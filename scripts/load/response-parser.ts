@@ -1,6 +1,6 @@
 // A minimal HTTP/1.1 response reader for the load generator: status line, Content-Length
-// or chunked bodies, Connection: close, and a refusal's Retry-After. Enough to frame
-// responses on a keep-alive socket.
+// or chunked bodies, Connection: close, a refusal's Retry-After and whether the answer was
+// a stale copy. Enough to frame responses on a keep-alive socket.
 
 export interface ParsedResponse {
   readonly status: number;
@@ -9,10 +9,14 @@ export interface ParsedResponse {
   readonly close: boolean;
   /** Retry-After in whole seconds, on a 429 or 503 that carries one (an HTTP date is not read). */
   readonly retryAfterSeconds?: number;
+  /** Served from an expired copy: `X-Cache: STALE` (turbina's stale-if-error). */
+  readonly stale?: true;
 }
 
 const HEAD_END = Buffer.from('\r\n\r\n');
 const CRLF = Buffer.from('\r\n');
+/** In the lowercased head. */
+const STALE = /\r\nx-cache:[ \t]*stale[ \t]*(?:\r|$)/;
 
 export class ResponseParser {
   private buffer: Buffer = Buffer.alloc(0);
@@ -58,7 +62,8 @@ export class ResponseParser {
     }
     this.buffer = this.buffer.subarray(end);
     const retry = status === 503 || status === 429 ? /\r\nretry-after:[ \t]*(\d{1,9})[ \t]*(?:\r|$)/.exec(head) : null;
-    return retry === null ? { status, bytes: end, close } : { status, bytes: end, close, retryAfterSeconds: Number(retry[1]) };
+    const response: ParsedResponse = retry === null ? { status, bytes: end, close } : { status, bytes: end, close, retryAfterSeconds: Number(retry[1]) };
+    return STALE.test(head) ? { ...response, stale: true } : response;
   }
 
   /** Offset just past the final chunk and trailers, or -1 when not all received. */

@@ -1,8 +1,13 @@
 // Shapes shared by the load generator, its worker threads and the benchmark.
 import type { LatencySummary } from './latency-histogram.js';
 
-/** What to request: one fixed path, or distinct ids `prefix + n` (n counts up from first). */
-export type PathPlan = { readonly path: string } | { readonly prefix: string; readonly first: number };
+/** What to request: one fixed path; distinct ids `prefix + n` (n counts up from first);
+ *  or ids drawn at random from first .. first + span - 1, a bounded set that repeats (a
+ *  cache holds some of them, others expire and reload). */
+export type PathPlan =
+  | { readonly path: string }
+  | { readonly prefix: string; readonly first: number }
+  | { readonly prefix: string; readonly first: number; readonly span: number };
 
 export interface LoadOptions {
   readonly host: string;
@@ -41,6 +46,10 @@ export interface LoadResult {
    *  latency when the others are fast refusals), and the 503s. */
   readonly admitted?: { readonly requests: number; readonly latencyMs: LatencySummary };
   readonly refused503?: number;
+  /** Our generator only: responses with a 5xx status. */
+  readonly status5xx?: number;
+  /** Our generator only: responses served from an expired copy (`X-Cache: STALE`). */
+  readonly stale?: number;
   readonly connections: number;
   readonly threads: number;
 }

@@ -1,8 +1,9 @@
 // The benchmark end to end, as a real child process: a 1-second run of turbina in the io
 // scenario with our own load generator (and with wrk when installed), its files and
 // report, paired runs (a cluster beside the bare cluster, placed on the cores fairly),
-// one start of each --startup target, argument errors with exit code 2, and no process
-// left behind afterwards.
+// the upstream scenarios (an inventory service started per scenario, given to turbina as
+// STORE_URL, placed with the load generator and stopped), one start of each --startup
+// target, argument errors with exit code 2, and no process left behind afterwards.
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
@@ -30,6 +31,10 @@ interface BenchExit {
   /** The cores each of those processes (and the bench, under its own pid) was seen
    *  allowed on, and whether it ran as a cluster (WORKERS in its environment). */
   readonly placements: ReadonlyMap<number, { readonly cores: Set<string>; readonly clustered: boolean }>;
+  /** The environment of each server and inventory process seen (NAME=value). */
+  readonly environs: ReadonlyMap<number, readonly string[]>;
+  /** When each of those processes was first and last seen (ms since the bench started). */
+  readonly lifetimes: ReadonlyMap<number, { readonly first: number; readonly last: number }>;
   readonly pid: number;
 }
 
@@ -49,6 +54,14 @@ function clustered(pid: number): boolean {
   }
 }
 
+function environ(pid: number): string[] | undefined {
+  try {
+    return readFileSync(`/proc/${pid}/environ`, 'latin1').split('\0');
+  } catch {
+    return undefined;
+  }
+}
+
 function cmdline(pid: number): string | undefined {
   try {
     return readFileSync(`/proc/${pid}/cmdline`, 'latin1').split('\0').join(' ').trim();
@@ -65,6 +78,9 @@ function runBench(args: readonly string[], limitMs: number): Promise<BenchExit> 
     let timedOut = false;
     const descendants = new Map<number, string>();
     const placements = new Map<number, { cores: Set<string>; clustered: boolean }>();
+    const environs = new Map<number, readonly string[]>();
+    const lifetimes = new Map<number, { first: number; last: number }>();
+    const started = performance.now();
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
     child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
     // Record the process tree (targets, wrk) so we can check afterwards that all are gone.
@@ -72,15 +88,15 @@ function runBench(args: readonly string[], limitMs: number): Promise<BenchExit> 
       if (child.pid === undefined) return;
       const own = cmdline(child.pid);
       for (const entry of processTree(child.pid)) {
-        // A pinned target starts as `taskset`, first with the bench's cores (between fork and
-        // exec it shows the bench's command line, or none while an exec is under way): a
-        // placement counts once the process is what it will run, read the same before and
-        // after its cores.
+        // A pinned target starts as `/bin/sh` (which raises the file-descriptor limit), then
+        // `taskset`, first with the bench's cores (between fork and exec it shows the bench's
+        // command line, or none while an exec is under way): a placement counts once the
+        // process is what it will run, read the same before and after its cores.
         const before = cmdline(entry.pid);
         const cores = allowedCores(entry.pid);
         const settled =
           entry.pid === child.pid ||
-          (before !== undefined && before !== '' && before !== own && !before.startsWith('taskset') && cmdline(entry.pid) === before);
+          (before !== undefined && before !== '' && before !== own && !before.startsWith('taskset') && !before.startsWith('/bin/sh ') && cmdline(entry.pid) === before);
         if (cores !== undefined && settled) {
           const seen = placements.get(entry.pid) ?? { cores: new Set<string>(), clustered: clustered(entry.pid) };
           seen.cores.add(cores);
@@ -91,6 +107,12 @@ function runBench(args: readonly string[], limitMs: number): Promise<BenchExit> 
         // command line.
         const line = cmdline(entry.pid);
         if (line !== undefined && line !== '') descendants.set(entry.pid, line);
+        const env = line !== undefined && /dist\/server\.js|inventory\.js/.test(line) ? environ(entry.pid) : undefined;
+        if (env !== undefined) {
+          environs.set(entry.pid, env);
+          const now = performance.now() - started;
+          lifetimes.set(entry.pid, { first: lifetimes.get(entry.pid)?.first ?? now, last: now });
+        }
       }
     }, 50);
     // SIGTERM, not SIGKILL: the bench's handler then stops its targets too.
@@ -102,7 +124,7 @@ function runBench(args: readonly string[], limitMs: number): Promise<BenchExit> 
     child.on('close', (code, signal) => {
       clearInterval(watch);
       clearTimeout(limit);
-      resolve({ code, signal, stdout, stderr, timedOut, descendants, placements, pid: child.pid ?? 0 });
+      resolve({ code, signal, stdout, stderr, timedOut, descendants, placements, environs, lifetimes, pid: child.pid ?? 0 });
     });
   });
 }
@@ -217,7 +239,7 @@ describe('bench (child process)', () => {
   test('--paired: turbina and bare node:http loaded at once, both servers measured, nothing left running', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'turbina-bench-paired-'));
     try {
-      const args = ['--paired', '--duration', '1', '--warmup', '0', '--rounds', '2', '--targets', 'turbina,node-bare', '--scenarios', 'io,ramp', '--loadgen', 'node', '--out', dir];
+      const args = ['--paired', '--duration', '1', '--warmup', '0', '--rounds', '2', '--targets', 'turbina,node-bare', '--scenarios', 'io,ramp,product-upstream', '--loadgen', 'node', '--out', dir];
       const exit = await runBench(args, 30_000);
       assert.equal(exit.timedOut, false, 'the bench did not finish within 30 s');
       assert.equal(exit.code, 0, exit.stderr);
@@ -233,6 +255,8 @@ describe('bench (child process)', () => {
         assert.equal(r.targetErrors + r.baseErrors, 0);
       }
       assert.ok(run.skipped.some((s) => s.what === 'scenario ramp'), 'the ramp is not paired and says so');
+      assert.ok(run.skipped.some((s) => s.what === 'scenario product-upstream' && /upstream/.test(s.reason)), JSON.stringify(run.skipped));
+      assert.ok(![...exit.descendants.values()].some((l) => l.includes('inventory.js')), 'a skipped upstream scenario started no inventory service');
       assert.ok(exit.stdout.includes('Paired, each target with its baseline'), exit.stdout);
       assert.ok(p.targetP99Ms > 0 && p.baseP99Ms > 0, JSON.stringify(p));
       // Both servers ran at the same time under the bench.
@@ -289,6 +313,59 @@ describe('bench (child process)', () => {
       for (const [pid, p] of clusters) assert.deepEqual([...p.cores], [every], exit.descendants.get(pid));
       // The bench (whose threads generate the load) moved to every core for the cluster pair and back.
       assert.deepEqual([...(exit.placements.get(exit.pid)?.cores ?? [])].sort(), [every, load].sort());
+      assertNothingLeft(exit, dir);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('the upstream scenarios: an inventory service per scenario, turbina given it as STORE_URL, the 5xx and stale counts, nothing left running', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'turbina-bench-upstream-'));
+    try {
+      const pinned = hasCommand('taskset', ['--version']) && cpus().length >= 2;
+      // A warm-up, so that what a run reads from the service is the run's alone only if it is reset in between.
+      const args = ['--duration', '1', '--warmup', '0.5', '--targets', 'turbina', '--scenarios', 'product-upstream,upstream-faulty', '--loadgen', 'node', '--out', dir];
+      const exit = await runBench(pinned ? [...args, '--server-cores', '0'] : args, 30_000);
+      assert.equal(exit.timedOut, false, 'the bench did not finish within 30 s');
+      assert.equal(exit.code, 0, exit.stderr);
+      const run = JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8')) as BenchRun;
+      assert.deepEqual(run.measurements.map((m) => [m.target, m.scenario]), [['turbina', 'product-upstream'], ['turbina', 'upstream-faulty']]);
+      const [miss, faulty] = run.measurements;
+      assert.ok(miss?.upstream !== undefined && faulty?.upstream !== undefined, JSON.stringify(run.measurements));
+      // Every request a miss through the service: one call per answer (a few more in flight at the end).
+      assert.ok(miss.upstream.callsPerRequest >= 0.95 && miss.upstream.callsPerRequest <= 1.2, `calls per request ${miss.upstream.callsPerRequest}`);
+      assert.equal(miss.upstream.byOutcome.error, 0);
+      assert.equal(miss.result.status5xx, 0);
+      // The faulty service failed about a tenth of the calls, and turbina retried them.
+      const calls = faulty.upstream.calls;
+      assert.ok(calls > 100 && faulty.upstream.byOutcome.error > calls * 0.03 && faulty.upstream.byOutcome.error < calls * 0.2, JSON.stringify(faulty.upstream));
+      assert.ok(faulty.upstream.store !== undefined && faulty.upstream.store.retries > 0, JSON.stringify(faulty.upstream.store));
+      assert.ok(faulty.result.status5xx !== undefined && faulty.result.stale !== undefined, JSON.stringify(faulty.result));
+      assert.match(exit.stdout, /upstream-faulty \(100 connections, behind the inventory service\)/);
+
+      // One service per scenario, each given to that scenario's turbina as STORE_URL.
+      const envOf = (pid: number, name: string): string | undefined => exit.environs.get(pid)?.find((v) => v.startsWith(`${name}=`))?.slice(name.length + 1);
+      const processes = (pattern: RegExp): number[] => [...exit.descendants].filter(([, l]) => pattern.test(l) && !l.startsWith('taskset')).map(([pid]) => pid);
+      const services = processes(/inventory\.js/);
+      const servers = processes(/dist\/server\.js/);
+      assert.equal(services.length, 2, [...exit.descendants.values()].join('\n'));
+      assert.equal(servers.length, 2, [...exit.descendants.values()].join('\n'));
+      const serviceUrls = services.map((pid) => `http://127.0.0.1:${envOf(pid, 'PORT') ?? '?'}`).sort();
+      assert.deepEqual(servers.map((pid) => envOf(pid, 'STORE_URL')).sort(), serviceUrls);
+      assert.notEqual(serviceUrls[0], serviceUrls[1]);
+      // In the order started: product-upstream's service, then upstream-faulty's, which fails calls.
+      const [first, second] = [...services].sort((a, b) => (exit.lifetimes.get(a)?.first ?? 0) - (exit.lifetimes.get(b)?.first ?? 0));
+      assert.equal(envOf(first ?? 0, 'ERROR_RATE'), undefined);
+      assert.equal(envOf(second ?? 0, 'ERROR_RATE'), '0.1');
+      // The first scenario's service stopped before the second scenario's began.
+      const firstGone = exit.lifetimes.get(first ?? 0)?.last ?? Infinity;
+      assert.ok(firstGone < (exit.lifetimes.get(second ?? 0)?.first ?? 0), JSON.stringify([...exit.lifetimes]));
+      if (pinned) {
+        // The service sits with the load generator, off the server's core.
+        const load = cpus().length === 2 ? '1' : `1-${cpus().length - 1}`;
+        for (const pid of services) assert.deepEqual([...(exit.placements.get(pid)?.cores ?? [])], [load], `inventory ${pid}`);
+        for (const pid of servers) assert.deepEqual([...(exit.placements.get(pid)?.cores ?? [])], ['0'], `turbina ${pid}`);
+      }
       assertNothingLeft(exit, dir);
     } finally {
       rmSync(dir, { recursive: true, force: true });

@@ -1,7 +1,7 @@
 // --server-cores: which cores the servers and the load generator get, and the refusals.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { pinnedLaunch, planPinning } from '../../scripts/bench/pinning.js';
+import { loadSideLaunch, pinnedLaunch, planPinning } from '../../scripts/bench/pinning.js';
 import { hasCommand, skipWithout } from '../helpers/tools.js';
 
 const SKIP = skipWithout(hasCommand('taskset', ['--version']), 'taskset', 'apt-get install -y util-linux');
@@ -28,5 +28,14 @@ test('a pinned launch runs the same command under taskset on the server cores', 
     command: 'taskset',
     args: ['-c', '0', '/usr/bin/node', 'dist/server.js'],
     env: { PORT: '1' },
+  });
+});
+
+test("a load-side launch (the scenarios' upstream service) runs under taskset on the load generator's cores", () => {
+  const launch = { command: '/usr/bin/node', args: ['inventory.js'], env: { PORT: '2' } };
+  assert.deepEqual(loadSideLaunch(launch, { serverCores: '0', loadCores: '1,2' }), {
+    command: 'taskset',
+    args: ['-c', '1,2', '/usr/bin/node', 'inventory.js'],
+    env: { PORT: '2' },
   });
 });

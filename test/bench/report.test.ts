@@ -113,6 +113,77 @@ describe('terminalReport', () => {
   });
 });
 
+describe('a scenario behind the upstream service', () => {
+  function upstreamRun(): BenchRun {
+    const byOutcome = { ok: 0, notFound: 0, badRequest: 0, error: 0, hang: 0, garbage: 0, drip: 0, refused: 0 };
+    const base = measurement('turbina', 'upstream-faulty', 100, 2_000, 40);
+    const turbina: Measurement = {
+      ...base,
+      result: { ...base.result, requests: 20_000, admitted: { requests: 19_990, latencyMs: base.result.latencyMs }, non2xx3xx: 10, status5xx: 10, stale: 150 },
+      upstream: {
+        calls: 8_000,
+        callsPerRequest: 0.4,
+        byOutcome: { ...byOutcome, ok: 7_184, error: 800, hang: 16 },
+        cpuSecondsPer10k: 0.5,
+        store: { attempts: 8_000, retries: 810, notRetried: 3, shortCircuited: 0, breakerOpened: 1, staleServed: 150 },
+      },
+    };
+    const goBase = measurement('go', 'upstream-faulty', 100, 8_000, 20);
+    const go: Measurement = {
+      ...goBase,
+      result: { ...goBase.result, requests: 80_000, non2xx3xx: 3_001, status5xx: 3_000, stale: 0 },
+      upstream: { calls: 30_000, callsPerRequest: 0.375, byOutcome: { ...byOutcome, ok: 27_000, error: 3_000 }, cpuSecondsPer10k: 0.25 },
+    };
+    return { ...makeRun(), measurements: [...makeRun().measurements, turbina, go] };
+  }
+
+  test('its own table: 5xx and stale shares, upstream calls per request and failures, the store counters', () => {
+    const report = terminalReport(upstreamRun());
+    const after = 'upstream-faulty (100 connections, behind the inventory service)';
+    const header = row(report, 'target', after);
+    const cell = (label: string, column: string): string | undefined => row(report, label, after)[header.indexOf(column)];
+    assert.equal(cell('turbina (1 process)', 'req/s'), '2,000');
+    assert.equal(cell('turbina (1 process)', 'vs Go'), '0.25x');
+    assert.equal(cell('turbina (1 process)', '2xx/s'), '1,999');
+    assert.equal(cell('turbina (1 process)', '5xx'), '0.050% (10)');
+    assert.equal(cell('turbina (1 process)', 'stale'), '0.750%');
+    assert.equal(cell('turbina (1 process)', 'upstream calls/req'), '0.400');
+    assert.equal(cell('turbina (1 process)', 'upstream failed'), '10.200%');
+    assert.equal(cell('turbina (1 process)', 'store retries / not retried / breaker opens'), '810 / 3 / 1');
+    assert.equal(cell('turbina (1 process)', 'upstream CPU s/10k'), '0.50');
+    // A 404 is an error of another kind; the 5xx are in their own column.
+    assert.equal(cell('Go net/http', 'other errors'), '1');
+    assert.equal(cell('Go net/http', '5xx'), '3.750% (3,000)');
+    assert.equal(cell('Go net/http', 'store retries / not retried / breaker opens'), '-');
+    // The other scenarios keep their tables.
+    assert.deepEqual(row(report, 'turbina (1 process)', 'io (').slice(1, 4), ['30,000', '1.20x', '0.75x']);
+  });
+
+  test("in a wrk run, the preamble names the scenarios the project's generator ran", () => {
+    const run = upstreamRun();
+    const measurements = run.measurements.map((m) => (m.scenario === 'upstream-faulty' ? m : { ...m, result: { ...m.result, tool: 'wrk' } }));
+    const line = terminalReport({ ...run, loadGenerator: 'wrk 4.1.0', measurements }).split('\n').find((l) => l.startsWith('Load generator:'));
+    assert.match(line ?? '', /^Load generator: wrk 4\.1\.0, .* upstream-faulty: the project's generator/);
+    assert.doesNotMatch(line ?? '', /\bio\b/);
+    // A run on the project's generator throughout says nothing more.
+    assert.doesNotMatch(terminalReport(run), /: the project's generator/);
+  });
+
+  test('a run the generator could not split (wrk): "-" for 2xx/s, 5xx and stale', () => {
+    const run = upstreamRun();
+    const measurements = run.measurements.map((m) => {
+      if (m.target !== 'turbina' || m.scenario !== 'upstream-faulty') return m;
+      const { admitted: _a, status5xx: _s, stale: _t, ...result } = m.result;
+      return { ...m, result: { ...result, tool: 'wrk' } };
+    });
+    const report = terminalReport({ ...run, measurements });
+    const after = 'upstream-faulty (';
+    const header = row(report, 'target', after);
+    const cells = row(report, 'turbina (1 process)', after);
+    assert.deepEqual(['2xx/s', '5xx', 'stale'].map((c) => cells[header.indexOf(c)]), ['-', '-', '-']);
+  });
+});
+
 describe('a --startup run', () => {
   const run: BenchRun = {
     ...makeRun(),

@@ -216,6 +216,14 @@ describe('wrkScript and wrkArgs', () => {
     assert.ok(script.includes('TURBINA_WRK '));
   });
 
+  test('a span plan: ids drawn at random from first to first + span - 1, a seed per thread', () => {
+    const script = wrkScript({ ...base, plan: { prefix: '/products/', first: 1, span: 8000 } });
+    assert.ok(script.includes('"/products/"'), script);
+    assert.match(script, /local id = math\.random\(1, 8000\)/);
+    assert.match(script, /math\.randomseed\(.*\btid\)/);
+    assert.doesNotMatch(script, /n \* 2/);
+  });
+
   test('a fixed path has no request() override; headers become wrk.headers', () => {
     const script = wrkScript({ ...base, headers: { 'Accept-Encoding': 'gzip' } });
     assert.doesNotMatch(script, /function request\(\)/);
@@ -267,6 +275,29 @@ describe('wrkScript and wrkArgs', () => {
       assert.ok(ids.some((id) => id % 2 === 1), 'the second thread sent nothing');
       // The exact JSON line was found: p99.9 and min are only there.
       assert.ok(result.latencyMs.min > 0 && result.latencyMs.p999 > 0 && result.latencyMs.p999 >= result.latencyMs.p99, JSON.stringify(result.latencyMs));
+    } finally {
+      server.closeAllConnections();
+      server.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('the script drives the real wrk over a span: every id inside it, repeated', { skip: skipWithout(hasWrk(), 'wrk', 'apt-get install -y wrk') }, async () => {
+    const paths: string[] = [];
+    const server = createServer((req, res) => {
+      paths.push(req.url ?? '');
+      setTimeout(() => res.writeHead(200, { 'content-length': '2' }).end('ok'), 2);
+    });
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const dir = mkdtempSync(join(tmpdir(), 'turbina-wrk-'));
+    try {
+      const port = (server.address() as AddressInfo).port;
+      const result = await runWrk({ ...base, port, plan: { prefix: '/items/', first: 7, span: 10 }, connections: 4, threads: 2, durationMs: 1000 }, dir);
+      assert.ok(result.requests > 50, `only ${result.requests} requests`);
+      const ids = paths.map((p) => Number(/^\/items\/(\d+)$/.exec(p)?.[1]));
+      assert.ok(ids.every((id) => Number.isInteger(id) && id >= 7 && id <= 16), paths.slice(0, 5).join(' '));
+      assert.equal(new Set(ids).size, 10, `ids seen: ${[...new Set(ids)].join(', ')}`);
     } finally {
       server.closeAllConnections();
       server.close();

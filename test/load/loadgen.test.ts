@@ -1,7 +1,8 @@
 // runLoad against a node:http server in this process: latency of a fixed-delay server,
 // request counting that matches what the server saw (minus at most one in-flight request
 // per connection), worker threads sharing the connections, non-2xx, timeouts, refused
-// connections and the distinct-id plan.
+// connections, 5xx and stale copies counted apart, the distinct-id plan and the random
+// plan over a bounded span.
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -282,6 +283,48 @@ describe('runLoad', () => {
         mine.forEach((id, i) => assert.equal(id, 1000 + parity + 2 * i, `thread ${parity}: gap before ${id}`));
       }
       countsAddUp(result, ids.length, 4);
+    } finally {
+      await server.close();
+    }
+  });
+
+  test('5xx and stale copies counted apart: a server cycling 200, 200 STALE, 502, 503, 404', async () => {
+    const answers: readonly [number, Record<string, string>][] = [[200, {}], [200, { 'x-cache': 'STALE' }], [502, {}], [503, { 'retry-after': '1' }], [404, {}]];
+    let n = 0;
+    const seen = { stale: 0, status5xx: 0, other: 0 };
+    const server = await startServer((_req, res) => {
+      const [status, headers] = answers[n++ % answers.length] ?? [200, {}];
+      if (headers['x-cache'] === 'STALE') seen.stale++;
+      if (status >= 500) seen.status5xx++;
+      atLeast(2, () => res.writeHead(status, { ...headers, 'content-length': '2' }).end('ok'));
+    });
+    try {
+      const result = await runLoad(options(server.port, { connections: 2, durationMs: 600 }));
+      noErrors({ ...result, non2xx3xx: 0 });
+      assert.ok(result.requests > 50, `only ${result.requests} requests`);
+      countsAddUp(result, server.received(), 2);
+      // What the server sent, but for at most one answer per connection still in flight at the end.
+      const { status5xx = -1, stale = -1 } = result;
+      assert.ok(status5xx <= seen.status5xx && status5xx >= seen.status5xx - 2, `5xx: counted ${status5xx}, sent ${seen.status5xx}`);
+      assert.ok(stale <= seen.stale && stale >= seen.stale - 2, `stale: counted ${stale}, sent ${seen.stale}`);
+      // Every fifth answer is a 404: non-2xx/3xx but not 5xx.
+      assert.ok(result.non2xx3xx > status5xx, `non2xx3xx ${result.non2xx3xx}, 5xx ${status5xx}`);
+      assert.ok(Math.abs(result.non2xx3xx - status5xx - result.requests / 5) <= 2, `${result.non2xx3xx - status5xx} 404s of ${result.requests}`);
+    } finally {
+      await server.close();
+    }
+  });
+
+  test('random plan over a span: every id inside it, ids repeat, most of the span covered', async () => {
+    const server = await startServer(answerAfter(1));
+    try {
+      const result = await runLoad(options(server.port, { plan: { prefix: '/items/', first: 50, span: 20 }, connections: 4, threads: 2, durationMs: 500 }));
+      noErrors(result);
+      const ids = server.paths.map((p) => Number(/^\/items\/(\d+)$/.exec(p)?.[1] ?? NaN));
+      assert.ok(ids.length > 100, `only ${ids.length} requests`);
+      for (const id of ids) assert.ok(Number.isInteger(id) && id >= 50 && id < 70, `id ${id} outside 50..69`);
+      // Hundreds of draws from 20 ids: all of them, each many times.
+      assert.equal(new Set(ids).size, 20, `ids seen: ${[...new Set(ids)].sort((a, b) => a - b).join(', ')}`);
     } finally {
       await server.close();
     }

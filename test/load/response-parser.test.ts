@@ -1,6 +1,7 @@
 // ResponseParser: framing of keep-alive HTTP/1.1 responses however the bytes arrive
 // (byte by byte, pipelined), chunked bodies with and without trailers, bodiless statuses,
-// Connection: close detection, cut-off responses and malformed heads.
+// Connection: close detection, stale copies (X-Cache: STALE), cut-off responses and
+// malformed heads.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { ResponseParser, type ParsedResponse } from '../../scripts/load/response-parser.js';
@@ -174,5 +175,15 @@ describe('ResponseParser', () => {
 
   test('a malformed chunk size throws', () => {
     assert.throws(() => new ResponseParser().push(Buffer.from('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nhello\r\n0\r\n\r\n')), /malformed chunk size/);
+  });
+
+  test('X-Cache: STALE marks a stale copy, in any case and spacing; HIT, MISS and a look-alike do not', () => {
+    const with_ = (header: string): ParsedResponse[] => new ResponseParser().push(Buffer.from(`HTTP/1.1 200 OK\r\nContent-Length: 2\r\n${header}\r\n\r\nok`));
+    for (const header of ['X-Cache: STALE', 'x-cache:stale', 'X-CACHE:   Stale  ']) {
+      assert.deepEqual(with_(header), [{ status: 200, bytes: 42 + header.length, close: false, stale: true }], header);
+    }
+    for (const header of ['X-Cache: HIT', 'X-Cache: MISS', 'X-Cache: STALER', 'X-Cache-Note: STALE', 'X-Other: x-cache: stale']) {
+      assert.equal(with_(header)[0]?.stale, undefined, header);
+    }
   });
 });

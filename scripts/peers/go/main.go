@@ -1,7 +1,8 @@
 // The Go peer: net/http with the seed study's handler shape for /io (a goroutine, a
 // channel and time.Sleep), and /products/{id} and /products?offset&limit from a TTL cache
-// of encoded JSON (and, for pages, its gzip bytes) behind a RWMutex, a miss sleeping
-// STORE_LATENCY_MS like turbina's simulated store.
+// (CACHE_TTL_MS) of encoded JSON (and, for pages, its gzip bytes) behind a RWMutex, a miss
+// sleeping STORE_LATENCY_MS like turbina's simulated store. With STORE_URL, a product miss
+// is fetched from that upstream instead (see upstream.go); pages stay simulated.
 package main
 
 import (
@@ -85,6 +86,7 @@ var (
 	ttl          = 30 * time.Second
 	storeLatency = 20 * time.Millisecond
 	counter      uint64
+	store        *upstream // nil: the simulated store
 )
 
 func makeProduct(id int64) product {
@@ -125,8 +127,18 @@ func products(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "bad id", http.StatusBadRequest)
 		return
 	}
-	time.Sleep(storeLatency)
-	e := newEntry(makeProduct(n), false)
+	var p product
+	if store != nil {
+		var status int
+		if p, status = store.get(n); status != http.StatusOK {
+			http.Error(w, http.StatusText(status), status)
+			return
+		}
+	} else {
+		time.Sleep(storeLatency)
+		p = makeProduct(n)
+	}
+	e := newEntry(p, false)
 	remember(id, e)
 	send(w, r, e, "MISS")
 }
@@ -164,7 +176,7 @@ func list(w http.ResponseWriter, r *http.Request) {
 	send(w, r, e, "MISS")
 }
 
-func io(w http.ResponseWriter, r *http.Request) {
+func simulatedIO(w http.ResponseWriter, r *http.Request) {
 	ms, err := strconv.Atoi(r.URL.Query().Get("ms"))
 	if err != nil {
 		ms = 1
@@ -189,7 +201,17 @@ func main() {
 	if v, err := strconv.Atoi(os.Getenv("STORE_LATENCY_MS")); err == nil {
 		storeLatency = time.Duration(v) * time.Millisecond
 	}
-	http.HandleFunc("/io", io)
+	if v, err := strconv.Atoi(os.Getenv("CACHE_TTL_MS")); err == nil && v > 0 {
+		ttl = time.Duration(v) * time.Millisecond
+	}
+	if url := os.Getenv("STORE_URL"); url != "" {
+		timeout := time.Second // turbina's STORE_TIMEOUT_MS default
+		if v, err := strconv.Atoi(os.Getenv("STORE_TIMEOUT_MS")); err == nil && v > 0 {
+			timeout = time.Duration(v) * time.Millisecond
+		}
+		store = newUpstream(url, timeout)
+	}
+	http.HandleFunc("/io", simulatedIO)
 	http.HandleFunc("/products/", products)
 	http.HandleFunc("/products", list)
 	http.HandleFunc("/healthz", healthz)
