@@ -244,7 +244,7 @@ export const OPTIONS: readonly OptionSpec[] = [
     parse: (raw, name) => (raw === undefined ? 0.2 : fraction(raw, name)),
   },
   intOption('storeMaxSockets', 'STORE_MAX_SOCKETS', 'keep-alive connections to STORE_URL at most per process; more calls queue for one', 64, 1, 100_000),
-  intOption('breakerFailures', 'BREAKER_FAILURES', 'the circuit breaker opens after this many failed store attempts in a row (0 = not by count)', 5, 0, 1_000_000),
+  intOption('breakerFailures', 'BREAKER_FAILURES', 'the circuit breaker opens after this many store calls in a row failed, each after its retries (0 = not by count)', 5, 0, 1_000_000),
   {
     key: 'breakerFailureRatio',
     env: 'BREAKER_FAILURE_RATIO',

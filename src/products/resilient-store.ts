@@ -136,20 +136,27 @@ export class ResilientStore implements ProductStore {
           permit.cancel(); // the caller gave up: it says nothing about the store
           throw outer.reason;
         }
-        permit.failure();
         const kind = failureKind(error);
         this.failures[kind]++;
-        if (!isRetryable(error) || retry >= retries) throw asProblem(error);
-        const wait = this.backoff(retry, error);
-        if (wait > MAX_WAIT_MS || performance.now() + wait >= endsAt) {
-          this.pastDeadline++;
-          throw asProblem(error);
-        }
-        if (!retryBudget.tryRetry()) throw asProblem(error);
+        const wait = retry < retries && isRetryable(error) ? this.retryWait(retry, error, endsAt) : undefined;
+        // The breaker's run of failures counts calls, not the attempts retried within one.
+        permit.failure(wait !== undefined);
+        if (wait === undefined) throw asProblem(error);
         if (wait > 0) await pause(wait, outer);
         this.retryCount++;
       }
     }
+  }
+
+  /** The wait before retry n, or undefined when it is not to be made: the wait would end
+   *  past the call's budget (or is longer than a timer can wait), or the budget is spent. */
+  private retryWait(retry: number, error: unknown, endsAt: number): number | undefined {
+    const wait = this.backoff(retry, error);
+    if (wait > MAX_WAIT_MS || performance.now() + wait >= endsAt) {
+      this.pastDeadline++;
+      return undefined;
+    }
+    return this.options.retryBudget.tryRetry() ? wait : undefined;
   }
 
   /** Full jitter, or what the upstream's Retry-After asks if that is longer. */

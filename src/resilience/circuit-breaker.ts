@@ -16,7 +16,8 @@ import { RollingCounts } from './rolling-counts.js';
 export type BreakerState = 'closed' | 'open' | 'half-open';
 
 export interface CircuitBreakerOptions {
-  /** Open after this many failures in a row; 0 turns the rule off. */
+  /** Open after this many failures in a row (a failure the caller retries neither
+   *  extends nor breaks the run); 0 turns the rule off. */
   readonly consecutiveFailures: number;
   /** Open when failures / calls over the window reach this ratio (0 < ratio <= 1); 0 turns the rule off. */
   readonly failureRatio: number;
@@ -53,14 +54,17 @@ export interface CircuitBreakerStats {
 export interface BreakerPermit {
   /** The upstream answered well. */
   success(): void;
-  /** The upstream failed (error, timeout, bad answer). */
-  failure(): void;
+  /** The upstream failed (error, timeout, bad answer). `retrying`: the caller tries again,
+   *  so the failure counts toward the ratio but not toward the run of consecutive
+   *  failures; at a steady share of failed attempts a run of them comes by chance at any
+   *  volume, a run of calls failed after their retries does not. */
+  failure(retrying?: boolean): void;
   /** The outcome says nothing about the upstream (the caller gave up, the request was
    *  aborted): a half-open probe's slot is released without changing state. */
   cancel(): void;
 }
 
-type Outcome = 'success' | 'failure' | 'cancel';
+type Outcome = 'success' | 'failure' | 'retried-failure' | 'cancel';
 type Settle = (permit: Permit, outcome: Outcome) => void;
 
 class Permit implements BreakerPermit {
@@ -78,8 +82,8 @@ class Permit implements BreakerPermit {
     this.end('success');
   }
 
-  failure(): void {
-    this.end('failure');
+  failure(retrying = false): void {
+    this.end(retrying ? 'retried-failure' : 'failure');
   }
 
   cancel(): void {
@@ -176,12 +180,12 @@ export class CircuitBreaker {
 
   private settle(permit: Permit, outcome: Outcome): void {
     if (outcome === 'success') this.successes++;
-    else if (outcome === 'failure') this.failures++;
+    else if (outcome !== 'cancel') this.failures++;
     if (permit.epoch !== this.epoch) return;
     if (permit.probe) {
       this.probeOut = false;
       if (outcome === 'success') this.close();
-      else if (outcome === 'failure') this.open(this.now(), 'the probe failed');
+      else if (outcome !== 'cancel') this.open(this.now(), 'the probe failed');
       return;
     }
     if (outcome === 'cancel') return;
@@ -191,7 +195,7 @@ export class CircuitBreaker {
       this.consecutive = 0;
     } else {
       this.window.add(FAILURES, now);
-      this.consecutive++;
+      if (outcome === 'failure') this.consecutive++;
     }
     // A success too: it may be the call that brings the window to minCalls.
     this.openIfTripped(now);

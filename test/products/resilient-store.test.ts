@@ -77,6 +77,8 @@ interface RigOptions extends Partial<Omit<ResilienceOptions, 'breaker' | 'retryB
   /** Consecutive failed attempts that open the breaker (0: it never opens). */
   readonly breakerFailures?: number;
   readonly openMs?: number;
+  /** The breaker's failure ratio over attempts (0: off; minCalls 2). */
+  readonly breakerRatio?: number;
   readonly retryBudget?: RetryBudget;
 }
 
@@ -93,13 +95,13 @@ interface Rig {
 const ample = (): RetryBudget => new RetryBudget({ ratio: 1, minPerSecond: 1000, windowMs: 10_000 });
 
 function rig(script: Script, options: RigOptions = {}): Rig {
-  const { breakerFailures = 0, openMs = 5_000, retryBudget = ample(), ...resilience } = options;
+  const { breakerFailures = 0, breakerRatio = 0, openMs = 5_000, retryBudget = ample(), ...resilience } = options;
   const clock = { ms: 10_000 };
   const transitions: string[] = [];
   const breaker = new CircuitBreaker({
     consecutiveFailures: breakerFailures,
-    failureRatio: 0,
-    minCalls: 1,
+    failureRatio: breakerRatio,
+    minCalls: 2,
     windowMs: 10_000,
     openMs,
     now: () => clock.ms,
@@ -263,10 +265,13 @@ test('the retry budget refuses retries beyond ratio x calls + floor, and counts 
 });
 
 describe('the circuit breaker', () => {
-  test('opens after N consecutive failed attempts (retries count), then fails calls at once: 503, Retry-After, no store call', async () => {
+  test('opens after N calls in a row failed after their retries, then fails calls at once: 503, Retry-After, no store call', async () => {
     const { store, inner, transitions } = rig(failing(() => unavailable()), { breakerFailures: 3, retries: 2, openMs: 2_500 });
     await assert.rejects(store.get(1), isProblem(502));
-    assert.equal(inner.calls, 3);
+    await assert.rejects(store.get(1), isProblem(502));
+    assert.deepEqual(transitions, [], 'six failed attempts, two failed calls: still closed');
+    await assert.rejects(store.get(1), isProblem(502));
+    assert.equal(inner.calls, 9);
     assert.deepEqual(transitions, ['closed->open']);
     assert.equal(store.breakerOpenForMs(), 2_500);
     await assert.rejects(store.get(2), (error) => {
@@ -274,14 +279,22 @@ describe('the circuit breaker', () => {
       assert.deepEqual(error.headers, ['retry-after', '3'], 'openMs left, rounded up to seconds');
       return true;
     });
-    assert.equal(inner.calls, 3, 'the store was not called');
+    assert.equal(inner.calls, 9, 'the store was not called');
     const stats = store.stats();
-    assert.deepEqual(counts(stats), { ...ZERO, calls: 2, attempts: 3, retries: 2, shortCircuited: 1, 'failures.status': 3 });
+    assert.deepEqual(counts(stats), { ...ZERO, calls: 4, attempts: 9, retries: 6, shortCircuited: 1, 'failures.status': 9 });
     assert.deepEqual(stats.breaker, { state: 'open', opened: 1, halfOpened: 0, closed: 0 });
   });
 
-  test("a call's retries stop at the breaker it opened: 503", async () => {
-    const { store, inner } = rig(failing(() => unavailable()), { breakerFailures: 2, retries: 5 });
+  test('a failed attempt that is retried does not extend the run of failures: calls that succeed on a retry never open it', async () => {
+    // Every call's first attempt fails, its retry succeeds: 50 failed attempts, no failed call.
+    const { store, inner, transitions } = rig((n) => (n % 2 === 0 ? Promise.reject(unavailable()) : Promise.resolve(PRODUCT)), { breakerFailures: 2, retries: 1 });
+    for (let i = 0; i < 50; i++) assert.deepEqual(await store.get(1), PRODUCT);
+    assert.equal(inner.calls, 100);
+    assert.deepEqual(transitions, []);
+  });
+
+  test("a call's retries stop at the breaker its attempts opened (the ratio rule): 503", async () => {
+    const { store, inner } = rig(failing(() => unavailable()), { breakerRatio: 0.5, retries: 5 });
     await assert.rejects(store.get(1), isProblem(503));
     assert.equal(inner.calls, 2);
     assert.equal(store.stats().shortCircuited, 1);
@@ -329,13 +342,15 @@ describe("the caller's abort", () => {
   test('mid-attempt: the call rejects with the reason, the permit is cancelled, so a half-open breaker lets the next call probe', async () => {
     const { store, inner, clock, breaker } = rig(
       (n, signal) => {
-        if (n === 0) return Promise.reject(unavailable());
+        // A 500 is not retried: the call fails with it and opens the breaker.
+        if (n === 0) return Promise.reject(new UpstreamError('status', 'answered 500', { status: 500 }));
         if (n === 1) return hang(signal);
         return Promise.resolve(PRODUCT);
       },
       { breakerFailures: 1, retries: 2, openMs: 1_000, attemptTimeoutMs: 5_000 },
     );
-    await assert.rejects(store.get(1), isProblem(503), 'the first failure opened it');
+    await assert.rejects(store.get(1), isProblem(502), 'the first failed call opened it');
+    assert.equal(breaker.state, 'open');
     clock.ms += 1_000;
     const controller = new AbortController();
     const started = performance.now();

@@ -61,6 +61,18 @@ describe('trip rules', () => {
     assert.deepEqual(transitions, ['closed->open: 3 consecutive failures']);
   });
 
+  test('a failure the caller retries counts toward the ratio but neither extends nor breaks the run', () => {
+    const { breaker, transitions } = rig({ consecutiveFailures: 3, failureRatio: 0.9, minCalls: 10 });
+    fail(breaker, 2);
+    for (let i = 0; i < 5; i++) breaker.acquire()?.failure(true);
+    assert.equal(breaker.state, 'closed', 'two failed calls; the retried failures are not calls that failed');
+    fail(breaker, 1);
+    assert.deepEqual(transitions, ['closed->open: 3 consecutive failures']);
+    const ratio = rig({ consecutiveFailures: 0, failureRatio: 0.5, minCalls: 4 });
+    for (let i = 0; i < 4; i++) ratio.breaker.acquire()?.failure(true);
+    assert.equal(ratio.breaker.state, 'open', 'four retried failures of four attempts trip the ratio rule');
+  });
+
   test('one failure of one call does not trip the ratio rule: it waits for minCalls', () => {
     const { breaker } = rig({ consecutiveFailures: 0, failureRatio: 0.5, minCalls: 10 });
     fail(breaker, 1);
