@@ -422,21 +422,27 @@ function fraction(raw: string, name: string): number {
   return value;
 }
 
-/** An http(s) base URL without credentials, query or fragment; a trailing '/' is dropped. */
-function parseStoreUrl(raw: string, name: string): string {
+/** What is wrong with an upstream base URL (http or https; no credentials, query or
+ *  fragment), or undefined when nothing is. Never repeats a password. */
+export function storeUrlProblem(text: string): string | undefined {
   let url: URL;
   try {
-    url = new URL(raw);
+    url = new URL(text);
   } catch {
-    throw new ConfigError(`invalid ${name} "${raw}": expected an http:// or https:// URL such as http://inventory:9000`);
+    return 'is not a URL: expected an http:// or https:// URL such as http://inventory:9000';
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new ConfigError(`invalid ${name} "${raw}": expected an http:// or https:// URL, not ${url.protocol}`);
-  }
-  if (url.username !== '' || url.password !== '' || url.search !== '' || url.hash !== '') {
-    throw new ConfigError(`invalid ${name}: expected scheme, host, port and path only (no credentials, query or fragment)`);
-  }
-  return url.href.replace(/\/+$/, '');
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return `is not http: or https: but ${url.protocol}`;
+  if (url.username !== '' || url.password !== '') return 'has credentials, which are not supported';
+  if (url.search !== '' || url.hash !== '') return 'has a query or fragment: give scheme, host, port and path only';
+  return undefined;
+}
+
+/** STORE_URL, checked; a trailing '/' is dropped. */
+function parseStoreUrl(raw: string, name: string): string {
+  const problem = storeUrlProblem(raw);
+  // The value is not repeated when it may hold a password.
+  if (problem !== undefined) throw new ConfigError(`invalid ${name}${raw.includes('@') ? '' : ` "${raw}"`}: ${problem}`);
+  return new URL(raw).href.replace(/\/+$/, '');
 }
 
 /** About EXPORTS_PER_CORE per core for the whole server, and at least 2 per process. */

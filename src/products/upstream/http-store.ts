@@ -7,6 +7,7 @@ import type { Agent, ClientRequest, IncomingMessage, RequestOptions } from 'node
 import { Agent as HttpAgent, request as httpRequest, loadHttps, STATUS_CODES } from '../../platform/node-http.js';
 import type { Product } from '../catalog.js';
 import type { ProductPage, ProductStore } from '../store.js';
+import { storeUrlProblem } from '../../config.js';
 import { readPage, readProduct, ShapeError } from './product-shape.js';
 import { UpstreamError } from './upstream-error.js';
 
@@ -215,14 +216,7 @@ export class HttpStore implements ProductStore {
 }
 
 function parseBaseUrl(text: string): URL {
-  let url: URL;
-  try {
-    url = new URL(text);
-  } catch {
-    throw new TypeError(`the product store URL "${text}" is not a URL`);
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new TypeError(`the product store URL "${text}" is not http: or https:`);
-  if (url.username !== '' || url.password !== '') throw new TypeError(`the product store URL "${url.origin}" has credentials, which are not supported`);
-  if (url.search !== '' || url.hash !== '') throw new TypeError(`the product store URL "${text}" has a query or fragment; give the base URL only`);
-  return url;
+  const problem = storeUrlProblem(text);
+  if (problem !== undefined) throw new TypeError(`the product store URL ${problem}`);
+  return new URL(text);
 }
