@@ -17,6 +17,7 @@ import type { BreakerState, CircuitBreaker } from '../resilience/circuit-breaker
 import { fullJitter } from '../resilience/backoff.js';
 import { parseRetryAfter } from '../resilience/retry-after.js';
 import type { RetryBudget } from '../resilience/retry-budget.js';
+import type { Logger } from '../log/logger.js';
 import type { Product } from './catalog.js';
 import type { ProductPage, ProductStore } from './store.js';
 import { UpstreamError, type UpstreamErrorKind } from './upstream/upstream-error.js';
@@ -33,6 +34,9 @@ export interface ResilienceOptions {
   readonly callBudgetMs: number;
   readonly breaker: CircuitBreaker;
   readonly retryBudget: RetryBudget;
+  /** Where a call's last failure is told, in full (the client gets a detail without the
+   *  upstream's address); at most one line a second. */
+  readonly logger?: Logger;
   /** Injectable for tests. */
   readonly random?: () => number;
 }
@@ -60,6 +64,11 @@ const FAILURE_KINDS: readonly AttemptFailure[] = ['connect', 'reset', 'status', 
 
 /** The cap on one backoff's exponent: 2^16 x base is far past any sensible budget. */
 const MAX_EXPONENT = 16;
+/** A retry is made only if this much of the call's budget (or all of STORE_TIMEOUT_MS, if
+ *  less) is left for it after its wait. */
+const MIN_RETRY_ATTEMPT_MS = 100;
+/** Failed calls are logged at most once per this, with the count of those not logged. */
+const FAILURE_LOG_INTERVAL_MS = 1_000;
 /** setTimeout's longest delay: a longer one fires after 1 ms (with a TimeoutOverflowWarning),
  *  so a Retry-After beyond it would retry at once instead of never. */
 const MAX_WAIT_MS = 2 ** 31 - 1;
@@ -72,6 +81,8 @@ export class ResilientStore implements ProductStore {
   private shortCircuits = 0;
   private readonly failures: Record<AttemptFailure, number> = Object.fromEntries(FAILURE_KINDS.map((kind) => [kind, 0])) as Record<AttemptFailure, number>;
   private readonly random: () => number;
+  private lastFailureLogAt = -Infinity;
+  private failuresNotLogged = 0;
 
   constructor(
     private readonly inner: ProductStore,
@@ -116,7 +127,6 @@ export class ResilientStore implements ProductStore {
     const { breaker, retryBudget, callBudgetMs, retries } = this.options;
     outer?.throwIfAborted();
     this.callCount++;
-    retryBudget.recordCall();
     const endsAt = callBudgetMs > 0 ? performance.now() + callBudgetMs : Infinity;
     for (let retry = 0; ; retry++) {
       const permit = breaker.acquire();
@@ -124,6 +134,9 @@ export class ResilientStore implements ProductStore {
         this.shortCircuits++;
         throw circuitOpen(breaker.retryAfterMs());
       }
+      // Only calls that reach the store earn retries: refused ones would fill the budget
+      // while the breaker is open, for the moment the upstream comes back.
+      if (retry === 0) retryBudget.recordCall();
       this.attemptCount++;
       try {
         // The first attempt has STORE_TIMEOUT_MS; a retry only what is left of the budget.
@@ -141,18 +154,37 @@ export class ResilientStore implements ProductStore {
         const wait = retry < retries && isRetryable(error) ? this.retryWait(retry, error, endsAt) : undefined;
         // The breaker's run of failures counts calls, not the attempts retried within one.
         permit.failure(wait !== undefined);
-        if (wait === undefined) throw asProblem(error);
+        // Not retried, or this failure opened the breaker (a probe's does): no wait for a 503.
+        if (wait === undefined || breaker.state !== 'closed') throw this.failed(error);
         if (wait > 0) await pause(wait, outer);
         this.retryCount++;
       }
     }
   }
 
+  /** A call's last failure: logged (at most once a second), and turned into what the client sees. */
+  private failed(error: unknown): unknown {
+    const { logger } = this.options;
+    if (logger !== undefined && error instanceof UpstreamError) {
+      const now = performance.now();
+      if (now - this.lastFailureLogAt < FAILURE_LOG_INTERVAL_MS) {
+        this.failuresNotLogged++;
+      } else {
+        logger.warn('store call failed', { err: error, kind: error.kind, status: error.status ?? null, notLogged: this.failuresNotLogged });
+        this.lastFailureLogAt = now;
+        this.failuresNotLogged = 0;
+      }
+    }
+    return asProblem(error);
+  }
+
   /** The wait before retry n, or undefined when it is not to be made: the wait would end
    *  past the call's budget (or is longer than a timer can wait), or the budget is spent. */
   private retryWait(retry: number, error: unknown, endsAt: number): number | undefined {
     const wait = this.backoff(retry, error);
-    if (wait > MAX_WAIT_MS || performance.now() + wait >= endsAt) {
+    // The retry must have time for an attempt worth making, not a sure timeout.
+    const attemptMs = Math.min(this.options.attemptTimeoutMs, MIN_RETRY_ATTEMPT_MS);
+    if (wait > MAX_WAIT_MS || performance.now() + wait + attemptMs > endsAt) {
       this.pastDeadline++;
       return undefined;
     }
@@ -218,10 +250,22 @@ function isRetryable(error: unknown): boolean {
   return error instanceof UpstreamError && error.retryable;
 }
 
+/** What a client is told of each failure: never the upstream's address or error text. */
+const CLIENT_DETAIL: Readonly<Record<UpstreamErrorKind, string>> = {
+  connect: 'the product store could not be reached',
+  reset: 'the product store closed the connection before it answered',
+  status: 'the product store answered with an error',
+  invalid: 'the product store sent an answer that is not what was asked for',
+  'too-large': 'the product store sent an answer too large to read',
+  timeout: 'the product store did not answer in time',
+};
+
 /** The problem a client sees for a store call's last failure. */
 function asProblem(error: unknown): unknown {
   if (!(error instanceof UpstreamError)) return error; // a bug or an HttpError: as it is
-  return new HttpError(error.kind === 'timeout' ? 504 : 502, error.message);
+  // A timeout's message is ours (how long we waited); the rest name the upstream.
+  const detail = error.kind === 'timeout' ? error.message : CLIENT_DETAIL[error.kind];
+  return new HttpError(error.kind === 'timeout' ? 504 : 502, detail);
 }
 
 function circuitOpen(retryAfterMs: number): HttpError {

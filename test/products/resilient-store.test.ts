@@ -5,7 +5,9 @@
 import assert from 'node:assert/strict';
 import { performance } from 'node:perf_hooks';
 import { describe, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { HttpError } from '../../src/http/http-error.js';
+import { Logger } from '../../src/log/logger.js';
 import { generateProduct, type Product } from '../../src/products/catalog.js';
 import { ResilientStore, type ResilienceOptions, type StoreStats } from '../../src/products/resilient-store.js';
 import type { ProductPage, ProductStore } from '../../src/products/store.js';
@@ -207,9 +209,18 @@ describe('retries', () => {
 });
 
 describe("the call's budget (a share of the request deadline)", () => {
-  test('a wait that would end past callBudgetMs is not taken, and counted', async () => {
-    // Retry 0 waits 100 ms (ends at 100, inside 150); retry 1 would wait 200 (past it).
+  test('a retry with too little of the budget left for its attempt is not made', async () => {
+    // Waiting 100 ms of a 150 ms budget would leave 50 ms: a sure timeout, not an attempt.
     const { store, inner } = rig(failing(() => unavailable()), { retries: 3, retryBaseMs: 100, random: () => 1, callBudgetMs: 150 });
+    await assert.rejects(store.get(1), isProblem(502));
+    assert.equal(inner.calls, 1);
+    assert.equal(store.stats().retriesPastDeadline, 1);
+  });
+
+  test('a wait that would end past callBudgetMs is not taken, and counted', async () => {
+    // Retry 0 waits 100 ms and leaves 150 for its attempt; retry 1 would wait 200, leaving
+    // none (a retry needs 100 ms, or STORE_TIMEOUT_MS if less, after its wait).
+    const { store, inner } = rig(failing(() => unavailable()), { retries: 3, retryBaseMs: 100, random: () => 1, callBudgetMs: 350 });
     await assert.rejects(store.get(1), isProblem(502));
     assert.equal(inner.calls, 2);
     assert.deepEqual(counts(store.stats()), { ...ZERO, calls: 1, attempts: 2, retries: 1, retriesPastDeadline: 1, 'failures.status': 2 });
@@ -265,6 +276,25 @@ test('the retry budget refuses retries beyond ratio x calls + floor, and counts 
 });
 
 describe('the circuit breaker', () => {
+  test('calls the open breaker refuses earn no retries: the budget counts calls that reached the store', async () => {
+    const budget = new RetryBudget({ ratio: 0.2, minPerSecond: 0, windowMs: 10_000 });
+    const { store } = rig(failing(() => unavailable()), { breakerFailures: 1, retries: 0, retryBudget: budget });
+    await assert.rejects(store.get(1), isProblem(502));
+    for (let i = 0; i < 50; i++) await assert.rejects(store.get(1), isProblem(503));
+    assert.equal(budget.stats().calls, 1);
+  });
+
+  test("a half-open probe's failure is not retried: the call ends at once, without the backoff or Retry-After", async () => {
+    const { store, inner, clock } = rig(failing(() => unavailable('2')), { breakerFailures: 1, retries: 2, openMs: 1_000 });
+    await assert.rejects(store.get(1), isProblem(502));
+    const before = inner.calls;
+    clock.ms += 1_000;
+    const started = performance.now();
+    await assert.rejects(store.get(1), isProblem(502), "the probe's own failure");
+    assert.ok(performance.now() - started < 500, 'no 2 s wait for a retry the open breaker would refuse');
+    assert.equal(inner.calls, before + 1);
+  });
+
   test('opens after N calls in a row failed after their retries, then fails calls at once: 503, Retry-After, no store call', async () => {
     const { store, inner, transitions } = rig(failing(() => unavailable()), { breakerFailures: 3, retries: 2, openMs: 2_500 });
     await assert.rejects(store.get(1), isProblem(502));
@@ -293,11 +323,12 @@ describe('the circuit breaker', () => {
     assert.deepEqual(transitions, []);
   });
 
-  test("a call's retries stop at the breaker its attempts opened (the ratio rule): 503", async () => {
-    const { store, inner } = rig(failing(() => unavailable()), { breakerRatio: 0.5, retries: 5 });
-    await assert.rejects(store.get(1), isProblem(503));
+  test("a call's retries stop at the breaker its attempts opened (the ratio rule), with the upstream's failure: 502", async () => {
+    const { store, inner, breaker } = rig(failing(() => unavailable()), { breakerRatio: 0.5, retries: 5 });
+    await assert.rejects(store.get(1), isProblem(502));
     assert.equal(inner.calls, 2);
-    assert.equal(store.stats().shortCircuited, 1);
+    assert.equal(breaker.state, 'open');
+    assert.deepEqual([store.stats().retries, store.stats().shortCircuited], [1, 0], 'no wait for a retry the breaker would refuse');
   });
 
   test('after openMs exactly one probe goes through while concurrent calls fail fast; its success closes the breaker', async () => {
@@ -422,9 +453,29 @@ test('the last failure becomes the problem: 502 for status, invalid, connect, re
     const { store } = rig(script, { retries: 0, attemptTimeoutMs: 20 });
     await assert.rejects(store.get(1), expected, name);
   }
-  const message = upstream('invalid', 200).message;
-  const { store } = rig(failing(() => upstream('invalid', 200)), { retries: 0 });
-  await assert.rejects(store.get(1), (error) => error instanceof HttpError && error.detail === message, "the 502 says what the upstream did");
+  // The client is told what kind of failure it was, never the upstream's address or error text.
+  const secret = new UpstreamError('connect', 'could not connect to http://10.1.2.3:9000 (ECONNREFUSED)');
+  const { store } = rig(failing(() => secret), { retries: 0 });
+  await assert.rejects(store.get(1), (error) => error instanceof HttpError && error.detail === 'the product store could not be reached');
+});
+
+test("a call's last failure is logged in full, at most once a second, with the count of those not logged", async () => {
+  const lines: Record<string, unknown>[] = [];
+  const logger = new Logger('info', (chunk) => {
+    for (const line of chunk.toString().split('\n')) if (line !== '') lines.push(JSON.parse(line) as Record<string, unknown>);
+  });
+  const { store } = rig(failing(() => new UpstreamError('connect', 'could not connect to http://10.1.2.3:9000 (ECONNREFUSED)')), { retries: 0, logger });
+  for (let i = 0; i < 3; i++) await assert.rejects(store.get(1), isProblem(502));
+  logger.flush();
+  assert.equal(lines.length, 1);
+  assert.equal(lines[0]?.['msg'], 'store call failed');
+  assert.equal(lines[0]?.['level'], 40, 'warn');
+  assert.match(JSON.stringify(lines[0]), /10\.1\.2\.3:9000/);
+  await sleep(1_050);
+  await assert.rejects(store.get(1), isProblem(502));
+  logger.flush();
+  assert.equal(lines.length, 2);
+  assert.equal(lines[1]?.['notLogged'], 2);
 });
 
 test('stats() counts failures by cause across calls', async () => {

@@ -4,6 +4,7 @@
 // the attempt and destroys its socket; so does every failure, so the pool only ever gets
 // back a socket whose answer was read to the end.
 import type { Agent, ClientRequest, IncomingMessage, RequestOptions } from 'node:http';
+import type { Socket } from 'node:net';
 import { Agent as HttpAgent, request as httpRequest, loadHttps, STATUS_CODES } from '../../platform/node-http.js';
 import type { Product } from '../catalog.js';
 import type { ProductPage, ProductStore } from '../store.js';
@@ -25,7 +26,12 @@ interface Answer {
   readonly status: number;
   readonly retryAfter: string | undefined;
   readonly body: Buffer | undefined;
+  /** The answer says it is JSON (application/json, application/problem+json, any +json). */
+  readonly json: boolean;
 }
+
+/** A media type of JSON: what the service's own answers, a 404 included, are. */
+const JSON_MEDIA_TYPE = /^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i;
 
 /** Idle pooled sockets are closed after this long. Setting it also makes Node honour the
  *  upstream's `Keep-Alive: timeout=N` hint (it only ever lowers a set timeout), so we close
@@ -75,6 +81,12 @@ export class HttpStore implements ProductStore {
       headers: { accept: 'application/json' },
       agent: this.agent,
     };
+    // A request destroyed while queued still gets a socket once one is freed (Node 24 and
+    // later open a new one for it), which goes back to the pool as free: after close() no
+    // socket may stay.
+    this.agent.on('free', (socket: Socket) => {
+      if (this.closed) socket.destroy();
+    });
     this.prefix = url.pathname.replace(/\/+$/, '');
     this.origin = url.origin;
     this.maxBodyBytes = options.maxBodyBytes;
@@ -85,7 +97,9 @@ export class HttpStore implements ProductStore {
     if (!Number.isSafeInteger(id) || id < 1) return undefined;
     const path = `${this.prefix}/products/${id}`;
     const answer = await this.exchange(path, signal);
-    if (answer.status === 404) return undefined;
+    // The service's own 404 (JSON) says no such product; a proxy's or a web server's page
+    // (a wrong path prefix, a deploy under way) must not be cached as one.
+    if (answer.status === 404 && answer.json) return undefined;
     return this.read(answer, path, (body) => readProduct(body, id));
   }
 
@@ -151,7 +165,7 @@ export class HttpStore implements ProductStore {
       /** Fails the call and destroys the socket: it never goes back to the pool half read. */
       const fail = (error: unknown): void => {
         if (!settle()) return;
-        req.destroy();
+        cut(req);
         reject(error);
       };
       const onAbort = (): void => fail(signal?.reason);
@@ -161,6 +175,7 @@ export class HttpStore implements ProductStore {
       req.on('error', (error) => fail(this.networkError(error, path)));
       req.on('response', (res: IncomingMessage) => {
         const status = res.statusCode ?? 0;
+        const json = JSON_MEDIA_TYPE.test(res.headers['content-type'] ?? '');
         const retryAfter = res.headers['retry-after'];
         const keep = status === 200;
         const tooLarge = (size: string): void => {
@@ -168,8 +183,8 @@ export class HttpStore implements ProductStore {
             fail(new UpstreamError('too-large', `the product store at ${this.origin} answered GET ${path} with a body over ${this.maxBodyBytes} bytes (${size})`, { status }));
           } else if (settle()) {
             // The status says it all; the body is not worth reading.
-            req.destroy();
-            resolve({ status, retryAfter, body: undefined });
+            cut(req);
+            resolve({ status, retryAfter, body: undefined, json });
           }
         };
         const declared = Number(res.headers['content-length'] ?? 0);
@@ -187,7 +202,7 @@ export class HttpStore implements ProductStore {
         });
         res.on('error', (error) => fail(this.networkError(error, path)));
         res.on('end', () => {
-          if (settle()) resolve({ status, retryAfter, body: keep ? Buffer.concat(chunks, bytes) : undefined });
+          if (settle()) resolve({ status, retryAfter, body: keep ? Buffer.concat(chunks, bytes) : undefined, json });
         });
         // However the cut is reported (an error above, or none), an incomplete answer is a broken one.
         res.on('close', () => {
@@ -213,6 +228,13 @@ export class HttpStore implements ProductStore {
     // TLS failures and anything unforeseen: another attempt would fail the same way.
     return new UpstreamError('connect', `the request to ${where} for GET ${path} failed (${code}: ${error.message})`, { cause: error, retryable: false });
   }
+}
+
+/** Ends a request and its connection: Node 26 may keep the socket of a request destroyed
+ *  while its response is read, and give it to the pool with that response unread. */
+function cut(req: ClientRequest): void {
+  req.destroy();
+  req.socket?.destroy();
 }
 
 function parseBaseUrl(text: string): URL {

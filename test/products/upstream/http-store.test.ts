@@ -108,12 +108,24 @@ describe('HttpStore: answers', () => {
     });
   });
 
-  it('get: 404 (any body) is undefined; list: 404 is a status failure', BOUNDED, async () => {
+  it('get: a JSON 404 (any body) is undefined; list: 404 is a status failure', BOUNDED, async () => {
     await withUpstream(json(404, '<html>not here</html>'), async (_upstream, store) => {
       assert.equal(await store.get(99, guard()), undefined);
       const error = await rejectsWith(store.list(0, 5, guard()), 'status', false, /answered GET \/products\?offset=0&limit=5 with 404 Not Found/);
       assert.equal(error.status, 404);
     });
+    await withUpstream(json(404, '{}', { 'content-type': 'application/problem+json; charset=utf-8' }), async (_upstream, store) => {
+      assert.equal(await store.get(99, guard()), undefined, "turbina's own 404");
+    });
+  });
+
+  it("get: a 404 that is not JSON (a proxy's page, a wrong path prefix) is a status failure, not a missing product", BOUNDED, async () => {
+    for (const type of ['text/html', 'text/plain; charset=utf-8', 'application/jsonp', '']) {
+      await withUpstream(json(404, '<html>Not Found</html>', { 'content-type': type }), async (_upstream, store) => {
+        const error = await rejectsWith(store.get(99, guard()), 'status', false, /answered GET \/products\/99 with 404 Not Found/);
+        assert.equal(error.status, 404, type);
+      });
+    }
   });
 
   it('an id no product can have makes no request', BOUNDED, async () => {
