@@ -8,8 +8,10 @@
 // checked as it grows. Held chunks are joined once, when the leaf can complete: a bulk when
 // its last byte has arrived, a line when a CR has.
 //
-// Chunks are kept by reference while incomplete (a socket never reuses one); the bulk
-// strings handed out are copies, so they do not pin a whole chunk in memory.
+// Chunks are kept by reference while incomplete (a socket never reuses one). The bulk
+// strings handed out are copies, so they do not pin a whole chunk in memory; except one
+// that fills most of a buffer the parser joined itself (a large value that came in many
+// chunks), which is its own already and is not copied twice.
 import {
   RedisError,
   RespProtocolError,
@@ -149,6 +151,8 @@ export class RespParser {
   #awaitingLine = false;
   #needed = 0;
   #failed = false;
+  /** The buffer being parsed was joined here from held chunks: nobody else refers to it. */
+  #joined = false;
 
   constructor(options: RespParserOptions, onValue: (value: RespValue) => void) {
     this.#onValue = onValue;
@@ -163,7 +167,7 @@ export class RespParser {
     return this.#pendingLength;
   }
 
-  /** Feeds bytes as they arrive (split anywhere); calls onValue once per complete top-level value, in order. Throws RespProtocolError; after a throw the parser is unusable. */
+  /** Feeds bytes as they arrive (split anywhere); calls onValue once per complete top-level value, in order. Throws RespProtocolError (or what onValue threw); after a throw the parser is unusable. */
   feed(chunk: Buffer): void {
     if (this.#failed) throw protocolError('the parser failed earlier: drop the connection');
     if (chunk.length === 0) return;
@@ -182,6 +186,7 @@ export class RespParser {
       this.#pending = [];
       this.#pendingLength = 0;
     }
+    this.#joined = buf !== chunk;
     try {
       this.#parse(buf);
     } catch (error) {
@@ -306,6 +311,7 @@ export class RespParser {
       if (stop - start < 4 || buf[start + 3] !== COLON) throw protocolError('a verbatim string without its format');
       return buf.toString('utf8', start + 4, stop);
     }
+    if (this.#joined && (stop - start) * 2 >= buf.length) return buf.subarray(start, stop);
     const copy = Buffer.allocUnsafe(stop - start);
     buf.copy(copy, 0, start, stop);
     return copy;
