@@ -22,6 +22,9 @@ const listQuery = query({
   limit: int({ min: 1, max: 1000, default: 20 }),
 });
 
+/** Cache-Control values are kept for max-ages up to this (an hour); longer TTLs build theirs. */
+const MAX_SHARED_MAX_AGE = 3600;
+
 export interface ProductRoutesDeps {
   readonly cache: TtlCache<Encoded>;
   readonly store: ProductStore;
@@ -37,11 +40,17 @@ export function registerProductRoutes(router: Router, deps: ProductRoutesDeps): 
   // RFC 5861: caches between us and the client may serve a copy this long past max-age
   // when they cannot reach us, as we do with the store.
   const staleDirective = deps.staleIfErrorMs >= 1000 ? `, stale-if-error=${Math.floor(deps.staleIfErrorMs / 1000)}` : '';
+  // One Cache-Control value per max-age, made once: a hit builds no string.
+  const cacheControls: string[] = [];
+  const cacheControl = (maxAge: number): string => {
+    if (maxAge > MAX_SHARED_MAX_AGE) return 'public, max-age=' + maxAge + staleDirective;
+    return (cacheControls[maxAge] ??= 'public, max-age=' + maxAge + staleDirective);
+  };
 
   const send = (ctx: RequestContext, entry: CacheEntry<Encoded>, status: CacheStatus): void | Promise<void> => {
     ctx.cache = status;
     const maxAge = Math.floor(cache.ttlLeft(entry) / 1000);
-    return respond.encoded(ctx, entry.value, ['x-cache', status, 'cache-control', 'public, max-age=' + maxAge + staleDirective]);
+    return respond.encoded(ctx, entry.value, ['x-cache', status, 'cache-control', cacheControl(maxAge)]);
   };
 
   /** One shared load per key however many requests miss it together (singleflight). */
