@@ -12,6 +12,8 @@ import { eventually } from '../../helpers/http.js';
 import { SKIP_WITHOUT_REDIS, startRedis, type TestRedis } from '../../helpers/redis.js';
 
 const clients: RedisClient[] = [];
+/** Fake servers and proxies, closed after the file's tests even when one fails midway. */
+const servers: net.Server[] = [];
 
 /** A client closed after the file's tests; `url` overrides the options' default. */
 function client(url: string, options: Partial<RedisClientOptions> = {}): RedisClient {
@@ -39,9 +41,10 @@ function failure(kind: string): (error: unknown) => boolean {
 
 after(async () => {
   await Promise.all(clients.map((made) => made.close()));
+  for (const server of servers) server.close();
 });
 
-describe('RedisClient on a shared redis-server', { skip: SKIP_WITHOUT_REDIS }, () => {
+describe('RedisClient on a shared redis-server', { skip: SKIP_WITHOUT_REDIS, timeout: 10_000 }, () => {
   let server: TestRedis;
   before(async () => {
     server = await startRedis();
@@ -109,15 +112,14 @@ describe('RedisClient on a shared redis-server', { skip: SKIP_WITHOUT_REDIS }, (
 
   test('a server error rejects only its command; the connection stays', async () => {
     const redis = client(server.url);
-    const results = await Promise.all([
-      settle(redis.send(['SET', 'str', 'v'])),
-      settle(redis.send(['LPUSH', 'str', 'x'])),
-      settle(redis.send(['GET', 'str'])),
-    ]);
-    assert.equal(results[0], 'OK');
-    assert.ok(results[1] instanceof RedisError, String(results[1]));
-    assert.equal(results[1].code, 'WRONGTYPE');
-    assert.deepEqual(results[2], Buffer.from('v'));
+    const set = redis.send(['SET', 'str', 'v']);
+    const wrongType = redis.send(['LPUSH', 'str', 'x']).then(() => 'resolved', (error: unknown) => error);
+    const get = redis.send(['GET', 'str']);
+    assert.equal(await set, 'OK');
+    const error = await wrongType;
+    assert.ok(error instanceof RedisError, String(error));
+    assert.equal(error.code, 'WRONGTYPE');
+    assert.deepEqual(await get, Buffer.from('v'));
     assert.equal(redis.state, 'ready');
     assert.equal(redis.stats().errors, 1);
     assert.equal(redis.stats().reconnects, 0);
@@ -144,8 +146,6 @@ describe('RedisClient on a shared redis-server', { skip: SKIP_WITHOUT_REDIS }, (
     const chunks = proxy.chunks.slice(before);
     assert.equal(chunks.length, 1, `${chunks.length} writes for 50 commands`);
     assert.equal((chunks[0]?.toString('latin1').match(/ECHO/g) ?? []).length, 50);
-    await redis.close();
-    proxy.close();
   });
 
   test('CLIENT TRACKING ON: another connection writing a tracked key sends an invalidation push to onPush', async () => {
@@ -165,7 +165,7 @@ describe('RedisClient on a shared redis-server', { skip: SKIP_WITHOUT_REDIS }, (
   });
 });
 
-describe('RedisClient when the server fails', { skip: SKIP_WITHOUT_REDIS }, () => {
+describe('RedisClient when the server fails', { skip: SKIP_WITHOUT_REDIS, timeout: 10_000 }, () => {
   test('a server that stops answering: the command times out and the connection is redialled', async () => {
     const server = await startRedis();
     try {
@@ -224,7 +224,7 @@ describe('RedisClient when the server fails', { skip: SKIP_WITHOUT_REDIS }, () =
   });
 });
 
-describe('RedisClient against a fake server', () => {
+describe('RedisClient against a fake server', { timeout: 10_000 }, () => {
   test('a RESP2-only server: HELLO fails, AUTH and SELECT follow, protocol 2', async () => {
     const received: string[] = [];
     const replies = ['-ERR unknown command \'HELLO\', with args beginning with: \'3\'\r\n', '+OK\r\n', '+OK\r\n', '$2\r\nhi\r\n'];
@@ -241,8 +241,6 @@ describe('RedisClient against a fake server', () => {
       '*2\r\n$6\r\nSELECT\r\n$1\r\n2\r\n',
       '*2\r\n$3\r\nGET\r\n$1\r\nk\r\n',
     ]);
-    await redis.close();
-    fake.close();
   });
 
   test('a malformed reply drops the connection and fails its command', async () => {
@@ -250,8 +248,6 @@ describe('RedisClient against a fake server', () => {
     const redis = client(`redis://127.0.0.1:${fake.port}`);
     await ready(redis);
     await assert.rejects(redis.send(['PING']), (error: Error) => failure('connection-lost')(error) && /protocol error/.test(error.message));
-    await redis.close();
-    fake.close();
   });
 
   test('close() fails what is pending, stops reconnecting and resolves once the socket closed', async () => {
@@ -265,12 +261,11 @@ describe('RedisClient against a fake server', () => {
     assert.ok(failure('closed')(await pending));
     assert.equal(redis.state, 'closed');
     await assert.rejects(redis.send(['PING']), failure('closed'));
-    fake.close();
   });
 });
 
 /** A TCP proxy to 127.0.0.1:target recording each chunk the client side sends. */
-async function countingProxy(target: number): Promise<{ port: number; chunks: Buffer[]; close(): void }> {
+async function countingProxy(target: number): Promise<{ port: number; chunks: Buffer[] }> {
   const chunks: Buffer[] = [];
   const server = net.createServer((inbound) => {
     const outbound = net.connect({ host: '127.0.0.1', port: target });
@@ -284,27 +279,20 @@ async function countingProxy(target: number): Promise<{ port: number; chunks: Bu
     inbound.on('error', () => outbound.destroy());
     outbound.on('error', () => inbound.destroy());
   });
+  servers.push(server);
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
-  return { port: (server.address() as net.AddressInfo).port, chunks, close: () => server.close() };
+  return { port: (server.address() as net.AddressInfo).port, chunks };
 }
 
 /** A server calling `onCommand` with each chunk it receives (one command per chunk in these tests). */
-async function fakeServer(onCommand: (socket: net.Socket, text: string) => void): Promise<{ port: number; close(): void }> {
-  const sockets = new Set<net.Socket>();
+async function fakeServer(onCommand: (socket: net.Socket, text: string) => void): Promise<{ port: number }> {
   const server = net.createServer((socket) => {
-    sockets.add(socket);
     socket.on('data', (chunk: Buffer) => onCommand(socket, chunk.toString('latin1')));
-    socket.on('close', () => sockets.delete(socket));
     socket.on('error', () => {});
   });
+  servers.push(server);
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
-  return {
-    port: (server.address() as net.AddressInfo).port,
-    close: () => {
-      for (const socket of sockets) socket.destroy();
-      server.close();
-    },
-  };
+  return { port: (server.address() as net.AddressInfo).port };
 }
