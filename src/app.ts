@@ -281,8 +281,8 @@ function createResilientStore(config: Config, backing: ProductStore, logger: Log
     attemptTimeoutMs: config.storeTimeoutMs,
     retries: config.storeRetries,
     retryBaseMs: config.storeRetryBaseMs,
-    // Without a request deadline, retries still end: within what the attempts alone could take.
     logger,
+    // Without a request deadline, retries still end: within what the attempts alone could take.
     callBudgetMs: config.requestDeadlineMs > 0 ? config.requestDeadlineMs * CALL_SHARE_OF_DEADLINE : config.storeTimeoutMs * (config.storeRetries + 1),
     breaker,
     retryBudget,

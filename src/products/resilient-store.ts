@@ -62,8 +62,6 @@ export interface StoreStats {
 
 const FAILURE_KINDS: readonly AttemptFailure[] = ['connect', 'reset', 'status', 'invalid', 'too-large', 'timeout', 'other'];
 
-/** The cap on one backoff's exponent: 2^16 x base is far past any sensible budget. */
-const MAX_EXPONENT = 16;
 /** A retry is made only if this much of the call's budget (or all of STORE_TIMEOUT_MS, if
  *  less) is left for it after its wait. */
 const MIN_RETRY_ATTEMPT_MS = 100;
@@ -78,7 +76,6 @@ export class ResilientStore implements ProductStore {
   private attemptCount = 0;
   private retryCount = 0;
   private pastDeadline = 0;
-  private shortCircuits = 0;
   private readonly failures: Record<AttemptFailure, number> = Object.fromEntries(FAILURE_KINDS.map((kind) => [kind, 0])) as Record<AttemptFailure, number>;
   private readonly random: () => number;
   private lastFailureLogAt = -Infinity;
@@ -118,7 +115,7 @@ export class ResilientStore implements ProductStore {
       failures: { ...this.failures },
       retriesRefused: this.options.retryBudget.stats().refused,
       retriesPastDeadline: this.pastDeadline,
-      shortCircuited: this.shortCircuits,
+      shortCircuited: breaker.shortCircuited,
       breaker: { state: breaker.state, opened: breaker.opened, halfOpened: breaker.halfOpened, closed: breaker.closed },
     };
   }
@@ -131,7 +128,6 @@ export class ResilientStore implements ProductStore {
     for (let retry = 0; ; retry++) {
       const permit = breaker.acquire();
       if (permit === undefined) {
-        this.shortCircuits++;
         throw circuitOpen(breaker.retryAfterMs());
       }
       // Only calls that reach the store earn retries: refused ones would fill the budget
@@ -193,7 +189,7 @@ export class ResilientStore implements ProductStore {
 
   /** Full jitter, or what the upstream's Retry-After asks if that is longer. */
   private backoff(retry: number, error: unknown): number {
-    const jitter = fullJitter(Math.min(retry, MAX_EXPONENT), this.options.retryBaseMs, Number.MAX_SAFE_INTEGER, this.random);
+    const jitter = fullJitter(retry, this.options.retryBaseMs, Number.MAX_SAFE_INTEGER, this.random);
     const asked = error instanceof UpstreamError ? parseRetryAfter(error.retryAfter, Date.now()) : undefined;
     return asked === undefined ? jitter : Math.max(jitter, asked);
   }
