@@ -107,7 +107,7 @@ export function createApp(settings: Partial<Config> = {}, options: AppOptions = 
     options.logger === undefined ? stdoutLogger(config) : { logger: options.logger, output: options.logOutput };
   const startedAt = performance.now();
   const backing = options.store ?? backingStore(config);
-  const store = createResilientStore(config, backing, logger);
+  const store = createResilientStore(config, backing, logger, backing instanceof HttpStore ? () => backing.waiting : undefined);
   const cache = new TtlCache<Encoded>({
     ttlMs: config.cacheTtlMs,
     maxEntries: config.cacheMaxEntries,
@@ -262,7 +262,7 @@ function backingStore(config: Config): ProductStore {
 }
 
 /** The store's timeouts, retries and breaker from the config; breaker transitions are logged. */
-function createResilientStore(config: Config, backing: ProductStore, logger: Logger): ResilientStore {
+function createResilientStore(config: Config, backing: ProductStore, logger: Logger, waiting: (() => number) | undefined): ResilientStore {
   const breaker = new CircuitBreaker({
     consecutiveFailures: config.breakerFailures,
     failureRatio: config.breakerFailureRatio,
@@ -286,6 +286,7 @@ function createResilientStore(config: Config, backing: ProductStore, logger: Log
     callBudgetMs: config.requestDeadlineMs > 0 ? config.requestDeadlineMs * CALL_SHARE_OF_DEADLINE : config.storeTimeoutMs * (config.storeRetries + 1),
     breaker,
     retryBudget,
+    ...(waiting === undefined ? {} : { waiting }),
   });
 }
 

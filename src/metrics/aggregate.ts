@@ -67,7 +67,7 @@ export function aggregate(snapshots: readonly ProcessSnapshot[]): Aggregate {
   const failures: Record<AttemptFailure, number> = { connect: 0, reset: 0, status: 0, invalid: 0, 'too-large': 0, timeout: 0, other: 0 };
   const breaker: Mutable<StoreStats['breaker']> = { state: 'closed', opened: 0, halfOpened: 0, closed: 0 };
   const store: Mutable<StoreStats> = {
-    calls: 0, attempts: 0, retries: 0, failures, retriesRefused: 0, retriesPastDeadline: 0, shortCircuited: 0, breaker,
+    calls: 0, attempts: 0, retries: 0, failures, retriesRefused: 0, retriesPastDeadline: 0, shortCircuited: 0, waiting: 0, breaker,
   };
   const memory: Mutable<MemoryUsage> = { rssBytes: 0, heapUsedBytes: 0, heapTotalBytes: 0, externalBytes: 0 };
   const delayMs = { p50: 0, p99: 0, max: 0 };
@@ -101,7 +101,7 @@ export function aggregate(snapshots: readonly ProcessSnapshot[]): Aggregate {
     shedding.maxInFlight += p.shedding.maxInFlight;
     shedding.active += p.shedding.active;
     for (const key of ['eventLoopDelay', 'eventLoopUtilization', 'inFlight'] as const) shed[key] += p.shedding.shed[key];
-    for (const key of ['calls', 'attempts', 'retries', 'retriesRefused', 'retriesPastDeadline', 'shortCircuited'] as const) store[key] += p.store[key];
+    for (const key of ['calls', 'attempts', 'retries', 'retriesRefused', 'retriesPastDeadline', 'shortCircuited', 'waiting'] as const) store[key] += p.store[key];
     for (const kind of Object.keys(failures) as AttemptFailure[]) failures[kind] += p.store.failures[kind];
     for (const key of ['opened', 'halfOpened', 'closed'] as const) breaker[key] += p.store.breaker[key];
     breaker.state = worseState(breaker.state, p.store.breaker.state);

@@ -174,6 +174,7 @@ export function renderPrometheus(agg: Aggregate, view?: ClusterView): string {
     [{ reason: 'budget' }, store.retriesRefused],
     [{ reason: 'deadline' }, store.retriesPastDeadline],
   ]);
+  out.family('turbina_store_calls_waiting', 'gauge', 'Store calls waiting now for a connection to STORE_URL (all STORE_MAX_SOCKETS busy).', one(store.waiting));
   out.family('turbina_store_short_circuited_total', 'counter', 'Store calls failed at once because the circuit breaker was open.', one(store.shortCircuited));
   out.family('turbina_store_breaker_state', 'gauge', `The circuit breaker's state (1 for the current one${view === undefined ? '' : '; summed: the workers in each state'}).`, (['closed', 'open', 'half-open'] as const).map((state) => [{ state: state.replace('-', '_') }, agg.processes.filter((p) => p.store.breaker.state === state).length]));
   out.family('turbina_store_breaker_transitions_total', 'counter', 'Circuit breaker state changes, by the state entered.', [

@@ -37,6 +37,8 @@ export interface ResilienceOptions {
   /** Where a call's last failure is told, in full (the client gets a detail without the
    *  upstream's address); at most one line a second. */
   readonly logger?: Logger;
+  /** Calls waiting for a connection to the store (STORE_MAX_SOCKETS biting); none without. */
+  readonly waiting?: () => number;
   /** Injectable for tests. */
   readonly random?: () => number;
 }
@@ -57,6 +59,8 @@ export interface StoreStats {
   readonly retriesPastDeadline: number;
   /** Calls failed at once by the open breaker. */
   readonly shortCircuited: number;
+  /** Calls waiting now for a connection to the upstream (all STORE_MAX_SOCKETS busy). */
+  readonly waiting: number;
   readonly breaker: { readonly state: BreakerState; readonly opened: number; readonly halfOpened: number; readonly closed: number };
 }
 
@@ -116,6 +120,7 @@ export class ResilientStore implements ProductStore {
       retriesRefused: this.options.retryBudget.stats().refused,
       retriesPastDeadline: this.pastDeadline,
       shortCircuited: breaker.shortCircuited,
+      waiting: this.options.waiting?.() ?? 0,
       breaker: { state: breaker.state, opened: breaker.opened, halfOpened: breaker.halfOpened, closed: breaker.closed },
     };
   }

@@ -40,7 +40,7 @@ function snapshot(worker: number, latencies: readonly number[], extra: { lag: nu
     deadline: { ms: 5000, answered503: worker + 1, answered504: worker * 2 },
     shedding: { eventLoopDelayMs: 50, eventLoopUtilization: 0.9, maxInFlight: 100, active: worker, shed: { eventLoopDelay: worker, eventLoopUtilization: 2, inFlight: worker * 5 } },
     store: {
-      calls: 10 + worker, attempts: 12 + worker, retries: 2, retriesRefused: worker, retriesPastDeadline: 1, shortCircuited: worker * 4,
+      calls: 10 + worker, attempts: 12 + worker, retries: 2, retriesRefused: worker, retriesPastDeadline: 1, shortCircuited: worker * 4, waiting: worker + 1,
       failures: { connect: worker, reset: 0, status: 2, invalid: 1, 'too-large': 0, timeout: worker, other: 0 },
       breaker: { state: worker === 1 ? 'open' : 'closed', opened: worker, halfOpened: 0, closed: 0 },
     },
@@ -87,6 +87,7 @@ test('counters and histograms are summed; percentiles come from the merged histo
     [report.store.calls, report.store.attempts, report.store.retries, report.store.retriesRefused, report.store.retriesPastDeadline, report.store.shortCircuited],
     [21, 25, 4, 1, 2, 4],
   );
+  assert.equal(report.store.waiting, 3, 'calls waiting for a connection add up');
   assert.deepEqual(report.store.failures, { connect: 1, reset: 0, status: 4, invalid: 2, 'too-large': 0, timeout: 1, other: 0 });
   assert.deepEqual(report.store.breaker, { state: 'open', opened: 1, halfOpened: 0, closed: 0 });
   assert.equal(report.cache.staleServed, 3);

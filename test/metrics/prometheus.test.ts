@@ -34,7 +34,7 @@ function snapshot(overrides: Partial<ProcessSnapshot> = {}): ProcessSnapshot {
     deadline: { ms: 5000, answered503: 0, answered504: 0 },
     shedding: { eventLoopDelayMs: 0, eventLoopUtilization: 0, maxInFlight: 0, active: 0, shed: { eventLoopDelay: 0, eventLoopUtilization: 0, inFlight: 0 } },
     store: {
-      calls: 0, attempts: 0, retries: 0, retriesRefused: 0, retriesPastDeadline: 0, shortCircuited: 0,
+      calls: 0, attempts: 0, retries: 0, retriesRefused: 0, retriesPastDeadline: 0, shortCircuited: 0, waiting: 0,
       failures: { connect: 0, reset: 0, status: 0, invalid: 0, 'too-large': 0, timeout: 0, other: 0 },
       breaker: { state: 'closed', opened: 0, halfOpened: 0, closed: 0 },
     },

@@ -291,6 +291,19 @@ describe('the product store behind the inventory service', { timeout: 20_000 }, 
     }, settings(inventory, { storeRetries: 2 }));
   });
 
+  test('STORE_MAX_SOCKETS bounds the connections: the calls beyond it wait, and /metrics shows them waiting', async () => {
+    await withApp(async ({ port }) => {
+      await inventory.control({ latencyMs: 300 });
+      const replies = getAll(port, range(21, 4));
+      await sleep(150);
+      const during = await metrics(port);
+      assert.equal(during.store.waiting, 3, 'one call on the only connection, three waiting for it');
+      assert.equal((await inventory.stats()).inFlight, 1);
+      for (const reply of await replies) assert.equal(reply.status, 200);
+      assert.equal((await metrics(port)).store.waiting, 0);
+    }, settings(inventory, { storeMaxSockets: 1, storeTimeoutMs: 2_000 }));
+  });
+
   test("the upstream's 404 is a cached 404, not a failure", async () => {
     await withApp(async ({ port }) => {
       const missing = 999_999; // the inventory has products 1..10000

@@ -110,6 +110,13 @@ export class HttpStore implements ProductStore {
     return this.read(await this.exchange(path, signal), path, (body) => readPage(body, from, count));
   }
 
+  /** Calls waiting for one of the maxSockets connections (the pool's bound biting). */
+  get waiting(): number {
+    let waiting = 0;
+    for (const queue of Object.values(this.agent.requests)) waiting += queue?.length ?? 0;
+    return waiting;
+  }
+
   /** Fails every call under way and closes every socket; later calls fail at once. */
   close(): void {
     this.closed = true;
