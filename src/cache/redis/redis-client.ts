@@ -243,7 +243,11 @@ export class RedisClient {
       return;
     }
     this.socket = socket;
-    const parser = new RespParser({ maxBulkBytes: this.options.maxBulkBytes }, (value) => this.onReply(value));
+    // The rest of a chunk that dropped this connection is not for anyone: each value would
+    // otherwise find nothing in flight and drop (and redial) again.
+    const parser = new RespParser({ maxBulkBytes: this.options.maxBulkBytes }, (value) => {
+      if (this.socket === socket) this.onReply(value);
+    });
     const connectTimeoutMs = this.options.connectTimeoutMs ?? this.options.commandTimeoutMs;
     this.connectTimer = setTimeout(() => {
       if (this.socket === socket) this.drop(`connect timed out after ${connectTimeoutMs} ms`);
@@ -303,7 +307,6 @@ export class RedisClient {
   private becomeReady(): void {
     if (this.everReady) this.counters.reconnects++;
     this.everReady = true;
-    this.attempts = 0;
     this.setState('ready', `connected to ${this.target.host}:${this.target.port} (RESP${this.protocolNow ?? 2})`);
     for (const pending of this.waiting.drain()) {
       this.inFlight.push(pending);
@@ -327,6 +330,9 @@ export class RedisClient {
     }
     this.pendingCount--;
     this.counters.replies++;
+    // A connection that answers a command has proven itself: the backoff starts over. (A
+    // server that completes the handshake and then hangs up keeps it growing.)
+    this.attempts = 0;
     if (value instanceof RedisError) {
       this.counters.errors++;
       pending.reject(value);
@@ -402,6 +408,7 @@ export class RedisClient {
     this.setState('down', reason);
     const ceiling = Math.min(this.options.reconnectMaxMs, this.options.reconnectBaseMs * 2 ** Math.min(this.attempts, 30));
     this.attempts++;
+    clearTimeout(this.reconnectTimer);
     this.reconnectTimer = setTimeout(() => this.connect(), Math.random() * ceiling).unref();
   }
 

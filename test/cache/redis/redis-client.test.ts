@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import net from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, test } from 'node:test';
 import { performance } from 'node:perf_hooks';
 import { RedisClient, RedisClientError, type RedisClientOptions, type RedisState } from '../../../src/cache/redis/redis-client.js';
@@ -250,6 +251,30 @@ describe('RedisClient against a fake server', { timeout: 10_000 }, () => {
     await assert.rejects(redis.send(['PING']), (error: Error) => failure('connection-lost')(error) && /protocol error/.test(error.message));
   });
 
+  test('a chunk that drops the connection is read no further: one redial, not one per value left in it', async () => {
+    let connections = 0;
+    const fake = await fakeServer((socket, text) => {
+      if (text.includes('HELLO')) socket.write('-ERR nope\r\n' + '+OK\r\n'.repeat(20));
+    }, () => connections++);
+    const redis = client(`redis://127.0.0.1:${fake.port}`, { reconnectBaseMs: 200, reconnectMaxMs: 200 });
+    await sleep(300);
+    // Before the fix: over a thousand, one per value left in the chunk, each redialling.
+    assert.ok(connections <= 10, `${connections} connections in 300 ms`);
+    await redis.close();
+  });
+
+  test('a server that completes the handshake and hangs up: the backoff still grows', async () => {
+    let connections = 0;
+    const fake = await fakeServer((socket, text) => {
+      if (text.includes('HELLO')) socket.end('%0\r\n');
+    }, () => connections++);
+    const redis = client(`redis://127.0.0.1:${fake.port}`, { reconnectBaseMs: 20, reconnectMaxMs: 5_000 });
+    await sleep(1_000);
+    // Reset on every ready, each redial would wait at most 20 ms: about 50 in a second.
+    assert.ok(connections <= 12, `${connections} connections in 1 s`);
+    await redis.close();
+  });
+
   test('close() fails what is pending, stops reconnecting and resolves once the socket closed', async () => {
     const fake = await fakeServer((socket, text) => {
       if (text.includes('HELLO')) socket.write('%0\r\n');
@@ -286,8 +311,9 @@ async function countingProxy(target: number): Promise<{ port: number; chunks: Bu
 }
 
 /** A server calling `onCommand` with each chunk it receives (one command per chunk in these tests). */
-async function fakeServer(onCommand: (socket: net.Socket, text: string) => void): Promise<{ port: number }> {
+async function fakeServer(onCommand: (socket: net.Socket, text: string) => void, onConnection: () => void = () => {}): Promise<{ port: number }> {
   const server = net.createServer((socket) => {
+    onConnection();
     socket.on('data', (chunk: Buffer) => onCommand(socket, chunk.toString('latin1')));
     socket.on('error', () => {});
   });
