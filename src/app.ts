@@ -3,6 +3,7 @@
 // stop() shuts down gracefully; server.ts (the CLI) and library users call the same.
 import type { Server } from 'node:http';
 import { performance } from 'node:perf_hooks';
+import { RedisCache } from './cache/redis/redis-cache.js';
 import { TtlCache } from './cache/ttl-cache.js';
 import { zlibCodings } from './compression/codings.js';
 import { Compression, requestCompressionJobs } from './compression/compression.js';
@@ -22,7 +23,7 @@ import type { LogOutputStats } from './log/log-output.js';
 import type { Logger } from './log/logger.js';
 import { stdoutLogger } from './log/stdout-logger.js';
 import { takeSnapshot, type MetricsGatherer, type ProcessSnapshot } from './metrics/snapshot.js';
-import { debugAccess } from './middleware/debug-access.js';
+import { debugAccess, debugAllowed } from './middleware/debug-access.js';
 import { RateLimiter, workerShare } from './middleware/rate-limit.js';
 import { parseTrustProxy } from './ip/trust-proxy.js';
 import { RequestDeadline } from './middleware/request-deadline.js';
@@ -41,6 +42,7 @@ import { RetryBudget } from './resilience/retry-budget.js';
 import { ExportSlots } from './products/export-slots.js';
 import { registerExportRoute } from './products/export.js';
 import { registerProductRoutes } from './products/routes.js';
+import { SharedResponses } from './products/shared-responses.js';
 import { EmbeddedStore, type ProductStore } from './products/store.js';
 import { registerDebugRoutes } from './routes/debug.js';
 import { registerHealthRoutes } from './routes/health.js';
@@ -74,6 +76,8 @@ export interface App {
   /** What writes responses: handlers answer with it (json, problem, encoded, empty, openBody, stream). */
   readonly respond: Responder;
   readonly cache: TtlCache<Encoded>;
+  /** The shared second cache level (REDIS_URL); undefined without one. */
+  readonly shared: SharedResponses | undefined;
   /** The product store, every call bounded, retried and behind the circuit breaker. */
   readonly store: ResilientStore;
   readonly metrics: RequestMetrics;
@@ -128,14 +132,29 @@ export function createApp(settings: Partial<Config> = {}, options: AppOptions = 
   );
   const pool = new BufferPool(config.bufferPoolBytes, config.bufferPoolMax, config.bufferPool === 'on');
   const respond = new Responder(compression, lifecycle);
+  const shared = createSharedResponses(config, cache, compression, logger);
+  const debugOn = config.debugEndpoints === 'on';
+  const mayDebug = debugAllowed({ token: config.debugToken, ...(options.isLocalClient ? { isLocal: options.isLocalClient } : {}) });
   const deadline = new RequestDeadline(config.requestDeadlineMs, respond);
 
   const router = new Router();
-  registerProductRoutes(router, { cache, store, negativeTtlMs: config.cacheNegativeTtlMs, staleIfErrorMs: config.staleIfErrorMs, respond });
+  registerProductRoutes(router, {
+    cache,
+    store,
+    negativeTtlMs: config.cacheNegativeTtlMs,
+    staleIfErrorMs: config.staleIfErrorMs,
+    respond,
+    ...(shared === undefined ? {} : { shared }),
+    ...(debugOn ? { mayInvalidate: mayDebug } : {}),
+  });
   const exports = new ExportSlots(config.exportMaxConcurrent);
   registerExportRoute(router, { store, pool, slots: exports, idleTimeoutMs: config.exportIdleTimeoutMs, logger, respond });
   registerIoRoute(router, { respond });
-  registerHealthRoutes(router, lifecycle, respond, { breakerOpenForMs: () => store.breakerOpenForMs(), cachedEntries: () => cache.size });
+  registerHealthRoutes(router, lifecycle, respond, {
+    breakerOpenForMs: () => store.breakerOpenForMs(),
+    cachedEntries: () => cache.size,
+    ...(shared === undefined ? {} : { redisState: () => (shared.redis.usable ? 'ready' : shared.redis.state === 'ready' ? 'circuit breaker open' : shared.redis.state) }),
+  });
   const metrics = new RequestMetrics(router.routes);
   const rateLimit = createRateLimiter(config, options);
   const shedder = new LoadShedder({ eventLoopDelayMs: config.shedEventLoopDelayMs, eventLoopUtilization: config.shedElu, maxInFlight: config.maxInFlight }, metrics);
@@ -155,6 +174,7 @@ export function createApp(settings: Partial<Config> = {}, options: AppOptions = 
     deadline: () => deadline.stats(),
     shedding: () => shedder.stats(),
     store: () => store.stats(),
+    shared: () => shared?.stats() ?? null,
   };
   registerMetricsRoute(router, respond, metricsSources, options.cluster);
   // The middleware chain, in the order it sees a request. A feature that is off adds
@@ -165,10 +185,10 @@ export function createApp(settings: Partial<Config> = {}, options: AppOptions = 
   if (shedder.enabled) middleware.push(shedder.middleware(respond));
   if (rateLimit !== undefined) middleware.push(rateLimit.middleware(respond));
   if (deadline.ms > 0) middleware.push(deadline.middleware);
-  if (config.debugEndpoints === 'on') {
+  if (debugOn) {
     registerDebugRoutes(router, { drainSignal: lifecycle.drainSignal, connections, eventLoop, startedAt, respond });
     // The routes never go without their guard.
-    middleware.push(debugAccess({ token: config.debugToken, ...(options.isLocalClient ? { isLocal: options.isLocalClient } : {}) }));
+    middleware.push(debugAccess(mayDebug));
   }
 
   const serverOptions: HttpServerOptions = {
@@ -205,6 +225,7 @@ export function createApp(settings: Partial<Config> = {}, options: AppOptions = 
     router,
     respond,
     cache,
+    shared,
     store,
     metrics,
     connections,
@@ -240,6 +261,7 @@ export function createApp(settings: Partial<Config> = {}, options: AppOptions = 
       rateLimit?.stop();
       deadline.stop();
       if (backing instanceof HttpStore) backing.close();
+      void shared?.redis.close();
     },
   };
   const shutdown = new Shutdown(app, (code) => stopped?.(code));
@@ -259,6 +281,21 @@ const CALL_SHARE_OF_DEADLINE = 0.9;
 function backingStore(config: Config): ProductStore {
   if (config.storeUrl === '') return new EmbeddedStore(config.catalogSize, config.storeLatencyMs);
   return new HttpStore({ url: config.storeUrl, maxSockets: config.storeMaxSockets, maxBodyBytes: STORE_MAX_BODY_BYTES });
+}
+
+/** REDIS_URL's shared level; each invalidation Redis reports drops the process cache's copy. */
+function createSharedResponses(config: Config, cache: TtlCache<Encoded>, compression: Compression, logger: Logger): SharedResponses | undefined {
+  if (config.redisUrl === '') return undefined;
+  const redis = new RedisCache({
+    url: config.redisUrl,
+    keyPrefix: config.redisKeyPrefix,
+    timeoutMs: config.redisTimeoutMs,
+    // What the process cache would keep at most (an eighth of its budget).
+    maxValueBytes: Math.ceil(config.cacheMaxBytes / 8),
+    onInvalidate: (key) => (key === null ? cache.clear() : cache.invalidate(key)),
+    logger,
+  });
+  return new SharedResponses(redis, compression, config.cacheTtlMs);
 }
 
 /** The store's timeouts, retries and breaker from the config; breaker transitions are logged. */

@@ -3,6 +3,7 @@
 // server.ts prints its message on one line and exits with code 2.
 import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
+import { parseRedisUrl } from './cache/redis/redis-url.js';
 import { parseTrustProxy } from './ip/trust-proxy.js';
 import { LOG_LEVELS, type LogLevel } from './log/levels.js';
 
@@ -17,11 +18,18 @@ export interface Config {
   readonly logQueueBytes: number;
   readonly cacheTtlMs: number;
   readonly cacheNegativeTtlMs: number;
+  /** 0: no process cache (with REDIS_URL, every request asks Redis). */
   readonly cacheMaxEntries: number;
   /** Budget for the cached responses' bytes, compressed variants included. */
   readonly cacheMaxBytes: number;
   readonly cacheSweepMs: number;
   readonly storeLatencyMs: number;
+  /** The shared (L2) cache's Redis; '' = none. May hold a password. */
+  readonly redisUrl: string;
+  /** A Redis command without a reply this long fails, and its connection is redialled. */
+  readonly redisTimeoutMs: number;
+  /** Prepended to every key turbina writes (then the format version). */
+  readonly redisKeyPrefix: string;
   /** The upstream product service's base URL; '' = the embedded catalog. */
   readonly storeUrl: string;
   /** Each store attempt is aborted after this long. */
@@ -220,10 +228,41 @@ export const OPTIONS: readonly OptionSpec[] = [
       return raw === undefined ? Math.min(5000, ttl) : integer(raw, name, 0, ttl);
     },
   },
-  intOption('cacheMaxEntries', 'CACHE_MAX_ENTRIES', 'cache size cap; least recently used evicted', 10_000, 1, 10_000_000),
+  intOption('cacheMaxEntries', 'CACHE_MAX_ENTRIES', 'cache size cap; least recently used evicted; 0 = no process cache (with REDIS_URL every request asks Redis)', 10_000, 0, 10_000_000),
   intOption('cacheMaxBytes', 'CACHE_MAX_BYTES', 'budget for cached bytes (bodies, their string copies, compressed variants); evicts like CACHE_MAX_ENTRIES; a response above an eighth of it is served but not cached', 64 * 1024 * 1024, 65_536, 1_099_511_627_776),
   intOption('cacheSweepMs', 'CACHE_SWEEP_MS', 'interval of the expired-entry sweep', 1_000, 10, MAX_MS),
   intOption('storeLatencyMs', 'STORE_LATENCY_MS', 'simulated backing-store latency per lookup', 20, 0, 60_000),
+  {
+    key: 'redisUrl',
+    env: 'REDIS_URL',
+    flag: 'redis-url',
+    help: 'Redis as the shared cache behind the process cache: redis://[user:password@]host:port/db (rediss:// for TLS); shared by every instance, invalidated through it',
+    defaultText: 'none: the process cache only',
+    secret: true,
+    parse: (raw, name) => {
+      if (raw === undefined || raw === '') return '';
+      try {
+        parseRedisUrl(raw);
+      } catch (error) {
+        // parseRedisUrl never repeats the URL: it may hold a password.
+        throw new ConfigError(`invalid ${name}: ${(error as Error).message}`);
+      }
+      return raw;
+    },
+  },
+  intOption('redisTimeoutMs', 'REDIS_TIMEOUT_MS', 'a Redis command without a reply this long fails (the request goes on to the store) and its connection is redialled', 100, 1, 60_000),
+  {
+    key: 'redisKeyPrefix',
+    env: 'REDIS_KEY_PREFIX',
+    flag: 'redis-key-prefix',
+    help: 'prepended to every Redis key turbina writes, before the format version (turbina:1:<key>): separates deployments sharing one Redis',
+    defaultText: 'turbina:',
+    parse: (raw, name) => {
+      if (raw === undefined) return 'turbina:';
+      if (!/^[\x21-\x7e]{1,64}$/.test(raw)) throw new ConfigError(`invalid ${name} "${raw.slice(0, 80)}": expected 1 to 64 visible ASCII characters, no spaces`);
+      return raw;
+    },
+  },
   {
     key: 'storeUrl',
     env: 'STORE_URL',

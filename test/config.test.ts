@@ -48,6 +48,9 @@ describe('loadConfig defaults', () => {
       cacheMaxBytes: 67108864,
       cacheSweepMs: 1000,
       storeLatencyMs: 20,
+      redisUrl: '',
+      redisTimeoutMs: 100,
+      redisKeyPrefix: 'turbina:',
       storeUrl: '',
       storeTimeoutMs: 1000,
       storeRetries: 2,
@@ -110,6 +113,17 @@ describe('loadConfig defaults', () => {
     assert.equal(config([], { STORE_URL: 'http://inventory:9000' }).staleIfErrorMs, 300000);
   });
 
+  test('REDIS_URL: redis:// or rediss:// only, refused by name without repeating a password; REDIS_KEY_PREFIX visible ASCII; CACHE_MAX_ENTRIES may be 0', () => {
+    for (const bad of ['http://cache:6379', 'redis://', 'redis://cache:99999', 'redis://cache/x', 'redis://user@cache', 'not a url']) {
+      rejects([], { REDIS_URL: bad }, 'REDIS_URL');
+    }
+    const error = rejects([], { REDIS_URL: 'redis://app:hunter2-secret@cache:6379/abc' }, 'REDIS_URL', 'database number');
+    assert.doesNotMatch(error.message, /hunter2/);
+    assert.equal(config([], { REDIS_URL: 'redis://:pw@cache:6379/1' }).redisUrl, 'redis://:pw@cache:6379/1');
+    for (const bad of ['has space', 'x'.repeat(65), 'tab\tprefix']) rejects([], { REDIS_KEY_PREFIX: bad }, 'REDIS_KEY_PREFIX');
+    assert.equal(config([], { CACHE_MAX_ENTRIES: '0' }).cacheMaxEntries, 0);
+  });
+
   test('STORE_URL: http(s) only, no credentials, query or fragment, each refused by name', () => {
     for (const bad of ['inventory:9000', 'ftp://inventory', 'http://user:pw@inventory', 'http://inventory/?x=1', 'http://inventory/#f', 'not a url']) {
       rejects([], { STORE_URL: bad }, 'STORE_URL');
@@ -142,6 +156,9 @@ describe('loadConfig env and flags', () => {
       CACHE_MAX_BYTES: '1048576',
       CACHE_SWEEP_MS: '50',
       STORE_LATENCY_MS: '0',
+      REDIS_URL: 'rediss://app:s3cret@cache.internal:6380/2',
+      REDIS_TIMEOUT_MS: '25',
+      REDIS_KEY_PREFIX: 'shop-eu:',
       STORE_URL: 'https://inventory.internal:9443/v2/',
       STORE_TIMEOUT_MS: '250',
       STORE_RETRIES: '0',
@@ -196,6 +213,9 @@ describe('loadConfig env and flags', () => {
       cacheMaxBytes: 1048576,
       cacheSweepMs: 50,
       storeLatencyMs: 0,
+      redisUrl: 'rediss://app:s3cret@cache.internal:6380/2',
+      redisTimeoutMs: 25,
+      redisKeyPrefix: 'shop-eu:',
       storeUrl: 'https://inventory.internal:9443/v2',
       storeTimeoutMs: 250,
       storeRetries: 0,
@@ -446,7 +466,7 @@ describe('--help', () => {
 
   test('the help text names every env var and every flag', () => {
     const text = helpText();
-    assert.equal(OPTIONS.length, 52);
+    assert.equal(OPTIONS.length, 55);
     for (const option of OPTIONS) {
       assert.ok(text.includes(option.env), `help lacks ${option.env}`);
       assert.ok(text.includes(`--${option.flag}`), `help lacks --${option.flag}`);

@@ -15,6 +15,10 @@
 // entry above an eighth of the budget is not kept at all, so one value never flushes
 // the cache.
 //
+// Invalidation: invalidate(key) drops the entry, and a load of that key already under way
+// is served to its waiters but not stored: its value may predate the change. (Dropping only
+// the entry would let a reply read before the change land after it.)
+//
 // Stale-if-error (RFC 5861): with `staleMs`, an expired entry is a miss but stays in the
 // map (and the budgets) that much longer, so a caller whose reload failed can still serve
 // it through stale(). The sweep removes it after both windows.
@@ -39,6 +43,8 @@ export class CacheEntry<V> implements Growth {
   cached = false;
   /** Bytes charged to the cache's budget while cached. */
   bytes = 0;
+  /** The value came from a lower cache level (Loaded.lower), not from the backing store. */
+  lower = false;
 
   constructor(
     readonly key: string,
@@ -58,7 +64,17 @@ export interface Loaded<V> {
   readonly value: V;
   /** Overrides the cache's TTL for this entry (e.g. a short one for a 404). */
   readonly ttlMs?: number;
+  /** Found in a lower cache level (a shared cache) rather than loaded from the store. */
+  readonly lower?: boolean;
 }
+
+/** What a loader may ask about its load while it runs. */
+export interface LoadTicket {
+  /** invalidate() or clear() named this key after the load began: its value may be out of date. */
+  readonly invalidated: boolean;
+}
+
+export type Loader<V> = (signal: AbortSignal, ticket: LoadTicket) => Promise<Loaded<V>>;
 
 export interface CacheOptions<V> {
   readonly ttlMs: number;
@@ -92,6 +108,8 @@ export interface CacheStats {
   /** Values not kept (or dropped when they grew) because they exceed maxBytes / 8. */
   readonly tooLarge: number;
   readonly expirations: number;
+  /** Entries dropped, and loads marked, by invalidate() and clear(). */
+  readonly invalidations: number;
   /** Expired entries served by stale() because a reload failed. */
   readonly staleServed: number;
   readonly loads: number;
@@ -99,13 +117,15 @@ export interface CacheStats {
   readonly inflight: number;
 }
 
-/** One shared load and the callers waiting on it. */
-interface Flight<V> {
-  readonly promise: Promise<CacheEntry<V>>;
+/** One shared load and the callers waiting on it; its loader's ticket. */
+class Flight<V> implements LoadTicket {
+  /** Settles with the load; set right after the loader is called. */
+  promise!: Promise<CacheEntry<V>>;
   /** Aborts the loader's work: when the last waiter leaves. */
-  readonly controller: AbortController;
+  readonly controller = new AbortController();
   /** Callers still waiting; one without a signal never leaves. */
-  waiters: number;
+  waiters = 0;
+  invalidated = false;
 }
 
 /** An entry may hold at most this share of the byte budget. */
@@ -120,6 +140,7 @@ export class TtlCache<V> implements ByteAccount<V> {
   private misses = 0;
   private evictions = 0;
   private expirations = 0;
+  private invalidations = 0;
   private staleServed = 0;
   private loads = 0;
   private loadErrors = 0;
@@ -166,11 +187,13 @@ export class TtlCache<V> implements ByteAccount<V> {
 
   /** Stores value (unless its TTL is not positive or it is too large) and returns its
    *  entry either way, so the caller can serve it. */
-  set(key: string, value: V, ttlMs: number = this.options.ttlMs): CacheEntry<V> {
+  set(key: string, value: V, ttlMs: number = this.options.ttlMs, lower = false): CacheEntry<V> {
     const entry = new CacheEntry(key, value, this.now() + ttlMs, this);
+    entry.lower = lower;
     const old = this.map.get(key);
     if (old !== undefined) this.remove(old);
-    if (!(ttlMs > 0)) return entry; // 0, negative or NaN: served once, never stored
+    // 0, negative or NaN, or no room at all: served once, never stored.
+    if (!(ttlMs > 0) || this.options.maxEntries === 0) return entry;
     const bytes = this.options.measure?.(value, entry) ?? 0;
     if (bytes > this.maxEntryBytes) {
       this.tooLarge++;
@@ -221,6 +244,26 @@ export class TtlCache<V> implements ByteAccount<V> {
     return true;
   }
 
+  /** The key's data changed: its entry goes, and a load under way is not stored. Returns
+   *  whether there was an entry. */
+  invalidate(key: string): boolean {
+    const flight = this.inflight.get(key);
+    if (flight !== undefined) flight.invalidated = true;
+    const had = this.delete(key);
+    if (had || flight !== undefined) this.invalidations++;
+    return had;
+  }
+
+  /** Every key's data may have changed (a shared cache was flushed, or its invalidations
+   *  were lost): invalidate() for all. Returns the entries dropped. */
+  clear(): number {
+    for (const flight of this.inflight.values()) flight.invalidated = true;
+    const dropped = this.map.size;
+    for (const entry of this.map.values()) this.remove(entry);
+    this.invalidations += dropped + this.inflight.size;
+    return dropped;
+  }
+
   /**
    * Loads key through the loader, sharing one call among all concurrent callers, and
    * stores the result. A failed load is not cached; every waiter sees the error.
@@ -230,33 +273,31 @@ export class TtlCache<V> implements ByteAccount<V> {
    * forgotten (the next caller starts a new one) and the loader's signal aborts with that
    * waiter's reason, so the work nobody waits for stops (and counts as a load error).
    */
-  load(key: string, loader: (signal: AbortSignal) => Promise<Loaded<V>>, signal?: AbortSignal): Promise<CacheEntry<V>> {
+  load(key: string, loader: Loader<V>, signal?: AbortSignal): Promise<CacheEntry<V>> {
     if (signal?.aborted === true) return Promise.reject(signal.reason);
     const flight = this.inflight.get(key) ?? this.startLoad(key, loader);
     flight.waiters++;
     return signal === undefined ? flight.promise : this.wait(key, flight, signal);
   }
 
-  private startLoad(key: string, loader: (signal: AbortSignal) => Promise<Loaded<V>>): Flight<V> {
+  private startLoad(key: string, loader: Loader<V>): Flight<V> {
     this.loads++;
-    const controller = new AbortController();
-    const flight: Flight<V> = {
-      controller,
-      waiters: 0,
-      promise: loader(controller.signal).then(
+    const flight = new Flight<V>();
+    const controller = flight.controller;
+    flight.promise = loader(controller.signal, flight).then(
         (loaded) => {
           this.forget(key, flight);
           // Abandoned: a value nobody waited for is not stored (a newer load may be running).
           if (controller.signal.aborted) throw controller.signal.reason;
-          return this.set(key, loaded.value, loaded.ttlMs);
+          // Invalidated while loading: served to those waiting, not kept.
+          return this.set(key, loaded.value, flight.invalidated ? 0 : loaded.ttlMs, loaded.lower === true);
         },
         (error: unknown) => {
           this.forget(key, flight);
           if (!controller.signal.aborted) this.loadErrors++; // an abandoned one is counted once, when abandoned
           throw error;
         },
-      ),
-    };
+      );
     this.inflight.set(key, flight);
     return flight;
   }
@@ -324,6 +365,7 @@ export class TtlCache<V> implements ByteAccount<V> {
       evictions: this.evictions,
       tooLarge: this.tooLarge,
       expirations: this.expirations,
+      invalidations: this.invalidations,
       staleServed: this.staleServed,
       loads: this.loads,
       loadErrors: this.loadErrors,

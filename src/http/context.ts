@@ -7,7 +7,8 @@ import { performance } from 'node:perf_hooks';
 import type { ConnectionState } from './connections.js';
 import { NO_PARAMS, type Route } from './router.js';
 
-export type CacheStatus = '' | 'HIT' | 'MISS' | 'STALE';
+/** X-Cache: the process cache (HIT), the shared one (HIT-L2), the store (MISS), or an expired copy after the store failed (STALE). */
+export type CacheStatus = '' | 'HIT' | 'HIT-L2' | 'MISS' | 'STALE';
 
 /** The status a request is recorded with when its client left before the response was complete (nginx's 499). */
 export const CLIENT_CLOSED = 499;

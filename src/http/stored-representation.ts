@@ -21,6 +21,8 @@ export interface Variant {
   readonly wire: WireBody;
   readonly contentLength: string;
   readonly etag: string;
+  /** The compression level that made it (part of the ETag). */
+  readonly level: number;
   /** False on a fast variant until a hit asks for its upgrade (one field check per hit). */
   upgradeAsked: boolean;
 }
@@ -41,12 +43,16 @@ export class StoredRepresentation {
   private readonly upgrades = new Map<Coding, Upgrade>();
   /** The cache entry holding this representation: told of each variant's bytes. */
   private growth: Growth | null = null;
+  /** Told after each variant is made or upgraded (a shared cache keeps them too). */
+  onVariant: (() => void) | null = null;
 
   constructor(
     private readonly identity: Buffer,
     lastModifiedMs: number,
+    /** The identity's hash when it is known already (read back from a shared cache). */
+    knownHash?: string,
   ) {
-    this.hash = createHash('sha1').update(identity).digest('base64url').slice(0, 22);
+    this.hash = knownHash ?? representationHash(identity);
     this.etag = `"${this.hash}"`;
     // Never later than now (RFC 9110 8.8.2.1): a future date would make caches distrust it.
     this.lastModifiedMs = Math.floor(Math.min(lastModifiedMs, Date.now()) / 1000) * 1000;
@@ -72,6 +78,22 @@ export class StoredRepresentation {
     return bytes;
   }
 
+  /** The hash the ETags are made of: 22 base64url characters. */
+  get tag(): string {
+    return this.hash;
+  }
+
+  /** The variants made so far. */
+  variants(): IterableIterator<[Coding, Variant]> {
+    return this.ready.entries();
+  }
+
+  /** Takes a variant made elsewhere (by another instance, read from a shared cache). `final`:
+   *  it is at the best level, or its coding has no upgrade. Before track(), which counts it. */
+  adopt(coding: Coding, level: number, body: Buffer, final: boolean): void {
+    this.ready.set(coding, toVariant(body, this.etagFor(coding, level), level, final));
+  }
+
   /** The variant if it has been made, else undefined. */
   variant(coding: Coding): Variant | undefined {
     return this.ready.get(coding);
@@ -84,10 +106,11 @@ export class StoredRepresentation {
       const level = compression.level(coding, 'fast');
       pending = compression.compressVariant(coding, this.identity, 'fast').then(
         (body) => {
-          const variant = toVariant(body, this.etagFor(coding, level), !compression.upgradable(coding));
+          const variant = toVariant(body, this.etagFor(coding, level), level, !compression.upgradable(coding));
           this.ready.set(coding, variant);
           this.pending.delete(coding);
           this.growth?.grow(variant.wire.length);
+          this.onVariant?.();
           return variant;
         },
         (error: unknown) => {
@@ -125,9 +148,11 @@ export class StoredRepresentation {
         compression.upgradeDiscarded();
         return;
       }
-      const variant = toVariant(body, this.etagFor(coding, compression.level(coding, 'best')), true);
+      const level = compression.level(coding, 'best');
+      const variant = toVariant(body, this.etagFor(coding, level), level, true);
       this.ready.set(coding, variant);
       this.growth.grow(variant.wire.length - old.wire.length);
+      this.onVariant?.();
       compression.upgradeApplied();
     } catch (error) {
       compression.upgradeFailed(error);
@@ -150,6 +175,11 @@ class Upgrade implements Job {
   }
 }
 
-function toVariant(body: Buffer, etag: string, final: boolean): Variant {
-  return { wire: wireBody(body), contentLength: String(body.length), etag, upgradeAsked: final };
+function toVariant(body: Buffer, etag: string, level: number, final: boolean): Variant {
+  return { wire: wireBody(body), contentLength: String(body.length), etag, level, upgradeAsked: final };
+}
+
+/** 22 base64url characters (132 bits) of the body's SHA-1: the strong ETag's opaque part. */
+export function representationHash(identity: Buffer): string {
+  return createHash('sha1').update(identity).digest('base64url').slice(0, 22);
 }

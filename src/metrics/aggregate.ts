@@ -10,6 +10,7 @@ import type { ExportStats } from '../products/export-slots.js';
 import type { DeadlineStats } from '../middleware/request-deadline.js';
 import type { SheddingStats } from '../middleware/load-shedding.js';
 import type { AttemptFailure, StoreStats } from '../products/resilient-store.js';
+import type { SharedCacheStats } from '../products/shared-responses.js';
 import type { BreakerState } from '../resilience/circuit-breaker.js';
 import { Histogram } from '../observability/histogram.js';
 import type { MemoryUsage, ProcessSnapshot, ServerNumbers } from './snapshot.js';
@@ -38,7 +39,7 @@ export function aggregate(snapshots: readonly ProcessSnapshot[]): Aggregate {
   const connections = { active: 0, total: 0 };
   const cache: Mutable<CacheStats & { storeCalls: number }> = {
     hits: 0, misses: 0, hitRate: 0, entries: 0, maxEntries: 0, bytes: 0, maxBytes: 0, evictions: 0,
-    tooLarge: 0, expirations: 0, staleServed: 0, loads: 0, loadErrors: 0, inflight: 0, storeCalls: 0,
+    tooLarge: 0, expirations: 0, invalidations: 0, staleServed: 0, loads: 0, loadErrors: 0, inflight: 0, storeCalls: 0,
   };
   // Settings (levels, sizes) are the same in every worker: taken from the first.
   const first = processes[0];
@@ -87,7 +88,7 @@ export function aggregate(snapshots: readonly ProcessSnapshot[]): Aggregate {
     latencyMs.merge(p.latencyMs);
     connections.active += p.connections.active;
     connections.total += p.connections.total;
-    for (const key of ['hits', 'misses', 'entries', 'maxEntries', 'bytes', 'maxBytes', 'evictions', 'tooLarge', 'expirations', 'staleServed', 'loads', 'loadErrors', 'inflight', 'storeCalls'] as const) {
+    for (const key of ['hits', 'misses', 'entries', 'maxEntries', 'bytes', 'maxBytes', 'evictions', 'tooLarge', 'expirations', 'invalidations', 'staleServed', 'loads', 'loadErrors', 'inflight', 'storeCalls'] as const) {
       cache[key] += p.cache[key];
     }
     for (const key of COMPRESSION_SUMS) compression[key] += p.compression[key];
@@ -115,6 +116,7 @@ export function aggregate(snapshots: readonly ProcessSnapshot[]): Aggregate {
 
   return {
     uptimeSeconds,
+    redis: aggregateRedis(processes),
     requests: { ...requests, counts: [...counts.values()] },
     latencyMs,
     connections,
@@ -131,6 +133,29 @@ export function aggregate(snapshots: readonly ProcessSnapshot[]): Aggregate {
     memory,
     processes,
   };
+}
+
+const REDIS_SUMS = ['hits', 'misses', 'errors', 'skipped', 'writes', 'invalidations', 'reconnects', 'timeouts', 'pending', 'invalid'] as const;
+const BREAKER_SUMS = ['opened', 'halfOpened', 'closed', 'shortCircuited', 'successes', 'failures'] as const;
+const REDIS_STATE_RANK = { ready: 0, connecting: 1, down: 2, closed: 3 } as const;
+
+/** Each worker has its own connection: counts add up, the state is the worst, tracking holds only if it does in all. */
+function aggregateRedis(processes: readonly ProcessSnapshot[]): SharedCacheStats | null {
+  const each = processes.map((p) => p.redis).filter((r): r is SharedCacheStats => r !== null);
+  const first = each[0];
+  if (first === undefined) return null;
+  const breaker: Mutable<SharedCacheStats['breaker']> = { ...first.breaker };
+  const sum: Mutable<SharedCacheStats> = { ...first, breaker };
+  for (const key of REDIS_SUMS) sum[key] = 0;
+  for (const key of BREAKER_SUMS) breaker[key] = 0;
+  for (const r of each) {
+    for (const key of REDIS_SUMS) sum[key] += r[key];
+    for (const key of BREAKER_SUMS) breaker[key] += r.breaker[key];
+    breaker.state = worseState(breaker.state, r.breaker.state);
+    if (REDIS_STATE_RANK[r.state] > REDIS_STATE_RANK[sum.state]) sum.state = r.state;
+    sum.tracking = sum.tracking && r.tracking;
+  }
+  return sum;
 }
 
 /** Each worker has its own breaker: the server's state is the worst of theirs. */

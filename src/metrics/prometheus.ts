@@ -183,6 +183,8 @@ export function renderPrometheus(agg: Aggregate, view?: ClusterView): string {
     [{ to: 'closed' }, store.breaker.closed],
   ]);
 
+  if (agg.redis !== null) renderRedisFamilies(out, agg, view !== undefined);
+
   if (view !== undefined) {
     out.family('turbina_workers', 'gauge', 'Worker processes configured (WORKERS).', one(view.workers));
     out.family('turbina_worker_restarts_total', 'counter', 'Workers restarted after an unexpected exit.', one(view.restarts));
@@ -192,6 +194,27 @@ export function renderPrometheus(agg: Aggregate, view?: ClusterView): string {
   }
   renderProcessFamilies(out, agg.processes, view !== undefined);
   return out.toString();
+}
+
+/** REDIS_URL's shared cache: only when it is configured. */
+function renderRedisFamilies(out: Exposition, agg: Aggregate, cluster: boolean): void {
+  const redis = agg.redis;
+  if (redis === null) return;
+  const one = (value: number): Sample[] => [[undefined, value]];
+  const summed = cluster ? ' Summed over workers (each has its own connection).' : '';
+  out.family('turbina_redis_up', 'gauge', `1 when the connection to Redis is ready${cluster ? ' (summed: the workers connected)' : ''}.`, one(agg.processes.filter((p) => p.redis?.state === 'ready').length));
+  out.family('turbina_redis_tracking', 'gauge', `1 when invalidations from other instances arrive (CLIENT TRACKING on)${cluster ? ' in every worker' : ''}.`, one(redis.tracking ? 1 : 0));
+  out.family('turbina_cache_l2_hits_total', 'counter', `Process-cache misses answered by Redis (X-Cache: HIT-L2).${summed}`, one(redis.hits));
+  out.family('turbina_cache_l2_misses_total', 'counter', `Redis reads that found nothing (the store was asked).${summed}`, one(redis.misses));
+  out.family('turbina_redis_writes_total', 'counter', `Entries and compressed variants written to Redis.${summed}`, one(redis.writes));
+  out.family('turbina_redis_errors_total', 'counter', `Redis reads and writes that failed: timeout, connection lost, queue full or an error reply (the request went on without Redis).${summed}`, one(redis.errors));
+  out.family('turbina_redis_skipped_total', 'counter', `Redis reads and writes not tried: Redis down or its breaker open.${summed}`, one(redis.skipped));
+  out.family('turbina_redis_timeouts_total', 'counter', `Redis commands without a reply within REDIS_TIMEOUT_MS.${summed}`, one(redis.timeouts));
+  out.family('turbina_redis_reconnects_total', 'counter', `Connections to Redis made again after a drop.${summed}`, one(redis.reconnects));
+  out.family('turbina_redis_invalidations_total', 'counter', `Keys other instances changed or deleted, as Redis reported them (each drops the process cache's copy).${summed}`, one(redis.invalidations));
+  out.family('turbina_redis_invalid_values_total', 'counter', `Values under our prefix that were not a response of ours (read as misses).${summed}`, one(redis.invalid));
+  out.family('turbina_redis_commands_pending', 'gauge', `Redis commands waiting or in flight.${summed}`, one(redis.pending));
+  out.family('turbina_redis_breaker_state', 'gauge', `The Redis circuit breaker's state (1 for the current one${cluster ? '; summed: the workers in each state' : ''}).`, (['closed', 'open', 'half-open'] as const).map((state) => [{ state: state.replace('-', '_') }, agg.processes.filter((p) => p.redis?.breaker.state === state).length]));
 }
 
 function renderProcessFamilies(out: Exposition, processes: readonly ProcessSnapshot[], labelled: boolean): void {

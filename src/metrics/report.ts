@@ -73,6 +73,7 @@ export function metricsReport(agg: Aggregate, view?: ClusterView): MetricsReport
     deadline: agg.deadline,
     shedding: agg.shedding,
     store: agg.store,
+    redis: agg.redis,
     memory: agg.memory,
   };
   if (view === undefined) return report;

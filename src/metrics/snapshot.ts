@@ -10,6 +10,7 @@ import type { RateLimitStats } from '../middleware/token-buckets.js';
 import type { DeadlineStats } from '../middleware/request-deadline.js';
 import type { SheddingStats } from '../middleware/load-shedding.js';
 import type { StoreStats } from '../products/resilient-store.js';
+import type { SharedCacheStats } from '../products/shared-responses.js';
 import type { EventLoopMonitor, EventLoopWindow } from '../observability/event-loop.js';
 import { round } from '../observability/round.js';
 import type { HistogramData } from '../observability/histogram.js';
@@ -34,6 +35,8 @@ export interface MetricsSources {
   readonly deadline: () => DeadlineStats;
   readonly shedding: () => SheddingStats;
   readonly store: () => StoreStats;
+  /** The shared cache (REDIS_URL); null without one. */
+  readonly shared: () => SharedCacheStats | null;
 }
 
 export interface MemoryUsage {
@@ -75,6 +78,8 @@ export interface ServerNumbers {
   readonly shedding: SheddingStats;
   /** Store calls, attempts, retries, failures by cause, the circuit breaker. */
   readonly store: StoreStats;
+  /** The shared cache (REDIS_URL): reads, writes, invalidations, the connection, its breaker; null without one. */
+  readonly redis: SharedCacheStats | null;
   readonly memory: MemoryUsage;
 }
 
@@ -143,6 +148,7 @@ export function takeSnapshot(src: MetricsSources): ProcessSnapshot {
     deadline: src.deadline(),
     shedding: src.shedding(),
     store: src.store(),
+    redis: src.shared(),
     memory: {
       rssBytes: memory.rss,
       heapUsedBytes: memory.heapUsed,

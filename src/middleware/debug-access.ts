@@ -54,18 +54,20 @@ export interface DebugAccessOptions {
 
 const digest = (text: string): Buffer => createHash('sha256').update(text).digest();
 
-export function debugAccess(options: DebugAccessOptions): Middleware {
+/** Whether a request may use what /debug guards (also DELETE /products/{id}/cache). */
+export function debugAllowed(options: DebugAccessOptions): (ctx: RequestContext) => boolean {
   const isLocal = options.isLocal ?? isLoopback;
   // Equal-length digests: timingSafeEqual needs equal lengths, and the token's length stays secret.
   const expected = options.token === '' ? undefined : digest(options.token);
-
-  const allowed = (ctx: RequestContext): boolean => {
+  return (ctx) => {
     if (!isProxied(ctx.req.headers) && isLocal(ctx.remote ?? ctx.req.socket.remoteAddress)) return true;
     if (expected === undefined) return false;
     const token = /^Bearer +(\S+) *$/i.exec(ctx.req.headers.authorization ?? '')?.[1];
     return token !== undefined && timingSafeEqual(digest(token), expected);
   };
+}
 
+export function debugAccess(allowed: (ctx: RequestContext) => boolean): Middleware {
   return (next) => (ctx) => {
     if (isDebugPath(ctx.path) && !allowed(ctx)) throw notFound();
     return next(ctx);

@@ -3,20 +3,26 @@
 // A request that gives up on a miss (its deadline, its client gone) leaves the shared
 // load; the store call is aborted when no request waits on it any more. When the store
 // fails, an entry expired less than STALE_IF_ERROR_MS ago is served with X-Cache: STALE.
-import type { CacheEntry, Loaded, TtlCache } from '../cache/ttl-cache.js';
+// With a shared cache (REDIS_URL) a miss asks it before the store (X-Cache: HIT-L2), and
+// DELETE /products/{id}/cache drops a product's entry here, in Redis and in every instance.
+import type { CacheEntry, Loaded, Loader, TtlCache } from '../cache/ttl-cache.js';
 import type { CacheStatus, RequestContext } from '../http/context.js';
-import { encodeProblem, encodeStoredJson, type Encoded } from '../http/encoded.js';
+import { encodeProblem, encodeStoredJson, NO_STORE, type Encoded } from '../http/encoded.js';
+import { notFound } from '../http/http-error.js';
 import type { Responder } from '../http/responder.js';
 import type { Router } from '../http/router.js';
 import { int, MAX_WHOLE } from '../http/validation/fields.js';
 import { pathParams } from '../http/validation/path-params.js';
 import { query } from '../http/validation/query-schema.js';
 import type { Product } from './catalog.js';
+import type { SharedResponses } from './shared-responses.js';
 import { isStoreFailure, STORE_UPSTREAM, type ProductStore } from './store.js';
 
 /** 1 to 15 decimal digits: no sign, no junk, always a safe integer ("007" is 7). */
 const productPath = pathParams('/products/{id}', { id: int({ max: MAX_WHOLE }) });
 const productId = productPath.params.id;
+const cachePath = pathParams('/products/{id}/cache', { id: int({ max: MAX_WHOLE }) });
+const cachedId = cachePath.params.id;
 const listQuery = query({
   offset: int({ max: MAX_WHOLE, default: 0 }),
   limit: int({ min: 1, max: 1000, default: 20 }),
@@ -33,10 +39,14 @@ export interface ProductRoutesDeps {
   /** STALE_IF_ERROR_MS: told to downstream caches as Cache-Control stale-if-error (0: not). */
   readonly staleIfErrorMs: number;
   readonly respond: Responder;
+  /** The second level (Redis); absent: the process cache only. */
+  readonly shared?: SharedResponses;
+  /** Who may invalidate (the /debug rules); absent: no DELETE /products/{id}/cache route. */
+  readonly mayInvalidate?: (ctx: RequestContext) => boolean;
 }
 
 export function registerProductRoutes(router: Router, deps: ProductRoutesDeps): void {
-  const { cache, store, negativeTtlMs, respond } = deps;
+  const { cache, store, negativeTtlMs, respond, shared } = deps;
   // RFC 5861: caches between us and the client may serve a copy this long past max-age
   // when they cannot reach us, as we do with the store.
   const staleDirective = deps.staleIfErrorMs >= 1000 ? `, stale-if-error=${Math.floor(deps.staleIfErrorMs / 1000)}` : '';
@@ -54,12 +64,13 @@ export function registerProductRoutes(router: Router, deps: ProductRoutesDeps): 
   };
 
   /** One shared load per key however many requests miss it together (singleflight). */
-  const serveMiss = (ctx: RequestContext, key: string, loader: (signal: AbortSignal) => Promise<Loaded<Encoded>>): Promise<void> => {
+  const serveMiss = (ctx: RequestContext, key: string, fromStore: (signal: AbortSignal) => Promise<Loaded<Encoded>>): Promise<void> => {
     ctx.upstream = STORE_UPSTREAM;
+    const loader: Loader<Encoded> = shared === undefined ? fromStore : (signal, ticket) => shared.load(key, signal, ticket, fromStore);
     return cache.load(key, loader, ctx.signal).then(
       (entry) => {
         ctx.upstream = '';
-        return send(ctx, entry, 'MISS');
+        return send(ctx, entry, entry.lower ? 'HIT-L2' : 'MISS');
       },
       (error: unknown) => {
         ctx.upstream = '';
@@ -92,10 +103,7 @@ export function registerProductRoutes(router: Router, deps: ProductRoutesDeps): 
 
   router.add('GET', productPath.pattern, (ctx) => {
     const id = productId.read(ctx);
-    // "007" and "7" are one product and one cache entry; the key is the text sent unless
-    // it has leading zeros, so a hit makes no string.
-    const raw = productId.text(ctx);
-    const key = raw.length > 1 && raw.charCodeAt(0) === 48 /* 0 */ ? String(id) : raw;
+    const key = productKey(id, productId.text(ctx));
     // A hit makes no loader closure.
     const hit = cache.get(key);
     if (hit !== undefined) return send(ctx, hit, 'HIT');
@@ -109,6 +117,29 @@ export function registerProductRoutes(router: Router, deps: ProductRoutesDeps): 
     if (hit !== undefined) return send(ctx, hit, 'HIT');
     return serveMiss(ctx, key, (signal) => loadPage(offset, limit, signal));
   });
+
+  const mayInvalidate = deps.mayInvalidate;
+  if (mayInvalidate === undefined) return;
+  router.add('DELETE', cachePath.pattern, async (ctx) => {
+    // Before the id is read: a client that may not invalidate learns nothing, as on /debug.
+    if (!mayInvalidate(ctx)) throw notFound();
+    const key = productKey(cachedId.read(ctx), cachedId.text(ctx));
+    cache.invalidate(key);
+    if (shared !== undefined) {
+      try {
+        await shared.delete(key);
+      } catch {
+        return respond.problem(ctx, 503, 'dropped from this instance only: the shared cache (Redis) could not be reached, so other instances keep their copies until they expire', NO_STORE);
+      }
+    }
+    return respond.empty(ctx, 204, NO_STORE);
+  });
+}
+
+/** "007" and "7" are one product and one cache entry; the key is the text sent unless it
+ *  has leading zeros, so a hit makes no string. */
+function productKey(id: number, raw: string): string {
+  return raw.length > 1 && raw.charCodeAt(0) === 48 /* 0 */ ? String(id) : raw;
 }
 
 /** A page changes when any product on it does. (An empty page: the epoch.) */

@@ -6,6 +6,7 @@ import { test } from 'node:test';
 import { round } from '../../src/observability/round.js';
 import { Histogram } from '../../src/observability/histogram.js';
 import { aggregate } from '../../src/metrics/aggregate.js';
+import { renderPrometheus } from '../../src/metrics/prometheus.js';
 import { metricsReport } from '../../src/metrics/report.js';
 import type { ProcessSnapshot } from '../../src/metrics/snapshot.js';
 
@@ -30,7 +31,7 @@ function snapshot(worker: number, latencies: readonly number[], extra: { lag: nu
     },
     latencyMs: h.data(),
     connections: { active: 2, total: 5 },
-    cache: { hits: extra.hits, misses: extra.misses, hitRate: 0, entries: extra.misses, maxEntries: 100, bytes: extra.misses * 1000, maxBytes: 1_000_000, evictions: 0, tooLarge: 0, expirations: 0, staleServed: worker * 3, loads: extra.misses, loadErrors: 0, inflight: 0, storeCalls: extra.misses },
+    cache: { hits: extra.hits, misses: extra.misses, hitRate: 0, entries: extra.misses, maxEntries: 100, bytes: extra.misses * 1000, maxBytes: 1_000_000, evictions: 0, tooLarge: 0, expirations: 0, invalidations: worker * 2, staleServed: worker * 3, loads: extra.misses, loadErrors: 0, inflight: 0, storeCalls: extra.misses },
     eventLoop: { windowSeconds: 10, delayMs: { p50: extra.lag / 2, p99: extra.lag, max: extra.lag * 2 }, utilization: extra.lag / 100 },
     compression: { minBytes: 1024, gzipLevel: 5, codings: ['br', 'gzip'], onTheFly: worker + 1, streamsOpened: 2, streamsOpen: worker, failures: 0, variants: worker + 2, upgradeConcurrency: 1, upgradeBacklog: 64, upgradesRunning: 1, upgradesQueued: worker, upgrades: 3, upgradesDropped: worker, upgradesCancelled: 1, upgradesFailed: 0, requestJobs: 2, requestJobsRunning: worker, requestJobsWaiting: 0, requestJobsWaited: worker + 4 },
     bufferPool: { enabled: true, bufferBytes: 65536, maxFree: 64, free: 1, inUse: worker, hits: 3, misses: 1, abandoned: 0 },
@@ -44,9 +45,37 @@ function snapshot(worker: number, latencies: readonly number[], extra: { lag: nu
       failures: { connect: worker, reset: 0, status: 2, invalid: 1, 'too-large': 0, timeout: worker, other: 0 },
       breaker: { state: worker === 1 ? 'open' : 'closed', opened: worker, halfOpened: 0, closed: 0 },
     },
+    redis: {
+      state: worker === 1 ? 'down' : 'ready', protocol: 3, tracking: worker !== 1, hits: 10 * worker + 1, misses: worker, errors: worker * 3, skipped: worker * 7,
+      writes: 5, invalidations: worker + 2, reconnects: worker, timeouts: worker * 2, pending: 1, invalid: worker,
+      breaker: { state: worker === 1 ? 'open' : 'closed', opened: worker, halfOpened: 0, closed: 0, shortCircuited: worker * 9, successes: 4, failures: worker * 5 },
+    },
     memory: { rssBytes: extra.rss, heapUsedBytes: 1, heapTotalBytes: 2, externalBytes: 3 },
   };
 }
+
+test('the shared cache (Redis): counts add up over workers, the worst state wins, tracking only if every worker has it', () => {
+  const agg = aggregate([snapshot(0, [1], { lag: 1, rss: 1, hits: 1, misses: 1 }), snapshot(1, [1], { lag: 1, rss: 1, hits: 1, misses: 1 })]);
+  const redis = agg.redis;
+  assert.ok(redis !== null);
+  assert.equal(redis.state, 'down');
+  assert.equal(redis.tracking, false);
+  assert.equal(redis.hits, 1 + 11);
+  assert.equal(redis.skipped, 7);
+  assert.equal(redis.writes, 10);
+  assert.equal(redis.invalidations, 2 + 3);
+  assert.equal(redis.breaker.state, 'open');
+  assert.equal(redis.breaker.shortCircuited, 9);
+  assert.equal(agg.cache.invalidations, 2);
+  const text = renderPrometheus(agg, { workers: 2, restarts: 0, missing: [], missingTotal: 0, primaryLogsDropped: 0, timeoutMs: 250 });
+  assert.match(text, /^turbina_redis_up 1$/m);
+  assert.match(text, /^turbina_cache_l2_hits_total 12$/m);
+  assert.match(text, /^turbina_redis_breaker_state\{state="open"\} 1$/m);
+  assert.match(text, /^turbina_redis_tracking 0$/m);
+  const none = aggregate([{ ...snapshot(0, [1], { lag: 1, rss: 1, hits: 1, misses: 1 }), redis: null }]);
+  assert.equal(none.redis, null);
+  assert.doesNotMatch(renderPrometheus(none), /turbina_redis_|turbina_cache_l2_/);
+});
 
 test('counters and histograms are summed; percentiles come from the merged histogram; gauges by meaning', () => {
   const fast = Array.from({ length: 90 }, () => 0.7);

@@ -24,7 +24,7 @@ function snapshot(overrides: Partial<ProcessSnapshot> = {}): ProcessSnapshot {
     requests: { total: 0, inFlight: 0, aborted: 0, clientErrors: 0, counts: [] },
     latencyMs: { counts: new Array<number>(18).fill(0), count: 0, sum: 0, max: 0 },
     connections: { active: 0, total: 0 },
-    cache: { hits: 0, misses: 0, hitRate: 0, entries: 0, maxEntries: 10, bytes: 0, maxBytes: 1000, evictions: 0, tooLarge: 0, expirations: 0, staleServed: 0, loads: 0, loadErrors: 0, inflight: 0, storeCalls: 0 },
+    cache: { hits: 0, misses: 0, hitRate: 0, entries: 0, maxEntries: 10, bytes: 0, maxBytes: 1000, evictions: 0, tooLarge: 0, expirations: 0, invalidations: 0, staleServed: 0, loads: 0, loadErrors: 0, inflight: 0, storeCalls: 0 },
     eventLoop: { windowSeconds: 1, delayMs: { p50: 0, p99: 0, max: 0 }, utilization: 0 },
     compression: { minBytes: 1024, gzipLevel: 5, codings: ['br', 'gzip'], onTheFly: 0, streamsOpened: 0, streamsOpen: 0, failures: 0, variants: 0, upgradeConcurrency: 1, upgradeBacklog: 64, upgradesRunning: 0, upgradesQueued: 0, upgrades: 0, upgradesDropped: 0, upgradesCancelled: 0, upgradesFailed: 0, requestJobs: 2, requestJobsRunning: 0, requestJobsWaiting: 0, requestJobsWaited: 0 },
     bufferPool: { enabled: true, bufferBytes: 65536, maxFree: 64, free: 0, inUse: 0, hits: 0, misses: 0, abandoned: 0 },
@@ -38,6 +38,7 @@ function snapshot(overrides: Partial<ProcessSnapshot> = {}): ProcessSnapshot {
       failures: { connect: 0, reset: 0, status: 0, invalid: 0, 'too-large': 0, timeout: 0, other: 0 },
       breaker: { state: 'closed', opened: 0, halfOpened: 0, closed: 0 },
     },
+    redis: null,
     memory: { rssBytes: 1, heapUsedBytes: 1, heapTotalBytes: 1, externalBytes: 1 },
     ...overrides,
   };

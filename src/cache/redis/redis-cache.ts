@@ -1,0 +1,244 @@
+// The shared cache level: opaque values under `<prefix><FORMAT>:<key>` in one Redis, read
+// and written by every instance. Redis is an optimisation, never a dependency: a read
+// that cannot be answered is a miss (the caller goes on to its store), a write that fails
+// is dropped, and a circuit breaker stops both while Redis keeps failing.
+//
+// Invalidation is Redis's client-side caching: CLIENT TRACKING in broadcast mode for our
+// prefix, so Redis pushes the name of every key another instance writes or deletes (NOLOOP:
+// not our own). While the connection is down those pushes are lost, so after a reconnect
+// every key counts as changed. A RESP2-only server (before Redis 6) sends no pushes.
+import type { Logger } from '../../log/logger.js';
+import { CircuitBreaker, type CircuitBreakerStats } from '../../resilience/circuit-breaker.js';
+import { RedisClient, type RedisState } from './redis-client.js';
+import { RedisError, RespPush, type RespValue } from './resp.js';
+
+/** The layout of what we store; bumped when it changes, so old entries are never read. */
+export const FORMAT_VERSION = 1;
+
+/** Commands waiting or in flight; a request beyond it skips Redis (counted by the client). */
+const MAX_QUEUE = 4096;
+const RECONNECT_BASE_MS = 100;
+const RECONNECT_MAX_MS = 5000;
+/** The breaker: Redis timing out or dropping five calls in a row, or half of at least 20
+ *  in 10 s, is skipped for 5 s, then one call probes it. */
+const BREAKER = { consecutiveFailures: 5, failureRatio: 0.5, minCalls: 20, windowMs: 10_000, openMs: 5000 } as const;
+
+/** Sets key to ARGV[2], keeping its TTL, only if it still starts with ARGV[1] (the same
+ *  representation): a late write never replaces a newer entry or recreates a deleted one. */
+const REPLACE_SCRIPT = `local head = redis.call('GETRANGE', KEYS[1], 0, #ARGV[1] - 1)
+if head == ARGV[1] then return redis.call('SET', KEYS[1], ARGV[2], 'KEEPTTL') end
+return false`;
+
+export interface RedisCacheOptions {
+  readonly url: string;
+  /** REDIS_KEY_PREFIX; the format version follows it. */
+  readonly keyPrefix: string;
+  readonly timeoutMs: number;
+  /** The largest value read; a longer one drops the connection (a hostile or broken server). */
+  readonly maxValueBytes: number;
+  /** Another instance changed or deleted `key`; null: any key may have changed. */
+  readonly onInvalidate: (key: string | null) => void;
+  readonly logger: Logger;
+}
+
+export interface RedisCacheStats {
+  readonly state: RedisState;
+  readonly protocol: 2 | 3 | null;
+  /** Invalidations arrive (CLIENT TRACKING is on for this connection). */
+  readonly tracking: boolean;
+  readonly hits: number;
+  readonly misses: number;
+  /** Reads and writes that failed (timeout, connection lost, queue full, server error). */
+  readonly errors: number;
+  /** Reads and writes not tried: Redis down or the breaker open. */
+  readonly skipped: number;
+  readonly writes: number;
+  /** Keys named by invalidation pushes, and pushes that flushed everything. */
+  readonly invalidations: number;
+  readonly reconnects: number;
+  readonly timeouts: number;
+  /** Commands waiting or in flight. */
+  readonly pending: number;
+  readonly breaker: CircuitBreakerStats;
+}
+
+const NOTHING: Promise<undefined> = Promise.resolve(undefined);
+
+export class RedisCache {
+  private readonly client: RedisClient;
+  private readonly breaker: CircuitBreaker;
+  /** `<prefix><FORMAT>:`, what every key starts with. */
+  readonly prefix: string;
+  private tracking = false;
+  private everReady = false;
+  /** 'down' has been logged since the last ready: a redial failing every few seconds logs once. */
+  private downLogged = false;
+  private counts = { hits: 0, misses: 0, errors: 0, skipped: 0, writes: 0, invalidations: 0 };
+  private readonly onInvalidate: (key: string | null) => void;
+  private readonly logger: Logger;
+
+  constructor(options: RedisCacheOptions) {
+    this.prefix = `${options.keyPrefix}${FORMAT_VERSION}:`;
+    this.onInvalidate = options.onInvalidate;
+    this.logger = options.logger;
+    this.breaker = new CircuitBreaker({
+      ...BREAKER,
+      onTransition: (from, to, reason) => {
+        const fields = { from, to, reason };
+        if (to === 'open') this.logger.warn(`redis circuit breaker open: the shared cache is skipped for ${BREAKER.openMs} ms`, fields);
+        else this.logger.info(`redis circuit breaker ${to}`, fields);
+      },
+    });
+    this.client = new RedisClient({
+      url: options.url,
+      maxQueue: MAX_QUEUE,
+      commandTimeoutMs: options.timeoutMs,
+      connectTimeoutMs: Math.max(options.timeoutMs, 1000),
+      maxBulkBytes: options.maxValueBytes,
+      reconnectBaseMs: RECONNECT_BASE_MS,
+      reconnectMaxMs: RECONNECT_MAX_MS,
+      onPush: (push) => this.pushed(push),
+      onState: (state, reason) => this.stateChanged(state, reason),
+    });
+  }
+
+  get state(): RedisState {
+    return this.client.state;
+  }
+
+  /** Redis is connected and its breaker lets calls through. */
+  get usable(): boolean {
+    return this.client.state === 'ready' && this.breaker.state !== 'open';
+  }
+
+  /** The value, or undefined on a miss and on any failure. Never rejects. */
+  get(key: string): Promise<Buffer | undefined> {
+    const permit = this.client.state === 'ready' ? this.breaker.acquire() : undefined;
+    if (permit === undefined) {
+      this.counts.skipped++;
+      return NOTHING;
+    }
+    return this.client.send(['GET', this.prefix + key]).then(
+      (value) => {
+        permit.success();
+        if (Buffer.isBuffer(value)) {
+          this.counts.hits++;
+          return value;
+        }
+        this.counts.misses++;
+        return undefined;
+      },
+      (error: unknown) => {
+        this.failed(error, permit);
+        return undefined;
+      },
+    );
+  }
+
+  /** Stores value for ttlMs; fire and forget. */
+  set(key: string, value: Buffer, ttlMs: number): void {
+    this.write(['SET', this.prefix + key, value, 'PX', Math.max(1, Math.round(ttlMs))]);
+  }
+
+  /** Replaces key's value, keeping its TTL, if it still begins with `head`; fire and forget. */
+  replace(key: string, head: string, value: Buffer): void {
+    this.write(['EVAL', REPLACE_SCRIPT, 1, this.prefix + key, head, value]);
+  }
+
+  /** Deletes key for every instance (their L1 copies are invalidated by Redis). Rejects when
+   *  Redis cannot be reached: the caller says so. Resolves with whether it existed. */
+  async delete(key: string): Promise<boolean> {
+    const reply = await this.client.send(['DEL', this.prefix + key]);
+    return reply === 1;
+  }
+
+  stats(): RedisCacheStats {
+    const client = this.client.stats();
+    return {
+      state: client.state,
+      protocol: client.protocol,
+      tracking: this.tracking,
+      ...this.counts,
+      reconnects: client.reconnects,
+      timeouts: client.timeouts,
+      pending: client.pending,
+      breaker: this.breaker.stats(),
+    };
+  }
+
+  close(): Promise<void> {
+    return this.client.close();
+  }
+
+  private write(args: readonly (string | Buffer | number)[]): void {
+    const permit = this.client.state === 'ready' ? this.breaker.acquire() : undefined;
+    if (permit === undefined) {
+      this.counts.skipped++;
+      return;
+    }
+    this.counts.writes++;
+    this.client.send(args).then(
+      () => permit.success(),
+      (error: unknown) => this.failed(error, permit),
+    );
+  }
+
+  private failed(error: unknown, permit: { failure(): void; success(): void }): void {
+    this.counts.errors++;
+    // A server's error reply (a wrong type under our key, a script error) says Redis is up.
+    if (error instanceof RedisError) permit.success();
+    else permit.failure();
+  }
+
+  private stateChanged(state: RedisState, reason: string): void {
+    if (state === 'ready') {
+      this.logger.info('redis connected', { reason });
+      this.downLogged = false;
+      // Invalidations sent while we were away are lost: every key may have changed.
+      if (this.everReady) this.onInvalidate(null);
+      this.everReady = true;
+      this.startTracking();
+    } else if (state === 'down') {
+      if (!this.downLogged) this.logger.warn('redis unavailable: serving from the process cache and the store', { reason });
+      this.downLogged = true;
+      this.tracking = false;
+    }
+  }
+
+  private startTracking(): void {
+    if (this.client.protocol !== 3) {
+      this.logger.warn('redis speaks RESP2 only: other instances\' invalidations will not reach this one (entries expire with their TTL)');
+      return;
+    }
+    this.client.send(['CLIENT', 'TRACKING', 'ON', 'BCAST', 'PREFIX', this.prefix, 'NOLOOP']).then(
+      () => (this.tracking = true),
+      (error: unknown) => this.logger.warn('redis CLIENT TRACKING failed: other instances\' invalidations will not reach this one', { err: asError(error) }),
+    );
+  }
+
+  /** `>invalidate [keys]`, or `>invalidate null` when the database was flushed. */
+  private pushed(push: RespPush): void {
+    const [kind, keys] = push.items;
+    if (text(kind) !== 'invalidate') return;
+    if (!Array.isArray(keys)) {
+      this.counts.invalidations++;
+      this.onInvalidate(null);
+      return;
+    }
+    for (const key of keys as readonly RespValue[]) {
+      const name = text(key);
+      if (name === undefined || !name.startsWith(this.prefix)) continue;
+      this.counts.invalidations++;
+      this.onInvalidate(name.slice(this.prefix.length));
+    }
+  }
+}
+
+function text(value: RespValue | undefined): string | undefined {
+  if (typeof value === 'string') return value;
+  return Buffer.isBuffer(value) ? value.toString('utf8') : undefined;
+}
+
+function asError(error: unknown): Error {
+  return error instanceof Error ? error : new Error(String(error));
+}
