@@ -109,6 +109,7 @@ export function renderPrometheus(agg: Aggregate, view?: ClusterView): string {
   out.family('turbina_cache_evictions_total', 'counter', `Entries evicted at the entry or byte cap.${scope}`, one(cache.evictions));
   out.family('turbina_cache_too_large_total', 'counter', `Responses not cached (or dropped as their variants grew) for holding more than an eighth of the byte budget.${scope}`, one(cache.tooLarge));
   out.family('turbina_cache_expirations_total', 'counter', `Entries removed after their TTL.${scope}`, one(cache.expirations));
+  out.family('turbina_cache_invalidations_total', 'counter', `Entries dropped, and loads not kept, because their key was invalidated (DELETE /products/{id}/cache, or another instance through Redis).${scope}`, one(cache.invalidations));
   out.family('turbina_cache_stale_served_total', 'counter', `Expired entries served (X-Cache: STALE) because their reload failed, within STALE_IF_ERROR_MS.${scope}`, one(cache.staleServed));
   out.family('turbina_cache_entries', 'gauge', `Entries in the response cache.${scope}`, one(cache.entries));
   out.family('turbina_cache_bytes', 'gauge', `Bytes of the cached responses, compressed variants included.${scope}`, one(cache.bytes));
