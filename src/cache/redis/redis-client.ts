@@ -1,5 +1,6 @@
-// One pipelined connection to Redis. Commands issued in the same tick leave in one socket
-// write and their replies are matched in order; a lost connection fails everything pending
+// One pipelined connection to Redis. Commands issued in the same turn of the event loop
+// leave in one socket write (setImmediate, not nextTick: the requests read from many
+// sockets in one poll phase share it) and their replies are matched in order; a lost connection fails everything pending
 // at once and is redialled with backoff, while send() fails fast (a cache must fall back to
 // its store, not wait for Redis to come back).
 import net from 'node:net';
@@ -135,7 +136,7 @@ export class RedisClient {
   private readonly inFlight = new Fifo();
   /** Issued before the connection was ready, not written yet. */
   private readonly waiting = new Fifo();
-  /** Commands of this tick, written together on the next tick. */
+  /** Commands of this turn of the event loop, written together in its check phase. */
   private batch: Buffer[] = [];
   private flushScheduled = false;
   private readonly flushBound = (): void => this.flush();
@@ -341,12 +342,12 @@ export class RedisClient {
     }
   }
 
-  /** Collects this tick's commands for one write. */
+  /** Collects this turn's commands for one write. */
   private queueWrite(bytes: Buffer): void {
     this.batch.push(bytes);
     if (!this.flushScheduled) {
       this.flushScheduled = true;
-      process.nextTick(this.flushBound);
+      setImmediate(this.flushBound);
     }
   }
 
