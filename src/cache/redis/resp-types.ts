@@ -49,4 +49,8 @@ export interface RespParserOptions {
   readonly maxDepth?: number;
   /** A simple line (+ - : , ( # _ and headers) longer than this is an error (default 64 KiB). */
   readonly maxLineBytes?: number;
+  /** The bytes of one whole top-level value, every element of an aggregate counted, held at
+   *  once (default the larger of 64 MiB and twice maxBulkBytes): many small elements are
+   *  bounded too. */
+  readonly maxReplyBytes?: number;
 }

@@ -143,7 +143,10 @@ export class RespParser {
   readonly #maxAggregateLength: number;
   readonly #maxDepth: number;
   readonly #maxLineBytes: number;
+  readonly #maxReplyBytes: number;
   readonly #stack: Frame[] = [];
+  /** Bytes of the open aggregates' finished elements and headers (the top-level value so far). */
+  #replyBytes = 0;
   /** The incomplete leaf's bytes, from its type byte, in the chunks they came in. */
   #pending: Buffer[] = [];
   #pendingLength = 0;
@@ -160,6 +163,7 @@ export class RespParser {
     this.#maxAggregateLength = options.maxAggregateLength ?? 1_048_576;
     this.#maxDepth = options.maxDepth ?? 32;
     this.#maxLineBytes = options.maxLineBytes ?? 64 * 1024;
+    this.#maxReplyBytes = options.maxReplyBytes ?? Math.max(64 * 1024 * 1024, 2 * options.maxBulkBytes);
   }
 
   /** Bytes held for an incomplete value. */
@@ -179,6 +183,7 @@ export class RespParser {
         this.#pending.push(chunk);
         this.#pendingLength = total;
         if (this.#awaitingLine && total - 1 > this.#maxLineBytes) this.#fail(protocolError(`a line over ${this.#maxLineBytes} bytes`));
+        if (this.#replyBytes + total > this.#maxReplyBytes) this.#fail(this.#tooLarge());
         return;
       }
       this.#pending.push(chunk);
@@ -192,6 +197,10 @@ export class RespParser {
     } catch (error) {
       this.#fail(error);
     }
+  }
+
+  #tooLarge(): RespProtocolError {
+    return protocolError(`a reply over ${this.#maxReplyBytes} bytes`);
   }
 
   #fail(error: unknown): never {
@@ -268,6 +277,7 @@ export class RespParser {
           }
           const stop = pos + length;
           if (stop + 2 > end) {
+            if (this.#replyBytes + stop + 2 - start > this.#maxReplyBytes) throw this.#tooLarge();
             this.#hold(buf, start, false, stop + 2 - start);
             return;
           }
@@ -291,6 +301,7 @@ export class RespParser {
           const remaining = type === MAP || type === ATTRIBUTE ? length * 2 : length;
           if (remaining > 0) {
             this.#stack.push({ type, items: [], remaining });
+            this.#replyBytes += pos - start;
             continue;
           }
           if (type === ATTRIBUTE) continue;
@@ -300,6 +311,7 @@ export class RespParser {
         default:
           throw protocolError(`an unknown type byte 0x${type.toString(16).padStart(2, '0')}`);
       }
+      if (this.#stack.length > 0 && (this.#replyBytes += pos - start) > this.#maxReplyBytes) throw this.#tooLarge();
       this.#complete(value);
     }
   }
@@ -323,6 +335,7 @@ export class RespParser {
     for (;;) {
       const frame = stack[stack.length - 1];
       if (frame === undefined) {
+        this.#replyBytes = 0;
         this.#onValue(value);
         return;
       }

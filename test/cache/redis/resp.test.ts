@@ -219,6 +219,23 @@ describe('RespParser: hostile input is a RespProtocolError', () => {
     assertParses(`+${'a'.repeat(100)}\r\n`, ['a'.repeat(100)], options);
   });
 
+  it('a reply of many small elements over maxReplyBytes fails however it is split; under it parses, and the count starts over per reply', () => {
+    const options = { ...LIMITS, maxReplyBytes: 1000 };
+    // 120 elements of 9 bytes ($3\r\nabc\r\n) and a 6-byte header: 1086 bytes.
+    const big = `*120\r\n${'$3\r\nabc\r\n'.repeat(120)}`;
+    assertRejects(big, options);
+    const { parser } = parserFor(options);
+    assert.throws(() => {
+      for (const chunk of oneByOne(buf(big))) parser.feed(chunk);
+    }, /over 1000 bytes/);
+    // 90 elements: 815 bytes, twice in one chunk: each reply is counted on its own.
+    const fits = `*90\r\n${'$3\r\nabc\r\n'.repeat(90)}`;
+    const abc = Array.from({ length: 90 }, () => buf('abc'));
+    assert.deepEqual(parseChunks([buf(fits + fits)], options), [abc, abc]);
+    // A held bulk counts with the elements before it.
+    assertRejects(`*2\r\n$600\r\n${'a'.repeat(600)}\r\n$600\r\n${'a'.repeat(100)}`, options);
+  });
+
   it('after a protocol error the parser is unusable', () => {
     const { parser } = parserFor();
     assert.throws(() => parser.feed(buf('?\r\n')), RespProtocolError);
