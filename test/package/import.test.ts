@@ -41,7 +41,7 @@ process.stdout.write(JSON.stringify(results));
 `;
 
 const TYPED = `
-import { createApp, type Handler, type Middleware, type ProductStore } from 'turbina';
+import { createApp, RedisClient, RedisError, type Handler, type Middleware, type ProductStore, type RespValue } from 'turbina';
 
 // A store with no products: every id is a 404.
 const store: ProductStore = {
@@ -52,6 +52,10 @@ const hello: Handler = (ctx) => app.respond.json(ctx, 200, { hello: ctx.params[0
 const timing: Middleware = (next) => (ctx) => next(ctx);
 const app = createApp({ port: 0 }, { store }).route('GET', '/hello/{name}', hello).use(timing);
 const port: Promise<number> = app.start();
+// turbina's own Redis client, for a user's commands (nothing connects: this is only type-checked).
+const redis = new RedisClient({ url: 'redis://127.0.0.1:6379', maxQueue: 100, commandTimeoutMs: 50, maxBulkBytes: 1 << 20, reconnectBaseMs: 100, reconnectMaxMs: 1000 });
+const reply: Promise<RespValue> = redis.send(['INCR', 'visits']).catch((error: unknown) => (error instanceof RedisError ? error.code : null));
+void reply;
 // @ts-expect-error: an unknown option is a type error too
 createApp({ prot: 1 });
 void port;
