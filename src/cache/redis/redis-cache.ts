@@ -17,6 +17,8 @@ export const FORMAT_VERSION = 1;
 
 /** Commands waiting or in flight; a request beyond it skips Redis (counted by the client). */
 const MAX_QUEUE = 4096;
+/** Values read may be this large even where this instance writes less. */
+const MAX_READ_BYTES = 64 * 1024 * 1024;
 const RECONNECT_BASE_MS = 100;
 const RECONNECT_MAX_MS = 5000;
 /** The breaker: Redis timing out or dropping five calls in a row, or half of at least 20
@@ -34,7 +36,9 @@ export interface RedisCacheOptions {
   /** REDIS_KEY_PREFIX; the format version follows it. */
   readonly keyPrefix: string;
   readonly timeoutMs: number;
-  /** The largest value read; a longer one drops the connection (a hostile or broken server). */
+  /** The largest value written; a longer one is not (counted as skipped). Values up to
+   *  the larger of this and 64 MiB are read (other instances may allow more); a longer
+   *  one drops the connection, as from a broken server. */
   readonly maxValueBytes: number;
   /** Another instance changed or deleted `key`; null: any key may have changed. */
   readonly onInvalidate: (key: string | null) => void;
@@ -50,7 +54,7 @@ export interface RedisCacheStats {
   readonly misses: number;
   /** Reads and writes that failed (timeout, connection lost, queue full, server error). */
   readonly errors: number;
-  /** Reads and writes not tried: Redis down or the breaker open. */
+  /** Reads and writes not tried: Redis down, the breaker open, or a value over maxValueBytes. */
   readonly skipped: number;
   readonly writes: number;
   /** Keys named by invalidation pushes, and pushes that flushed everything. */
@@ -76,10 +80,12 @@ export class RedisCache {
   private counts = { hits: 0, misses: 0, errors: 0, skipped: 0, writes: 0, invalidations: 0 };
   private readonly onInvalidate: (key: string | null) => void;
   private readonly logger: Logger;
+  private readonly maxValueBytes: number;
 
   constructor(options: RedisCacheOptions) {
     this.prefix = `${options.keyPrefix}${FORMAT_VERSION}:`;
     this.onInvalidate = options.onInvalidate;
+    this.maxValueBytes = options.maxValueBytes;
     this.logger = options.logger;
     this.breaker = new CircuitBreaker({
       ...BREAKER,
@@ -94,7 +100,7 @@ export class RedisCache {
       maxQueue: MAX_QUEUE,
       commandTimeoutMs: options.timeoutMs,
       connectTimeoutMs: Math.max(options.timeoutMs, 1000),
-      maxBulkBytes: options.maxValueBytes,
+      maxBulkBytes: Math.max(options.maxValueBytes, MAX_READ_BYTES),
       reconnectBaseMs: RECONNECT_BASE_MS,
       reconnectMaxMs: RECONNECT_MAX_MS,
       onPush: (push) => this.pushed(push),
@@ -137,11 +143,19 @@ export class RedisCache {
 
   /** Stores value for ttlMs; fire and forget. */
   set(key: string, value: Buffer, ttlMs: number): void {
+    if (value.length > this.maxValueBytes) {
+      this.counts.skipped++;
+      return;
+    }
     this.write(['SET', this.prefix + key, value, 'PX', Math.max(1, Math.round(ttlMs))]);
   }
 
   /** Replaces key's value, keeping its TTL, if it still begins with `head`; fire and forget. */
   replace(key: string, head: string, value: Buffer): void {
+    if (value.length > this.maxValueBytes) {
+      this.counts.skipped++;
+      return;
+    }
     this.write(['EVAL', REPLACE_SCRIPT, 1, this.prefix + key, head, value]);
   }
 
