@@ -4,11 +4,13 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ensureIoredis, ioredisEntry, IOREDIS_VERSION } from './ioredis-install.js';
 
 /** dist/suite/scripts/bench/targets.js -> the project root. */
 export const PROJECT_ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
 const PEERS_SRC = join(PROJECT_ROOT, 'scripts', 'peers');
 const BARE_NODE = fileURLToPath(new URL('../peers/bare-node.js', import.meta.url));
+const IOREDIS_PEER = fileURLToPath(new URL('../peers/ioredis-peer.js', import.meta.url));
 
 export interface Launch {
   readonly command: string;
@@ -33,6 +35,8 @@ export interface Target {
   /** Processes that serve requests (a cluster's workers; default 1): --server-cores pins
    *  a target only where it has a core for each (pinning.ts). */
   readonly workers?: number;
+  /** Needs a Redis (REDIS_URL): runs only in the scenarios that start one (Scenario.redis). */
+  readonly needsRedis?: boolean;
 }
 
 /** What a paired target is compared with unless it names its own baseline. */
@@ -187,6 +191,25 @@ export const TARGETS: readonly Target[] = [
     version: () => `node ${process.version}`,
     baseline: 'node-bare-cluster',
     workers: CLUSTER_WORKERS,
+  },
+  {
+    // Bare node:http reading from Redis with ioredis (installed outside the project on first
+    // use): what turbina's L2 hit is measured against. IOREDIS_AUTO_PIPELINING=on tries
+    // ioredis's auto-pipelining (scripts/bench/README.md says which measured faster).
+    name: 'node-ioredis',
+    label: `bare node:http + ioredis ${IOREDIS_VERSION}`,
+    skipReason: () => ensureIoredis(),
+    prepare: () => {},
+    launch: (port, env) =>
+      node(IOREDIS_PEER, {
+        IOREDIS_ENTRY: ioredisEntry(),
+        ...(process.env['IOREDIS_AUTO_PIPELINING'] === undefined ? {} : { IOREDIS_AUTO_PIPELINING: process.env['IOREDIS_AUTO_PIPELINING'] }),
+      })(port, env),
+    version: () => `node ${process.version}, ioredis ${IOREDIS_VERSION}${process.env['IOREDIS_AUTO_PIPELINING'] === 'on' ? ' (auto-pipelining)' : ''}`,
+    variant: true,
+    needsRedis: true,
+    // A baseline of its own, never paired with bare node:http (which has no Redis).
+    baseline: 'node-ioredis',
   },
   {
     name: 'go',
