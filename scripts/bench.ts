@@ -18,6 +18,8 @@ import { timeStart } from './bench/startup-run.js';
 import { PROJECT_ROOT, TARGETS, type Launch, type Target } from './bench/targets.js';
 import { loopbackBytes, Progress, rateOf } from './bench/progress.js';
 import { ProcSampler } from './bench/proc-stats.js';
+import { runRedisBenchmark, type RedisBenchmarkRate } from './bench/redis-benchmark.js';
+import { redisServerSkipReason, startRedisServer, type RunningRedis } from './bench/redis-server.js';
 import { metricsText, startUpstream, storeCounters, storeCountersBetween, upstreamUse, type RunningUpstream, type UpstreamUse } from './bench/upstream.js';
 import { runWrk, wrkVersion } from './bench/wrk.js';
 import { parseCli } from './cli.js';
@@ -102,8 +104,18 @@ async function main(): Promise<void> {
   process.on('exit', killAll);
 
   const skipped: Skip[] = [];
+  const redisRates: RedisBenchmarkRate[] = [];
   const available: Target[] = [];
+  const redisScenarios = scenarios.filter((s) => s.redis === true);
   for (const target of targets) {
+    if (target.needsRedis === true) {
+      // Checked (ioredis installed) only where a chosen scenario starts a Redis for it.
+      if (starts !== undefined) {
+        skipped.push({ what: target.label, reason: 'needs a Redis; measured in its scenarios only, not started alone' });
+        continue;
+      }
+      if (!redisScenarios.some((s) => s.only?.includes(target.name) === true)) continue;
+    }
     const reason = target.skipReason();
     if (reason === undefined) available.push(target);
     else skipped.push({ what: target.label, reason });
@@ -149,6 +161,11 @@ async function main(): Promise<void> {
   const progress = new Progress();
   for (const scenario of scenarios) {
     const runs = available.filter((t) => (scenario.only === undefined ? t.variant !== true : scenario.only.includes(t.name)));
+    const redisMissing = scenario.redis === true ? redisServerSkipReason() : undefined;
+    if (redisMissing !== undefined) {
+      skipped.push({ what: `scenario ${scenario.name}`, reason: redisMissing });
+      continue;
+    }
     if (paired) {
       const here = pairsToMeasure.filter((p) => runs.includes(p.target) && runs.includes(p.base));
       if (scenario.upstream !== undefined) {
@@ -159,7 +176,10 @@ async function main(): Promise<void> {
         skipped.push({ what: `scenario ${scenario.name}`, reason: 'not paired: a ramp, no target beside its baseline, or unavailable' });
         continue;
       }
-      for (const pair of here) pairs.push(await measurePair(pair, scenario));
+      // Both sides share the scenario's Redis, as the processes of a deployment share one.
+      await withRedis(scenario, async (redisEnv) => {
+        for (const pair of here) pairs.push(await measurePair(pair, scenario, redisEnv));
+      });
       continue;
     }
     if (scenario.skipReason !== undefined) {
@@ -172,14 +192,36 @@ async function main(): Promise<void> {
         ? undefined
         : await startUpstream(scenario.upstream, (launch) => (pinning === undefined ? launch : loadSideLaunch(launch, pinning)), join(workDir, `inventory-${scenario.name}.log`));
     try {
-      // Rounds interleave the targets, so a slow minute on a shared machine hits them all.
-      const perRound: Measurement[] = [];
-      for (let round = 1; round <= rounds; round++) {
-        for (const target of runs) perRound.push(...(await measure(target, scenario, round, upstream)));
-      }
-      measurements.push(...medians(perRound));
+      await withRedis(scenario, async (redisEnv) => {
+        // Rounds interleave the targets, so a slow minute on a shared machine hits them all.
+        const perRound: Measurement[] = [];
+        for (let round = 1; round <= rounds; round++) {
+          for (const target of runs) perRound.push(...(await measure(target, scenario, round, upstream, redisEnv)));
+        }
+        measurements.push(...medians(perRound));
+      });
     } finally {
       await upstream?.stop();
+    }
+  }
+
+  /** Runs `body` with the scenario's redis-server (if it has one) as REDIS_URL, on the load
+   *  generator's side like the inventory service; then redis-benchmark's GET rate against
+   *  it, the ceiling for the scenario's req/s; then stops it. */
+  async function withRedis(scenario: Scenario, body: (redisEnv: Readonly<Record<string, string>>) => Promise<void>): Promise<void> {
+    if (scenario.redis !== true) return body({});
+    const redis: RunningRedis = await startRedisServer(
+      (launch) => (pinning === undefined ? launch : loadSideLaunch(launch, pinning)),
+      join(workDir, `redis-${scenario.name}.log`),
+    );
+    try {
+      await body({ REDIS_URL: redis.url });
+      progress.done(`[redis-benchmark] ${scenario.name}: GET against the scenario's redis-server...`);
+      const rate = await runRedisBenchmark(scenario.name, redis.port);
+      redisRates.push(rate);
+      progress.done(`[redis-benchmark] ${scenario.name}: GET ${Math.round(rate.getPerSec).toLocaleString('en-US')} req/s, p99 ${rate.p99Ms.toFixed(2)} ms (${rate.valueBytes}-byte values)`);
+    } finally {
+      await redis.stop();
     }
   }
 
@@ -198,8 +240,14 @@ async function main(): Promise<void> {
     }
   }
 
-  function measure(target: Target, scenario: Scenario, round: number, upstream: RunningUpstream | undefined): Promise<Measurement[]> {
-    return placed(target.workers ?? 1, (place) => measurePlaced(target, scenario, round, place, upstream));
+  function measure(
+    target: Target,
+    scenario: Scenario,
+    round: number,
+    upstream: RunningUpstream | undefined,
+    redisEnv: Readonly<Record<string, string>>,
+  ): Promise<Measurement[]> {
+    return placed(target.workers ?? 1, (place) => measurePlaced(target, scenario, round, place, upstream, redisEnv));
   }
 
   async function measurePlaced(
@@ -208,9 +256,10 @@ async function main(): Promise<void> {
     round: number,
     place: (launch: Launch) => Launch,
     upstream: RunningUpstream | undefined,
+    redisEnv: Readonly<Record<string, string>>,
   ): Promise<Measurement[]> {
     const port = await freePort();
-    const env: Record<string, string> = { STORE_LATENCY_MS: '20', ...scenario.env, ...(upstream === undefined ? {} : { STORE_URL: upstream.url }) };
+    const env: Record<string, string> = { STORE_LATENCY_MS: '20', ...scenario.env, ...redisEnv, ...(upstream === undefined ? {} : { STORE_URL: upstream.url }) };
     const server = await startTarget(place(target.launch(port, env)), port, join(workDir, `${target.name}-${scenario.name}.log`));
     const out: Measurement[] = [];
     try {
@@ -276,14 +325,19 @@ async function main(): Promise<void> {
   }
 
   /** Both placed alike: pinned only if both sides' workers fit the server cores. */
-  function measurePair(pair: Pair<Target>, scenario: Scenario): Promise<PairedMeasurement> {
+  function measurePair(pair: Pair<Target>, scenario: Scenario, redisEnv: Readonly<Record<string, string>>): Promise<PairedMeasurement> {
     const workers = Math.max(pair.target.workers ?? 1, pair.base.workers ?? 1);
-    return placed(workers, (place) => measurePairPlaced(pair, scenario, place));
+    return placed(workers, (place) => measurePairPlaced(pair, scenario, place, redisEnv));
   }
 
   /** Both servers up at once, warmed together, then `rounds` loads of both at once. */
-  async function measurePairPlaced({ target, base: baseline }: Pair<Target>, scenario: Scenario, place: (launch: Launch) => Launch): Promise<PairedMeasurement> {
-    const env: Record<string, string> = { STORE_LATENCY_MS: '20', ...scenario.env };
+  async function measurePairPlaced(
+    { target, base: baseline }: Pair<Target>,
+    scenario: Scenario,
+    place: (launch: Launch) => Launch,
+    redisEnv: Readonly<Record<string, string>>,
+  ): Promise<PairedMeasurement> {
+    const env: Record<string, string> = { STORE_LATENCY_MS: '20', ...scenario.env, ...redisEnv };
     const start = async (t: Target): Promise<{ port: number; server: Awaited<ReturnType<typeof startTarget>> }> => {
       const port = await freePort();
       const server = await startTarget(place(t.launch(port, env)), port, join(workDir, `${t.name}-${scenario.name}-paired.log`));
@@ -361,6 +415,7 @@ async function main(): Promise<void> {
       versions,
       labels,
       measurements: measured,
+      ...(redisRates.length === 0 ? {} : { redisBenchmark: redisRates }),
       ...extra,
       skipped,
     };

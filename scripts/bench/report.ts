@@ -1,7 +1,8 @@
 // Terminal and Markdown reports: one table per scenario with ratios against the bare
 // node:http baseline, Go and the bare node:http cluster from the same run, ASCII bar
 // charts like the study's, the ramp as req/s and p99 per connection count, what clients
-// saw of an upstream's faults (5xx, stale answers), and the paired and startup tables.
+// saw of an upstream's faults (5xx, stale answers), redis-benchmark's GET rate beside the
+// targets' req/s on an L2 hit, and the paired and startup tables.
 import { pairedTable } from './paired.js';
 import { startupTable } from './startup.js';
 import { find, ratio, type BenchRun } from './results.js';
@@ -150,6 +151,21 @@ export function tables(run: BenchRun): Table[] {
   return out;
 }
 
+/** redis-benchmark's GET rate in each scenario with a Redis, and the share of it each
+ *  target served there: how near the server comes to Redis's own speed. */
+export function redisBenchmarkLines(run: BenchRun): string[] {
+  return (run.redisBenchmark ?? []).map((rate) => {
+    const shares = run.measurements
+      .filter((m) => m.scenario === rate.scenario && m.connections === run.options.connections)
+      .map((m) => `${run.labels[m.target] ?? m.target} reaches ${((m.result.requestsPerSec / rate.getPerSec) * 100).toFixed(1)}% of it`);
+    return (
+      `redis-benchmark GET (${rate.scenario}): ${fmt(rate.getPerSec)} req/s, p99 ${rate.p99Ms.toFixed(2)} ms, ${rate.valueBytes}-byte values` +
+      (shares.length > 0 ? ` (${shares.join(', ')})` : '') +
+      `; \`${rate.command}\``
+    );
+  });
+}
+
 /** Bars of req/s per target, one block per scenario, like the study's charts. */
 export function asciiBars(run: BenchRun): string {
   const blocks: string[] = [];
@@ -208,6 +224,7 @@ export function terminalReport(run: BenchRun): string {
     ...preamble(run),
     '',
     ...tables(run).map((t) => textTable(t) + '\n'),
+    ...redisBenchmarkLines(run).map((l) => l + '\n'),
     pairedTable(run.paired ?? [], run.labels),
     startupTable(run.startup ?? [], run.labels),
     asciiBars(run),
@@ -220,6 +237,7 @@ export function markdownReport(run: BenchRun): string {
     ...preamble(run).map((l) => `${l}  `),
     '',
     ...tables(run).map((t) => markdownTable(t) + '\n'),
+    ...redisBenchmarkLines(run).map((l) => l + '\n'),
     pairedTable(run.paired ?? [], run.labels),
     startupTable(run.startup ?? [], run.labels),
     ...(bars === '' ? [] : ['```', bars, '```']),

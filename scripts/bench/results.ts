@@ -1,6 +1,7 @@
 // The benchmark's data model, shared by the runner and every report format.
 import type { LoadResult } from '../load/types.js';
 import type { PairedMeasurement } from './paired.js';
+import type { RedisBenchmarkRate } from './redis-benchmark.js';
 import type { StartupMeasurement } from './startup.js';
 import type { UpstreamUse } from './upstream.js';
 
@@ -43,6 +44,8 @@ export interface BenchRun {
   readonly paired?: readonly PairedMeasurement[];
   /** --startup runs (then the only measurements). */
   readonly startup?: readonly StartupMeasurement[];
+  /** redis-benchmark's GET rate, once per scenario with a redis-server. */
+  readonly redisBenchmark?: readonly RedisBenchmarkRate[];
   readonly skipped: readonly Skip[];
 }
 

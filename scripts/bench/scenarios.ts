@@ -26,7 +26,13 @@ export interface Scenario {
   /** The inventory service as the targets' product store (STORE_URL), one process for the
    *  scenario's runs (upstream.ts). */
   readonly upstream?: UpstreamSpec;
+  /** One redis-server for the scenario's runs (redis-server.ts), given to the targets as
+   *  REDIS_URL; redis-benchmark's GET rate against it is measured once, beside them. */
+  readonly redis?: boolean;
 }
+
+/** The embedded catalog's ids (CATALOG_SIZE's default): product-l2 reads all of them. */
+const CATALOG_IDS = 10_000;
 
 /** Ids of upstream-faulty: with the warm-up's, under the default CACHE_MAX_ENTRIES (10000),
  *  so none is evicted (an evicted entry has no stale copy left). */
@@ -124,6 +130,19 @@ export const SCENARIOS: readonly Scenario[] = [
     // The Go peer has a timeout and no retries or stale copies: what the faults cost without them.
     only: ['turbina', 'turbina-with', 'go'],
     loadgen: 'node',
+  },
+  {
+    name: 'product-l2',
+    description: 'GET /products/{random id of 10000} with the L1 cache off (CACHE_MAX_ENTRIES=0): every request a Redis hit',
+    // Every id in turn, so the run that follows finds each one in Redis; the ids past the
+    // catalog are 404s, which the run never asks for.
+    warm: { prefix: '/products/', first: 1 },
+    plan: { prefix: '/products/', first: 1, span: CATALOG_IDS },
+    // No store latency: the warm-up's misses fill Redis quickly (the run has none). Entries
+    // live 60 s, as the ioredis peer's (PX 60000).
+    env: { CACHE_MAX_ENTRIES: '0', CACHE_TTL_MS: '60000', CATALOG_SIZE: String(CATALOG_IDS), STORE_LATENCY_MS: '0' },
+    redis: true,
+    only: ['turbina', 'turbina-with', 'node-ioredis'],
   },
   {
     name: 'ramp',

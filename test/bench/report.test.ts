@@ -184,6 +184,28 @@ describe('a scenario behind the upstream service', () => {
   });
 });
 
+describe('a scenario with a Redis', () => {
+  const run: BenchRun = {
+    ...makeRun({ 'node-ioredis': 'bare node:http + ioredis 6.0.0' }),
+    measurements: [measurement('turbina', 'product-l2', 100, 30_000, 5.1), measurement('node-ioredis', 'product-l2', 100, 25_000, 6.2)],
+    redisBenchmark: [{ scenario: 'product-l2', getPerSec: 120_000, p99Ms: 1.07, valueBytes: 302, command: 'redis-benchmark -h 127.0.0.1 -p 6400 -t set,get' }],
+  };
+
+  test("redis-benchmark's GET rate, and the share of it each target served, below the scenario's table, in both reports", () => {
+    const line =
+      'redis-benchmark GET (product-l2): 120,000 req/s, p99 1.07 ms, 302-byte values ' +
+      '(turbina (1 process) reaches 25.0% of it, bare node:http + ioredis 6.0.0 reaches 20.8% of it); `redis-benchmark -h 127.0.0.1 -p 6400 -t set,get`';
+    const text = terminalReport(run);
+    assert.ok(text.includes(line), text);
+    assert.ok(text.indexOf(line) > text.indexOf('product-l2 (100 connections)'));
+    assert.ok(markdownReport(run).includes(line));
+  });
+
+  test('a run without one has no such line', () => {
+    assert.ok(!terminalReport(makeRun()).includes('redis-benchmark'));
+  });
+});
+
 describe('a --startup run', () => {
   const run: BenchRun = {
     ...makeRun(),
