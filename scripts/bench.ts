@@ -44,6 +44,8 @@ const HELP = `usage: npm run bench -- [options]
                     bare node:http cluster) at the same time, on the same cores, and
                     compare their CPU per request and p99 (steady on a noisy machine;
                     best with --server-cores); ramp and variant-only scenarios are skipped
+  --baseline NAME   with --paired: compare every other chosen target with NAME instead
+                    (e.g. --targets turbina,node-ioredis --baseline node-ioredis)
   --startup N       instead of loading: start each target N times (taking turns) and
                     report the time from spawn() to the first 200 on /healthz and the
                     idle RSS of all its processes (median and range)
@@ -57,7 +59,7 @@ function pick<T extends { name: string }>(all: readonly T[], raw: string | undef
 }
 
 async function main(): Promise<void> {
-  const cli = parseCli('bench', ['connections', 'duration', 'threads', 'warmup', 'rounds', 'ramp-step', 'targets', 'scenarios', 'loadgen', 'out', 'server-cores', 'startup'], ['paired']);
+  const cli = parseCli('bench', ['connections', 'duration', 'threads', 'warmup', 'rounds', 'ramp-step', 'targets', 'scenarios', 'loadgen', 'out', 'server-cores', 'startup', 'baseline'], ['paired']);
   if (cli.help) {
     process.stdout.write(HELP);
     return;
@@ -120,7 +122,11 @@ async function main(): Promise<void> {
     if (reason === undefined) available.push(target);
     else skipped.push({ what: target.label, reason });
   }
-  const planned = paired ? planPairs(available) : { pairs: [] };
+  const baselineName = str('baseline');
+  if (baselineName !== undefined && !available.some((t) => t.name === baselineName)) cli.fail(`--baseline ${baselineName} is not among the targets that can run`);
+  // --baseline: every other target is loaded beside that one; it is a baseline only.
+  const pairable = baselineName === undefined ? available : available.map((t): Target => ({ ...t, baseline: baselineName }));
+  const planned = paired ? planPairs(pairable) : { pairs: [] };
   const pairsToMeasure = 'error' in planned ? cli.fail(planned.error) : planned.pairs;
   for (const target of available) target.prepare(workDir);
   const versions = Object.fromEntries(available.map((t) => [t.name, t.version()]));
