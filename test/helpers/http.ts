@@ -111,3 +111,12 @@ export async function eventually(cond: () => boolean, what: string, timeoutMs = 
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
 }
+
+/** eventually for a condition that has to ask the server (e.g. its /metrics). */
+export async function eventuallyAsync(cond: () => Promise<boolean>, what: string, timeoutMs = 2000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await cond())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
