@@ -43,6 +43,8 @@ export interface RedisCacheOptions {
   /** Another instance changed or deleted `key`; null: any key may have changed. */
   readonly onInvalidate: (key: string | null) => void;
   readonly logger: Logger;
+  /** How long the breaker skips Redis once open (5 s when absent; tests shorten it). */
+  readonly breakerOpenMs?: number;
 }
 
 export interface RedisCacheStats {
@@ -87,11 +89,13 @@ export class RedisCache {
     this.onInvalidate = options.onInvalidate;
     this.maxValueBytes = options.maxValueBytes;
     this.logger = options.logger;
+    const openMs = options.breakerOpenMs ?? BREAKER.openMs;
     this.breaker = new CircuitBreaker({
       ...BREAKER,
+      openMs,
       onTransition: (from, to, reason) => {
         const fields = { from, to, reason };
-        if (to === 'open') this.logger.warn(`redis circuit breaker open: the shared cache is skipped for ${BREAKER.openMs} ms`, fields);
+        if (to === 'open') this.logger.warn(`redis circuit breaker open: the shared cache is skipped for ${openMs} ms`, fields);
         else this.logger.info(`redis circuit breaker ${to}`, fields);
       },
     });
