@@ -1,0 +1,237 @@
+// SharedResponses over a TtlCache and a RedisCache talking to a fake RESP3 server that can put
+// an invalidation push in the same write as a GET's reply. The pitfall client-side caching
+// libraries have hit: a value read just before another instance changed it must be served
+// once but not kept in the process cache. Also: a store result read while invalidated is
+// not written to Redis, pushes for keys outside the prefix are ignored, FLUSHALL clears the
+// process cache, an undecodable value is counted and reloaded, and variants are written back.
+import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import net from 'node:net';
+import { after, before, beforeEach, describe, test } from 'node:test';
+import { RedisCache } from '../../src/cache/redis/redis-cache.js';
+import { TtlCache, type Loaded } from '../../src/cache/ttl-cache.js';
+import { zlibCodings } from '../../src/compression/codings.js';
+import { Compression } from '../../src/compression/compression.js';
+import { encodeBlob } from '../../src/http/encoded-blob.js';
+import { encodeStoredJson, measureEncoded, type Encoded } from '../../src/http/encoded.js';
+import { Logger } from '../../src/log/logger.js';
+import { SharedResponses } from '../../src/products/shared-responses.js';
+import { eventually } from '../helpers/http.js';
+
+const PREFIX = 'turbina:1:';
+const KEY = 'products/1';
+
+/** A RESP3 server answering HELLO, CLIENT TRACKING, GET (through `answerGet`), SET and EVAL. */
+class FakeRedis {
+  readonly server = net.createServer((socket) => this.accept(socket));
+  /** Each command received, as text arguments. */
+  readonly received: string[][] = [];
+  /** The bytes a GET of the full key is answered with (a reply, maybe followed by pushes). */
+  answerGet: (key: string) => Buffer = () => Buffer.from('_\r\n');
+  private readonly sockets = new Set<net.Socket>();
+
+  async listen(): Promise<number> {
+    this.server.listen(0, '127.0.0.1');
+    await once(this.server, 'listening');
+    return (this.server.address() as net.AddressInfo).port;
+  }
+
+  /** Sends a push to every connected client. */
+  push(bytes: Buffer): void {
+    for (const socket of this.sockets) socket.write(bytes);
+  }
+
+  commands(name: string): string[][] {
+    return this.received.filter((args) => args[0]?.toUpperCase() === name);
+  }
+
+  close(): void {
+    for (const socket of this.sockets) socket.destroy();
+    this.server.close();
+  }
+
+  private accept(socket: net.Socket): void {
+    this.sockets.add(socket);
+    socket.on('close', () => this.sockets.delete(socket));
+    socket.on('error', () => {});
+    let pending = Buffer.alloc(0);
+    socket.on('data', (chunk: Buffer) => {
+      pending = Buffer.concat([pending, chunk]);
+      for (let parsed = parseCommand(pending); parsed !== undefined; parsed = parseCommand(pending)) {
+        pending = pending.subarray(parsed.used);
+        this.received.push(parsed.args);
+        socket.write(this.answer(parsed.args));
+      }
+    });
+  }
+
+  private answer(args: readonly string[]): Buffer {
+    const name = args[0]?.toUpperCase();
+    if (name === 'HELLO') return Buffer.from('%1\r\n$5\r\nproto\r\n:3\r\n');
+    if (name === 'GET') return this.answerGet(args[1] ?? '');
+    if (name === 'CLIENT' || name === 'SET' || name === 'EVAL') return Buffer.from('+OK\r\n');
+    if (name === 'DEL') return Buffer.from(':0\r\n');
+    return Buffer.from('-ERR unknown command\r\n');
+  }
+}
+
+/** One command (an array of bulk strings) from the front of `buffer`, or undefined if incomplete. */
+function parseCommand(buffer: Buffer): { args: string[]; used: number } | undefined {
+  let at = 0;
+  const line = (): string | undefined => {
+    const end = buffer.indexOf('\r\n', at);
+    if (end < 0) return undefined;
+    const text = buffer.toString('latin1', at, end);
+    at = end + 2;
+    return text;
+  };
+  const head = line();
+  if (head === undefined) return undefined;
+  assert.ok(head.startsWith('*'), `a command array, not ${head}`);
+  const args: string[] = [];
+  for (let n = Number(head.slice(1)); n > 0; n--) {
+    const size = line();
+    if (size === undefined) return undefined;
+    const length = Number(size.slice(1));
+    if (buffer.length < at + length + 2) return undefined;
+    args.push(buffer.toString('latin1', at, at + length));
+    at += length + 2;
+  }
+  return { args, used: at };
+}
+
+/** Resolves once the server has answered everything sent before, and the client has read
+ *  every push the server wrote before that answer (one connection keeps the order). */
+async function roundTrip(redis: RedisCache): Promise<void> {
+  await redis.delete('round-trip');
+}
+
+function bulk(bytes: Buffer): Buffer {
+  return Buffer.concat([Buffer.from(`$${bytes.length}\r\n`), bytes, Buffer.from('\r\n')]);
+}
+
+function invalidatePush(...keys: string[]): Buffer {
+  return Buffer.concat([Buffer.from(`>2\r\n$10\r\ninvalidate\r\n*${keys.length}\r\n`), ...keys.map((key) => bulk(Buffer.from(key)))]);
+}
+
+const FLUSH_PUSH = Buffer.from('>2\r\n$10\r\ninvalidate\r\n_\r\n');
+
+/** The product response another instance put in Redis. */
+function sharedProduct(name: string): { encoded: Encoded; blob: Buffer } {
+  const encoded = encodeStoredJson({ id: 1, name }, Date.now() - 60_000);
+  return { encoded, blob: encodeBlob(encoded, Date.now() + 60_000) };
+}
+
+describe('SharedResponses over a fake RESP3 server', { timeout: 10_000 }, () => {
+  const fake = new FakeRedis();
+  const compression = new Compression({ minBytes: 0, gzipLevel: 5, upgrades: 0, upgradeBacklog: 8, requestJobs: 2 }, zlibCodings, () => assert.fail('no compression error expected'));
+  let cache: TtlCache<Encoded>;
+  let redis: RedisCache;
+  let shared: SharedResponses;
+  let storeCalls = 0;
+
+  const fromStore = (): Promise<Loaded<Encoded>> => {
+    storeCalls++;
+    return Promise.resolve({ value: encodeStoredJson({ id: 1, name: 'from the store' }, Date.now()) });
+  };
+  const load = () => cache.load(KEY, (signal, ticket) => shared.load(KEY, signal, ticket, fromStore));
+
+  before(async () => {
+    const port = await fake.listen();
+    cache = new TtlCache<Encoded>({ ttlMs: 60_000, maxEntries: 100, maxBytes: 1 << 20, measure: measureEncoded, sweepMs: 0 });
+    redis = new RedisCache({
+      url: `redis://127.0.0.1:${port}`,
+      keyPrefix: 'turbina:',
+      timeoutMs: 1000,
+      maxValueBytes: 1 << 20,
+      onInvalidate: (key) => (key === null ? cache.clear() : cache.invalidate(key)),
+      logger: new Logger('error', () => {}),
+    });
+    shared = new SharedResponses(redis, compression, 60_000);
+    await eventually(() => redis.usable && redis.stats().tracking, 'the fake server to be tracked');
+    assert.deepEqual(fake.commands('CLIENT')[0], ['CLIENT', 'TRACKING', 'ON', 'BCAST', 'PREFIX', PREFIX, 'NOLOOP']);
+  });
+  after(async () => {
+    await redis.close();
+    fake.close();
+  });
+  beforeEach(() => {
+    cache.clear();
+    fake.received.length = 0;
+    storeCalls = 0;
+  });
+
+  test('a GET reply followed, in the same write, by an invalidation of its key: served once, not kept', async () => {
+    const { encoded, blob } = sharedProduct('read just before the change');
+    fake.answerGet = (key) => Buffer.concat([bulk(blob), invalidatePush(key)]);
+    const entry = await load();
+    assert.deepEqual(entry.value.body, encoded.body);
+    assert.equal(entry.lower, true);
+    assert.equal(entry.cached, false);
+    assert.equal(storeCalls, 0);
+    assert.equal(cache.get(KEY), undefined, 'the next request misses the process cache');
+    assert.equal(redis.stats().invalidations, 1);
+
+    // The same value without the push is kept.
+    fake.answerGet = () => bulk(blob);
+    const kept = await load();
+    assert.equal(kept.cached, true);
+    assert.equal(cache.get(KEY), kept);
+  });
+
+  test('a miss followed by an invalidation: the store\'s answer is served, kept in neither cache', async () => {
+    fake.answerGet = (key) => Buffer.concat([Buffer.from('_\r\n'), invalidatePush(key)]);
+    const entry = await load();
+    assert.equal(storeCalls, 1);
+    assert.equal(entry.lower, false);
+    assert.equal(entry.cached, false);
+    assert.equal(cache.get(KEY), undefined);
+    await roundTrip(redis);
+    assert.deepEqual(fake.commands('SET'), []);
+
+    // Without the push the store's answer goes to Redis, with the default TTL.
+    fake.answerGet = () => Buffer.from('_\r\n');
+    assert.equal((await load()).cached, true);
+    await roundTrip(redis);
+    const [set] = fake.commands('SET');
+    assert.equal(set?.[1], PREFIX + KEY);
+    assert.ok(set?.[2]?.startsWith('T1\t'));
+    assert.deepEqual(set?.slice(3), ['PX', '60000']);
+  });
+
+  test('pushes: a key outside the prefix is ignored, ours drops the entry, a flush drops everything', async () => {
+    const { blob } = sharedProduct('shared');
+    fake.answerGet = () => bulk(blob);
+    const entry = await load();
+    cache.set('other', entry.value);
+    fake.push(invalidatePush(`someone-else:1:${KEY}`, `turbina:2:${KEY}`));
+    await roundTrip(redis);
+    assert.ok(cache.get(KEY) !== undefined, 'a foreign key does not invalidate ours');
+    fake.push(invalidatePush(PREFIX + KEY));
+    await eventually(() => cache.get(KEY) === undefined, 'our key to be invalidated');
+    assert.ok(cache.get('other') !== undefined);
+    fake.push(FLUSH_PUSH);
+    await eventually(() => cache.size === 0, 'FLUSHALL to clear the process cache');
+  });
+
+  test('an undecodable value under our prefix is counted, and the key is loaded from the store', async () => {
+    const invalid = shared.stats().invalid;
+    fake.answerGet = () => bulk(Buffer.from('not one of ours'));
+    const entry = await load();
+    assert.equal(storeCalls, 1);
+    assert.equal(entry.lower, false);
+    assert.equal(shared.stats().invalid, invalid + 1);
+  });
+
+  test('a variant made from a value read from Redis is written back with the representation\'s head', async () => {
+    const { blob } = sharedProduct('compress me '.repeat(50));
+    fake.answerGet = () => bulk(blob);
+    const entry = await load();
+    await entry.value.stored?.makeVariant('gzip', compression);
+    await eventually(() => fake.commands('EVAL').length === 1, 'the variant to be written back');
+    const [, , , key, head, value] = fake.commands('EVAL')[0] ?? [];
+    assert.equal(key, PREFIX + KEY);
+    assert.equal(head, `T1\t${entry.value.stored?.tag}\t`);
+    assert.ok(value?.startsWith(head ?? '-') && /\tgzip:5:\d+\n/.test(value), 'the blob now lists the gzip variant');
+  });
+});
