@@ -3,7 +3,8 @@
 // libraries have hit: a value read just before another instance changed it must be served
 // once but not kept in the process cache. Also: a store result read while invalidated is
 // not written to Redis, pushes for keys outside the prefix are ignored, FLUSHALL clears the
-// process cache, an undecodable value is counted and reloaded, and variants are written back.
+// process cache, an undecodable value is counted and reloaded, and variants are written back;
+// and the same pitfall through the real app (createApp with REDIS_URL): X-Cache stays HIT-L2.
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import net from 'node:net';
@@ -16,7 +17,7 @@ import { encodeBlob } from '../../src/http/encoded-blob.js';
 import { encodeStoredJson, measureEncoded, type Encoded } from '../../src/http/encoded.js';
 import { Logger } from '../../src/log/logger.js';
 import { SharedResponses } from '../../src/products/shared-responses.js';
-import { eventually } from '../helpers/http.js';
+import { eventually, request, withApp } from '../helpers/http.js';
 
 const PREFIX = 'turbina:1:';
 const KEY = 'products/1';
@@ -233,5 +234,35 @@ describe('SharedResponses over a fake RESP3 server', { timeout: 10_000 }, () => 
     assert.equal(key, PREFIX + KEY);
     assert.equal(head, `T1\t${entry.value.stored?.tag}\t`);
     assert.ok(value?.startsWith(head ?? '-') && /\tgzip:5:\d+\n/.test(value), 'the blob now lists the gzip variant');
+  });
+});
+
+describe('the app with REDIS_URL on the fake server', { timeout: 10_000 }, () => {
+  const fake = new FakeRedis();
+  after(() => fake.close());
+
+  test('a product read from Redis with its invalidation in the same write is served HIT-L2 and asked of Redis again next time', async () => {
+    const port = await fake.listen();
+    const { encoded, blob } = sharedProduct('from another instance');
+    fake.answerGet = (key) => Buffer.concat([bulk(blob), invalidatePush(key)]);
+    await withApp(
+      async (t) => {
+        await eventually(() => t.app.shared?.redis.usable === true && t.app.shared.redis.stats().tracking, 'the app to track the fake server');
+        for (let i = 0; i < 2; i++) {
+          const response = await request(t.port, '/products/1');
+          assert.equal(response.status, 200);
+          assert.equal(response.headers['x-cache'], 'HIT-L2', `request ${i + 1}`);
+          assert.deepEqual(response.body, encoded.body);
+        }
+        assert.equal(fake.commands('GET').length, 2);
+        // Without the push the value is kept: the next request is an L1 hit.
+        fake.answerGet = () => bulk(blob);
+        assert.equal((await request(t.port, '/products/1')).headers['x-cache'], 'HIT-L2');
+        assert.equal((await request(t.port, '/products/1')).headers['x-cache'], 'HIT');
+        assert.equal(fake.commands('GET').length, 3);
+        assert.deepEqual(fake.commands('GET')[0], ['GET', `${PREFIX}1`]);
+      },
+      { redisUrl: `redis://127.0.0.1:${port}` },
+    );
   });
 });
