@@ -173,7 +173,7 @@ async function main(): Promise<void> {
       continue;
     }
     if (paired) {
-      const here = pairsToMeasure.filter((p) => runs.includes(p.target) && runs.includes(p.base));
+      const here = pairsToMeasure.filter((p) => runs.some((t) => t.name === p.target.name) && runs.some((t) => t.name === p.base.name));
       if (scenario.upstream !== undefined) {
         skipped.push({ what: `scenario ${scenario.name}`, reason: 'not paired: both sides would share its upstream service' });
         continue;

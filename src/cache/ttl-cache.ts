@@ -17,7 +17,9 @@
 //
 // Invalidation: invalidate(key) drops the entry, and a load of that key already under way
 // is served to its waiters but not stored: its value may predate the change. (Dropping only
-// the entry would let a reply read before the change land after it.)
+// the entry would let a reply read before the change land after it.) The same holds for
+// reads of a lower level made outside load() (openRead/closeRead): those are cheaper than a
+// shared load, with no singleflight, for a level that answers fast.
 //
 // Stale-if-error (RFC 5861): with `staleMs`, an expired entry is a miss but stays in the
 // map (and the budgets) that much longer, so a caller whose reload failed can still serve
@@ -43,8 +45,6 @@ export class CacheEntry<V> implements Growth {
   cached = false;
   /** Bytes charged to the cache's budget while cached. */
   bytes = 0;
-  /** The value came from a lower cache level (Loaded.lower), not from the backing store. */
-  lower = false;
 
   constructor(
     readonly key: string,
@@ -64,8 +64,6 @@ export interface Loaded<V> {
   readonly value: V;
   /** Overrides the cache's TTL for this entry (e.g. a short one for a 404). */
   readonly ttlMs?: number;
-  /** Found in a lower cache level (a shared cache) rather than loaded from the store. */
-  readonly lower?: boolean;
 }
 
 /** What a loader may ask about its load while it runs. */
@@ -128,6 +126,9 @@ class Flight<V> implements LoadTicket {
   invalidated = false;
 }
 
+/** Keys remembered as invalidated while reads are open; past it, an invalidation counts as a clear(). */
+const MAX_REMEMBERED_INVALIDATIONS = 10_000;
+
 /** An entry may hold at most this share of the byte budget. */
 const MAX_ENTRY_SHARE = 8;
 
@@ -148,6 +149,14 @@ export class TtlCache<V> implements ByteAccount<V> {
   private tooLarge = 0;
   private readonly maxEntryBytes: number;
   private readonly staleMs: number;
+  /** Bumped by every invalidate() and clear(): what an open read is checked against. */
+  private epoch = 0;
+  /** Reads begun by openRead() and not yet closed. */
+  private openReads = 0;
+  /** The epoch of the last clear(); reads open before it keep nothing. */
+  private clearedAt = 0;
+  /** The epoch at which each key was invalidated, while reads are open. */
+  private readonly invalidatedAt = new Map<string, number>();
 
   constructor(private readonly options: CacheOptions<V>) {
     this.maxEntryBytes = options.maxBytes / MAX_ENTRY_SHARE;
@@ -187,9 +196,8 @@ export class TtlCache<V> implements ByteAccount<V> {
 
   /** Stores value (unless its TTL is not positive or it is too large) and returns its
    *  entry either way, so the caller can serve it. */
-  set(key: string, value: V, ttlMs: number = this.options.ttlMs, lower = false): CacheEntry<V> {
+  set(key: string, value: V, ttlMs: number = this.options.ttlMs): CacheEntry<V> {
     const entry = new CacheEntry(key, value, this.now() + ttlMs, this);
-    entry.lower = lower;
     const old = this.map.get(key);
     if (old !== undefined) this.remove(old);
     // 0, negative or NaN, or no room at all: served once, never stored.
@@ -247,6 +255,11 @@ export class TtlCache<V> implements ByteAccount<V> {
   /** The key's data changed: its entry goes, and a load under way is not stored. Returns
    *  whether there was an entry. */
   invalidate(key: string): boolean {
+    this.epoch++;
+    if (this.openReads > 0) {
+      if (this.invalidatedAt.size < MAX_REMEMBERED_INVALIDATIONS) this.invalidatedAt.set(key, this.epoch);
+      else this.forgetInvalidations();
+    }
     const flight = this.inflight.get(key);
     if (flight !== undefined) flight.invalidated = true;
     const had = this.delete(key);
@@ -257,11 +270,38 @@ export class TtlCache<V> implements ByteAccount<V> {
   /** Every key's data may have changed (a shared cache was flushed, or its invalidations
    *  were lost): invalidate() for all. Returns the entries dropped. */
   clear(): number {
+    this.epoch++;
+    this.forgetInvalidations();
     for (const flight of this.inflight.values()) flight.invalidated = true;
     const dropped = this.map.size;
     for (const entry of this.map.values()) this.remove(entry);
     this.invalidations += dropped + this.inflight.size;
     return dropped;
+  }
+
+  /** Begins a read of a lower level for some key, outside load(): the mark closeRead() needs. */
+  openRead(): number {
+    this.openReads++;
+    return this.epoch;
+  }
+
+  /** Ends a read begun at `mark` with its value: stored unless the
+   *  key was invalidated meanwhile, and returned either way so that it can be served. */
+  closeRead(key: string, mark: number, value: V, ttlMs: number): CacheEntry<V> {
+    const changed = this.clearedAt > mark || (this.invalidatedAt.get(key) ?? 0) > mark;
+    this.endRead();
+    return this.set(key, value, changed ? 0 : ttlMs);
+  }
+
+  /** Ends a read that found nothing. */
+  endRead(): void {
+    if (--this.openReads === 0) this.invalidatedAt.clear();
+  }
+
+  /** Every open read is treated as changed; the per-key record is dropped. */
+  private forgetInvalidations(): void {
+    this.clearedAt = this.epoch;
+    this.invalidatedAt.clear();
   }
 
   /**
@@ -290,7 +330,7 @@ export class TtlCache<V> implements ByteAccount<V> {
           // Abandoned: a value nobody waited for is not stored (a newer load may be running).
           if (controller.signal.aborted) throw controller.signal.reason;
           // Invalidated while loading: served to those waiting, not kept.
-          return this.set(key, loaded.value, flight.invalidated ? 0 : loaded.ttlMs, loaded.lower === true);
+          return this.set(key, loaded.value, flight.invalidated ? 0 : loaded.ttlMs);
         },
         (error: unknown) => {
           this.forget(key, flight);

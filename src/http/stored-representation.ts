@@ -27,6 +27,14 @@ export interface Variant {
   upgradeAsked: boolean;
 }
 
+/** What a representation read back from a shared cache brings made already. */
+export interface KnownValidators {
+  /** representationHash of the identity bytes. */
+  readonly hash: string;
+  /** The HTTP-date of lastModifiedMs. */
+  readonly lastModified: string;
+}
+
 const SUFFIX: Record<Coding, string> = { br: '-br', zstd: '-zstd', gzip: '-gz' };
 
 export class StoredRepresentation {
@@ -49,14 +57,19 @@ export class StoredRepresentation {
   constructor(
     private readonly identity: Buffer,
     lastModifiedMs: number,
-    /** The identity's hash when it is known already (read back from a shared cache). */
-    knownHash?: string,
+    /** Its hash and HTTP-date when they were made already (read back from a shared cache). */
+    known?: KnownValidators,
   ) {
-    this.hash = knownHash ?? representationHash(identity);
+    this.hash = known?.hash ?? representationHash(identity);
     this.etag = `"${this.hash}"`;
-    // Never later than now (RFC 9110 8.8.2.1): a future date would make caches distrust it.
-    this.lastModifiedMs = Math.floor(Math.min(lastModifiedMs, Date.now()) / 1000) * 1000;
-    this.lastModified = new Date(this.lastModifiedMs).toUTCString();
+    if (known !== undefined) {
+      this.lastModifiedMs = lastModifiedMs;
+      this.lastModified = known.lastModified;
+    } else {
+      // Never later than now (RFC 9110 8.8.2.1): a future date would make caches distrust it.
+      this.lastModifiedMs = Math.floor(Math.min(lastModifiedMs, Date.now()) / 1000) * 1000;
+      this.lastModified = new Date(this.lastModifiedMs).toUTCString();
+    }
   }
 
   /** The ETag of a coding's bytes at a level: the fast and the best variant are different

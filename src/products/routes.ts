@@ -63,14 +63,27 @@ export function registerProductRoutes(router: Router, deps: ProductRoutesDeps): 
     return respond.encoded(ctx, entry.value, ['x-cache', status, 'cache-control', cacheControl(maxAge)]);
   };
 
-  /** One shared load per key however many requests miss it together (singleflight). */
-  const serveMiss = (ctx: RequestContext, key: string, fromStore: (signal: AbortSignal) => Promise<Loaded<Encoded>>): Promise<void> => {
+  /** A miss: Redis's copy when there is one, else the store. */
+  const serveMiss = (ctx: RequestContext, key: string, fromStore: (signal: AbortSignal) => Promise<Loaded<Encoded>>): void | Promise<void> => {
     ctx.upstream = STORE_UPSTREAM;
-    const loader: Loader<Encoded> = shared === undefined ? fromStore : (signal, ticket) => shared.load(key, signal, ticket, fromStore);
+    if (shared === undefined) return serveFromStore(ctx, key, fromStore);
+    const mark = cache.openRead();
+    return shared.read(key).then((hit) => {
+      if (hit === undefined) {
+        cache.endRead();
+        return serveFromStore(ctx, key, (signal, ticket) => shared.fromStore(key, signal, ticket, fromStore));
+      }
+      ctx.upstream = '';
+      return send(ctx, cache.closeRead(key, mark, hit.value, hit.ttlMs), 'HIT-L2');
+    });
+  };
+
+  /** One shared load per key however many requests miss it together (singleflight). */
+  const serveFromStore = (ctx: RequestContext, key: string, loader: Loader<Encoded>): Promise<void> => {
     return cache.load(key, loader, ctx.signal).then(
       (entry) => {
         ctx.upstream = '';
-        return send(ctx, entry, entry.lower ? 'HIT-L2' : 'MISS');
+        return send(ctx, entry, 'MISS');
       },
       (error: unknown) => {
         ctx.upstream = '';

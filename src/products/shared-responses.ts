@@ -1,7 +1,8 @@
 // The second cache level (L2): encoded product responses in Redis, shared by every
-// instance. A process-cache (L1) miss asks Redis before the store; what the store gives
-// goes to Redis with the same TTL; a compressed variant made by any instance is written
-// back beside the body, so the next instance serves it without compressing.
+// instance. A process-cache (L1) miss reads Redis (no singleflight: a read is as cheap as
+// sharing one) before the shared load from the store; what the store gives goes to Redis
+// with the same TTL; a compressed variant made by any instance is written back beside the
+// body, so the next instance serves it without compressing.
 import type { LoadTicket, Loaded } from '../cache/ttl-cache.js';
 import type { RedisCache, RedisCacheStats } from '../cache/redis/redis-cache.js';
 import type { Compression } from '../compression/compression.js';
@@ -11,6 +12,12 @@ import type { Encoded } from '../http/encoded.js';
 export interface SharedCacheStats extends RedisCacheStats {
   /** Values under our prefix that were not a response of ours (treated as misses). */
   readonly invalid: number;
+}
+
+/** Redis's copy of a response, and how long it has left. */
+export interface SharedHit {
+  readonly value: Encoded;
+  readonly ttlMs: number;
 }
 
 export class SharedResponses {
@@ -23,20 +30,15 @@ export class SharedResponses {
     private readonly ttlMs: number,
   ) {}
 
-  /** The cache loader for key: Redis first, then fromStore, whose result Redis keeps too
-   *  (unless the key was invalidated meanwhile: that result may predate the change). */
-  async load(key: string, signal: AbortSignal, ticket: LoadTicket, fromStore: (signal: AbortSignal) => Promise<Loaded<Encoded>>): Promise<Loaded<Encoded>> {
-    const blob = await this.redis.get(key);
-    if (blob !== undefined) {
-      const found = decodeBlob(blob, Date.now(), this.compression);
-      if (typeof found === 'object') {
-        this.shareVariants(key, found.encoded, found.expiresAtMs);
-        return { value: found.encoded, ttlMs: found.ttlMs, lower: true };
-      }
-      if (found === 'invalid') this.invalid++;
-    }
-    if (signal.aborted) throw signal.reason;
-    const loaded = await fromStore(signal);
+  /** Redis's copy of key; undefined on a miss, a failure, or a value that is not ours. Never rejects. */
+  read(key: string): Promise<SharedHit | undefined> {
+    return this.redis.get(key).then((blob) => (blob === undefined ? undefined : this.decode(key, blob)));
+  }
+
+  /** A cache loader for key from fromStore, whose answer Redis keeps too (unless the key
+   *  was invalidated meanwhile: that answer may predate the change). */
+  async fromStore(key: string, signal: AbortSignal, ticket: LoadTicket, load: (signal: AbortSignal) => Promise<Loaded<Encoded>>): Promise<Loaded<Encoded>> {
+    const loaded = await load(signal);
     if (!ticket.invalidated) this.put(key, loaded);
     return loaded;
   }
@@ -49,6 +51,16 @@ export class SharedResponses {
 
   stats(): SharedCacheStats {
     return { ...this.redis.stats(), invalid: this.invalid };
+  }
+
+  private decode(key: string, blob: Buffer): SharedHit | undefined {
+    const found = decodeBlob(blob, Date.now(), this.compression);
+    if (typeof found !== 'object') {
+      if (found === 'invalid') this.invalid++;
+      return undefined;
+    }
+    this.shareVariants(key, found.value, found.expiresAtMs);
+    return found;
   }
 
   private put(key: string, loaded: Loaded<Encoded>): void {

@@ -1,6 +1,6 @@
 // TtlCache invalidation: invalidate() and clear() drop entries and mark loads under way, whose
 // values reach their waiters but are not kept (they may predate the change); the counter;
-// `maxEntries: 0` (no process cache) never stores and never evicts; Loaded.lower -> entry.lower.
+// `maxEntries: 0` (no process cache) never stores and never evicts; reads outside load() (openRead/closeRead) keep nothing invalidated while they were open.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { TtlCache, type CacheOptions, type Loaded, type LoadTicket } from '../../src/cache/ttl-cache.js';
@@ -187,17 +187,53 @@ describe('TtlCache with maxEntries: 0 (no process cache)', () => {
   });
 });
 
-describe('Loaded.lower', () => {
-  test('a value found in a lower level marks its entry; one from the store does not', async () => {
+describe('reads outside load(): openRead / closeRead', () => {
+  test('a read closed with no invalidation of its key stores the value; one invalidated, or cleared, while open serves it unstored', () => {
     const { cache } = fixture();
-    const lower = await cache.load('l2', () => Promise.resolve({ value: 'from redis', lower: true }));
-    const store = await cache.load('store', () => Promise.resolve({ value: 'from the store' }));
-    assert.equal(lower.lower, true);
-    assert.equal(store.lower, false);
-    assert.equal(cache.get('l2')?.lower, true);
-    assert.equal(cache.get('store')?.lower, false);
-    assert.equal(cache.set('direct', 'v', 100, true).lower, true);
-    // Replaced by a store value, the mark goes.
-    assert.equal(cache.set('l2', 'reloaded').lower, false);
+    const plain = cache.openRead();
+    assert.equal(cache.closeRead('a', plain, 'from redis', 1000).cached, true);
+    assert.equal(cache.get('a')?.value, 'from redis');
+
+    // Invalidated while the read was open (the push came with the reply): served, not kept.
+    const raced = cache.openRead();
+    cache.invalidate('b');
+    const entry = cache.closeRead('b', raced, 'old b', 1000);
+    assert.equal(entry.value, 'old b');
+    assert.equal(entry.cached, false);
+    assert.equal(cache.get('b'), undefined);
+
+    // Another key's invalidation does not touch it; an invalidation before the read began neither.
+    cache.invalidate('c');
+    const later = cache.openRead();
+    cache.invalidate('other');
+    assert.equal(cache.closeRead('c', later, 'c', 1000).cached, true);
+
+    const cleared = cache.openRead();
+    cache.clear();
+    assert.equal(cache.closeRead('d', cleared, 'd', 1000).cached, false);
+    // After the clear, a new read keeps again.
+    assert.equal(cache.closeRead('d', cache.openRead(), 'd', 1000).cached, true);
+  });
+
+  test('overlapping reads of one key: only those open at the invalidation lose; endRead() closes a read that found nothing', () => {
+    const { cache } = fixture();
+    const first = cache.openRead();
+    const missed = cache.openRead();
+    cache.invalidate('k');
+    const second = cache.openRead();
+    cache.endRead(); // the read that found nothing
+    assert.equal(cache.closeRead('k', second, 'new', 1000).cached, true);
+    assert.equal(cache.closeRead('k', first, 'old', 1000).cached, false);
+    // The old value did not replace... it was not stored, but set() drops the key's entry first.
+    assert.equal(cache.get('k'), undefined);
+    void missed;
+  });
+
+  test('with 10,000 keys invalidated while a read is open, the next counts as clearing all (the record is bounded)', () => {
+    const { cache } = fixture();
+    const open = cache.openRead();
+    for (let i = 0; i < 10_001; i++) cache.invalidate(`k${i}`);
+    assert.equal(cache.closeRead('untouched', open, 'v', 1000).cached, false);
+    assert.equal(cache.closeRead('untouched', cache.openRead(), 'v', 1000).cached, true);
   });
 });

@@ -43,7 +43,7 @@ function rawBlob(fields: readonly string[], ...parts: (string | Buffer)[]): Buff
 }
 
 /** The fields of a valid blob: a 5-byte body and one 3-byte gzip variant. */
-const VALID = ['T1', TAG, '200', String(LAST_MODIFIED), String(EXPIRES), 'application/json', '5', 'gzip:5:3'] as const;
+const VALID = ['T1', TAG, '200', String(LAST_MODIFIED), new Date(LAST_MODIFIED).toUTCString(), String(EXPIRES), 'application/json', '5', 'gzip:5:3'] as const;
 
 function withField(index: number, value: string): string[] {
   const fields: string[] = [...VALID];
@@ -63,7 +63,7 @@ describe('encodeBlob / decodeBlob round trip', () => {
     const back = decoded(decodeBlob(blob, NOW, policy));
     assert.equal(back.ttlMs, 60_000);
     assert.equal(back.expiresAtMs, EXPIRES);
-    const value = back.encoded;
+    const value = back.value;
     assert.equal(value.status, 200);
     assert.equal(value.contentType, 'application/json');
     assert.deepEqual(value.body, encoded.body);
@@ -93,11 +93,11 @@ describe('encodeBlob / decodeBlob round trip', () => {
     const policy = compression(['br', 'gzip']);
     const encoded = await storedJson(policy, ['br']);
     encoded.stored?.adopt('gzip', policy.level('gzip', 'best'), Buffer.from('gz'), true);
-    const value = decoded(decodeBlob(encodeBlob(encoded, EXPIRES), NOW, policy)).encoded;
+    const value = decoded(decodeBlob(encodeBlob(encoded, EXPIRES), NOW, policy)).value;
     assert.equal(value.stored?.variant('br')?.upgradeAsked, false);
     assert.equal(value.stored?.variant('gzip')?.upgradeAsked, true);
     // Without upgrades nothing is offered for an upgrade.
-    const noUpgrades = decoded(decodeBlob(encodeBlob(encoded, EXPIRES), NOW, compression(['br', 'gzip'], 0))).encoded;
+    const noUpgrades = decoded(decodeBlob(encodeBlob(encoded, EXPIRES), NOW, compression(['br', 'gzip'], 0))).value;
     assert.equal(noUpgrades.stored?.variant('br')?.upgradeAsked, true);
   });
 
@@ -106,7 +106,7 @@ describe('encodeBlob / decodeBlob round trip', () => {
     assert.equal(blobIdentity(problem), undefined);
     const blob = encodeBlob(problem, EXPIRES);
     assert.equal(blob.toString('latin1').split('\t')[1], '-');
-    const value = decoded(decodeBlob(blob, NOW, compression())).encoded;
+    const value = decoded(decodeBlob(blob, NOW, compression())).value;
     assert.equal(value.status, 404);
     assert.equal(value.contentType, 'application/problem+json');
     assert.deepEqual(value.body, problem.body);
@@ -123,14 +123,14 @@ describe('encodeBlob / decodeBlob round trip', () => {
 
   test('a zstd variant is left out by a Compression without zstd, and the variants after it still line up', () => {
     const policy = compression(['br', 'gzip']);
-    const fields = [...VALID.slice(0, 7), 'zstd:3:4', 'gzip:5:3'];
+    const fields = [...VALID.slice(0, 8), 'zstd:3:4', 'gzip:5:3'];
     const blob = rawBlob(fields, 'hello', 'ZSTD', 'GZ!');
-    const value = decoded(decodeBlob(blob, NOW, policy)).encoded;
+    const value = decoded(decodeBlob(blob, NOW, policy)).value;
     assert.equal(value.stored?.variant('zstd'), undefined);
     assert.deepEqual(bytes(value.stored?.variant('gzip')?.wire ?? ''), Buffer.from('GZ!'));
     assert.equal(value.stored?.variant('gzip')?.etag, `"${TAG}-gz5"`);
     // A Compression with zstd takes it.
-    const withZstd = decoded(decodeBlob(blob, NOW, compression(['br', 'zstd', 'gzip']))).encoded;
+    const withZstd = decoded(decodeBlob(blob, NOW, compression(['br', 'zstd', 'gzip']))).value;
     assert.deepEqual(bytes(withZstd.stored?.variant('zstd')?.wire ?? ''), Buffer.from('ZSTD'));
   });
 });
@@ -139,7 +139,7 @@ describe('decodeBlob refuses what is not ours', () => {
   const policy = compression(['br', 'zstd', 'gzip']);
 
   test('the hand-made valid blob the cases below break is valid', () => {
-    const value = decoded(decodeBlob(rawBlob(VALID, 'hello', 'GZ!'), NOW, policy)).encoded;
+    const value = decoded(decodeBlob(rawBlob(VALID, 'hello', 'GZ!'), NOW, policy)).value;
     assert.deepEqual(value.body, Buffer.from('hello'));
   });
 
@@ -157,29 +157,31 @@ describe('decodeBlob refuses what is not ours', () => {
     ['an empty status', rawBlob(withField(2, ''), 'hello', 'GZ!')],
     ['a negative last-modified', rawBlob(withField(3, '-1'), 'hello', 'GZ!')],
     ['a fractional last-modified', rawBlob(withField(3, '1.5'), 'hello', 'GZ!')],
-    ['a negative expiry', rawBlob(withField(4, '-60000'), 'hello', 'GZ!')],
-    ['an expiry in exponent notation', rawBlob(withField(4, '2e12'), 'hello', 'GZ!')],
-    ['a control character in the content type', rawBlob(withField(5, 'application/json\x01'), 'hello', 'GZ!')],
-    ['a carriage return in the content type', rawBlob(withField(5, 'text/plain\r'), 'hello', 'GZ!')],
-    ['DEL in the content type', rawBlob(withField(5, 'text/plain\x7f'), 'hello', 'GZ!')],
-    ['a non-ASCII content type', rawBlob(withField(5, 'text/pl\xe4in'), 'hello', 'GZ!')],
-    ['an empty content type', rawBlob(withField(5, ''), 'hello', 'GZ!')],
-    ['a content type over 200 characters', rawBlob(withField(5, 'text/' + 'x'.repeat(200)), 'hello', 'GZ!')],
-    ['a negative body length', rawBlob(withField(6, '-5'), 'hello', 'GZ!')],
-    ['no body length', rawBlob(VALID.slice(0, 6), 'hello')],
-    ['an unknown coding', rawBlob(withField(7, 'deflate:5:3'), 'hello', 'GZ!')],
-    ['identity as a coding', rawBlob(withField(7, 'identity:0:3'), 'hello', 'GZ!')],
-    ['a variant without its length', rawBlob(withField(7, 'gzip:5'), 'hello', 'GZ!')],
-    ['a variant with a non-digit level', rawBlob(withField(7, 'gzip:x:3'), 'hello', 'GZ!')],
-    ['a variant with a negative length', rawBlob(withField(7, 'gzip:5:-3'), 'hello', 'GZ!')],
+    ['an empty HTTP-date', rawBlob(withField(4, ''), 'hello', 'GZ!')],
+    ['a control character in the HTTP-date', rawBlob(withField(4, 'Fri, 21 Nov\x00'), 'hello', 'GZ!')],
+    ['a negative expiry', rawBlob(withField(5, '-60000'), 'hello', 'GZ!')],
+    ['an expiry in exponent notation', rawBlob(withField(5, '2e12'), 'hello', 'GZ!')],
+    ['a control character in the content type', rawBlob(withField(6, 'application/json\x01'), 'hello', 'GZ!')],
+    ['a carriage return in the content type', rawBlob(withField(6, 'text/plain\r'), 'hello', 'GZ!')],
+    ['DEL in the content type', rawBlob(withField(6, 'text/plain\x7f'), 'hello', 'GZ!')],
+    ['a non-ASCII content type', rawBlob(withField(6, 'text/pl\xe4in'), 'hello', 'GZ!')],
+    ['an empty content type', rawBlob(withField(6, ''), 'hello', 'GZ!')],
+    ['a content type over 200 characters', rawBlob(withField(6, 'text/' + 'x'.repeat(200)), 'hello', 'GZ!')],
+    ['a negative body length', rawBlob(withField(7, '-5'), 'hello', 'GZ!')],
+    ['no body length', rawBlob(VALID.slice(0, 7), 'hello')],
+    ['an unknown coding', rawBlob(withField(8, 'deflate:5:3'), 'hello', 'GZ!')],
+    ['identity as a coding', rawBlob(withField(8, 'identity:0:3'), 'hello', 'GZ!')],
+    ['a variant without its length', rawBlob(withField(8, 'gzip:5'), 'hello', 'GZ!')],
+    ['a variant with a non-digit level', rawBlob(withField(8, 'gzip:x:3'), 'hello', 'GZ!')],
+    ['a variant with a negative length', rawBlob(withField(8, 'gzip:5:-3'), 'hello', 'GZ!')],
     ['an empty variant field', rawBlob([...VALID, ''], 'hello', 'GZ!')],
     ['one byte short', rawBlob(VALID, 'hello', 'GZ')],
     ['one byte long', rawBlob(VALID, 'hello', 'GZ!!')],
-    ['a body length past the end', rawBlob(withField(6, '9'), 'hello', 'GZ!')],
-    ['a variant length short of the end', rawBlob(withField(7, 'gzip:5:1'), 'hello', 'GZ!')],
+    ['a body length past the end', rawBlob(withField(7, '9'), 'hello', 'GZ!')],
+    ['a variant length short of the end', rawBlob(withField(8, 'gzip:5:1'), 'hello', 'GZ!')],
     ['no newline at all', Buffer.from(VALID.join('\t'), 'latin1')],
     ['an empty value', Buffer.alloc(0)],
-    ['a header line over 512 bytes', rawBlob([...VALID.slice(0, 7), ...Array.from({ length: 60 }, () => 'gzip:5:0'), 'gzip:5:3'], 'hello', 'GZ!')],
+    ['a header line over 512 bytes', rawBlob([...VALID.slice(0, 8), ...Array.from({ length: 60 }, () => 'gzip:5:0'), 'gzip:5:3'], 'hello', 'GZ!')],
     ['a newline only after 512 bytes of text', Buffer.concat([Buffer.from('x'.repeat(600)), Buffer.from('\n')])],
   ];
   for (const [name, blob] of cases) {

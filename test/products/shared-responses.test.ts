@@ -10,7 +10,7 @@ import { once } from 'node:events';
 import net from 'node:net';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import { RedisCache } from '../../src/cache/redis/redis-cache.js';
-import { TtlCache, type Loaded } from '../../src/cache/ttl-cache.js';
+import { TtlCache, type CacheEntry, type Loaded } from '../../src/cache/ttl-cache.js';
 import { zlibCodings } from '../../src/compression/codings.js';
 import { Compression } from '../../src/compression/compression.js';
 import { encodeBlob } from '../../src/http/encoded-blob.js';
@@ -131,11 +131,21 @@ describe('SharedResponses over a fake RESP3 server', { timeout: 10_000 }, () => 
   let shared: SharedResponses;
   let storeCalls = 0;
 
-  const fromStore = (): Promise<Loaded<Encoded>> => {
+  /** Resolved unless a test holds the store call open. */
+  let storeGate: Promise<void> = Promise.resolve();
+  const fromStore = async (): Promise<Loaded<Encoded>> => {
     storeCalls++;
-    return Promise.resolve({ value: encodeStoredJson({ id: 1, name: 'from the store' }, Date.now()) });
+    await storeGate;
+    return { value: encodeStoredJson({ id: 1, name: 'from the store' }, Date.now()) };
   };
-  const load = () => cache.load(KEY, (signal, ticket) => shared.load(KEY, signal, ticket, fromStore));
+  /** What the product route does on a miss: Redis first (outside load()), then the shared load from the store. */
+  const load = async (): Promise<{ entry: CacheEntry<Encoded>; fromRedis: boolean }> => {
+    const mark = cache.openRead();
+    const hit = await shared.read(KEY);
+    if (hit !== undefined) return { entry: cache.closeRead(KEY, mark, hit.value, hit.ttlMs), fromRedis: true };
+    cache.endRead();
+    return { entry: await cache.load(KEY, (signal, ticket) => shared.fromStore(KEY, signal, ticket, fromStore)), fromRedis: false };
+  };
 
   before(async () => {
     const port = await fake.listen();
@@ -165,9 +175,9 @@ describe('SharedResponses over a fake RESP3 server', { timeout: 10_000 }, () => 
   test('a GET reply followed, in the same write, by an invalidation of its key: served once, not kept', async () => {
     const { encoded, blob } = sharedProduct('read just before the change');
     fake.answerGet = (key) => Buffer.concat([bulk(blob), invalidatePush(key)]);
-    const entry = await load();
+    const { entry, fromRedis } = await load();
     assert.deepEqual(entry.value.body, encoded.body);
-    assert.equal(entry.lower, true);
+    assert.equal(fromRedis, true);
     assert.equal(entry.cached, false);
     assert.equal(storeCalls, 0);
     assert.equal(cache.get(KEY), undefined, 'the next request misses the process cache');
@@ -175,24 +185,42 @@ describe('SharedResponses over a fake RESP3 server', { timeout: 10_000 }, () => 
 
     // The same value without the push is kept.
     fake.answerGet = () => bulk(blob);
-    const kept = await load();
+    const kept = (await load()).entry;
     assert.equal(kept.cached, true);
     assert.equal(cache.get(KEY), kept);
   });
 
-  test('a miss followed by an invalidation: the store\'s answer is served, kept in neither cache', async () => {
+  test('a miss, then an invalidation: before the store call its answer is kept (it follows the change); during it, served and kept in neither cache', async () => {
     fake.answerGet = (key) => Buffer.concat([Buffer.from('_\r\n'), invalidatePush(key)]);
-    const entry = await load();
+    const first = await load();
     assert.equal(storeCalls, 1);
-    assert.equal(entry.lower, false);
-    assert.equal(entry.cached, false);
+    assert.equal(first.fromRedis, false);
+    assert.equal(first.entry.cached, true);
+    await roundTrip(redis);
+    assert.equal(fake.commands('SET').length, 1);
+
+    cache.clear();
+    fake.received.length = 0;
+    fake.answerGet = () => Buffer.from('_\r\n');
+    let release = (): void => {};
+    storeGate = new Promise((resolve) => (release = resolve));
+    const pending = load();
+    await eventually(() => storeCalls === 2, 'the store call to begin');
+    const seen = redis.stats().invalidations;
+    fake.push(invalidatePush(PREFIX + KEY));
+    await eventually(() => redis.stats().invalidations === seen + 1, 'the push to arrive');
+    release();
+    const during = await pending;
+    assert.equal(during.entry.cached, false);
     assert.equal(cache.get(KEY), undefined);
     await roundTrip(redis);
     assert.deepEqual(fake.commands('SET'), []);
+    storeGate = Promise.resolve();
+    storeCalls = 0;
 
     // Without the push the store's answer goes to Redis, with the default TTL.
     fake.answerGet = () => Buffer.from('_\r\n');
-    assert.equal((await load()).cached, true);
+    assert.equal((await load()).entry.cached, true);
     await roundTrip(redis);
     const [set] = fake.commands('SET');
     assert.equal(set?.[1], PREFIX + KEY);
@@ -203,7 +231,7 @@ describe('SharedResponses over a fake RESP3 server', { timeout: 10_000 }, () => 
   test('pushes: a key outside the prefix is ignored, ours drops the entry, a flush drops everything', async () => {
     const { blob } = sharedProduct('shared');
     fake.answerGet = () => bulk(blob);
-    const entry = await load();
+    const { entry } = await load();
     cache.set('other', entry.value);
     fake.push(invalidatePush(`someone-else:1:${KEY}`, `turbina:2:${KEY}`));
     await roundTrip(redis);
@@ -218,16 +246,16 @@ describe('SharedResponses over a fake RESP3 server', { timeout: 10_000 }, () => 
   test('an undecodable value under our prefix is counted, and the key is loaded from the store', async () => {
     const invalid = shared.stats().invalid;
     fake.answerGet = () => bulk(Buffer.from('not one of ours'));
-    const entry = await load();
+    const { fromRedis } = await load();
     assert.equal(storeCalls, 1);
-    assert.equal(entry.lower, false);
+    assert.equal(fromRedis, false);
     assert.equal(shared.stats().invalid, invalid + 1);
   });
 
   test('a variant made from a value read from Redis is written back with the representation\'s head', async () => {
     const { blob } = sharedProduct('compress me '.repeat(50));
     fake.answerGet = () => bulk(blob);
-    const entry = await load();
+    const { entry } = await load();
     await entry.value.stored?.makeVariant('gzip', compression);
     await eventually(() => fake.commands('EVAL').length === 1, 'the variant to be written back');
     const [, , , key, head, value] = fake.commands('EVAL')[0] ?? [];
