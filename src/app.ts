@@ -283,6 +283,9 @@ function backingStore(config: Config): ProductStore {
   return new HttpStore({ url: config.storeUrl, maxSockets: config.storeMaxSockets, maxBodyBytes: STORE_MAX_BODY_BYTES });
 }
 
+/** After a reconnect to Redis, every process-cache entry is read again within this long. */
+const RESYNC_MS = 1000;
+
 /** REDIS_URL's shared level; each invalidation Redis reports drops the process cache's copy. */
 function createSharedResponses(config: Config, cache: TtlCache<Encoded>, compression: Compression, logger: Logger): SharedResponses | undefined {
   if (config.redisUrl === '') return undefined;
@@ -293,6 +296,9 @@ function createSharedResponses(config: Config, cache: TtlCache<Encoded>, compres
     // What the process cache would keep at most (an eighth of its budget).
     maxValueBytes: Math.ceil(config.cacheMaxBytes / 8),
     onInvalidate: (key) => (key === null ? cache.clear() : cache.invalidate(key)),
+    // Invalidations may have been lost while the connection was down: what L1 holds is read
+    // from Redis again within a second, and stays in its stale window meanwhile.
+    onReconnect: () => cache.shorten(RESYNC_MS),
     logger,
   });
   return new SharedResponses(redis, compression, config.cacheTtlMs);

@@ -48,7 +48,8 @@ export async function startRedisServer(place: (launch: Launch) => Launch, logPat
   return { url: `redis://127.0.0.1:${port}`, port, pid: server.pid, stop: () => server.stop() };
 }
 
-/** Whether a server on the port answers an inline PING with +PONG. */
+/** Whether a server on the port answers an inline PING with +PONG (or NOAUTH: a server
+ *  with only ACL users is up all the same). */
 export function answersPing(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = net.connect({ host: '127.0.0.1', port });
@@ -62,7 +63,7 @@ export function answersPing(port: number): Promise<boolean> {
     socket.on('connect', () => socket.write('PING\r\n'));
     socket.on('data', (chunk: Buffer) => {
       text += chunk.toString('latin1');
-      if (text.includes('\r\n')) done(text.startsWith('+PONG'));
+      if (text.includes('\r\n')) done(text.startsWith('+PONG') || text.startsWith('-NOAUTH'));
     });
   });
 }

@@ -49,8 +49,8 @@ export class CacheEntry<V> implements Growth {
   constructor(
     readonly key: string,
     readonly value: V,
-    /** Monotonic time (the cache's clock) at which the entry stops being served. */
-    readonly expiresAt: number,
+    /** Monotonic time (the cache's clock) at which the entry stops being served (shorten() may bring it forward). */
+    public expiresAt: number,
     private readonly account: ByteAccount<V>,
   ) {}
 
@@ -277,6 +277,23 @@ export class TtlCache<V> implements ByteAccount<V> {
     for (const entry of this.map.values()) this.remove(entry);
     this.invalidations += dropped + this.inflight.size;
     return dropped;
+  }
+
+  /** Every entry expires within maxTtlMs (then keeps its stale window) and no load under way
+   *  is stored: when invalidations may have been lost, what is held is read again soon rather
+   *  than dropped at once. Returns the entries shortened. */
+  shorten(maxTtlMs: number): number {
+    this.epoch++;
+    this.forgetInvalidations();
+    for (const flight of this.inflight.values()) flight.invalidated = true;
+    const latest = this.now() + maxTtlMs;
+    let shortened = 0;
+    for (const entry of this.map.values()) {
+      if (entry.expiresAt <= latest) continue;
+      entry.expiresAt = latest;
+      shortened++;
+    }
+    return shortened;
   }
 
   /** Begins a read of a lower level for some key, outside load(): the mark closeRead() needs. */

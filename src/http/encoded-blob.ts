@@ -5,9 +5,9 @@
 //
 // <tag> is the body's hash (its ETag's opaque part), or '-' for an answer without
 // validators (a 404's problem document); <lastModified> is the HTTP-date ('-' without
-// validators), made once by the writer. The line up to the tag is the representation's
-// identity: a shared cache replaces an entry with one that has more variants only while it
-// still starts with it. expiresAtMs is wall-clock time, the one clock every instance shares.
+// validators), made once by the writer. The line up to the expiry is the entry's identity:
+// a shared cache replaces an entry with one that has more variants only while it still
+// starts with it (the same representation, written at the same time). expiresAtMs is wall-clock time, the one clock every instance shares.
 // Everything read back is checked, byte by byte (it is read on every shared-cache hit):
 // bytes from a shared server are not trusted to be ours.
 import type { Coding } from '../compression/codings.js';
@@ -25,17 +25,21 @@ const TAB = 9;
 const NEWLINE = 10;
 const COLON = 58;
 
-/** The start of a blob that names its representation (see replace in redis-cache.ts). */
-export function blobIdentity(encoded: Encoded): string | undefined {
-  return encoded.stored === null ? undefined : `${MAGIC}\t${encoded.stored.tag}\t`;
+/** The start of the blob written for encoded and expiresAtMs, through the expiry (see
+ *  replace in redis-cache.ts); undefined for an answer without validators. */
+export function blobIdentity(encoded: Encoded, expiresAtMs: number): string | undefined {
+  return encoded.stored === null ? undefined : headUntilExpiry(encoded, expiresAtMs);
+}
+
+function headUntilExpiry(encoded: Encoded, expiresAtMs: number): string {
+  const stored = encoded.stored;
+  return `${MAGIC}\t${stored?.tag ?? NO_TAG}\t${encoded.status}\t${stored?.lastModifiedMs ?? 0}\t${stored?.lastModified ?? NO_TAG}\t${Math.round(expiresAtMs)}\t`;
 }
 
 /** The blob for encoded, expiring at the wall-clock time expiresAtMs, with its variants made so far. */
 export function encodeBlob(encoded: Encoded, expiresAtMs: number): Buffer {
   const stored = encoded.stored;
-  let header =
-    `${MAGIC}\t${stored?.tag ?? NO_TAG}\t${encoded.status}\t${stored?.lastModifiedMs ?? 0}\t${stored?.lastModified ?? NO_TAG}\t` +
-    `${Math.round(expiresAtMs)}\t${encoded.contentType}\t${encoded.body.length}`;
+  let header = `${headUntilExpiry(encoded, expiresAtMs)}${encoded.contentType}\t${encoded.body.length}`;
   const parts: Buffer[] = [Buffer.alloc(0), encoded.body];
   if (stored !== null) {
     for (const [coding, variant] of stored.variants()) {
@@ -67,10 +71,10 @@ function fieldEnd(stop: number): number {
   return stop;
 }
 
-/** A whole number of 1 to 16 decimal digits ending at `end` (a separator), else -1; the cursor moves past it. */
+/** A whole number of 1 to 15 decimal digits (a safe integer) ending at `end` (a separator), else -1; the cursor moves past it. */
 function wholeUntil(end: number): number {
   const { blob, at } = cursor;
-  if (end <= at || end - at > 16) return -1;
+  if (end <= at || end - at > 15) return -1;
   let value = 0;
   for (let i = at; i < end; i++) {
     const digit = (blob[i] ?? 0) - 48;
@@ -137,7 +141,8 @@ function variantField(): VariantField | undefined {
 
 /** The response a blob holds; 'expired' past its time (clocks may differ), 'invalid' when it is not one of ours. */
 export function decodeBlob(blob: Buffer, nowMs: number, compression: Compression): DecodedBlob | 'expired' | 'invalid' {
-  const end = blob.indexOf(NEWLINE);
+  // Only the first bytes can hold the header's end: a large value without one is not scanned.
+  const end = (blob.length > MAX_HEADER_BYTES ? blob.subarray(0, MAX_HEADER_BYTES + 1) : blob).indexOf(NEWLINE);
   if (end < 3 || end > MAX_HEADER_BYTES || blob[0] !== 84 /* T */ || blob[1] !== 49 /* 1 */ || blob[2] !== TAB) return 'invalid';
   cursor.blob = blob;
   cursor.at = 3;

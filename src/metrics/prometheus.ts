@@ -209,7 +209,7 @@ function renderRedisFamilies(out: Exposition, agg: Aggregate, cluster: boolean):
   out.family('turbina_cache_l2_misses_total', 'counter', `Redis reads that found nothing (the store was asked).${summed}`, one(redis.misses));
   out.family('turbina_redis_writes_total', 'counter', `Entries and compressed variants written to Redis.${summed}`, one(redis.writes));
   out.family('turbina_redis_errors_total', 'counter', `Redis reads and writes that failed: timeout, connection lost, queue full or an error reply (the request went on without Redis).${summed}`, one(redis.errors));
-  out.family('turbina_redis_skipped_total', 'counter', `Redis reads and writes not tried: Redis down or its breaker open.${summed}`, one(redis.skipped));
+  out.family('turbina_redis_skipped_total', 'counter', `Redis reads and writes not tried: Redis down, its breaker open, or a value over an eighth of CACHE_MAX_BYTES.${summed}`, one(redis.skipped));
   out.family('turbina_redis_timeouts_total', 'counter', `Redis commands without a reply within REDIS_TIMEOUT_MS.${summed}`, one(redis.timeouts));
   out.family('turbina_redis_reconnects_total', 'counter', `Connections to Redis made again after a drop.${summed}`, one(redis.reconnects));
   out.family('turbina_redis_invalidations_total', 'counter', `Keys other instances changed or deleted, as Redis reported them (each drops the process cache's copy).${summed}`, one(redis.invalidations));

@@ -65,7 +65,6 @@ export function registerProductRoutes(router: Router, deps: ProductRoutesDeps): 
 
   /** A miss: Redis's copy when there is one, else the store. */
   const serveMiss = (ctx: RequestContext, key: string, fromStore: (signal: AbortSignal) => Promise<Loaded<Encoded>>): void | Promise<void> => {
-    ctx.upstream = STORE_UPSTREAM;
     if (shared === undefined) return serveFromStore(ctx, key, fromStore);
     const mark = cache.openRead();
     return shared.read(key).then((hit) => {
@@ -73,13 +72,13 @@ export function registerProductRoutes(router: Router, deps: ProductRoutesDeps): 
         cache.endRead();
         return serveFromStore(ctx, key, (signal, ticket) => shared.fromStore(key, signal, ticket, fromStore));
       }
-      ctx.upstream = '';
       return send(ctx, cache.closeRead(key, mark, hit.value, hit.ttlMs), 'HIT-L2');
     });
   };
 
   /** One shared load per key however many requests miss it together (singleflight). */
   const serveFromStore = (ctx: RequestContext, key: string, loader: Loader<Encoded>): Promise<void> => {
+    ctx.upstream = STORE_UPSTREAM;
     return cache.load(key, loader, ctx.signal).then(
       (entry) => {
         ctx.upstream = '';

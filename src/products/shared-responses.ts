@@ -32,7 +32,7 @@ export class SharedResponses {
 
   /** Redis's copy of key; undefined on a miss, a failure, or a value that is not ours. Never rejects. */
   read(key: string): Promise<SharedHit | undefined> {
-    return this.redis.get(key).then((blob) => (blob === undefined ? undefined : this.decode(key, blob)));
+    return this.redis.get(key).then((blob) => (blob === undefined ? undefined : this.decodeSafely(key, blob)));
   }
 
   /** A cache loader for key from fromStore, whose answer Redis keeps too (unless the key
@@ -45,7 +45,7 @@ export class SharedResponses {
 
   /** Deletes key in Redis; every other instance drops its copy (Redis tells them). Rejects
    *  when Redis cannot be reached. */
-  delete(key: string): Promise<boolean> {
+  delete(key: string): Promise<void> {
     return this.redis.delete(key);
   }
 
@@ -53,27 +53,45 @@ export class SharedResponses {
     return { ...this.redis.stats(), invalid: this.invalid };
   }
 
+  /** A bug in decoding must cost a miss, not the request. */
+  private decodeSafely(key: string, blob: Buffer): SharedHit | undefined {
+    try {
+      return this.decode(key, blob);
+    } catch {
+      this.invalid++;
+      return undefined;
+    }
+  }
+
   private decode(key: string, blob: Buffer): SharedHit | undefined {
+    // An empty value is a deleted key's tombstone: a miss.
+    if (blob.length === 0) return undefined;
     const found = decodeBlob(blob, Date.now(), this.compression);
     if (typeof found !== 'object') {
-      if (found === 'invalid') this.invalid++;
+      if (found === 'invalid') {
+        this.invalid++;
+        // Not ours: freed, so that the store's answer can take the key.
+        this.redis.discard(key);
+      }
       return undefined;
     }
     this.shareVariants(key, found.value, found.expiresAtMs);
-    return found;
+    // Never longer here than this instance would keep it (a writer's clock may be ahead).
+    return found.ttlMs <= this.ttlMs ? found : { value: found.value, ttlMs: this.ttlMs };
   }
 
   private put(key: string, loaded: Loaded<Encoded>): void {
     const ttlMs = loaded.ttlMs ?? this.ttlMs;
     if (!(ttlMs > 0) || !this.redis.usable) return;
-    const expiresAtMs = Date.now() + ttlMs;
-    this.redis.set(key, encodeBlob(loaded.value, expiresAtMs), ttlMs);
+    const expiresAtMs = Math.round(Date.now() + ttlMs);
+    this.redis.add(key, encodeBlob(loaded.value, expiresAtMs), ttlMs);
     this.shareVariants(key, loaded.value, expiresAtMs);
   }
 
-  /** Each variant made from now on goes to Redis with the body, if the entry there is still this representation. */
+  /** Each variant made from now on goes to Redis with the body, if the entry there is still
+   *  this one (the same representation, written with the same expiry). */
   private shareVariants(key: string, encoded: Encoded, expiresAtMs: number): void {
-    const head = blobIdentity(encoded);
+    const head = blobIdentity(encoded, expiresAtMs);
     if (encoded.stored === null || head === undefined) return;
     encoded.stored.onVariant = () => {
       if (Date.now() < expiresAtMs && this.redis.usable) this.redis.replace(key, head, encodeBlob(encoded, expiresAtMs));

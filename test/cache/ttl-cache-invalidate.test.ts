@@ -237,3 +237,24 @@ describe('reads outside load(): openRead / closeRead', () => {
     assert.equal(cache.closeRead('untouched', cache.openRead(), 'v', 1000).cached, true);
   });
 });
+
+describe('TtlCache.shorten (invalidations were lost: read again soon, do not drop)', () => {
+  test('entries live at most the given time more, then keep their stale window; shorter ones are untouched; loads under way are not kept', async () => {
+    let now = 1000;
+    const cache = new TtlCache<string>({ ttlMs: 60_000, maxEntries: 10, maxBytes: 1_000_000, sweepMs: 0, staleMs: 5000, now: () => now });
+    cache.set('long', 'a');
+    cache.set('short', 'b', 500);
+    const held = heldLoader();
+    const pending = cache.load('loading', held.loader);
+    assert.equal(cache.shorten(1000), 1);
+    assert.equal(held.ticket().invalidated, true);
+    held.finish({ value: 'c' });
+    assert.equal((await pending).cached, false);
+    now += 999;
+    assert.equal(cache.get('long')?.value, 'a');
+    now += 1;
+    assert.equal(cache.get('long'), undefined);
+    assert.equal(cache.stale('long')?.value, 'a', 'still served if the reload fails');
+    assert.equal(cache.get('short'), undefined);
+  });
+});

@@ -2,8 +2,9 @@
 // PING before the test starts. Tests skip without redis-server (and fail in CI, which installs it).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import net from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { answersPing } from '../../scripts/bench/redis-server.js';
+import { freePort } from '../../scripts/bench/run-target.js';
 import { hasCommand, skipWithout } from './tools.js';
 
 export const HAS_REDIS = hasCommand('redis-server', ['--version']);
@@ -62,35 +63,4 @@ async function launch(port: number, extraArgs: readonly string[]): Promise<Child
     await sleep(20);
   }
   return proc;
-}
-
-/** A port nothing listens on right now: the kernel's pick for port 0. */
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as net.AddressInfo;
-  server.close();
-  await once(server, 'close');
-  return port;
-}
-
-/** Whether a server on the port answers an inline PING with +PONG (protected or not). */
-function answersPing(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect({ host: '127.0.0.1', port });
-    let text = '';
-    const done = (ok: boolean): void => {
-      socket.destroy();
-      resolve(ok);
-    };
-    socket.setTimeout(1000, () => done(false));
-    socket.on('error', () => done(false));
-    socket.on('connect', () => socket.write('PING\r\n'));
-    socket.on('data', (chunk: Buffer) => {
-      text += chunk.toString('latin1');
-      // A server with only ACL users answers NOAUTH: it is up all the same.
-      if (text.includes('\r\n')) done(text.startsWith('+PONG') || text.startsWith('-NOAUTH'));
-    });
-  });
 }

@@ -58,7 +58,9 @@ describe('encodeBlob / decodeBlob round trip', () => {
     const stored = encoded.stored;
     assert.ok(stored !== null);
     const blob = encodeBlob(encoded, EXPIRES);
-    assert.ok(blob.toString('latin1').startsWith(blobIdentity(encoded) ?? 'no identity'));
+    assert.ok(blob.toString('latin1').startsWith(blobIdentity(encoded, EXPIRES) ?? 'no identity'));
+    // Another expiry is another write: its identity differs.
+    assert.notEqual(blobIdentity(encoded, EXPIRES + 1), blobIdentity(encoded, EXPIRES));
 
     const back = decoded(decodeBlob(blob, NOW, policy));
     assert.equal(back.ttlMs, 60_000);
@@ -75,7 +77,7 @@ describe('encodeBlob / decodeBlob round trip', () => {
     assert.equal(readBack.etag, stored.etag);
     assert.equal(readBack.lastModified, stored.lastModified);
     assert.equal(readBack.lastModifiedMs, stored.lastModifiedMs);
-    assert.equal(blobIdentity(value), blobIdentity(encoded));
+    assert.equal(blobIdentity(value, back.expiresAtMs), blobIdentity(encoded, EXPIRES));
     for (const coding of zlibCodings) {
       const made: Variant | undefined = stored.variant(coding);
       const read: Variant | undefined = readBack.variant(coding);
@@ -103,7 +105,7 @@ describe('encodeBlob / decodeBlob round trip', () => {
 
   test('a 404 problem has no tag and no validators', () => {
     const problem = encodeProblem(404, 'no such product');
-    assert.equal(blobIdentity(problem), undefined);
+    assert.equal(blobIdentity(problem, EXPIRES), undefined);
     const blob = encodeBlob(problem, EXPIRES);
     assert.equal(blob.toString('latin1').split('\t')[1], '-');
     const value = decoded(decodeBlob(blob, NOW, compression())).value;
@@ -160,6 +162,7 @@ describe('decodeBlob refuses what is not ours', () => {
     ['an empty HTTP-date', rawBlob(withField(4, ''), 'hello', 'GZ!')],
     ['a control character in the HTTP-date', rawBlob(withField(4, 'Fri, 21 Nov\x00'), 'hello', 'GZ!')],
     ['a negative expiry', rawBlob(withField(5, '-60000'), 'hello', 'GZ!')],
+    ['an expiry of 16 digits (past a safe integer)', rawBlob(withField(5, '9'.repeat(16)), 'hello', 'GZ!')],
     ['an expiry in exponent notation', rawBlob(withField(5, '2e12'), 'hello', 'GZ!')],
     ['a control character in the content type', rawBlob(withField(6, 'application/json\x01'), 'hello', 'GZ!')],
     ['a carriage return in the content type', rawBlob(withField(6, 'text/plain\r'), 'hello', 'GZ!')],

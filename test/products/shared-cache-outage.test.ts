@@ -1,8 +1,7 @@
 // Redis failing under two real server processes: hung (SIGSTOP), then killed (SIGKILL)
 // under load, then back on the same port. Redis is an optimisation: every request is still
 // answered, none waits much past REDIS_TIMEOUT_MS, and the shared cache works again once
-// Redis is back. One redis-server and one pair of servers for the whole story, in order:
-// A's breaker, opened while Redis hangs, stays open for its 5 s while B is loaded.
+// Redis is back. One redis-server and one pair of servers for the whole story, in order.
 import assert from 'node:assert/strict';
 import { Agent } from 'node:http';
 import { after, before, describe, test } from 'node:test';
@@ -70,7 +69,7 @@ describe('Redis hung, killed and back, under two server processes', { skip: SKIP
     await redis?.stop();
   });
 
-  test('Redis hangs: misses wait REDIS_TIMEOUT_MS at most, then the breaker skips Redis; hits never wait', async () => {
+  test('Redis hangs: misses wait REDIS_TIMEOUT_MS at most, then skip Redis while it is redialled; hits never wait', async () => {
     for (const id of [1, 2]) assert.equal((await request(a.port, `/products/${id}`)).headers['x-cache'], 'MISS');
     redis.proc().kill('SIGSTOP');
     try {
@@ -89,14 +88,17 @@ describe('Redis hung, killed and back, under two server processes', { skip: SKIP
       const slowest = Math.max(...together.map((r) => r.ms));
       assert.ok(slowest < REDIS_TIMEOUT_MS + MARGIN_MS, `a miss took ${Math.round(slowest)} ms`);
       const stats = await redisStats(a.port);
-      assert.equal(stats.breaker.state, 'open', JSON.stringify(stats));
+      // The timeout dropped the connection; the redial's handshake cannot finish.
+      assert.notEqual(stats.state, 'ready', JSON.stringify(stats));
       assert.ok(stats.timeouts >= 1, `timeouts: ${stats.timeouts}`);
+      // One stall is one failure for the breaker, not one per command it failed.
+      assert.equal(stats.breaker.state, 'closed', JSON.stringify(stats));
       // Misses now skip Redis without waiting for it.
       const skipped = stats.skipped;
       for (let id = 110; id < 114; id++) {
         const miss = await timed(`/products/${id}`);
         assert.equal(miss.cache, 'MISS');
-        assert.ok(miss.ms < REDIS_TIMEOUT_MS, `a miss took ${Math.round(miss.ms)} ms with the breaker open`);
+        assert.ok(miss.ms < REDIS_TIMEOUT_MS, `a miss took ${Math.round(miss.ms)} ms while Redis was redialled`);
       }
       assert.ok((await redisStats(a.port)).skipped >= skipped + 4, 'the misses skipped Redis');
       assert.notEqual(await readyzRedis(a.port), 'ready');
@@ -133,18 +135,8 @@ describe('Redis hung, killed and back, under two server processes', { skip: SKIP
     assert.equal(await readyzRedis(b.port), 'ready');
   });
 
-  test('Redis back: each instance serves what the other wrote (HIT-L2), A once its breaker closed', async () => {
-    // A's breaker went half-open 5 s after it opened; a miss is its probe.
-    await eventuallyAsync(
-      async () => {
-        const stats = await redisStats(a.port);
-        if (stats.breaker.state === 'closed' && stats.tracking) return true;
-        if (stats.state === 'ready') await request(a.port, `/products/${2000 + stats.breaker.halfOpened}`);
-        return false;
-      },
-      "A's breaker closed",
-      7000,
-    );
+  test('Redis back: each instance serves what the other wrote (HIT-L2)', async () => {
+    await eventuallyAsync(async () => (await redisStats(a.port)).tracking, 'A back on Redis', 7000);
     for (const [writer, reader, id] of [
       [b, a, 3000],
       [a, b, 3001],

@@ -6,8 +6,6 @@
 // process cache, an undecodable value is counted and reloaded, and variants are written back;
 // and the same pitfall through the real app (createApp with REDIS_URL): X-Cache stays HIT-L2.
 import assert from 'node:assert/strict';
-import { once } from 'node:events';
-import net from 'node:net';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import { RedisCache } from '../../src/cache/redis/redis-cache.js';
 import { TtlCache, type CacheEntry, type Loaded } from '../../src/cache/ttl-cache.js';
@@ -17,105 +15,17 @@ import { encodeBlob } from '../../src/http/encoded-blob.js';
 import { encodeStoredJson, measureEncoded, type Encoded } from '../../src/http/encoded.js';
 import { Logger } from '../../src/log/logger.js';
 import { SharedResponses } from '../../src/products/shared-responses.js';
+import { bulk, FakeRedis, FLUSH_PUSH, invalidatePush } from '../helpers/fake-redis.js';
 import { eventually, request, withApp } from '../helpers/http.js';
 
 const PREFIX = 'turbina:1:';
 const KEY = 'products/1';
-
-/** A RESP3 server answering HELLO, CLIENT TRACKING, GET (through `answerGet`), SET and EVAL. */
-class FakeRedis {
-  readonly server = net.createServer((socket) => this.accept(socket));
-  /** Each command received, as text arguments. */
-  readonly received: string[][] = [];
-  /** The bytes a GET of the full key is answered with (a reply, maybe followed by pushes). */
-  answerGet: (key: string) => Buffer = () => Buffer.from('_\r\n');
-  private readonly sockets = new Set<net.Socket>();
-
-  async listen(): Promise<number> {
-    this.server.listen(0, '127.0.0.1');
-    await once(this.server, 'listening');
-    return (this.server.address() as net.AddressInfo).port;
-  }
-
-  /** Sends a push to every connected client. */
-  push(bytes: Buffer): void {
-    for (const socket of this.sockets) socket.write(bytes);
-  }
-
-  commands(name: string): string[][] {
-    return this.received.filter((args) => args[0]?.toUpperCase() === name);
-  }
-
-  close(): void {
-    for (const socket of this.sockets) socket.destroy();
-    this.server.close();
-  }
-
-  private accept(socket: net.Socket): void {
-    this.sockets.add(socket);
-    socket.on('close', () => this.sockets.delete(socket));
-    socket.on('error', () => {});
-    let pending = Buffer.alloc(0);
-    socket.on('data', (chunk: Buffer) => {
-      pending = Buffer.concat([pending, chunk]);
-      for (let parsed = parseCommand(pending); parsed !== undefined; parsed = parseCommand(pending)) {
-        pending = pending.subarray(parsed.used);
-        this.received.push(parsed.args);
-        socket.write(this.answer(parsed.args));
-      }
-    });
-  }
-
-  private answer(args: readonly string[]): Buffer {
-    const name = args[0]?.toUpperCase();
-    if (name === 'HELLO') return Buffer.from('%1\r\n$5\r\nproto\r\n:3\r\n');
-    if (name === 'GET') return this.answerGet(args[1] ?? '');
-    if (name === 'CLIENT' || name === 'SET' || name === 'EVAL') return Buffer.from('+OK\r\n');
-    if (name === 'DEL') return Buffer.from(':0\r\n');
-    return Buffer.from('-ERR unknown command\r\n');
-  }
-}
-
-/** One command (an array of bulk strings) from the front of `buffer`, or undefined if incomplete. */
-function parseCommand(buffer: Buffer): { args: string[]; used: number } | undefined {
-  let at = 0;
-  const line = (): string | undefined => {
-    const end = buffer.indexOf('\r\n', at);
-    if (end < 0) return undefined;
-    const text = buffer.toString('latin1', at, end);
-    at = end + 2;
-    return text;
-  };
-  const head = line();
-  if (head === undefined) return undefined;
-  assert.ok(head.startsWith('*'), `a command array, not ${head}`);
-  const args: string[] = [];
-  for (let n = Number(head.slice(1)); n > 0; n--) {
-    const size = line();
-    if (size === undefined) return undefined;
-    const length = Number(size.slice(1));
-    if (buffer.length < at + length + 2) return undefined;
-    args.push(buffer.toString('latin1', at, at + length));
-    at += length + 2;
-  }
-  return { args, used: at };
-}
 
 /** Resolves once the server has answered everything sent before, and the client has read
  *  every push the server wrote before that answer (one connection keeps the order). */
 async function roundTrip(redis: RedisCache): Promise<void> {
   await redis.delete('round-trip');
 }
-
-function bulk(bytes: Buffer): Buffer {
-  return Buffer.concat([Buffer.from(`$${bytes.length}\r\n`), bytes, Buffer.from('\r\n')]);
-}
-
-function invalidatePush(...keys: string[]): Buffer {
-  return Buffer.concat([Buffer.from(`>2\r\n$10\r\ninvalidate\r\n*${keys.length}\r\n`), ...keys.map((key) => bulk(Buffer.from(key)))]);
-}
-
-const FLUSH_PUSH = Buffer.from('>2\r\n$10\r\ninvalidate\r\n_\r\n');
 
 /** The product response another instance put in Redis. */
 function sharedProduct(name: string): { encoded: Encoded; blob: Buffer } {
@@ -138,6 +48,8 @@ describe('SharedResponses over a fake RESP3 server', { timeout: 10_000 }, () => 
     await storeGate;
     return { value: encodeStoredJson({ id: 1, name: 'from the store' }, Date.now()) };
   };
+  /** The SETs the cache sent (not roundTrip's tombstones). */
+  const sets = (): string[][] => fake.commands('SET').filter((args) => args[1] !== PREFIX + 'round-trip');
   /** What the product route does on a miss: Redis first (outside load()), then the shared load from the store. */
   const load = async (): Promise<{ entry: CacheEntry<Encoded>; fromRedis: boolean }> => {
     const mark = cache.openRead();
@@ -156,6 +68,7 @@ describe('SharedResponses over a fake RESP3 server', { timeout: 10_000 }, () => 
       timeoutMs: 1000,
       maxValueBytes: 1 << 20,
       onInvalidate: (key) => (key === null ? cache.clear() : cache.invalidate(key)),
+      onReconnect: () => cache.shorten(1000),
       logger: new Logger('error', () => {}),
     });
     shared = new SharedResponses(redis, compression, 60_000);
@@ -197,7 +110,7 @@ describe('SharedResponses over a fake RESP3 server', { timeout: 10_000 }, () => 
     assert.equal(first.fromRedis, false);
     assert.equal(first.entry.cached, true);
     await roundTrip(redis);
-    assert.equal(fake.commands('SET').length, 1);
+    assert.equal(sets().length, 1);
 
     cache.clear();
     fake.received.length = 0;
@@ -214,7 +127,7 @@ describe('SharedResponses over a fake RESP3 server', { timeout: 10_000 }, () => 
     assert.equal(during.entry.cached, false);
     assert.equal(cache.get(KEY), undefined);
     await roundTrip(redis);
-    assert.deepEqual(fake.commands('SET'), []);
+    assert.deepEqual(sets(), []);
     storeGate = Promise.resolve();
     storeCalls = 0;
 
@@ -222,10 +135,10 @@ describe('SharedResponses over a fake RESP3 server', { timeout: 10_000 }, () => 
     fake.answerGet = () => Buffer.from('_\r\n');
     assert.equal((await load()).entry.cached, true);
     await roundTrip(redis);
-    const [set] = fake.commands('SET');
+    const [set] = sets();
     assert.equal(set?.[1], PREFIX + KEY);
     assert.ok(set?.[2]?.startsWith('T1\t'));
-    assert.deepEqual(set?.slice(3), ['PX', '60000']);
+    assert.deepEqual(set?.slice(3), ['PX', '60000', 'NX']);
   });
 
   test('pushes: a key outside the prefix is ignored, ours drops the entry, a flush drops everything', async () => {
@@ -260,7 +173,7 @@ describe('SharedResponses over a fake RESP3 server', { timeout: 10_000 }, () => 
     await eventually(() => fake.commands('EVAL').length === 1, 'the variant to be written back');
     const [, , , key, head, value] = fake.commands('EVAL')[0] ?? [];
     assert.equal(key, PREFIX + KEY);
-    assert.equal(head, `T1\t${entry.value.stored?.tag}\t`);
+    assert.ok(head?.startsWith(`T1\t${entry.value.stored?.tag}\t200\t`), head);
     assert.ok(value?.startsWith(head ?? '-') && /\tgzip:5:\d+\n/.test(value), 'the blob now lists the gzip variant');
   });
 });

@@ -6,10 +6,16 @@
 // Invalidation is Redis's client-side caching: CLIENT TRACKING in broadcast mode for our
 // prefix, so Redis pushes the name of every key another instance writes or deletes (NOLOOP:
 // not our own). While the connection is down those pushes are lost, so after a reconnect
-// every key counts as changed. A RESP2-only server (before Redis 6) sends no pushes.
+// the owner is told to re-read what it holds soon. A RESP2-only server (before Redis 6)
+// sends no pushes.
+//
+// A delete writes a short-lived empty value (a tombstone) rather than DEL: a DEL of a key
+// Redis does not hold tells nobody, though other instances may hold it; and a store answer
+// read before the delete cannot land after it, since entries are only added where the key
+// is free (SET NX).
 import type { Logger } from '../../log/logger.js';
-import { CircuitBreaker, type CircuitBreakerStats } from '../../resilience/circuit-breaker.js';
-import { RedisClient, type RedisState } from './redis-client.js';
+import { CircuitBreaker, type BreakerPermit, type CircuitBreakerStats } from '../../resilience/circuit-breaker.js';
+import { RedisClient, RedisClientError, type RedisState } from './redis-client.js';
 import { RedisError, RespPush, type RespValue } from './resp.js';
 
 /** The layout of what we store; bumped when it changes, so old entries are never read. */
@@ -24,6 +30,10 @@ const RECONNECT_MAX_MS = 5000;
 /** The breaker: Redis timing out or dropping five calls in a row, or half of at least 20
  *  in 10 s, is skipped for 5 s, then one call probes it. */
 const BREAKER = { consecutiveFailures: 5, failureRatio: 0.5, minCalls: 20, windowMs: 10_000, openMs: 5000 } as const;
+
+/** How long a deleted key stays taken: longer than a store answer takes to reach Redis
+ *  after its load ended. */
+export const TOMBSTONE_MS = 1000;
 
 /** Sets key to ARGV[2], keeping its TTL, only if it still starts with ARGV[1] (the same
  *  representation): a late write never replaces a newer entry or recreates a deleted one. */
@@ -40,8 +50,10 @@ export interface RedisCacheOptions {
    *  the larger of this and 64 MiB are read (other instances may allow more); a longer
    *  one drops the connection, as from a broken server. */
   readonly maxValueBytes: number;
-  /** Another instance changed or deleted `key`; null: any key may have changed. */
+  /** Another instance changed or deleted `key`; null: every key was flushed. */
   readonly onInvalidate: (key: string | null) => void;
+  /** Connected again after a drop: invalidations sent meanwhile were lost. */
+  readonly onReconnect: () => void;
   readonly logger: Logger;
   /** How long the breaker skips Redis once open (5 s when absent; tests shorten it). */
   readonly breakerOpenMs?: number;
@@ -81,12 +93,14 @@ export class RedisCache {
   private downLogged = false;
   private counts = { hits: 0, misses: 0, errors: 0, skipped: 0, writes: 0, invalidations: 0 };
   private readonly onInvalidate: (key: string | null) => void;
+  private readonly onReconnect: () => void;
   private readonly logger: Logger;
   private readonly maxValueBytes: number;
 
   constructor(options: RedisCacheOptions) {
     this.prefix = `${options.keyPrefix}${FORMAT_VERSION}:`;
     this.onInvalidate = options.onInvalidate;
+    this.onReconnect = options.onReconnect;
     this.maxValueBytes = options.maxValueBytes;
     this.logger = options.logger;
     const openMs = options.breakerOpenMs ?? BREAKER.openMs;
@@ -140,18 +154,25 @@ export class RedisCache {
       },
       (error: unknown) => {
         this.failed(error, permit);
+        // Another type under our key (a hash, a list) is not ours: freed for the store's answer.
+        if (error instanceof RedisError && error.code === 'WRONGTYPE') this.discard(key);
         return undefined;
       },
     );
   }
 
-  /** Stores value for ttlMs; fire and forget. */
-  set(key: string, value: Buffer, ttlMs: number): void {
+  /** Stores value for ttlMs where the key is free (not held, not deleted a moment ago); fire and forget. */
+  add(key: string, value: Buffer, ttlMs: number): void {
     if (value.length > this.maxValueBytes) {
       this.counts.skipped++;
       return;
     }
-    this.write(['SET', this.prefix + key, value, 'PX', Math.max(1, Math.round(ttlMs))]);
+    this.write(['SET', this.prefix + key, value, 'PX', Math.max(1, Math.round(ttlMs)), 'NX']);
+  }
+
+  /** Removes a value that is not ours, so that the key is free again; fire and forget. */
+  discard(key: string): void {
+    this.write(['DEL', this.prefix + key]);
   }
 
   /** Replaces key's value, keeping its TTL, if it still begins with `head`; fire and forget. */
@@ -163,11 +184,11 @@ export class RedisCache {
     this.write(['EVAL', REPLACE_SCRIPT, 1, this.prefix + key, head, value]);
   }
 
-  /** Deletes key for every instance (their L1 copies are invalidated by Redis). Rejects when
-   *  Redis cannot be reached: the caller says so. Resolves with whether it existed. */
-  async delete(key: string): Promise<boolean> {
-    const reply = await this.client.send(['DEL', this.prefix + key]);
-    return reply === 1;
+  /** Deletes key for every instance: a tombstone for TOMBSTONE_MS (an empty value, read as
+   *  a miss), which Redis reports to all of them. Rejects when Redis cannot be reached: the
+   *  caller says so. */
+  async delete(key: string): Promise<void> {
+    await this.client.send(['SET', this.prefix + key, '', 'PX', TOMBSTONE_MS]);
   }
 
   stats(): RedisCacheStats {
@@ -201,10 +222,13 @@ export class RedisCache {
     );
   }
 
-  private failed(error: unknown, permit: { failure(): void; success(): void }): void {
+  private failed(error: unknown, permit: BreakerPermit): void {
     this.counts.errors++;
     // A server's error reply (a wrong type under our key, a script error) says Redis is up.
     if (error instanceof RedisError) permit.success();
+    // Failed with everything else in flight when one command timed out or the connection
+    // fell: one event, counted once (by the command that timed out), not once per command.
+    else if (error instanceof RedisClientError && (error.kind === 'connection-lost' || error.kind === 'closed')) permit.cancel();
     else permit.failure();
   }
 
@@ -212,8 +236,8 @@ export class RedisCache {
     if (state === 'ready') {
       this.logger.info('redis connected', { reason });
       this.downLogged = false;
-      // Invalidations sent while we were away are lost: every key may have changed.
-      if (this.everReady) this.onInvalidate(null);
+      // Invalidations sent while we were away are lost.
+      if (this.everReady) this.onReconnect();
       this.everReady = true;
       this.startTracking();
     } else if (state === 'down') {
