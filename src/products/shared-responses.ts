@@ -91,10 +91,11 @@ export class SharedResponses {
   /** Each variant made from now on goes to Redis with the body, if the entry there is still
    *  this one (the same representation, written with the same expiry). */
   private shareVariants(key: string, encoded: Encoded, expiresAtMs: number): void {
-    const head = blobIdentity(encoded, expiresAtMs);
-    if (encoded.stored === null || head === undefined) return;
+    if (encoded.stored === null) return;
+    // The head is made when a variant is, not on every read.
     encoded.stored.onVariant = () => {
-      if (Date.now() < expiresAtMs && this.redis.usable) this.redis.replace(key, head, encodeBlob(encoded, expiresAtMs));
+      const head = blobIdentity(encoded, expiresAtMs);
+      if (head !== undefined && Date.now() < expiresAtMs && this.redis.usable) this.redis.replace(key, head, encodeBlob(encoded, expiresAtMs));
     };
   }
 }
