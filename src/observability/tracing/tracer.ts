@@ -18,7 +18,8 @@ export interface IdSource {
   spanId(): string;
 }
 
-export interface Sampler {
+/** What the tracer asks of a sampler (sampler.ts's Sampler is one). */
+export interface SamplingPolicy {
   /** parentSampled: the caller's decision when the trace was continued, undefined for a new trace. */
   sample(parentSampled: boolean | undefined, traceId: string): boolean;
 }
@@ -109,7 +110,7 @@ export type Span = LiveSpan | QuietSpan;
 export class Tracer {
   constructor(
     private readonly ids: IdSource,
-    private readonly sampler: Sampler,
+    private readonly sampler: SamplingPolicy,
     private readonly sink: SpanSink,
   ) {}
 

@@ -4,9 +4,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { FinishedSpan } from '../../../src/observability/tracing/span.js';
-import { LiveSpan, QuietSpan, Tracer, type Sampler } from '../../../src/observability/tracing/tracer.js';
+import { LiveSpan, QuietSpan, Tracer, type SamplingPolicy } from '../../../src/observability/tracing/tracer.js';
 
-function fixture(sampler: Sampler = { sample: () => true }): { tracer: Tracer; spans: FinishedSpan[] } {
+function fixture(sampler: SamplingPolicy = { sample: () => true }): { tracer: Tracer; spans: FinishedSpan[] } {
   let n = 0;
   const hex = (length: number): string => (++n).toString(16).padStart(length, '0');
   const spans: FinishedSpan[] = [];
@@ -67,4 +67,16 @@ test('an unsampled trace records nothing, but its context (ids, flag, tracestate
   child.set('x', 1).fail('no').end();
   server.end();
   assert.deepEqual(spans, []);
+});
+
+test("with the real ids and sampler: a parent-based ratio of 0 samples no new trace but follows a sampled caller", async () => {
+  const { newSpanId, newTraceId } = await import('../../../src/observability/tracing/ids.js');
+  const { createSampler } = await import('../../../src/observability/tracing/sampler.js');
+  const spans: FinishedSpan[] = [];
+  const tracer = new Tracer({ traceId: newTraceId, spanId: newSpanId }, createSampler('parentbased_traceidratio', '0'), { add: (span) => spans.push(span) });
+  tracer.startServer('GET /io', undefined).end();
+  assert.equal(spans.length, 0);
+  tracer.startServer('GET /io', { traceId: newTraceId(), parentId: newSpanId(), sampled: true, traceState: '' }).end();
+  assert.equal(spans.length, 1);
+  assert.match(spans[0]?.spanId ?? '', /^[0-9a-f]{16}$/);
 });
