@@ -17,6 +17,21 @@ export const CLIENT_CLOSED = 499;
  *  reset costs no allocation. */
 export const CLIENT_GONE = new DOMException('the client closed the connection', 'AbortError');
 
+/** The request's trace span as the kernel sees it (observability/tracing/tracer.ts makes it;
+ *  an unsampled one records nothing). */
+export interface RequestSpan {
+  /** 32 lowercase hex digits. */
+  readonly traceId: string;
+  /** 16 lowercase hex digits. */
+  readonly spanId: string;
+  readonly sampled: boolean;
+  rename(name: string): unknown;
+  set(key: string, value: string | number | boolean): unknown;
+  fail(message: string): unknown;
+  /** `endMs`: wall-clock epoch ms with a fraction. */
+  end(endMs?: number): void;
+}
+
 /** Told once per request when it is complete (dispatch.ts: connection state, then the observer). */
 export interface RequestCompletion {
   complete(ctx: RequestContext): void;
@@ -40,6 +55,8 @@ export class RequestContext {
   /** Headers a middleware adds to whatever response this request gets, as a flat
    *  [name, value, ...] list: the responder appends them to every head it writes. */
   responseHeaders: readonly string[] | undefined = undefined;
+  /** With tracing on: the request's server span (trace_id and span_id of its log line). */
+  span: RequestSpan | undefined = undefined;
   done = false;
   /** What the handler is waiting on now, named in a deadline's 504 ('' = nothing: a 503). */
   upstream = '';

@@ -80,7 +80,9 @@ export class RateLimiter {
       if (key === undefined) return next(ctx);
       const admitted = buckets.take(key);
       const seconds = Math.max(1, Math.ceil(buckets.waitMs / 1000));
-      ctx.responseHeaders = ['ratelimit-policy', policy, 'ratelimit', `"default";r=${buckets.remaining};t=${seconds}`];
+      const limits = ['ratelimit-policy', policy, 'ratelimit', `"default";r=${buckets.remaining};t=${seconds}`];
+      // After tracing's traceparent, when there is one.
+      ctx.responseHeaders = ctx.responseHeaders === undefined ? limits : [...ctx.responseHeaders, ...limits];
       if (admitted) return next(ctx);
       // Answered here rather than thrown: a flood of refusals should not build an Error (and its stack) each.
       return respond.encoded(ctx, LIMITED, ['retry-after', String(seconds), 'cache-control', 'no-store']);

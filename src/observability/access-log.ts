@@ -25,12 +25,14 @@ const DURATION = Buffer.from(',"durationMs":');
 const BYTES = Buffer.from(',"bytes":');
 const CACHE = Buffer.from(',"cache":"');
 const REMOTE = Buffer.from(',"remote":"');
+const TRACE_ID = Buffer.from(',"trace_id":"');
+const SPAN_ID = Buffer.from('","span_id":"');
 const END = Buffer.from('}\n');
 /** Every constant above, the quotes they open and close, and room for the numbers
  *  (status, durationMs and bytes are at most 24 characters each). */
 const FIXED_BYTES =
   MSG.length + METHOD.length + PATH.length + STATUS.length + DURATION.length + BYTES.length +
-  CACHE.length + REMOTE.length + END.length + 4 + 3 * 24;
+  CACHE.length + REMOTE.length + TRACE_ID.length + SPAN_ID.length + 1 + 32 + 16 + END.length + 4 + 3 * 24;
 
 /** One finished request's fields, as the line will show them. */
 interface Fields {
@@ -42,12 +44,15 @@ interface Fields {
   bytes: number;
   cache: CacheStatus;
   remote: string | undefined;
+  /** With tracing on (the field names log/trace correlation uses); '' without. */
+  traceId: string;
+  spanId: string;
   /** Monotonic completion time; the wall-clock time is derived when the line is written. */
   end: number;
 }
 
 /** What a line says about a request (a RequestContext has all of it). */
-export type AccessLogged = Pick<RequestContext, 'id' | 'method' | 'path' | 'status' | 'bytes' | 'cache' | 'remote'>;
+export type AccessLogged = Pick<RequestContext, 'id' | 'method' | 'path' | 'status' | 'bytes' | 'cache' | 'remote' | 'span'>;
 
 export class AccessLog {
   private readonly ring: Fields[] = [];
@@ -58,7 +63,7 @@ export class AccessLog {
   constructor(private readonly logger: Logger) {
     this.lines = logger.lines;
     for (let i = 0; i < RING_SIZE; i++) {
-      this.ring.push({ id: '', method: '', path: '', status: 0, durationMs: 0, bytes: 0, cache: '', remote: undefined, end: 0 });
+      this.ring.push({ id: '', method: '', path: '', status: 0, durationMs: 0, bytes: 0, cache: '', remote: undefined, traceId: '', spanId: '', end: 0 });
     }
     this.lines.setPending(() => this.drain());
   }
@@ -75,6 +80,9 @@ export class AccessLog {
     slot.bytes = ctx.bytes;
     slot.cache = ctx.cache;
     slot.remote = ctx.remote;
+    const span = ctx.span;
+    slot.traceId = span === undefined ? '' : span.traceId;
+    slot.spanId = span === undefined ? '' : span.spanId;
     slot.end = end;
     if (this.count === RING_SIZE) this.drain();
     else if (this.count === 1) this.lines.scheduleFlush();
@@ -98,7 +106,7 @@ export class AccessLog {
       if (pos >= 0) lines.endLine(pos);
       else writeSlowly(logger, f, time);
       // Let go of the request's strings now, not when the slot is reused.
-      f.id = f.path = '';
+      f.id = f.path = f.traceId = f.spanId = '';
       f.remote = undefined;
     }
   }
@@ -134,6 +142,13 @@ function encode(buf: Buffer, pos: number, f: Fields): number {
     if (pos < 0) return -1;
     buf[pos++] = 0x22; /* " */
   }
+  if (f.traceId !== '') {
+    pos = copyBytes(buf, pos, TRACE_ID);
+    pos = writePlainAscii(buf, pos, f.traceId);
+    pos = copyBytes(buf, pos, SPAN_ID);
+    pos = writePlainAscii(buf, pos, f.spanId);
+    buf[pos++] = 0x22; /* " */
+  }
   return copyBytes(buf, pos, END);
 }
 
@@ -148,5 +163,6 @@ function writeSlowly(logger: Logger, f: Fields, time: number): void {
     ',"bytes":' + f.bytes;
   if (f.cache !== '') fields += ',"cache":"' + f.cache + '"';
   if (f.remote !== undefined) fields += ',"remote":' + jsonString(f.remote);
+  if (f.traceId !== '') fields += ',"trace_id":"' + f.traceId + '","span_id":"' + f.spanId + '"';
   logger.writeRaw(INFO, '"request"', fields, time);
 }

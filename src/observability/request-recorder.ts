@@ -4,11 +4,14 @@ import type { RequestContext } from '../http/context.js';
 import type { RequestObserver } from '../http/request-observer.js';
 import type { AccessLog } from './access-log.js';
 import type { RequestMetrics } from './request-metrics.js';
+import type { ServerSpans } from './tracing/server-spans.js';
 
 export class RequestRecorder implements RequestObserver {
   constructor(
     private readonly metrics: RequestMetrics,
     private readonly accessLog: AccessLog,
+    /** With tracing on: ends each request's server span. */
+    private readonly spans?: ServerSpans,
   ) {}
 
   started(): void {
@@ -18,6 +21,7 @@ export class RequestRecorder implements RequestObserver {
   finished(ctx: RequestContext, durationMs: number, now: number): void {
     this.metrics.finished(ctx, durationMs);
     this.accessLog.record(ctx, durationMs, now);
+    this.spans?.end(ctx, now);
   }
 
   unreadable(): void {

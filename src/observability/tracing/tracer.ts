@@ -60,10 +60,16 @@ export class LiveSpan implements SpanContext {
     readonly spanId: string,
     readonly parentSpanId: string,
     readonly traceState: string,
-    readonly name: string,
+    private name: string,
     readonly kind: SpanKind,
     readonly startMs: number,
   ) {}
+
+  /** A server span is named once its route is known. */
+  rename(name: string): this {
+    if (!this.ended) this.name = name;
+    return this;
+  }
 
   /** Ignored once ended: the finished span holds these attributes. */
   set(key: string, value: AttributeValue): this {
@@ -93,6 +99,10 @@ export class QuietSpan implements SpanContext {
     readonly spanId: string,
     readonly traceState: string,
   ) {}
+
+  rename(_name: string): this {
+    return this;
+  }
 
   set(_key: string, _value: AttributeValue): this {
     return this;
