@@ -65,10 +65,25 @@ function capture(level: 'info' | 'warn' = 'info'): Capture {
 }
 
 function request(overrides: Partial<AccessLogged> = {}): AccessLogged {
-  return { id: 'abcDEF12-3kx9', method: 'GET', path: '/products/1', status: 200, bytes: 318, cache: 'HIT', remote: '127.0.0.1', ...overrides };
+  return { id: 'abcDEF12-3kx9', method: 'GET', path: '/products/1', status: 200, bytes: 318, cache: 'HIT', remote: '127.0.0.1', span: undefined, ...overrides };
 }
 
 describe('AccessLog lines', () => {
+  test('with tracing, a line carries trace_id and span_id (the fast and the escaping path alike)', () => {
+    const { log, lines } = capture();
+    const span = { traceId: '4bf92f3577b34da6a3ce929d0e0e4736', spanId: '00f067aa0ba902b7', sampled: true, rename: () => {}, set: () => {}, fail: () => {}, end: () => {} };
+    log.record(request({ span }), 1.5);
+    log.record(request({ span, path: '/caf\u00e9' }), 1.5);
+    log.record(request(), 1.5);
+    const [fast, slow, none] = lines().map((line) => JSON.parse(line) as Record<string, unknown>);
+    for (const line of [fast, slow]) {
+      assert.equal(line?.['trace_id'], span.traceId);
+      assert.equal(line?.['span_id'], span.spanId);
+    }
+    assert.equal(slow?.['path'], '/caf\u00e9');
+    assert.equal(none?.['trace_id'], undefined);
+  });
+
   test('lines have the exact bytes of the documented format, also when they share a millisecond', () => {
     const { log, lines } = capture();
     const before = Date.now();
