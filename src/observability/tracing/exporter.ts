@@ -1,0 +1,394 @@
+// Sends finished spans to an OpenTelemetry collector over OTLP/HTTP (JSON), in batches,
+// off the request path. add() only writes into a fixed ring: a slow or dead collector
+// costs callers nothing but the spans the full ring turns away (counted). One POST at a
+// time over one keep-alive socket; what to retry follows the OTLP spec (429, 502, 503,
+// 504 and lost connections, with backoff and Retry-After); everything else is dropped
+// and counted. Nothing here keeps the process alive except a flush the caller awaits.
+import type { Agent, ClientRequest, IncomingMessage, RequestOptions } from 'node:http';
+import { performance } from 'node:perf_hooks';
+import { Agent as HttpAgent, request as httpRequest, loadHttps, STATUS_CODES } from '../../platform/node-http.js';
+import type { Logger } from '../../log/logger.js';
+import { fullJitter } from '../../resilience/backoff.js';
+import { parseRetryAfter } from '../../resilience/retry-after.js';
+import { encodeTraces, type Scope } from './otlp-json.js';
+import type { Attributes, FinishedSpan } from './span.js';
+
+export interface OtlpExporterOptions {
+  /** Where batches are POSTed, used as is (e.g. http://collector:4318/v1/traces). */
+  readonly url: string;
+  /** Sent with every POST (an API key, say); never logged. */
+  readonly headers?: Readonly<Record<string, string>>;
+  /** The resource every span comes from (service.name and OTEL_RESOURCE_ATTRIBUTES). */
+  readonly resource: Attributes;
+  readonly scope: Scope;
+  /** Spans waiting at most; more are dropped (queueFull). */
+  readonly maxQueue?: number;
+  /** Spans per POST at most; a full batch is sent without waiting for scheduleMs. */
+  readonly maxBatch?: number;
+  /** How long a span may wait for its batch to fill. */
+  readonly scheduleMs?: number;
+  /** One POST, connecting to the end of the answer. */
+  readonly timeoutMs?: number;
+  /** Retries of one batch before it is dropped (failed). */
+  readonly maxRetries?: number;
+  /** The first retry's backoff ceiling (it doubles per retry, full jitter). */
+  readonly retryBaseMs?: number;
+  /** No backoff, and no Retry-After wait, is longer than this. */
+  readonly retryCapMs?: number;
+  readonly logger: Logger;
+}
+
+export interface ExporterStats {
+  /** Spans waiting, the batch being sent included. */
+  readonly queued: number;
+  /** Spans the collector accepted. */
+  readonly exported: number;
+  readonly dropped: {
+    /** Turned away by add(): the queue was full (or the exporter closed). */
+    readonly queueFull: number;
+    /** Refused by the collector (a 4xx, or rejected within a partial success). */
+    readonly rejected: number;
+    /** Not delivered: retries used up, another 5xx, or closed before they were sent. */
+    readonly failed: number;
+  };
+  /** Batches sent (a retry of one is not another). */
+  readonly batches: number;
+  /** POSTs repeated after a retryable failure. */
+  readonly retries: number;
+  /** The latest failure, e.g. "503 Service Unavailable" or "ECONNREFUSED". */
+  readonly lastError?: string;
+}
+
+/** How one POST ended. */
+type Outcome = { readonly status: number; readonly retryAfter: string | undefined; readonly body: string } | { readonly error: string };
+
+/** What the OTLP spec says to retry (OTLP/HTTP, "Retryable Response Codes"). */
+const RETRYABLE_STATUS: ReadonlySet<number> = new Set([429, 502, 503, 504]);
+/** An answer's body is read this far (a partial success is small); past it, the socket is cut. */
+const MAX_ANSWER_BYTES = 64 * 1024;
+/** A kind of failure is logged at most once per this long, with how many were not. */
+const LOG_PERIOD_MS = 60_000;
+/** Idle keep-alive sockets close after this long (and Node then honours a shorter Keep-Alive: timeout). */
+const IDLE_SOCKET_MS = 30_000;
+
+export class OtlpExporter {
+  private readonly ring: (FinishedSpan | undefined)[];
+  private head = 0;
+  private count = 0;
+  private readonly maxBatch: number;
+  private readonly scheduleMs: number;
+  private readonly timeoutMs: number;
+  private readonly maxRetries: number;
+  private readonly retryBaseMs: number;
+  private readonly retryCapMs: number;
+  private readonly resource: Attributes;
+  private readonly scope: Scope;
+  private readonly logger: Logger;
+
+  private readonly agent: Agent;
+  private readonly send: (options: RequestOptions) => ClientRequest;
+  private readonly target: RequestOptions;
+  private readonly headers: Readonly<Record<string, string>>;
+  /** The collector as messages name it: no credentials, no query. */
+  private readonly where: string;
+
+  /** The batch being sent or waiting to be retried: one at a time. */
+  private batch: FinishedSpan[] | undefined;
+  private body: Buffer | undefined;
+  private attempt = 0;
+  private request: ClientRequest | undefined;
+  private scheduleTimer: NodeJS.Timeout | undefined;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private kicked = false;
+  private closed = false;
+  private readonly waiters = new Set<() => void>();
+  private readonly sendNextBound = (): void => this.sendNext();
+  private readonly retryBound = (): void => {
+    this.retryTimer = undefined;
+    this.post();
+  };
+
+  private exported = 0;
+  private queueFull = 0;
+  private rejected = 0;
+  private failed = 0;
+  private batches = 0;
+  private retries = 0;
+  private lastError: string | undefined;
+  private readonly loggedAt = { rejected: Number.NEGATIVE_INFINITY, failed: Number.NEGATIVE_INFINITY };
+  private readonly unlogged = { rejected: 0, failed: 0 };
+
+  constructor(options: OtlpExporterOptions) {
+    const url = parseCollectorUrl(options.url);
+    const maxQueue = positiveInteger('maxQueue', options.maxQueue ?? 2048);
+    this.maxBatch = positiveInteger('maxBatch', options.maxBatch ?? 512);
+    this.scheduleMs = positiveInteger('scheduleMs', options.scheduleMs ?? 5000);
+    this.timeoutMs = positiveInteger('timeoutMs', options.timeoutMs ?? 10_000);
+    this.maxRetries = nonNegativeInteger('maxRetries', options.maxRetries ?? 5);
+    this.retryBaseMs = nonNegativeInteger('retryBaseMs', options.retryBaseMs ?? 1000);
+    this.retryCapMs = nonNegativeInteger('retryCapMs', options.retryCapMs ?? 30_000);
+    this.ring = new Array<FinishedSpan | undefined>(maxQueue).fill(undefined);
+    this.resource = options.resource;
+    this.scope = options.scope;
+    this.logger = options.logger;
+    this.headers = { ...options.headers, 'content-type': 'application/json' };
+
+    // One socket: one POST in flight, and the next reuses its connection.
+    const agentOptions = { keepAlive: true, maxSockets: 1, maxFreeSockets: 1, timeout: IDLE_SOCKET_MS } as const;
+    if (url.protocol === 'https:') {
+      const https = loadHttps();
+      this.agent = new https.Agent(agentOptions);
+      this.send = (requestOptions) => https.request(requestOptions);
+    } else {
+      this.agent = new HttpAgent(agentOptions);
+      this.send = httpRequest;
+    }
+    const auth = url.username === '' && url.password === '' ? undefined : `${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`;
+    this.target = {
+      protocol: url.protocol,
+      hostname: url.hostname.replace(/^\[(.*)\]$/, '$1'),
+      port: url.port === '' ? undefined : Number(url.port),
+      path: url.pathname + url.search,
+      method: 'POST',
+      agent: this.agent,
+      ...(auth === undefined ? {} : { auth }),
+    };
+    this.where = url.origin + url.pathname;
+  }
+
+  /** Queues a finished span; O(1), never blocks, never grows the queue past maxQueue. */
+  add(span: FinishedSpan): void {
+    const capacity = this.ring.length;
+    if (this.count === capacity || this.closed) {
+      this.queueFull++;
+      return;
+    }
+    let at = this.head + this.count;
+    if (at >= capacity) at -= capacity;
+    this.ring[at] = span;
+    this.count++;
+    if (this.batch !== undefined) return; // the batch's end decides what comes next
+    if (this.count >= this.maxBatch) this.kick();
+    else if (this.scheduleTimer === undefined) this.scheduleTimer = setTimeout(this.sendNextBound, this.scheduleMs).unref();
+  }
+
+  /**
+   * Sends everything queued now, batch after batch, and resolves when it is delivered (or
+   * dropped), or after `withinMs` whatever is still under way: never later. Its timer is
+   * the one that keeps the process alive, as the caller (a shutdown) is waiting on it.
+   */
+  flush(withinMs: number): Promise<void> {
+    if (this.idle() || this.closed) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        this.waiters.delete(done);
+        resolve();
+      };
+      const timer = setTimeout(done, Math.max(0, withinMs));
+      this.waiters.add(done);
+      if (this.batch === undefined) this.kick();
+    });
+  }
+
+  /** Stops: the POST under way is cut, what is queued is dropped (failed), flushes resolve. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.failed += this.count + (this.batch?.length ?? 0);
+    this.ring.fill(undefined);
+    this.count = 0;
+    this.batch = undefined;
+    this.body = undefined;
+    clearTimeout(this.scheduleTimer);
+    clearTimeout(this.retryTimer);
+    this.request?.destroy();
+    this.agent.destroy();
+    this.settleWaiters();
+  }
+
+  stats(): ExporterStats {
+    const stats = {
+      queued: this.count + (this.batch?.length ?? 0),
+      exported: this.exported,
+      dropped: { queueFull: this.queueFull, rejected: this.rejected, failed: this.failed },
+      batches: this.batches,
+      retries: this.retries,
+    };
+    return this.lastError === undefined ? stats : { ...stats, lastError: this.lastError };
+  }
+
+  private idle(): boolean {
+    return this.count === 0 && this.batch === undefined;
+  }
+
+  /** Sends the next batch soon, outside the caller's stack (add() runs on a request's). */
+  private kick(): void {
+    if (this.kicked) return;
+    this.kicked = true;
+    setImmediate(this.sendNextBound).unref();
+  }
+
+  private sendNext(): void {
+    this.kicked = false;
+    clearTimeout(this.scheduleTimer);
+    this.scheduleTimer = undefined;
+    if (this.batch !== undefined || this.closed) return;
+    if (this.count === 0) return this.settleWaiters();
+    const size = Math.min(this.count, this.maxBatch);
+    const batch = new Array<FinishedSpan>(size);
+    const capacity = this.ring.length;
+    for (let i = 0; i < size; i++) {
+      batch[i] = this.ring[this.head] as FinishedSpan;
+      this.ring[this.head] = undefined;
+      this.head = this.head + 1 === capacity ? 0 : this.head + 1;
+    }
+    this.count -= size;
+    this.batch = batch;
+    this.body = Buffer.from(encodeTraces(this.resource, this.scope, batch));
+    this.attempt = 0;
+    this.batches++;
+    this.post();
+  }
+
+  /** One POST of the current batch; its outcome goes to settle(), exactly once. */
+  private post(): void {
+    const body = this.body;
+    if (body === undefined || this.closed) return;
+    const req = this.send({ ...this.target, headers: { ...this.headers, 'content-length': String(body.length) } });
+    this.request = req;
+    let finished = false;
+    const finish = (outcome: Outcome): void => {
+      if (finished) return;
+      finished = true;
+      clearTimeout(timeout);
+      this.request = undefined;
+      if (!this.closed) this.settle(outcome);
+    };
+    const timeout = setTimeout(() => {
+      finish({ error: `no answer within ${this.timeoutMs} ms` });
+      req.destroy();
+    }, this.timeoutMs).unref();
+    req.on('error', (error: NodeJS.ErrnoException) => finish({ error: error.code ?? error.message }));
+    req.on('response', (res: IncomingMessage) => {
+      const status = res.statusCode ?? 0;
+      const retryAfter = res.headers['retry-after'];
+      const chunks: Buffer[] = [];
+      let size = 0;
+      const answered = (): void => finish({ status, retryAfter, body: Buffer.concat(chunks).toString('utf8') });
+      res.on('data', (chunk: Buffer) => {
+        size += chunk.length;
+        if (size <= MAX_ANSWER_BYTES) {
+          chunks.push(chunk);
+          return;
+        }
+        // The status says what matters; a socket is not worth an endless body.
+        answered();
+        req.destroy();
+      });
+      res.on('end', answered);
+      // Cut mid-body (by us or the collector): the status still stands.
+      res.on('error', answered);
+      res.on('close', answered);
+    });
+    req.end(body);
+  }
+
+  private settle(outcome: Outcome): void {
+    const batch = this.batch;
+    if (batch === undefined) return;
+    const spans = batch.length;
+    if ('status' in outcome && outcome.status >= 200 && outcome.status < 300) {
+      const refused = Math.min(spans, partialRejections(outcome.body));
+      this.exported += spans - refused;
+      if (refused > 0) {
+        this.rejected += refused;
+        this.report('rejected', `the OTLP collector at ${this.where} rejected ${refused} of ${spans} spans (partial success)`, refused);
+      }
+      return this.endBatch();
+    }
+    const problem = 'status' in outcome ? `${outcome.status} ${STATUS_CODES[outcome.status] ?? ''}`.trim() : outcome.error;
+    this.lastError = problem;
+    const retryable = 'error' in outcome || RETRYABLE_STATUS.has(outcome.status);
+    if (retryable && this.attempt < this.maxRetries) {
+      const asked = 'status' in outcome ? parseRetryAfter(outcome.retryAfter, Date.now()) : undefined;
+      const waitMs = asked === undefined ? fullJitter(this.attempt, this.retryBaseMs, this.retryCapMs) : Math.min(asked, this.retryCapMs);
+      this.attempt++;
+      this.retries++;
+      this.retryTimer = setTimeout(this.retryBound, waitMs).unref();
+      return;
+    }
+    if ('status' in outcome && outcome.status >= 400 && outcome.status < 500) {
+      this.rejected += spans;
+      this.report('rejected', `the OTLP collector at ${this.where} answered ${problem}: ${spans} spans dropped`, spans);
+    } else {
+      this.failed += spans;
+      const why = retryable ? `after ${this.attempt + 1} attempts (the last: ${problem})` : `(${problem})`;
+      this.report('failed', `spans could not be sent to the OTLP collector at ${this.where} ${why}: ${spans} dropped`, spans);
+    }
+    this.endBatch();
+  }
+
+  private endBatch(): void {
+    this.batch = undefined;
+    this.body = undefined;
+    if (this.count === 0) return this.settleWaiters();
+    if (this.count >= this.maxBatch || this.waiters.size > 0) this.kick();
+    else if (this.scheduleTimer === undefined) this.scheduleTimer = setTimeout(this.sendNextBound, this.scheduleMs).unref();
+  }
+
+  private settleWaiters(): void {
+    for (const done of this.waiters) done();
+  }
+
+  /** A warning, at most one per kind per LOG_PERIOD_MS (a dead collector fails every batch). */
+  private report(kind: 'rejected' | 'failed', message: string, spans: number): void {
+    const now = performance.now();
+    if (now - this.loggedAt[kind] < LOG_PERIOD_MS) {
+      this.unlogged[kind]++;
+      return;
+    }
+    this.loggedAt[kind] = now;
+    const notLogged = this.unlogged[kind];
+    this.unlogged[kind] = 0;
+    this.logger.warn(message, { spans, ...(notLogged > 0 ? { batchesNotLogged: notLogged } : {}) });
+  }
+}
+
+/** rejectedSpans of a 200's partial success (OTLP/HTTP, "Partial Success"), 0 when none. */
+function partialRejections(body: string): number {
+  if (body === '' || !body.includes('rejectedSpans')) return 0;
+  try {
+    const answer: unknown = JSON.parse(body);
+    if (typeof answer !== 'object' || answer === null) return 0;
+    const partial: unknown = (answer as { partialSuccess?: unknown }).partialSuccess;
+    if (typeof partial !== 'object' || partial === null) return 0;
+    // An int64: a string in proto3 JSON, though a number is accepted too.
+    const rejected = Number((partial as { rejectedSpans?: unknown }).rejectedSpans);
+    return Number.isSafeInteger(rejected) && rejected > 0 ? rejected : 0;
+  } catch {
+    return 0;
+  }
+}
+
+/** The collector URL, http: or https:; a message about it never repeats it (it may hold credentials). */
+function parseCollectorUrl(text: string): URL {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new Error('the OTLP traces endpoint is not a valid URL (expected http(s)://host:port/v1/traces)');
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error(`the OTLP traces endpoint must be http: or https:, not ${url.protocol}`);
+  return url;
+}
+
+function positiveInteger(name: string, value: number): number {
+  if (!Number.isSafeInteger(value) || value < 1) throw new RangeError(`${name} must be an integer >= 1, not ${value}`);
+  return value;
+}
+
+function nonNegativeInteger(name: string, value: number): number {
+  if (!Number.isSafeInteger(value) || value < 0) throw new RangeError(`${name} must be an integer >= 0, not ${value}`);
+  return value;
+}

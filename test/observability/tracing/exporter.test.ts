@@ -1,0 +1,239 @@
+// The OTLP exporter against a real collector on loopback: batches arrive whole and
+// well-formed, a full queue drops and counts, a hanging, refusing or down collector
+// costs add() nothing and moves the drop counters, flush() keeps its deadline.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { performance } from 'node:perf_hooks';
+import { OtlpExporter, type OtlpExporterOptions } from '../../../src/observability/tracing/exporter.js';
+import type { FinishedSpan } from '../../../src/observability/tracing/span.js';
+import { Logger } from '../../../src/log/logger.js';
+import { Collector } from '../../helpers/collector.js';
+import { eventually } from '../../helpers/http.js';
+
+function span(i: number): FinishedSpan {
+  const hex = i.toString(16).padStart(16, '0');
+  return {
+    traceId: `4bf92f3577b34da6${hex}`,
+    spanId: hex,
+    parentSpanId: i % 2 === 0 ? '' : '00f067aa0ba902b7',
+    traceState: '',
+    name: `span ${i}`,
+    kind: i % 2 === 0 ? 'server' : 'client',
+    startMs: performance.timeOrigin + performance.now(),
+    endMs: performance.timeOrigin + performance.now() + 1.5,
+    attributes: { 'http.request.method': 'GET', 'http.response.status_code': 200, i },
+    status: i % 3 === 0 ? { code: 'error', message: 'boom' } : { code: 'unset' },
+  };
+}
+
+interface Setup {
+  readonly collector: Collector;
+  readonly exporter: OtlpExporter;
+  readonly logs: () => Record<string, unknown>[];
+}
+
+async function setup(options: Partial<OtlpExporterOptions> = {}, collector?: Collector): Promise<Setup> {
+  const at = collector ?? (await Collector.start());
+  const lines: string[] = [];
+  const logger = new Logger('info', (chunk) => lines.push(chunk.toString()));
+  const exporter = new OtlpExporter({ url: at.url, resource: { 'service.name': 'turbina' }, scope: { name: 'turbina', version: '0.1.0' }, scheduleMs: 20, logger, ...options });
+  const logs = (): Record<string, unknown>[] => {
+    logger.flush();
+    return lines.join('').split('\n').filter((line) => line !== '').map((line) => JSON.parse(line) as Record<string, unknown>);
+  };
+  return { collector: at, exporter, logs };
+}
+
+async function teardown({ collector, exporter }: Setup): Promise<void> {
+  exporter.close();
+  await collector.close();
+}
+
+test('spans arrive in batches of maxBatch, complete and well-formed, POSTed as JSON', async () => {
+  const s = await setup({ maxBatch: 4, headers: { 'x-api-key': 'k' } });
+  try {
+    for (let i = 1; i <= 10; i++) s.exporter.add(span(i));
+    await eventually(() => s.exporter.stats().exported === 10, 'all ten exported');
+    const { collector } = s;
+    assert.deepEqual(collector.received.map((post) => (post.json as { resourceSpans: { scopeSpans: { spans: unknown[] }[] }[] }).resourceSpans[0]?.scopeSpans[0]?.spans.length), [4, 4, 2]);
+    for (const post of collector.received) {
+      assert.equal(post.path, '/v1/traces');
+      assert.equal(post.headers['content-type'], 'application/json');
+      assert.equal(post.headers['x-api-key'], 'k');
+      const body = post.json as { resourceSpans: { resource: unknown; scopeSpans: { scope: unknown }[] }[] };
+      assert.equal(body.resourceSpans.length, 1);
+      assert.deepEqual(body.resourceSpans[0]?.resource, { attributes: [{ key: 'service.name', value: { stringValue: 'turbina' } }] });
+      assert.deepEqual(body.resourceSpans[0]?.scopeSpans[0]?.scope, { name: 'turbina', version: '0.1.0' });
+    }
+    const spans = collector.spans();
+    assert.deepEqual(spans.map((one) => one.name), Array.from({ length: 10 }, (_, i) => `span ${i + 1}`));
+    for (const [index, one] of spans.entries()) {
+      const i = index + 1;
+      assert.match(String(one.traceId), /^[0-9a-f]{32}$/);
+      assert.match(String(one.spanId), /^[0-9a-f]{16}$/);
+      if (i % 2 === 0) assert.equal('parentSpanId' in one, false);
+      else assert.match(String(one.parentSpanId), /^[0-9a-f]{16}$/);
+      assert.equal('traceState' in one, false);
+      assert.equal(one.kind, i % 2 === 0 ? 2 : 3);
+      assert.match(String(one.startTimeUnixNano), /^\d{19}$/);
+      assert.match(String(one.endTimeUnixNano), /^\d{19}$/);
+      assert.ok(BigInt(String(one.endTimeUnixNano)) - BigInt(String(one.startTimeUnixNano)) >= 1_499_000n);
+      assert.deepEqual(one.attributes, [
+        { key: 'http.request.method', value: { stringValue: 'GET' } },
+        { key: 'http.response.status_code', value: { intValue: '200' } },
+        { key: 'i', value: { intValue: String(i) } },
+      ]);
+      assert.deepEqual(one.status, i % 3 === 0 ? { code: 2, message: 'boom' } : { code: 0 });
+    }
+    const stats = s.exporter.stats();
+    assert.deepEqual(stats, { queued: 0, exported: 10, dropped: { queueFull: 0, rejected: 0, failed: 0 }, batches: 3, retries: 0 });
+  } finally {
+    await teardown(s);
+  }
+});
+
+test('a batch short of maxBatch waits for scheduleMs, then goes', async () => {
+  const s = await setup({ maxBatch: 100, scheduleMs: 80 });
+  try {
+    const start = performance.now();
+    s.exporter.add(span(1));
+    await eventually(() => s.collector.received.length === 1, 'the scheduled batch');
+    const waited = (s.collector.received[0]?.at ?? 0) - start;
+    assert.ok(waited >= 75 && waited < 1000, `${waited} ms`);
+  } finally {
+    await teardown(s);
+  }
+});
+
+test('a full queue drops and counts; the queue never holds more than maxQueue', async () => {
+  const s = await setup({ maxQueue: 8, maxBatch: 100, scheduleMs: 60_000 });
+  try {
+    for (let i = 1; i <= 20; i++) s.exporter.add(span(i));
+    assert.equal(s.exporter.stats().queued, 8);
+    assert.equal(s.exporter.stats().dropped.queueFull, 12);
+    await s.exporter.flush(1000);
+    assert.deepEqual(s.collector.spans().map((one) => one.name), Array.from({ length: 8 }, (_, i) => `span ${i + 1}`));
+    assert.equal(s.exporter.stats().exported, 8);
+  } finally {
+    await teardown(s);
+  }
+});
+
+test('a 400 drops the batch at once (rejected), logged once per period, not per batch', async () => {
+  const s = await setup({ maxBatch: 2 });
+  s.collector.answerAlways({ status: 400, body: '{"message":"bad"}' });
+  try {
+    for (let i = 1; i <= 6; i++) s.exporter.add(span(i));
+    await eventually(() => s.exporter.stats().dropped.rejected === 6, 'six rejected');
+    const stats = s.exporter.stats();
+    assert.equal(stats.retries, 0);
+    assert.equal(s.collector.received.length, 3);
+    assert.equal(stats.lastError, '400 Bad Request');
+    const warnings = s.logs().filter((line) => line.level === 40);
+    assert.equal(warnings.length, 1, JSON.stringify(warnings));
+    assert.match(String(warnings[0]?.msg), /400 Bad Request: 2 spans dropped/);
+  } finally {
+    await teardown(s);
+  }
+});
+
+test('a partial success counts its rejected spans', async () => {
+  const s = await setup({ maxBatch: 5 });
+  s.collector.answerNext({ status: 200, body: '{"partialSuccess":{"rejectedSpans":"2","errorMessage":"too old"}}' });
+  try {
+    for (let i = 1; i <= 5; i++) s.exporter.add(span(i));
+    await eventually(() => s.exporter.stats().queued === 0, 'the batch answered');
+    assert.deepEqual(s.exporter.stats().dropped, { queueFull: 0, rejected: 2, failed: 0 });
+    assert.equal(s.exporter.stats().exported, 3);
+  } finally {
+    await teardown(s);
+  }
+});
+
+test('a hanging collector times the POST out, retries, then drops the batch (failed)', async () => {
+  const s = await setup({ maxBatch: 1, timeoutMs: 100, maxRetries: 1, retryBaseMs: 10 });
+  s.collector.answerAlways({ hang: true });
+  try {
+    const start = performance.now();
+    s.exporter.add(span(1));
+    await eventually(() => s.exporter.stats().dropped.failed === 1, 'the batch failed');
+    const took = performance.now() - start;
+    assert.ok(took >= 195 && took < 1500, `${took} ms`);
+    assert.equal(s.collector.received.length, 2);
+    assert.equal(s.exporter.stats().retries, 1);
+    assert.equal(s.exporter.stats().lastError, 'no answer within 100 ms');
+  } finally {
+    await teardown(s);
+  }
+});
+
+test('a slow collector is waited for: one POST at a time, nothing lost', async () => {
+  const s = await setup({ maxBatch: 2 });
+  s.collector.answerAlways({ delayMs: 60 });
+  try {
+    for (let i = 1; i <= 6; i++) s.exporter.add(span(i));
+    await eventually(() => s.exporter.stats().exported === 6, 'six exported');
+    const at = s.collector.received.map((post) => post.at);
+    for (let i = 1; i < at.length; i++) assert.ok((at[i] ?? 0) - (at[i - 1] ?? 0) >= 55, `POSTs overlapped: ${at.join(', ')}`);
+  } finally {
+    await teardown(s);
+  }
+});
+
+test('a down collector costs add() nothing: spans queue and drop, retries are bounded, the failure is counted', async () => {
+  const collector = await Collector.start();
+  await collector.down();
+  const s = await setup({ maxQueue: 1000, maxBatch: 500, maxRetries: 2, retryBaseMs: 5 }, collector);
+  try {
+    const start = performance.now();
+    for (let i = 1; i <= 20_000; i++) s.exporter.add(span(i));
+    const took = performance.now() - start;
+    assert.ok(took < 500, `${took} ms`);
+    const stats = s.exporter.stats();
+    assert.equal(stats.queued, 1000);
+    assert.equal(stats.dropped.queueFull, 19_000);
+    await eventually(() => s.exporter.stats().dropped.failed === 1000, 'both batches failed');
+    assert.equal(s.exporter.stats().retries, 4);
+    assert.equal(s.exporter.stats().lastError, 'ECONNREFUSED');
+    assert.equal(s.logs().filter((line) => line.level === 40).length, 1);
+  } finally {
+    await teardown(s);
+  }
+});
+
+test('flush() sends what is queued without waiting for the schedule, and resolves by its deadline when the collector hangs', async () => {
+  const s = await setup({ maxBatch: 100, scheduleMs: 60_000 });
+  try {
+    for (let i = 1; i <= 3; i++) s.exporter.add(span(i));
+    await s.exporter.flush(1000);
+    assert.equal(s.exporter.stats().exported, 3);
+    s.collector.answerAlways({ hang: true });
+    s.exporter.add(span(4));
+    const start = performance.now();
+    await s.exporter.flush(120);
+    const took = performance.now() - start;
+    assert.ok(took >= 115 && took < 600, `${took} ms`);
+    assert.equal(s.exporter.stats().queued, 1);
+    s.exporter.close();
+    assert.deepEqual(s.exporter.stats().dropped, { queueFull: 0, rejected: 0, failed: 1 });
+  } finally {
+    await teardown(s);
+  }
+});
+
+test('credentials in the collector URL are sent as Basic auth and never logged', async () => {
+  const collector = await Collector.start();
+  collector.answerAlways({ status: 400 });
+  const s = await setup({ url: `http://user:s3cret@127.0.0.1:${collector.port}/v1/traces?token=t0ken` }, collector);
+  try {
+    s.exporter.add(span(1));
+    await s.exporter.flush(1000);
+    assert.equal(collector.received[0]?.headers.authorization, `Basic ${Buffer.from('user:s3cret').toString('base64')}`);
+    assert.equal(collector.received[0]?.path, '/v1/traces?token=t0ken');
+    const logged = JSON.stringify(s.logs()) + JSON.stringify(s.exporter.stats());
+    assert.match(logged, /127\.0\.0\.1/);
+    assert.doesNotMatch(logged, /s3cret|t0ken|user/);
+  } finally {
+    await teardown(s);
+  }
+});
