@@ -49,11 +49,14 @@ async function teardown({ collector, exporter }: Setup): Promise<void> {
   await collector.close();
 }
 
-test('spans arrive in batches of maxBatch, complete and well-formed, POSTed as JSON', async () => {
-  const s = await setup({ maxBatch: 4, headers: { 'x-api-key': 'k' } });
+test('spans arrive in batches of maxBatch (a full one at once), complete and well-formed, POSTed as JSON', async () => {
+  const s = await setup({ maxBatch: 4, scheduleMs: 60_000, headers: { 'x-api-key': 'k' } });
   try {
     for (let i = 1; i <= 10; i++) s.exporter.add(span(i));
-    await eventually(() => s.exporter.stats().exported === 10, 'all ten exported');
+    // The two full batches go without waiting for the schedule; the rest on flush.
+    await eventually(() => s.exporter.stats().exported === 8, 'two full batches exported');
+    assert.equal(s.exporter.stats().queued, 2);
+    await s.exporter.flush(1000);
     const { collector } = s;
     assert.deepEqual(collector.received.map((post) => (post.json as { resourceSpans: { scopeSpans: { spans: unknown[] }[] }[] }).resourceSpans[0]?.scopeSpans[0]?.spans.length), [4, 4, 2]);
     for (const post of collector.received) {
