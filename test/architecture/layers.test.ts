@@ -12,7 +12,7 @@ const SRC = fileURLToPath(new URL('../../../../src/', import.meta.url));
 
 /** Each entry names the folders (or root files) of one layer. */
 const LAYERS: readonly (readonly string[])[] = [
-  ['platform', 'log', 'cache', 'pool', 'ip', 'resilience', 'config.ts'],
+  ['platform', 'log', 'cache', 'pool', 'ip', 'resilience', 'trace', 'config.ts'],
   ['compression'],
   ['http'],
   ['observability'],

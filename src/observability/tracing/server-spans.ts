@@ -5,8 +5,8 @@
 // a 4xx is the client's and leaves the status unset.
 import { performance } from 'node:perf_hooks';
 import type { RequestContext } from '../../http/context.js';
-import { parseTraceparent, formatTraceparent, sanitizeTracestate } from './trace-context.js';
-import type { RemoteParent, Tracer } from './tracer.js';
+import { parseTraceparent, formatTraceparent, sanitizeTracestate } from '../../trace/trace-context.js';
+import type { RemoteParent, Tracer } from '../../trace/tracer.js';
 
 export class ServerSpans {
   constructor(private readonly tracer: Tracer) {}

@@ -3,7 +3,7 @@
 // deviations: ids are hex strings (not base64), enums are integers (never names), keys
 // are lowerCamelCase. 64-bit integers (times, intValue) are decimal strings, as the
 // proto3 mapping writes them, so no receiver has to parse a number past 2^53.
-import { jsonString } from '../../log/json-fields.js';
+import { jsonString } from '../log/json-fields.js';
 import type { AttributeValue, Attributes, FinishedSpan, SpanKind, SpanStatus } from './span.js';
 
 /** The instrumentation scope the spans come from (InstrumentationScope). */

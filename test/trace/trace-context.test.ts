@@ -2,7 +2,7 @@
 // written as version 00, and tracestate passed along within its limits.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { formatTraceparent, parseTraceparent, sanitizeTracestate } from '../../../src/observability/tracing/trace-context.js';
+import { formatTraceparent, parseTraceparent, sanitizeTracestate } from '../../src/trace/trace-context.js';
 
 const TRACE = '4bf92f3577b34da6a3ce929d0e0e4736';
 const PARENT = '00f067aa0ba902b7';

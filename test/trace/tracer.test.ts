@@ -3,8 +3,8 @@
 // trace, a span ended once and unchanged after.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { FinishedSpan } from '../../../src/observability/tracing/span.js';
-import { LiveSpan, QuietSpan, Tracer, type SamplingPolicy } from '../../../src/observability/tracing/tracer.js';
+import type { FinishedSpan } from '../../src/trace/span.js';
+import { LiveSpan, QuietSpan, Tracer, type SamplingPolicy } from '../../src/trace/tracer.js';
 
 function fixture(sampler: SamplingPolicy = { sample: () => true }): { tracer: Tracer; spans: FinishedSpan[] } {
   let n = 0;
@@ -70,8 +70,8 @@ test('an unsampled trace records nothing, but its context (ids, flag, tracestate
 });
 
 test("with the real ids and sampler: a parent-based ratio of 0 samples no new trace but follows a sampled caller", async () => {
-  const { newSpanId, newTraceId } = await import('../../../src/observability/tracing/ids.js');
-  const { createSampler } = await import('../../../src/observability/tracing/sampler.js');
+  const { newSpanId, newTraceId } = await import('../../src/trace/ids.js');
+  const { createSampler } = await import('../../src/trace/sampler.js');
   const spans: FinishedSpan[] = [];
   const tracer = new Tracer({ traceId: newTraceId, spanId: newSpanId }, createSampler('parentbased_traceidratio', '0'), { add: (span) => spans.push(span) });
   tracer.startServer('GET /io', undefined).end();

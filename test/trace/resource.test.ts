@@ -5,7 +5,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { packageVersion, parseResourceAttributes, resourceAttributes } from '../../../src/observability/tracing/resource.js';
+import { packageVersion, parseResourceAttributes, resourceAttributes } from '../../src/trace/resource.js';
 
 describe('parseResourceAttributes', () => {
   test('unset or empty -> no attributes', () => {

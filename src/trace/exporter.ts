@@ -6,10 +6,10 @@
 // and counted. Nothing here keeps the process alive except a flush the caller awaits.
 import type { Agent, ClientRequest, IncomingMessage, RequestOptions } from 'node:http';
 import { performance } from 'node:perf_hooks';
-import { Agent as HttpAgent, request as httpRequest, loadHttps, STATUS_CODES } from '../../platform/node-http.js';
-import type { Logger } from '../../log/logger.js';
-import { fullJitter } from '../../resilience/backoff.js';
-import { parseRetryAfter } from '../../resilience/retry-after.js';
+import { Agent as HttpAgent, request as httpRequest, loadHttps, STATUS_CODES } from '../platform/node-http.js';
+import type { Logger } from '../log/logger.js';
+import { fullJitter } from '../resilience/backoff.js';
+import { parseRetryAfter } from '../resilience/retry-after.js';
 import { encodeTraces, type Scope } from './otlp-json.js';
 import type { Attributes, FinishedSpan } from './span.js';
 

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { randomFillSync } from 'node:crypto';
 import { describe, test } from 'node:test';
-import { IdPool, newSpanId, newTraceId } from '../../../src/observability/tracing/ids.js';
+import { IdPool, newSpanId, newTraceId } from '../../src/trace/ids.js';
 
 const COUNT = 100_000;
 

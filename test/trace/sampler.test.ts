@@ -3,8 +3,8 @@
 // (checked against a BigInt transcription of it) so that services agree.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { newTraceId } from '../../../src/observability/tracing/ids.js';
-import { createSampler, SAMPLER_NAMES } from '../../../src/observability/tracing/sampler.js';
+import { newTraceId } from '../../src/trace/ids.js';
+import { createSampler, SAMPLER_NAMES } from '../../src/trace/sampler.js';
 
 /** Go's TraceIDRatioBased: uint64(traceID[8:16]) >> 1 < uint64(fraction * 2^63). */
 function goDecision(ratio: number, traceId: string): boolean {

@@ -3,8 +3,8 @@
 // keys, 64-bit integers as decimal strings.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { encodeAttributes, encodeTraces, epochNanos } from '../../../src/observability/tracing/otlp-json.js';
-import type { FinishedSpan } from '../../../src/observability/tracing/span.js';
+import { encodeAttributes, encodeTraces, epochNanos } from '../../src/trace/otlp-json.js';
+import type { FinishedSpan } from '../../src/trace/span.js';
 
 const root: FinishedSpan = {
   traceId: '4bf92f3577b34da6a3ce929d0e0e4736',

@@ -4,11 +4,11 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { performance } from 'node:perf_hooks';
-import { OtlpExporter, type OtlpExporterOptions } from '../../../src/observability/tracing/exporter.js';
-import type { FinishedSpan } from '../../../src/observability/tracing/span.js';
-import { Logger } from '../../../src/log/logger.js';
-import { Collector } from '../../helpers/collector.js';
-import { eventually } from '../../helpers/http.js';
+import { OtlpExporter, type OtlpExporterOptions } from '../../src/trace/exporter.js';
+import type { FinishedSpan } from '../../src/trace/span.js';
+import { Logger } from '../../src/log/logger.js';
+import { Collector } from '../helpers/collector.js';
+import { eventually } from '../helpers/http.js';
 
 function span(i: number): FinishedSpan {
   const hex = i.toString(16).padStart(16, '0');

@@ -3,11 +3,11 @@
 // (Apart from exporter.test.ts: Retry-After's smallest wait is a whole second.)
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { OtlpExporter } from '../../../src/observability/tracing/exporter.js';
-import type { FinishedSpan } from '../../../src/observability/tracing/span.js';
-import { Logger } from '../../../src/log/logger.js';
-import { Collector } from '../../helpers/collector.js';
-import { eventually } from '../../helpers/http.js';
+import { OtlpExporter } from '../../src/trace/exporter.js';
+import type { FinishedSpan } from '../../src/trace/span.js';
+import { Logger } from '../../src/log/logger.js';
+import { Collector } from '../helpers/collector.js';
+import { eventually } from '../helpers/http.js';
 
 const span: FinishedSpan = {
   traceId: '4bf92f3577b34da6a3ce929d0e0e4736',
