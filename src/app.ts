@@ -4,6 +4,13 @@
 import type { Server } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { RedisCache } from './cache/redis/redis-cache.js';
+import { OtlpExporter } from './trace/exporter.js';
+import { newSpanId, newTraceId } from './trace/ids.js';
+import { packageVersion, resourceAttributes } from './trace/resource.js';
+import { createSampler } from './trace/sampler.js';
+import { Tracer } from './trace/tracer.js';
+import { ServerSpans } from './observability/tracing/server-spans.js';
+import { tracing as tracingMiddleware } from './middleware/tracing.js';
 import { TtlCache } from './cache/ttl-cache.js';
 import { zlibCodings } from './compression/codings.js';
 import { Compression, requestCompressionJobs } from './compression/compression.js';
@@ -133,6 +140,7 @@ export function createApp(settings: Partial<Config> = {}, options: AppOptions = 
   const pool = new BufferPool(config.bufferPoolBytes, config.bufferPoolMax, config.bufferPool === 'on');
   const respond = new Responder(compression, lifecycle);
   const shared = createSharedResponses(config, cache, compression, logger);
+  const tracing = createTracing(config, logger);
   const debugOn = config.debugEndpoints === 'on';
   const mayDebug = debugAllowed({ token: config.debugToken, ...(options.isLocalClient ? { isLocal: options.isLocalClient } : {}) });
   const deadline = new RequestDeadline(config.requestDeadlineMs, respond);
@@ -180,6 +188,8 @@ export function createApp(settings: Partial<Config> = {}, options: AppOptions = 
   // The middleware chain, in the order it sees a request. A feature that is off adds
   // nothing here, so it costs nothing per request.
   const middleware: Middleware[] = [];
+  // Tracing first: every request has its span and its traceparent, a refused one too.
+  if (tracing !== undefined) middleware.push(tracingMiddleware(tracing.spans));
   // Refusals first, cheapest first: a refused request costs nothing further. Then the
   // deadline, so that it bounds everything after it.
   if (shedder.enabled) middleware.push(shedder.middleware(respond));
@@ -209,7 +219,7 @@ export function createApp(settings: Partial<Config> = {}, options: AppOptions = 
   // drop responses still being made. The socket is ended once they are written.
   allowHalfOpen(server);
   const ids = new RequestIds();
-  const observer = new RequestRecorder(metrics, new AccessLog(logger));
+  const observer = new RequestRecorder(metrics, new AccessLog(logger), tracing?.spans);
   server.on('clientError', handleClientError(logger, observer, ids, connections));
   const dispatcher = new Dispatcher({ router, middleware, observer, respond, logger, connections, ids, server });
   server.on('request', dispatcher.listener);
@@ -255,6 +265,12 @@ export function createApp(settings: Partial<Config> = {}, options: AppOptions = 
       shutdown.begin(reason);
       return done;
     },
+    ...(tracing === undefined
+      ? {}
+      : {
+          flushSpans: (withinMs: number) =>
+            tracing.exporter.flush(withinMs).then(() => tracing.exporter.close()),
+        }),
     stopTimers: () => {
       cache.stop();
       eventLoop.stop();
@@ -281,6 +297,28 @@ const CALL_SHARE_OF_DEADLINE = 0.9;
 function backingStore(config: Config): ProductStore {
   if (config.storeUrl === '') return new EmbeddedStore(config.catalogSize, config.storeLatencyMs);
   return new HttpStore({ url: config.storeUrl, maxSockets: config.storeMaxSockets, maxBodyBytes: STORE_MAX_BODY_BYTES });
+}
+
+/** OTEL_EXPORTER_OTLP_TRACES_ENDPOINT as is, else OTEL_EXPORTER_OTLP_ENDPOINT's /v1/traces; '' = tracing off. */
+export function tracesUrl(config: Pick<Config, 'otlpEndpoint' | 'otlpTracesEndpoint'>): string {
+  if (config.otlpTracesEndpoint !== '') return config.otlpTracesEndpoint;
+  return config.otlpEndpoint === '' ? '' : `${config.otlpEndpoint.replace(/\/+$/, '')}/v1/traces`;
+}
+
+/** The tracer and its exporter when a collector is configured. */
+function createTracing(config: Config, logger: Logger): { readonly exporter: OtlpExporter; readonly spans: ServerSpans } | undefined {
+  const url = tracesUrl(config);
+  if (url === '') return undefined;
+  const version = packageVersion() ?? '';
+  const exporter = new OtlpExporter({
+    url,
+    resource: resourceAttributes({ serviceName: config.serviceName, raw: config.resourceAttributes, serviceVersion: version }),
+    scope: { name: 'turbina', version },
+    logger,
+  });
+  const sampler = createSampler(config.tracesSampler, config.tracesSamplerArg === '' ? undefined : config.tracesSamplerArg);
+  const tracer = new Tracer({ traceId: newTraceId, spanId: newSpanId }, sampler, exporter);
+  return { exporter, spans: new ServerSpans(tracer) };
 }
 
 /** After a reconnect to Redis, every process-cache entry is read again within this long. */

@@ -4,6 +4,8 @@
 import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import { parseRedisUrl } from './cache/redis/redis-url.js';
+import { parseResourceAttributes } from './trace/resource.js';
+import { createSampler } from './trace/sampler.js';
 import { parseTrustProxy } from './ip/trust-proxy.js';
 import { LOG_LEVELS, type LogLevel } from './log/levels.js';
 
@@ -96,6 +98,16 @@ export interface Config {
   readonly shedElu: number;
   /** Requests in flight at once in each process; more get 503 (0 = no bound). */
   readonly maxInFlight: number;
+  /** OTLP/HTTP base URL (traces to <url>/v1/traces); '' = none. */
+  readonly otlpEndpoint: string;
+  /** OTLP/HTTP traces URL, used as is (wins over otlpEndpoint); '' = none. */
+  readonly otlpTracesEndpoint: string;
+  readonly otlpProtocol: string;
+  readonly serviceName: string;
+  /** OTEL_RESOURCE_ATTRIBUTES as given (checked). */
+  readonly resourceAttributes: string;
+  readonly tracesSampler: string;
+  readonly tracesSamplerArg: string;
 }
 
 export type OnOff = 'on' | 'off';
@@ -245,7 +257,8 @@ export const OPTIONS: readonly OptionSpec[] = [
         parseRedisUrl(raw);
       } catch (error) {
         // parseRedisUrl never repeats the URL: it may hold a password.
-        throw new ConfigError(`invalid ${name}: ${(error as Error).message}`);
+        // Its message begins with the env var's name; the option is named once, as given.
+    throw new ConfigError(`invalid ${name}: ${(error as Error).message.replace(/^OTEL_[A-Z_]+ /, '')}`);
       }
       return raw;
     },
@@ -450,7 +463,99 @@ export const OPTIONS: readonly OptionSpec[] = [
     parse: (raw, name) => (raw === undefined ? 0 : fraction(raw, name)),
   },
   intOption('maxInFlight', 'MAX_IN_FLIGHT', 'requests in flight at once in each process; more get 503 with Retry-After at once (0 = no bound)', 0, 0, 1_000_000),
+  // Tracing: the OpenTelemetry names, so that a deployment's OTEL_* settings apply as to any service.
+  otlpUrlOption('otlpEndpoint', 'OTEL_EXPORTER_OTLP_ENDPOINT', 'turns tracing on: the OTLP/HTTP collector\'s base URL (http:// or https://); spans go to <url>/v1/traces'),
+  otlpUrlOption('otlpTracesEndpoint', 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT', 'turns tracing on: the OTLP/HTTP traces URL, used as is (wins over OTEL_EXPORTER_OTLP_ENDPOINT)'),
+  {
+    key: 'otlpProtocol',
+    env: 'OTEL_EXPORTER_OTLP_PROTOCOL',
+    flag: 'otel-exporter-otlp-protocol',
+    help: 'how spans are sent: http/json (http/protobuf and grpc are not supported)',
+    defaultText: 'http/json',
+    parse: (raw, name) => {
+      if (raw === undefined || raw === 'http/json') return 'http/json';
+      throw new ConfigError(`invalid ${name} "${raw.slice(0, 40)}": only http/json is supported`);
+    },
+  },
+  {
+    key: 'serviceName',
+    env: 'OTEL_SERVICE_NAME',
+    flag: 'otel-service-name',
+    help: 'service.name of the spans (else the one in OTEL_RESOURCE_ATTRIBUTES, else turbina)',
+    defaultText: 'turbina',
+    parse: (raw) => raw?.trim() ?? '',
+  },
+  {
+    key: 'resourceAttributes',
+    env: 'OTEL_RESOURCE_ATTRIBUTES',
+    flag: 'otel-resource-attributes',
+    help: 'more resource attributes of the spans: key=value,key=value (values percent-encoded)',
+    defaultText: 'none',
+    parse: (raw, name) => {
+      if (raw === undefined) return '';
+      tracingCheck(name, () => parseResourceAttributes(raw));
+      return raw;
+    },
+  },
+  {
+    key: 'tracesSampler',
+    env: 'OTEL_TRACES_SAMPLER',
+    flag: 'otel-traces-sampler',
+    help: 'which requests are traced: always_on, always_off, traceidratio, parentbased_always_on, parentbased_always_off, parentbased_traceidratio',
+    defaultText: 'parentbased_always_on',
+    parse: (raw, name) => {
+      const value = raw?.trim().toLowerCase() || 'parentbased_always_on';
+      tracingCheck(name, () => createSampler(value, undefined));
+      return value;
+    },
+  },
+  {
+    key: 'tracesSamplerArg',
+    env: 'OTEL_TRACES_SAMPLER_ARG',
+    flag: 'otel-traces-sampler-arg',
+    help: 'the ratio of the *traceidratio samplers, 0 to 1 (0.01: one trace in a hundred)',
+    defaultText: '1',
+    parse: (raw, name, earlier) => {
+      if (raw === undefined) return '';
+      tracingCheck(name, () => createSampler(String(earlier['tracesSampler'] ?? ''), raw));
+      return raw;
+    },
+  },
 ];
+
+/** An OTLP/HTTP URL: http or https; it may hold credentials (sent as Basic auth), so it is
+ *  never repeated in errors or logs. */
+function otlpUrlOption(key: keyof Config, env: string, help: string): OptionSpec {
+  return {
+    key,
+    env,
+    flag: env.toLowerCase().replaceAll('_', '-'),
+    help,
+    defaultText: 'none: tracing off',
+    secret: true,
+    parse: (raw, name) => {
+      if (raw === undefined) return '';
+      let url: URL;
+      try {
+        url = new URL(raw);
+      } catch {
+        throw new ConfigError(`invalid ${name}: not a URL (expected http:// or https://, such as http://collector:4318)`);
+      }
+      if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ConfigError(`invalid ${name}: must be http:// or https://, not ${url.protocol}//`);
+      return raw;
+    },
+  };
+}
+
+/** The tracing module's own check, its message turned into a ConfigError naming the option. */
+function tracingCheck(name: string, check: () => unknown): void {
+  try {
+    check();
+  } catch (error) {
+    // Its message begins with the env var's name; the option is named once, as given.
+    throw new ConfigError(`invalid ${name}: ${(error as Error).message.replace(/^OTEL_[A-Z_]+ /, '')}`);
+  }
+}
 
 /** A number from 0 to 1 written in decimal ("0.9", "1", ".95"). */
 function fraction(raw: string, name: string): number {

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { availableParallelism, hostname } from 'node:os';
 import { describe, test } from 'node:test';
 import { ConfigError, OPTIONS, defaultExportMaxConcurrent, loadConfig, resolveConfig, type Config } from '../src/config.js';
+import { tracesUrl } from '../src/app.js';
 import { runServer, startServer } from './helpers/child.js';
 import { request } from './helpers/http.js';
 
@@ -91,6 +92,13 @@ describe('loadConfig defaults', () => {
       shedEventLoopDelayMs: 0,
       shedElu: 0,
       maxInFlight: 0,
+      otlpEndpoint: '',
+      otlpTracesEndpoint: '',
+      otlpProtocol: 'http/json',
+      serviceName: '',
+      resourceAttributes: '',
+      tracesSampler: 'parentbased_always_on',
+      tracesSamplerArg: '',
     });
   });
 
@@ -111,6 +119,20 @@ describe('loadConfig defaults', () => {
     assert.equal(c.requestTimeoutMs, 401000);
     // STALE_IF_ERROR_MS keeps expired responses only when there is an upstream to fail.
     assert.equal(config([], { STORE_URL: 'http://inventory:9000' }).staleIfErrorMs, 300000);
+  });
+
+  test('OTEL_*: http(s) collector URLs never repeated, http/json only, the six samplers and a ratio 0..1, key=value resource attributes', () => {
+    for (const bad of ['ftp://collector', 'collector:4318']) rejects([], { OTEL_EXPORTER_OTLP_ENDPOINT: bad }, 'OTEL_EXPORTER_OTLP_ENDPOINT');
+    const secret = rejects([], { OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'grpc://user:hunter2@collector' }, 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT');
+    assert.doesNotMatch(secret.message, /hunter2/);
+    for (const bad of ['http/protobuf', 'grpc']) rejects([], { OTEL_EXPORTER_OTLP_PROTOCOL: bad }, 'OTEL_EXPORTER_OTLP_PROTOCOL', bad);
+    rejects([], { OTEL_TRACES_SAMPLER: 'sometimes' }, 'OTEL_TRACES_SAMPLER', 'sometimes');
+    for (const bad of ['2', '-0.1', 'half']) rejects([], { OTEL_TRACES_SAMPLER: 'traceidratio', OTEL_TRACES_SAMPLER_ARG: bad }, 'OTEL_TRACES_SAMPLER_ARG');
+    rejects([], { OTEL_RESOURCE_ATTRIBUTES: 'novalue' }, 'OTEL_RESOURCE_ATTRIBUTES');
+    assert.equal(config([], { OTEL_TRACES_SAMPLER: 'always_off' }).tracesSampler, 'always_off');
+    assert.equal(tracesUrl(config([], { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318/' })), 'http://collector:4318/v1/traces');
+    assert.equal(tracesUrl(config([], { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://a:4318', OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'http://b/traces' })), 'http://b/traces');
+    assert.equal(tracesUrl(config()), '');
   });
 
   test('REDIS_URL: redis:// or rediss:// only, refused by name without repeating a password; REDIS_KEY_PREFIX visible ASCII; CACHE_MAX_ENTRIES may be 0', () => {
@@ -199,6 +221,13 @@ describe('loadConfig env and flags', () => {
       SHED_EVENT_LOOP_DELAY_MS: '50',
       SHED_ELU: '0.95',
       MAX_IN_FLIGHT: '64',
+      OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318',
+      OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'https://user:pw@traces.example/v1/traces',
+      OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
+      OTEL_SERVICE_NAME: 'shop',
+      OTEL_RESOURCE_ATTRIBUTES: 'deployment.environment=prod,team=web%20shop',
+      OTEL_TRACES_SAMPLER: 'ParentBased_TraceIdRatio',
+      OTEL_TRACES_SAMPLER_ARG: '0.01',
     });
     assert.deepEqual({ ...c }, {
       port: 9000,
@@ -256,6 +285,13 @@ describe('loadConfig env and flags', () => {
       shedEventLoopDelayMs: 50,
       shedElu: 0.95,
       maxInFlight: 64,
+      otlpEndpoint: 'http://collector:4318',
+      otlpTracesEndpoint: 'https://user:pw@traces.example/v1/traces',
+      otlpProtocol: 'http/json',
+      serviceName: 'shop',
+      resourceAttributes: 'deployment.environment=prod,team=web%20shop',
+      tracesSampler: 'parentbased_traceidratio',
+      tracesSamplerArg: '0.01',
     });
   });
 
@@ -466,7 +502,7 @@ describe('--help', () => {
 
   test('the help text names every env var and every flag', () => {
     const text = helpText();
-    assert.equal(OPTIONS.length, 55);
+    assert.equal(OPTIONS.length, 62);
     for (const option of OPTIONS) {
       assert.ok(text.includes(option.env), `help lacks ${option.env}`);
       assert.ok(text.includes(`--${option.flag}`), `help lacks --${option.flag}`);

@@ -17,7 +17,7 @@ export const CLIENT_CLOSED = 499;
  *  reset costs no allocation. */
 export const CLIENT_GONE = new DOMException('the client closed the connection', 'AbortError');
 
-/** The request's trace span as the kernel sees it (observability/tracing/tracer.ts makes it;
+/** The request's trace span as the kernel sees it (trace/tracer.ts makes it;
  *  an unsampled one records nothing). */
 export interface RequestSpan {
   /** 32 lowercase hex digits. */

@@ -22,6 +22,8 @@ export interface Drainable {
   readonly metrics: Pick<RequestMetrics, 'inFlight' | 'total'>;
   /** Stops the app's own timers (cache sweep, event-loop sampling). */
   stopTimers(): void;
+  /** With tracing on: sends the spans still queued, resolving within `withinMs` whatever happens. */
+  flushSpans?(withinMs: number): Promise<void>;
 }
 
 const REAP_INTERVAL_MS = 100;
@@ -31,6 +33,7 @@ export class Shutdown {
   private finished = false;
   private deadline: NodeJS.Timeout | undefined;
   private reaper: NodeJS.Timeout | undefined;
+  private startedAt = 0;
 
   constructor(
     private readonly app: Drainable,
@@ -46,6 +49,7 @@ export class Shutdown {
       return;
     }
     this.started = true;
+    this.startedAt = performance.now();
     lifecycle.startDraining();
     logger.info('shutdown started', {
       signal,
@@ -86,6 +90,17 @@ export class Shutdown {
     this.finished = true;
     clearTimeout(this.deadline);
     clearInterval(this.reaper);
+    const flushSpans = this.app.flushSpans;
+    if (flushSpans === undefined) {
+      this.end(code, reason);
+      return;
+    }
+    // The last spans go out within what is left of SHUTDOWN_TIMEOUT_MS (nothing, once cut).
+    const left = code === 0 ? this.app.config.shutdownTimeoutMs - (performance.now() - this.startedAt) : 0;
+    void flushSpans.call(this.app, Math.max(0, left)).then(() => this.end(code, reason));
+  }
+
+  private end(code: number, reason: string): void {
     this.app.stopTimers();
     this.app.logger.info('shutdown complete', { reason, exitCode: code, requestsServed: this.app.metrics.total });
     this.app.logger.flush();
