@@ -183,6 +183,7 @@ export function createApp(settings: Partial<Config> = {}, options: AppOptions = 
     shedding: () => shedder.stats(),
     store: () => store.stats(),
     shared: () => shared?.stats() ?? null,
+    tracing: () => tracing?.exporter.stats() ?? null,
   };
   registerMetricsRoute(router, respond, metricsSources, options.cluster);
   // The middleware chain, in the order it sees a request. A feature that is off adds

@@ -11,6 +11,7 @@ import type { DeadlineStats } from '../middleware/request-deadline.js';
 import type { SheddingStats } from '../middleware/load-shedding.js';
 import type { AttemptFailure, StoreStats } from '../products/resilient-store.js';
 import type { SharedCacheStats } from '../products/shared-responses.js';
+import type { ExporterStats } from '../trace/exporter.js';
 import type { BreakerState } from '../resilience/circuit-breaker.js';
 import { Histogram } from '../observability/histogram.js';
 import type { MemoryUsage, ProcessSnapshot, ServerNumbers } from './snapshot.js';
@@ -117,6 +118,7 @@ export function aggregate(snapshots: readonly ProcessSnapshot[]): Aggregate {
   return {
     uptimeSeconds,
     redis: aggregateRedis(processes),
+    tracing: aggregateTracing(processes),
     requests: { ...requests, counts: [...counts.values()] },
     latencyMs,
     connections,
@@ -133,6 +135,29 @@ export function aggregate(snapshots: readonly ProcessSnapshot[]): Aggregate {
     memory,
     processes,
   };
+}
+
+/** Each worker exports its own spans: the counts add up; the latest error is any worker's. */
+function aggregateTracing(processes: readonly ProcessSnapshot[]): ExporterStats | null {
+  const each = processes.map((p) => p.tracing).filter((t): t is ExporterStats => t !== null);
+  if (each.length === 0) return null;
+  const dropped = { queueFull: 0, rejected: 0, failed: 0 };
+  let queued = 0;
+  let exported = 0;
+  let batches = 0;
+  let retries = 0;
+  let lastError: string | undefined;
+  for (const t of each) {
+    queued += t.queued;
+    exported += t.exported;
+    batches += t.batches;
+    retries += t.retries;
+    dropped.queueFull += t.dropped.queueFull;
+    dropped.rejected += t.dropped.rejected;
+    dropped.failed += t.dropped.failed;
+    lastError = t.lastError ?? lastError;
+  }
+  return lastError === undefined ? { queued, exported, dropped, batches, retries } : { queued, exported, dropped, batches, retries, lastError };
 }
 
 const REDIS_SUMS = ['hits', 'misses', 'errors', 'skipped', 'writes', 'invalidations', 'reconnects', 'timeouts', 'pending', 'invalid'] as const;

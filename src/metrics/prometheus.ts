@@ -185,6 +185,17 @@ export function renderPrometheus(agg: Aggregate, view?: ClusterView): string {
   ]);
 
   if (agg.redis !== null) renderRedisFamilies(out, agg, view !== undefined);
+  const tracing = agg.tracing;
+  if (tracing !== null) {
+    out.family('turbina_tracing_spans_exported_total', 'counter', 'Spans the collector accepted.', one(tracing.exported));
+    out.family('turbina_tracing_spans_dropped_total', 'counter', 'Spans lost: the queue was full, the collector refused them, or they could not be delivered.', [
+      [{ reason: 'queue_full' }, tracing.dropped.queueFull],
+      [{ reason: 'rejected' }, tracing.dropped.rejected],
+      [{ reason: 'failed' }, tracing.dropped.failed],
+    ]);
+    out.family('turbina_tracing_spans_queued', 'gauge', 'Spans waiting to be sent.', one(tracing.queued));
+    out.family('turbina_tracing_export_retries_total', 'counter', 'Span batches sent again after a retryable failure (429, 502, 503, 504, no answer).', one(tracing.retries));
+  }
 
   if (view !== undefined) {
     out.family('turbina_workers', 'gauge', 'Worker processes configured (WORKERS).', one(view.workers));

@@ -74,6 +74,7 @@ export function metricsReport(agg: Aggregate, view?: ClusterView): MetricsReport
     shedding: agg.shedding,
     store: agg.store,
     redis: agg.redis,
+    tracing: agg.tracing,
     memory: agg.memory,
   };
   if (view === undefined) return report;

@@ -11,6 +11,7 @@ import type { DeadlineStats } from '../middleware/request-deadline.js';
 import type { SheddingStats } from '../middleware/load-shedding.js';
 import type { StoreStats } from '../products/resilient-store.js';
 import type { SharedCacheStats } from '../products/shared-responses.js';
+import type { ExporterStats } from '../trace/exporter.js';
 import type { EventLoopMonitor, EventLoopWindow } from '../observability/event-loop.js';
 import { round } from '../observability/round.js';
 import type { HistogramData } from '../observability/histogram.js';
@@ -37,6 +38,8 @@ export interface MetricsSources {
   readonly store: () => StoreStats;
   /** The shared cache (REDIS_URL); null without one. */
   readonly shared: () => SharedCacheStats | null;
+  /** The span exporter (tracing on); null when tracing is off. */
+  readonly tracing: () => ExporterStats | null;
 }
 
 export interface MemoryUsage {
@@ -80,6 +83,8 @@ export interface ServerNumbers {
   readonly store: StoreStats;
   /** The shared cache (REDIS_URL): reads, writes, invalidations, the connection, its breaker; null without one. */
   readonly redis: SharedCacheStats | null;
+  /** Spans exported, queued, dropped by reason, batches and retries; null when tracing is off. */
+  readonly tracing: ExporterStats | null;
   readonly memory: MemoryUsage;
 }
 
@@ -149,6 +154,7 @@ export function takeSnapshot(src: MetricsSources): ProcessSnapshot {
     shedding: src.shedding(),
     store: src.store(),
     redis: src.shared(),
+    tracing: src.tracing(),
     memory: {
       rssBytes: memory.rss,
       heapUsedBytes: memory.heapUsed,

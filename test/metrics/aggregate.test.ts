@@ -50,6 +50,7 @@ function snapshot(worker: number, latencies: readonly number[], extra: { lag: nu
       writes: 5, invalidations: worker + 2, reconnects: worker, timeouts: worker * 2, pending: 1, invalid: worker,
       breaker: { state: worker === 1 ? 'open' : 'closed', opened: worker, halfOpened: 0, closed: 0, shortCircuited: worker * 9, successes: 4, failures: worker * 5 },
     },
+    tracing: { queued: worker, exported: 100 + worker, dropped: { queueFull: worker * 2, rejected: 1, failed: worker }, batches: 3, retries: worker * 4, ...(worker === 1 ? { lastError: '503 Service Unavailable' } : {}) },
     memory: { rssBytes: extra.rss, heapUsedBytes: 1, heapTotalBytes: 2, externalBytes: 3 },
   };
 }
@@ -72,9 +73,15 @@ test('the shared cache (Redis): counts add up over workers, the worst state wins
   assert.match(text, /^turbina_cache_l2_hits_total 12$/m);
   assert.match(text, /^turbina_redis_breaker_state\{state="open"\} 1$/m);
   assert.match(text, /^turbina_redis_tracking 0$/m);
-  const none = aggregate([{ ...snapshot(0, [1], { lag: 1, rss: 1, hits: 1, misses: 1 }), redis: null }]);
+  const tracing = agg.tracing;
+  assert.ok(tracing !== null);
+  assert.deepEqual(tracing, { queued: 1, exported: 201, dropped: { queueFull: 2, rejected: 2, failed: 1 }, batches: 6, retries: 4, lastError: '503 Service Unavailable' });
+  assert.match(text, /^turbina_tracing_spans_dropped_total\{reason="queue_full"\} 2$/m);
+  assert.match(text, /^turbina_tracing_spans_exported_total 201$/m);
+  const none = aggregate([{ ...snapshot(0, [1], { lag: 1, rss: 1, hits: 1, misses: 1 }), redis: null, tracing: null }]);
   assert.equal(none.redis, null);
-  assert.doesNotMatch(renderPrometheus(none), /turbina_redis_|turbina_cache_l2_/);
+  assert.doesNotMatch(renderPrometheus(none), /turbina_redis_|turbina_cache_l2_|turbina_tracing_/);
+  assert.equal(none.tracing, null);
 });
 
 test('counters and histograms are summed; percentiles come from the merged histogram; gauges by meaning', () => {

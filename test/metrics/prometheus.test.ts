@@ -39,6 +39,7 @@ function snapshot(overrides: Partial<ProcessSnapshot> = {}): ProcessSnapshot {
       breaker: { state: 'closed', opened: 0, halfOpened: 0, closed: 0 },
     },
     redis: null,
+    tracing: null,
     memory: { rssBytes: 1, heapUsedBytes: 1, heapTotalBytes: 1, externalBytes: 1 },
     ...overrides,
   };
