@@ -1,0 +1,348 @@
+// Tracing end to end, through real sockets: W3C trace context in and out of the server,
+// the server span as a real OTLP/HTTP collector receives it, the access log's trace ids,
+// the samplers, a collector that fails or is down, and the shutdown flush of the real
+// server (dist/server.js). app.stop() flushes the exporter, so no test waits for its
+// batch schedule.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { performance } from 'node:perf_hooks';
+import { createApp, type App } from '../../../src/app.js';
+import type { Config } from '../../../src/config.js';
+import { Logger } from '../../../src/log/logger.js';
+import { startServer } from '../../helpers/child.js';
+import { Collector } from '../../helpers/collector.js';
+import { request } from '../../helpers/http.js';
+
+const TRACE_ID = '4bf92f3577b34da6a3ce929d0e0e4736';
+const CALLER_SPAN_ID = '00f067aa0ba902b7';
+const TRACESTATE = 'congo=t61rcWkgMzE,rojo=00f067aa0ba902b7';
+const OUR_TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-(0[01])$/;
+
+interface OtlpValue {
+  readonly stringValue?: string;
+  readonly intValue?: string;
+  readonly doubleValue?: number;
+  readonly boolValue?: boolean;
+}
+
+interface OtlpSpan {
+  readonly traceId: string;
+  readonly spanId: string;
+  readonly parentSpanId?: string;
+  readonly traceState?: string;
+  readonly name: string;
+  readonly kind: number;
+  readonly startTimeUnixNano: string;
+  readonly endTimeUnixNano: string;
+  readonly attributes: readonly { readonly key: string; readonly value: OtlpValue }[];
+  readonly status: { readonly code: number; readonly message?: string };
+}
+
+interface Traced {
+  readonly app: App;
+  readonly port: number;
+  /** The log lines written so far, parsed. */
+  logs(): Record<string, unknown>[];
+}
+
+/** A traced app on a free port, exporting to `collector`, its log lines captured. */
+async function tracedApp(collector: Collector, overrides: Partial<Config> = {}): Promise<Traced> {
+  const chunks: string[] = [];
+  const logger = new Logger('info', (chunk) => chunks.push(chunk.toString()));
+  const app = createApp(
+    {
+      port: 0,
+      host: '127.0.0.1',
+      storeLatencyMs: 0,
+      listenSockets: 1,
+      drainDelayMs: 0,
+      shutdownIdleMs: 0,
+      shutdownTimeoutMs: 2000,
+      otlpEndpoint: `http://127.0.0.1:${collector.port}`,
+      ...overrides,
+    },
+    { logger },
+  );
+  const port = await app.start();
+  const logs = (): Record<string, unknown>[] => {
+    logger.flush();
+    return chunks
+      .join('')
+      .split('\n')
+      .filter((line) => line !== '')
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+  };
+  return { app, port, logs };
+}
+
+/** Runs `body` against a traced app and a fresh collector; stops the app (flushing its spans) and the collector however it ends. */
+async function withTraced(overrides: Partial<Config>, body: (t: Traced, collector: Collector) => Promise<void>): Promise<void> {
+  const collector = await Collector.start();
+  const t = await tracedApp(collector, overrides);
+  try {
+    await body(t, collector);
+  } finally {
+    // A second stop() would cut a shutdown the test is waiting on.
+    if (!t.app.lifecycle.draining) await t.app.stop();
+    await collector.close();
+  }
+}
+
+function spansOf(collector: Collector): OtlpSpan[] {
+  return collector.spans() as unknown as OtlpSpan[];
+}
+
+function attributesOf(span: OtlpSpan): Record<string, OtlpValue> {
+  return Object.fromEntries(span.attributes.map((a) => [a.key, a.value]));
+}
+
+function traceparentOf(reply: { readonly headers: Record<string, unknown> }): { traceId: string; spanId: string; flags: string } {
+  const header = reply.headers['traceparent'];
+  assert.equal(typeof header, 'string', 'the response carries a traceparent');
+  const match = OUR_TRACEPARENT.exec(header as string);
+  assert.ok(match, `a version-00 traceparent: ${String(header)}`);
+  return { traceId: match[1] as string, spanId: match[2] as string, flags: match[3] as string };
+}
+
+function accessLine(t: Traced, path: string): Record<string, unknown> {
+  const line = t.logs().find((l) => l['msg'] === 'request' && l['path'] === path);
+  assert.ok(line, `an access-log line for ${path}`);
+  return line;
+}
+
+test('a valid traceparent and tracestate are continued: the answer, the exported server span and the access log agree', async () => {
+  await withTraced({}, async (t, collector) => {
+    const reply = await request(t.port, '/products/1', { headers: { traceparent: `00-${TRACE_ID}-${CALLER_SPAN_ID}-01`, tracestate: TRACESTATE } });
+    assert.equal(reply.status, 200);
+    const answered = traceparentOf(reply);
+    assert.equal(answered.traceId, TRACE_ID);
+    assert.notEqual(answered.spanId, CALLER_SPAN_ID, 'our span, not the caller\'s');
+    assert.equal(answered.flags, '01');
+
+    const before = Date.now();
+    assert.equal(await t.app.stop(), 0);
+    assert.equal(collector.received.length, 1);
+    assert.equal(collector.received[0]?.path, '/v1/traces');
+    assert.equal(collector.received[0]?.headers['content-type'], 'application/json');
+    const [span, ...more] = spansOf(collector);
+    assert.ok(span);
+    assert.equal(more.length, 0);
+    assert.equal(span.traceId, TRACE_ID);
+    assert.equal(span.spanId, answered.spanId);
+    assert.equal(span.parentSpanId, CALLER_SPAN_ID);
+    assert.equal(span.traceState, TRACESTATE);
+    assert.equal(span.name, 'GET /products/{id}');
+    assert.equal(span.kind, 2);
+    assert.deepEqual(span.status, { code: 0 });
+    assert.match(span.startTimeUnixNano, /^\d+$/);
+    assert.match(span.endTimeUnixNano, /^\d+$/);
+    const start = BigInt(span.startTimeUnixNano);
+    const end = BigInt(span.endTimeUnixNano);
+    assert.ok(start <= end, `${start} <= ${end}`);
+    // Nanoseconds since the epoch, of this very request (not ms, not a monotonic clock).
+    const startMs = Number(start / 1_000_000n);
+    assert.ok(startMs > before - 5000 && startMs <= before, `${startMs} near ${before}`);
+    assert.deepEqual(attributesOf(span), {
+      'http.request.method': { stringValue: 'GET' },
+      'url.path': { stringValue: '/products/1' },
+      'http.route': { stringValue: '/products/{id}' },
+      'http.response.status_code': { intValue: '200' },
+      'http.response.body.size': { intValue: String(reply.body.length) },
+      'server.address': { stringValue: '127.0.0.1' },
+      'server.port': { intValue: String(t.port) },
+      'client.address': { stringValue: '127.0.0.1' },
+      'turbina.cache': { stringValue: 'MISS' },
+    });
+
+    const line = accessLine(t, '/products/1');
+    assert.equal(line['trace_id'], span.traceId);
+    assert.equal(line['span_id'], span.spanId);
+  });
+});
+
+test('malformed traceparents start a new trace, are never echoed, and take their tracestate with them', async () => {
+  const malformed = [
+    `00-${TRACE_ID}-${CALLER_SPAN_ID}-0`, // one character short
+    `00-${TRACE_ID}-${CALLER_SPAN_ID}-01-extra`, // version 00 has nothing after the flags
+    `00-${TRACE_ID.toUpperCase()}-${CALLER_SPAN_ID.toUpperCase()}-01`,
+    `00-${'0'.repeat(32)}-${CALLER_SPAN_ID}-01`,
+    `00-${TRACE_ID}-${'0'.repeat(16)}-01`,
+    `ff-${TRACE_ID}-${CALLER_SPAN_ID}-01`,
+    `00_${TRACE_ID}_${CALLER_SPAN_ID}_01`,
+  ];
+  await withTraced({}, async (t, collector) => {
+    const answered = new Map<string, string>();
+    for (const [i, traceparent] of malformed.entries()) {
+      const path = `/products/${i + 1}`;
+      const reply = await request(t.port, path, { headers: { traceparent, tracestate: TRACESTATE } });
+      assert.equal(reply.status, 200, traceparent);
+      assert.notEqual(reply.headers['traceparent'], traceparent);
+      const ours = traceparentOf(reply);
+      assert.notEqual(ours.traceId, TRACE_ID, `a new trace for ${traceparent}`);
+      assert.notEqual(ours.traceId.toLowerCase(), TRACE_ID);
+      assert.notEqual(ours.spanId, CALLER_SPAN_ID);
+      assert.equal(ours.flags, '01', 'a new trace is sampled by parentbased_always_on');
+      answered.set(ours.traceId, path);
+    }
+    assert.equal(answered.size, malformed.length, 'a trace id per request');
+
+    assert.equal(await t.app.stop(), 0);
+    const spans = spansOf(collector);
+    assert.equal(spans.length, malformed.length);
+    for (const span of spans) {
+      assert.ok(answered.has(span.traceId), `span of an answered trace: ${span.traceId}`);
+      assert.equal(span.parentSpanId, undefined, 'a root span');
+      assert.equal(span.traceState, undefined, 'no tracestate without its traceparent');
+      assert.equal(attributesOf(span)['url.path']?.stringValue, answered.get(span.traceId));
+    }
+  });
+});
+
+test('a 5xx ends its span with status error and a message; a 404 leaves it unset and names it by the method alone', async () => {
+  await withTraced({}, async (t, collector) => {
+    t.app.route('GET', '/boom', () => {
+      throw new Error('the handler failed');
+    });
+    const failed = await request(t.port, '/boom');
+    assert.equal(failed.status, 500);
+    const missing = await request(t.port, '/no/such/route');
+    assert.equal(missing.status, 404);
+    const failedId = traceparentOf(failed).spanId;
+    const missingId = traceparentOf(missing).spanId;
+
+    assert.equal(await t.app.stop(), 0);
+    const spans = spansOf(collector);
+    const boom = spans.find((s) => s.spanId === failedId);
+    const none = spans.find((s) => s.spanId === missingId);
+    assert.ok(boom && none);
+    assert.equal(boom.name, 'GET /boom');
+    assert.equal(boom.status.code, 2);
+    assert.equal(typeof boom.status.message, 'string');
+    assert.notEqual(boom.status.message, '');
+    assert.equal(attributesOf(boom)['http.response.status_code']?.intValue, '500');
+    assert.equal(none.name, 'GET');
+    assert.deepEqual(none.status, { code: 0 });
+    const noneAttributes = attributesOf(none);
+    assert.equal(noneAttributes['http.response.status_code']?.intValue, '404');
+    assert.equal(noneAttributes['http.route'], undefined);
+  });
+});
+
+test('always_off: answers still carry a traceparent (flag 00) and log lines their ids, and nothing is exported', async () => {
+  await withTraced({ tracesSampler: 'always_off' }, async (t, collector) => {
+    const fresh = await request(t.port, '/products/1');
+    const continued = await request(t.port, '/products/2', { headers: { traceparent: `00-${TRACE_ID}-${CALLER_SPAN_ID}-01` } });
+    const freshId = traceparentOf(fresh);
+    const continuedId = traceparentOf(continued);
+    assert.equal(freshId.flags, '00');
+    assert.equal(continuedId.flags, '00');
+    assert.equal(continuedId.traceId, TRACE_ID);
+    const line = accessLine(t, '/products/1');
+    assert.equal(line['trace_id'], freshId.traceId);
+    assert.equal(line['span_id'], freshId.spanId);
+    assert.equal(accessLine(t, '/products/2')['trace_id'], TRACE_ID);
+
+    assert.equal(await t.app.stop(), 0);
+    assert.equal(collector.received.length, 0);
+  });
+});
+
+test('parentbased_always_on follows the caller: its flag 00 is not exported, its flag 01 is', async () => {
+  const unsampledCaller = 'a'.repeat(16);
+  await withTraced({ tracesSampler: 'parentbased_always_on' }, async (t, collector) => {
+    const off = await request(t.port, '/products/1', { headers: { traceparent: `00-${TRACE_ID}-${unsampledCaller}-00` } });
+    const on = await request(t.port, '/products/2', { headers: { traceparent: `00-${TRACE_ID}-${CALLER_SPAN_ID}-01` } });
+    assert.equal(traceparentOf(off).flags, '00');
+    assert.equal(traceparentOf(on).flags, '01');
+
+    assert.equal(await t.app.stop(), 0);
+    const spans = spansOf(collector);
+    assert.equal(spans.length, 1);
+    assert.equal(spans[0]?.parentSpanId, CALLER_SPAN_ID);
+    assert.equal(spans[0]?.spanId, traceparentOf(on).spanId);
+  });
+});
+
+test('a collector answering 503 costs requests nothing; the batch is retried (Retry-After: 0) and delivered at shutdown', async () => {
+  await withTraced({}, async (t, collector) => {
+    collector.answerNext({ status: 503, retryAfter: '0' });
+    const started = performance.now();
+    for (let i = 1; i <= 20; i++) assert.equal((await request(t.port, `/products/${i}`)).status, 200);
+    const took = performance.now() - started;
+    assert.ok(took < 1000, `20 requests in ${took} ms`);
+
+    assert.equal(await t.app.stop(), 0);
+    const [refused, retried, ...more] = collector.received;
+    assert.ok(refused && retried, 'a POST and its retry');
+    assert.equal(more.length, 0);
+    assert.equal(retried.raw, refused.raw, 'the same batch again');
+    const delivered = (retried.json as { resourceSpans: { scopeSpans: { spans: unknown[] }[] }[] }).resourceSpans[0]?.scopeSpans[0]?.spans;
+    assert.equal(delivered?.length, 20);
+  });
+});
+
+test('a collector that rejects the batch (400): requests are unaffected, and the dropped spans are counted in a warning', async () => {
+  await withTraced({}, async (t, collector) => {
+    collector.answerAlways({ status: 400 });
+    for (let i = 1; i <= 3; i++) assert.equal((await request(t.port, `/products/${i}`)).status, 200);
+    assert.equal(await t.app.stop(), 0);
+    assert.equal(collector.received.length, 1, 'a 400 is not retried');
+    const warning = t.logs().find((l) => l['level'] === 40 && typeof l['msg'] === 'string' && l['msg'].includes('OTLP collector'));
+    assert.ok(warning, 'a warning about the dropped spans');
+    assert.equal(warning['spans'], 3);
+  });
+});
+
+test('a collector that is down: requests are unaffected, and the shutdown flush gives up within SHUTDOWN_TIMEOUT_MS', async () => {
+  await withTraced({ shutdownTimeoutMs: 400 }, async (t, collector) => {
+    await collector.down();
+    const started = performance.now();
+    for (let i = 1; i <= 10; i++) assert.equal((await request(t.port, `/products/${i}`)).status, 200);
+    const took = performance.now() - started;
+    assert.ok(took < 1000, `10 requests in ${took} ms`);
+
+    const stopping = performance.now();
+    assert.equal(await t.app.stop(), 0);
+    const stopTook = performance.now() - stopping;
+    assert.ok(stopTook < 1000, `stop() took ${stopTook} ms`);
+    assert.equal(collector.received.length, 0);
+  });
+});
+
+test('the real server: SIGTERM flushes the span before the process exits 0, with the resource of OTEL_SERVICE_NAME and OTEL_RESOURCE_ATTRIBUTES', async () => {
+  const collector = await Collector.start();
+  const { child, port } = await startServer([], {
+    OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${collector.port}/`,
+    OTEL_SERVICE_NAME: 'shop-api',
+    OTEL_RESOURCE_ATTRIBUTES: 'deployment.environment=staging, team=web%20shop,service.name=ignored',
+  });
+  try {
+    const reply = await request(port, '/products/2');
+    assert.equal(reply.status, 200);
+    const answered = traceparentOf(reply);
+    const exitedAt = child.exited.then((exit) => ({ exit, at: performance.now() }));
+    child.kill('SIGTERM');
+    const { exit, at } = await exitedAt;
+    assert.deepEqual(exit, { code: 0, signal: null });
+    const [post, ...more] = collector.received;
+    assert.ok(post, 'the span was sent');
+    assert.equal(more.length, 0);
+    assert.ok(post.at < at, 'before the process exited');
+    assert.equal(post.path, '/v1/traces');
+    const body = post.json as { resourceSpans: { resource: { attributes: OtlpSpan['attributes'] }; scopeSpans: { spans: OtlpSpan[] }[] }[] };
+    const resource = Object.fromEntries(body.resourceSpans[0]?.resource.attributes.map((a) => [a.key, a.value]) ?? []);
+    assert.deepEqual(resource['service.name'], { stringValue: 'shop-api' });
+    assert.deepEqual(resource['deployment.environment'], { stringValue: 'staging' });
+    assert.deepEqual(resource['team'], { stringValue: 'web shop' });
+    const spans = body.resourceSpans[0]?.scopeSpans[0]?.spans ?? [];
+    assert.equal(spans.length, 1);
+    assert.equal(spans[0]?.traceId, answered.traceId);
+    assert.equal(spans[0]?.spanId, answered.spanId);
+    const line = child.lines.find((l) => l['msg'] === 'request');
+    assert.equal(line?.['trace_id'], answered.traceId);
+    assert.equal(line?.['span_id'], answered.spanId);
+  } finally {
+    child.kill('SIGKILL');
+    await collector.close();
+  }
+});
