@@ -228,6 +228,23 @@ test('a 5xx ends its span with status error and a message; a 404 leaves it unset
   });
 });
 
+test('a request the rate limiter refuses (429) has its traceparent and its span too: tracing runs first', async () => {
+  await withTraced({ rateLimitRps: 1, rateLimitBurst: 1 }, async (t, collector) => {
+    assert.equal((await request(t.port, '/products/1')).status, 200);
+    const refused = await request(t.port, '/products/2', { headers: { traceparent: `00-${TRACE_ID}-${CALLER_SPAN_ID}-01` } });
+    assert.equal(refused.status, 429);
+    const answered = traceparentOf(refused);
+    assert.equal(answered.traceId, TRACE_ID);
+
+    assert.equal(await t.app.stop(), 0);
+    const span = spansOf(collector).find((s) => s.spanId === answered.spanId);
+    assert.ok(span, 'the refused request\'s span');
+    assert.equal(span.parentSpanId, CALLER_SPAN_ID);
+    assert.equal(attributesOf(span)['http.response.status_code']?.intValue, '429');
+    assert.deepEqual(span.status, { code: 0 }, 'a 4xx is the client\'s: status unset');
+  });
+});
+
 test('always_off: answers still carry a traceparent (flag 00) and log lines their ids, and nothing is exported', async () => {
   await withTraced({ tracesSampler: 'always_off' }, async (t, collector) => {
     const fresh = await request(t.port, '/products/1');
