@@ -269,8 +269,13 @@ export function createApp(settings: Partial<Config> = {}, options: AppOptions = 
     ...(tracing === undefined
       ? {}
       : {
+          // A collector that is down must not hold every shutdown for its whole deadline.
           flushSpans: (withinMs: number) =>
-            tracing.exporter.flush(withinMs).then(() => tracing.exporter.close()),
+            tracing.exporter.flush(Math.min(withinMs, SPAN_FLUSH_MAX_MS)).then(() => {
+              const unsent = tracing.exporter.stats().queued;
+              if (unsent > 0) logger.warn('spans not sent at shutdown', { spans: unsent, lastError: tracing.exporter.stats().lastError ?? '' });
+              tracing.exporter.close();
+            }),
         }),
     stopTimers: () => {
       cache.stop();
@@ -299,6 +304,9 @@ function backingStore(config: Config): ProductStore {
   if (config.storeUrl === '') return new EmbeddedStore(config.catalogSize, config.storeLatencyMs);
   return new HttpStore({ url: config.storeUrl, maxSockets: config.storeMaxSockets, maxBodyBytes: STORE_MAX_BODY_BYTES });
 }
+
+/** The longest a shutdown waits for the last spans to reach the collector. */
+const SPAN_FLUSH_MAX_MS = 2000;
 
 /** OTEL_EXPORTER_OTLP_TRACES_ENDPOINT as is, else OTEL_EXPORTER_OTLP_ENDPOINT's /v1/traces; '' = tracing off. */
 export function tracesUrl(config: Pick<Config, 'otlpEndpoint' | 'otlpTracesEndpoint'>): string {
