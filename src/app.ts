@@ -284,6 +284,7 @@ export function createApp(settings: Partial<Config> = {}, options: AppOptions = 
       deadline.stop();
       if (backing instanceof HttpStore) backing.close();
       void shared?.redis.close();
+      tracing?.exporter.close();
     },
   };
   const shutdown = new Shutdown(app, (code) => stopped?.(code));
@@ -311,7 +312,10 @@ const SPAN_FLUSH_MAX_MS = 2000;
 /** OTEL_EXPORTER_OTLP_TRACES_ENDPOINT as is, else OTEL_EXPORTER_OTLP_ENDPOINT's /v1/traces; '' = tracing off. */
 export function tracesUrl(config: Pick<Config, 'otlpEndpoint' | 'otlpTracesEndpoint'>): string {
   if (config.otlpTracesEndpoint !== '') return config.otlpTracesEndpoint;
-  return config.otlpEndpoint === '' ? '' : `${config.otlpEndpoint.replace(/\/+$/, '')}/v1/traces`;
+  if (config.otlpEndpoint === '') return '';
+  const url = new URL(config.otlpEndpoint);
+  url.pathname = `${url.pathname.replace(/\/+$/, '')}/v1/traces`;
+  return url.href;
 }
 
 /** The tracer and its exporter when a collector is configured. */
@@ -321,7 +325,7 @@ function createTracing(config: Config, logger: Logger): { readonly exporter: Otl
   const version = packageVersion() ?? '';
   const exporter = new OtlpExporter({
     url,
-    resource: resourceAttributes({ serviceName: config.serviceName, raw: config.resourceAttributes, serviceVersion: version }),
+    resource: resourceAttributes({ serviceName: config.serviceName, raw: config.resourceAttributes, ...(version === '' ? {} : { serviceVersion: version }) }),
     scope: { name: 'turbina', version },
     logger,
   });

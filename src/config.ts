@@ -257,8 +257,7 @@ export const OPTIONS: readonly OptionSpec[] = [
         parseRedisUrl(raw);
       } catch (error) {
         // parseRedisUrl never repeats the URL: it may hold a password.
-        // Its message begins with the env var's name; the option is named once, as given.
-    throw new ConfigError(`invalid ${name}: ${(error as Error).message.replace(/^OTEL_[A-Z_]+ /, '')}`);
+        throw new ConfigError(`invalid ${name}: ${(error as Error).message}`);
       }
       return raw;
     },
@@ -470,11 +469,12 @@ export const OPTIONS: readonly OptionSpec[] = [
     key: 'otlpProtocol',
     env: 'OTEL_EXPORTER_OTLP_PROTOCOL',
     flag: 'otel-exporter-otlp-protocol',
-    help: 'how spans are sent: http/json (http/protobuf and grpc are not supported)',
+    help: 'how spans are sent: http/json; http/protobuf is accepted and sent as JSON (collectors take both on /v1/traces); grpc is not supported',
     defaultText: 'http/json',
-    parse: (raw, name) => {
-      if (raw === undefined || raw === 'http/json') return 'http/json';
-      throw new ConfigError(`invalid ${name} "${raw.slice(0, 40)}": only http/json is supported`);
+    parse: (raw, name, earlier) => {
+      const value = raw?.trim().toLowerCase() || 'http/json';
+      if (value === 'http/json' || value === 'http/protobuf' || !tracingOn(earlier)) return value;
+      throw new ConfigError(`invalid ${name} "${value.slice(0, 40)}": only http/json (or http/protobuf, sent as JSON) is supported`);
     },
   },
   {
@@ -491,9 +491,9 @@ export const OPTIONS: readonly OptionSpec[] = [
     flag: 'otel-resource-attributes',
     help: 'more resource attributes of the spans: key=value,key=value (values percent-encoded)',
     defaultText: 'none',
-    parse: (raw, name) => {
+    parse: (raw, name, earlier) => {
       if (raw === undefined) return '';
-      tracingCheck(name, () => parseResourceAttributes(raw));
+      if (tracingOn(earlier)) tracingCheck(name, () => parseResourceAttributes(raw));
       return raw;
     },
   },
@@ -503,9 +503,9 @@ export const OPTIONS: readonly OptionSpec[] = [
     flag: 'otel-traces-sampler',
     help: 'which requests are traced: always_on, always_off, traceidratio, parentbased_always_on, parentbased_always_off, parentbased_traceidratio',
     defaultText: 'parentbased_always_on',
-    parse: (raw, name) => {
+    parse: (raw, name, earlier) => {
       const value = raw?.trim().toLowerCase() || 'parentbased_always_on';
-      tracingCheck(name, () => createSampler(value, undefined));
+      if (tracingOn(earlier)) tracingCheck(name, () => createSampler(value, undefined));
       return value;
     },
   },
@@ -517,7 +517,7 @@ export const OPTIONS: readonly OptionSpec[] = [
     defaultText: '1',
     parse: (raw, name, earlier) => {
       if (raw === undefined) return '';
-      tracingCheck(name, () => createSampler(String(earlier['tracesSampler'] ?? ''), raw));
+      if (tracingOn(earlier)) tracingCheck(name, () => createSampler(String(earlier['tracesSampler'] ?? ''), raw));
       return raw;
     },
   },
@@ -547,13 +547,20 @@ function otlpUrlOption(key: keyof Config, env: string, help: string): OptionSpec
   };
 }
 
+/** Whether an OTLP endpoint was given: the other OTEL_* settings are checked only then, so
+ *  that a platform's settings for its other services (another protocol, a sampler of
+ *  another SDK) do not stop a server that does not trace. */
+function tracingOn(earlier: Resolved): boolean {
+  return (earlier['otlpEndpoint'] ?? '') !== '' || (earlier['otlpTracesEndpoint'] ?? '') !== '';
+}
+
 /** The tracing module's own check, its message turned into a ConfigError naming the option. */
 function tracingCheck(name: string, check: () => unknown): void {
   try {
     check();
   } catch (error) {
     // Its message begins with the env var's name; the option is named once, as given.
-    throw new ConfigError(`invalid ${name}: ${(error as Error).message.replace(/^OTEL_[A-Z_]+ /, '')}`);
+    throw new ConfigError(`invalid ${name}: ${(error as Error).message.replace(/^OTEL_[A-Z_]+:? /, '')}`);
   }
 }
 

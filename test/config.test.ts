@@ -125,14 +125,22 @@ describe('loadConfig defaults', () => {
     for (const bad of ['ftp://collector', 'collector:4318']) rejects([], { OTEL_EXPORTER_OTLP_ENDPOINT: bad }, 'OTEL_EXPORTER_OTLP_ENDPOINT');
     const secret = rejects([], { OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'grpc://user:hunter2@collector' }, 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT');
     assert.doesNotMatch(secret.message, /hunter2/);
-    for (const bad of ['http/protobuf', 'grpc']) rejects([], { OTEL_EXPORTER_OTLP_PROTOCOL: bad }, 'OTEL_EXPORTER_OTLP_PROTOCOL', bad);
-    rejects([], { OTEL_TRACES_SAMPLER: 'sometimes' }, 'OTEL_TRACES_SAMPLER', 'sometimes');
-    for (const bad of ['2', '-0.1', 'half']) rejects([], { OTEL_TRACES_SAMPLER: 'traceidratio', OTEL_TRACES_SAMPLER_ARG: bad }, 'OTEL_TRACES_SAMPLER_ARG');
-    rejects([], { OTEL_RESOURCE_ATTRIBUTES: 'novalue' }, 'OTEL_RESOURCE_ATTRIBUTES');
+    const on = { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318' };
+    rejects([], { ...on, OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' }, 'OTEL_EXPORTER_OTLP_PROTOCOL', 'grpc');
+    assert.equal(config([], { ...on, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf' }).otlpProtocol, 'http/protobuf');
+    rejects([], { ...on, OTEL_TRACES_SAMPLER: 'sometimes' }, 'OTEL_TRACES_SAMPLER', 'sometimes');
+    for (const bad of ['2', '-0.1', 'half']) rejects([], { ...on, OTEL_TRACES_SAMPLER: 'traceidratio', OTEL_TRACES_SAMPLER_ARG: bad }, 'OTEL_TRACES_SAMPLER_ARG');
+    const resource = rejects([], { ...on, OTEL_RESOURCE_ATTRIBUTES: 'novalue' }, 'OTEL_RESOURCE_ATTRIBUTES');
+    assert.equal(resource.message.split('OTEL_RESOURCE_ATTRIBUTES').length, 2, 'the option named once');
+    // Tracing off: a platform's OTEL_* for its other services do not stop this one.
+    const off = config([], { OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc', OTEL_TRACES_SAMPLER: 'parentbased_jaeger_remote', OTEL_RESOURCE_ATTRIBUTES: 'novalue' });
+    assert.equal(off.tracesSampler, 'parentbased_jaeger_remote');
     assert.equal(config([], { OTEL_TRACES_SAMPLER: 'always_off' }).tracesSampler, 'always_off');
     assert.equal(tracesUrl(config([], { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318/' })), 'http://collector:4318/v1/traces');
     assert.equal(tracesUrl(config([], { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://a:4318', OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'http://b/traces' })), 'http://b/traces');
     assert.equal(tracesUrl(config()), '');
+    // A query stays a query: the path gets /v1/traces.
+    assert.equal(tracesUrl(config([], { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://c:4318/base?x=1' })), 'http://c:4318/base/v1/traces?x=1');
   });
 
   test('REDIS_URL: redis:// or rediss:// only, refused by name without repeating a password; REDIS_KEY_PREFIX visible ASCII; CACHE_MAX_ENTRIES may be 0', () => {

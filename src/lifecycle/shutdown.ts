@@ -34,6 +34,9 @@ export class Shutdown {
   private deadline: NodeJS.Timeout | undefined;
   private reaper: NodeJS.Timeout | undefined;
   private startedAt = 0;
+  /** finish() is waiting for the last spans; end() has not run yet. */
+  private flushing = false;
+  private ended = false;
 
   constructor(
     private readonly app: Drainable,
@@ -45,7 +48,9 @@ export class Shutdown {
     const { logger, config, lifecycle } = this.app;
     if (this.started) {
       logger.warn('second signal: exiting now', { signal });
-      this.finish(1, 'second signal');
+      // While the last spans are being sent, the second signal cuts that short too.
+      if (this.flushing) this.end(1, 'second signal');
+      else this.finish(1, 'second signal');
       return;
     }
     this.started = true;
@@ -97,10 +102,13 @@ export class Shutdown {
     }
     // The last spans go out within what is left of SHUTDOWN_TIMEOUT_MS (nothing, once cut).
     const left = code === 0 ? this.app.config.shutdownTimeoutMs - (performance.now() - this.startedAt) : 0;
+    this.flushing = true;
     void flushSpans.call(this.app, Math.max(0, left)).then(() => this.end(code, reason));
   }
 
   private end(code: number, reason: string): void {
+    if (this.ended) return;
+    this.ended = true;
     this.app.stopTimers();
     this.app.logger.info('shutdown complete', { reason, exitCode: code, requestsServed: this.app.metrics.total });
     this.app.logger.flush();

@@ -143,7 +143,7 @@ export class OtlpExporter {
       this.agent = new HttpAgent(agentOptions);
       this.send = httpRequest;
     }
-    const auth = url.username === '' && url.password === '' ? undefined : `${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`;
+    const auth = url.username === '' && url.password === '' ? undefined : `${decodeOrRaw(url.username)}:${decodeOrRaw(url.password)}`;
     this.target = {
       protocol: url.protocol,
       hostname: url.hostname.replace(/^\[(.*)\]$/, '$1'),
@@ -188,6 +188,11 @@ export class OtlpExporter {
       const timer = setTimeout(done, Math.max(0, withinMs));
       this.waiters.add(done);
       if (this.batch === undefined) this.kick();
+      else if (this.retryTimer !== undefined) {
+        // A batch waiting out its backoff is tried now: a flush has only its deadline.
+        clearTimeout(this.retryTimer);
+        this.retryBound();
+      }
     });
   }
 
@@ -391,4 +396,13 @@ function positiveInteger(name: string, value: number): number {
 function nonNegativeInteger(name: string, value: number): number {
   if (!Number.isSafeInteger(value) || value < 0) throw new RangeError(`${name} must be an integer >= 0, not ${value}`);
   return value;
+}
+
+/** A URL's user or password, percent-decoded; as written when it is not valid percent-encoding. */
+function decodeOrRaw(part: string): string {
+  try {
+    return decodeURIComponent(part);
+  } catch {
+    return part;
+  }
 }

@@ -141,7 +141,7 @@ export function sanitizeTracestate(header: string | readonly string[] | undefine
   if (value.length === 0) return '';
 
   const members: string[] = [];
-  const keys: string[] = [];
+  const keys = new Set<string>();
   let start = 0;
   while (start <= value.length) {
     let end = value.indexOf(',', start);
@@ -156,8 +156,8 @@ export function sanitizeTracestate(header: string | readonly string[] | undefine
       const eq = keyEnd(member);
       if (eq > 0 && isValue(member, eq + 1)) {
         const key = member.slice(0, eq);
-        if (keys.includes(key)) return '';
-        keys.push(key);
+        if (keys.has(key)) return '';
+        keys.add(key);
         members.push(member);
       }
     }

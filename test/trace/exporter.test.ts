@@ -240,3 +240,29 @@ test('credentials in the collector URL are sent as Basic auth and never logged',
     await teardown(s);
   }
 });
+
+test('credentials that are not valid percent-encoding are sent as written, not thrown at start', async () => {
+  const collector = await Collector.start();
+  const url = new URL(collector.url);
+  url.username = 'us%zz';
+  url.password = 'pw';
+  const setup1 = await setup({ url: url.href }, collector);
+  setup1.exporter.add(span(1));
+  await setup1.exporter.flush(2000);
+  assert.equal(collector.received[0]?.headers['authorization'], `Basic ${Buffer.from('us%zz:pw').toString('base64')}`);
+  await teardown(setup1);
+});
+
+test('flush() sends a batch waiting out its retry backoff now, not after it', async () => {
+  const s = await setup({ retryBaseMs: 60_000, retryCapMs: 60_000 });
+  s.collector.answerNext({ status: 503, body: '{}' });
+  s.exporter.add(span(1));
+  await eventually(() => s.collector.received.length === 1, 'the first POST');
+  await eventually(() => s.exporter.stats().retries === 1, 'the retry to be scheduled');
+  const started = performance.now();
+  await s.exporter.flush(2000);
+  assert.ok(performance.now() - started < 1500, 'the flush did not wait the backoff out');
+  assert.equal(s.collector.received.length, 2);
+  assert.equal(s.exporter.stats().exported, 1);
+  await teardown(s);
+});

@@ -76,6 +76,14 @@ describe('formatTraceparent', () => {
 });
 
 describe('sanitizeTracestate', () => {
+  test('thousands of members (a header near node\'s 16 KiB limit): the first 32 kept, a late duplicate still voids it', () => {
+    const many = Array.from({ length: 1500 }, (_, i) => `k${i}=v`);
+    const kept = sanitizeTracestate(many.join(','));
+    assert.equal(kept.split(',').length, 32);
+    assert.ok(kept.startsWith('k0=v,k1=v'));
+    assert.equal(sanitizeTracestate([...many, 'k3=again'].join(',')), '');
+  });
+
   test('absent or empty -> ""', () => {
     assert.equal(sanitizeTracestate(undefined), '');
     assert.equal(sanitizeTracestate(''), '');

@@ -30,6 +30,8 @@ export class ServerSpans {
     const route = ctx.route?.pattern;
     span.rename(route === undefined ? ctx.method : `${ctx.method} ${route}`);
     span.set('http.request.method', ctx.method);
+    // The server speaks plain HTTP (TLS ends in front of it, if anywhere).
+    span.set('url.scheme', 'http');
     span.set('url.path', ctx.path);
     if (route !== undefined) span.set('http.route', route);
     span.set('http.response.status_code', ctx.status);
@@ -38,7 +40,10 @@ export class ServerSpans {
     if (host !== undefined) setServer(span, host);
     if (ctx.remote !== undefined) span.set('client.address', ctx.remote);
     if (ctx.cache !== '') span.set('turbina.cache', ctx.cache);
-    if (ctx.status >= 500) span.fail(`HTTP ${ctx.status}`);
+    if (ctx.status >= 500) {
+      span.set('error.type', String(ctx.status));
+      span.fail(`HTTP ${ctx.status}`);
+    }
     span.end(performance.timeOrigin + now);
   }
 }
@@ -46,11 +51,12 @@ export class ServerSpans {
 /** server.address and server.port from a Host header (`name:port`, `[v6]:port`). */
 function setServer(span: NonNullable<RequestContext['span']>, host: string): void {
   const colon = host.lastIndexOf(':');
-  if (colon <= host.lastIndexOf(']')) {
-    span.set('server.address', host);
+  const bracket = host.lastIndexOf(']');
+  if (colon <= bracket) {
+    span.set('server.address', bracket > 0 ? host.slice(1, bracket) : host);
     return;
   }
-  span.set('server.address', host.slice(0, colon));
+  span.set('server.address', bracket > 0 ? host.slice(1, bracket) : host.slice(0, colon));
   const port = Number(host.slice(colon + 1));
   if (Number.isInteger(port) && port > 0 && port < 65536) span.set('server.port', port);
 }

@@ -145,6 +145,7 @@ test('a valid traceparent and tracestate are continued: the answer, the exported
     assert.deepEqual(attributesOf(span), {
       'http.request.method': { stringValue: 'GET' },
       'url.path': { stringValue: '/products/1' },
+      'url.scheme': { stringValue: 'http' },
       'http.route': { stringValue: '/products/{id}' },
       'http.response.status_code': { intValue: '200' },
       'http.response.body.size': { intValue: String(reply.body.length) },
@@ -220,6 +221,7 @@ test('a 5xx ends its span with status error and a message; a 404 leaves it unset
     assert.equal(typeof boom.status.message, 'string');
     assert.notEqual(boom.status.message, '');
     assert.equal(attributesOf(boom)['http.response.status_code']?.intValue, '500');
+    assert.equal(attributesOf(boom)['error.type']?.stringValue, '500');
     assert.equal(none.name, 'GET');
     assert.deepEqual(none.status, { code: 0 });
     const noneAttributes = attributesOf(none);
