@@ -6,7 +6,7 @@
 // and counted. Nothing here keeps the process alive except a flush the caller awaits.
 import type { Agent, ClientRequest, IncomingMessage, RequestOptions } from 'node:http';
 import { performance } from 'node:perf_hooks';
-import { Agent as HttpAgent, request as httpRequest, loadHttps, STATUS_CODES } from '../platform/node-http.js';
+import { originClient, STATUS_CODES } from '../platform/node-http.js';
 import type { Logger } from '../log/logger.js';
 import { fullJitter } from '../resilience/backoff.js';
 import { parseRetryAfter } from '../resilience/retry-after.js';
@@ -135,14 +135,7 @@ export class OtlpExporter {
 
     // One socket: one POST in flight, and the next reuses its connection.
     const agentOptions = { keepAlive: true, maxSockets: 1, maxFreeSockets: 1, timeout: IDLE_SOCKET_MS } as const;
-    if (url.protocol === 'https:') {
-      const https = loadHttps();
-      this.agent = new https.Agent(agentOptions);
-      this.send = (requestOptions) => https.request(requestOptions);
-    } else {
-      this.agent = new HttpAgent(agentOptions);
-      this.send = httpRequest;
-    }
+    ({ agent: this.agent, send: this.send } = originClient(url.protocol, agentOptions));
     const auth = url.username === '' && url.password === '' ? undefined : `${decodeOrRaw(url.username)}:${decodeOrRaw(url.password)}`;
     this.target = {
       protocol: url.protocol,

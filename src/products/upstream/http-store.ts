@@ -5,7 +5,7 @@
 // back a socket whose answer was read to the end.
 import type { Agent, ClientRequest, IncomingMessage, RequestOptions } from 'node:http';
 import type { Socket } from 'node:net';
-import { Agent as HttpAgent, request as httpRequest, loadHttps, STATUS_CODES } from '../../platform/node-http.js';
+import { originClient, STATUS_CODES } from '../../platform/node-http.js';
 import type { Product } from '../catalog.js';
 import type { ProductPage, ProductStore } from '../store.js';
 import { storeUrlProblem } from '../../config.js';
@@ -64,14 +64,7 @@ export class HttpStore implements ProductStore {
     // lifo hands out the most recently used free socket: the one least likely to have hit
     // the upstream's idle timeout, and under light load the rest idle out and close.
     const agentOptions = { keepAlive: true, maxSockets: options.maxSockets, maxFreeSockets: options.maxSockets, scheduling: 'lifo', timeout: IDLE_SOCKET_MS } as const;
-    if (url.protocol === 'https:') {
-      const https = loadHttps();
-      this.agent = new https.Agent(agentOptions);
-      this.send = (requestOptions) => https.request(requestOptions);
-    } else {
-      this.agent = new HttpAgent(agentOptions);
-      this.send = httpRequest;
-    }
+    ({ agent: this.agent, send: this.send } = originClient(url.protocol, agentOptions));
     this.target = {
       protocol: url.protocol,
       // A URL writes an IPv6 host in brackets; a socket address has none.
