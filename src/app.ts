@@ -27,6 +27,7 @@ import { Router, type Handler } from './http/router.js';
 import { boundPort, Listeners, type ListenAt } from './lifecycle/listeners.js';
 import { Shutdown } from './lifecycle/shutdown.js';
 import type { LogOutputStats } from './log/log-output.js';
+import { asError } from './log/json-fields.js';
 import type { Logger } from './log/logger.js';
 import { stdoutLogger } from './log/stdout-logger.js';
 import { takeSnapshot, type MetricsGatherer, type ProcessSnapshot } from './metrics/snapshot.js';
@@ -135,7 +136,7 @@ export function createApp(settings: Partial<Config> = {}, options: AppOptions = 
   const compression = new Compression(
     { minBytes: config.compressMinBytes, gzipLevel: config.compressLevel, upgrades: config.compressUpgrades, upgradeBacklog: config.compressUpgradeBacklog, requestJobs: requestCompressionJobs(config.compressUpgrades) },
     zlibCodings,
-    (error) => logger.error('compression failed', { err: error instanceof Error ? error : new Error(String(error)) }),
+    (error) => logger.error('compression failed', { err: asError(error) }),
   );
   const pool = new BufferPool(config.bufferPoolBytes, config.bufferPoolMax, config.bufferPool === 'on');
   const respond = new Responder(compression, lifecycle);

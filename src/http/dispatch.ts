@@ -5,6 +5,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Server } from 'node:net';
 import { performance } from 'node:perf_hooks';
+import { asError } from '../log/json-fields.js';
 import type { Logger } from '../log/logger.js';
 import type { ConnectionTracker } from './connections.js';
 import { CLIENT_CLOSED, CLIENT_GONE, RequestContext, type RequestCompletion } from './context.js';
@@ -157,6 +158,3 @@ function isCancellation(error: unknown): boolean {
   return error instanceof HttpError || (error instanceof Error && (error.name === 'AbortError' || error.name === 'TimeoutError'));
 }
 
-function asError(value: unknown): Error {
-  return value instanceof Error ? value : new Error(String(value));
-}

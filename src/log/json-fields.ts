@@ -34,3 +34,8 @@ function serialize(value: LogValue): string {
   if (value instanceof Error) return JSON.stringify({ name: value.name, message: value.message, stack: value.stack });
   return JSON.stringify(value) ?? 'null';
 }
+
+/** A thrown value as an `err` field: Errors as they are, anything else wrapped. */
+export function asError(value: unknown): Error {
+  return value instanceof Error ? value : new Error(String(value));
+}

@@ -218,15 +218,14 @@ describe('reads outside load(): openRead / closeRead', () => {
   test('overlapping reads of one key: only those open at the invalidation lose; endRead() closes a read that found nothing', () => {
     const { cache } = fixture();
     const first = cache.openRead();
-    const missed = cache.openRead();
+    cache.openRead(); // a read that will find nothing
     cache.invalidate('k');
     const second = cache.openRead();
-    cache.endRead(); // the read that found nothing
+    cache.endRead(); // that read ends
     assert.equal(cache.closeRead('k', second, 'new', 1000).cached, true);
     assert.equal(cache.closeRead('k', first, 'old', 1000).cached, false);
     // The old value did not replace... it was not stored, but set() drops the key's entry first.
     assert.equal(cache.get('k'), undefined);
-    void missed;
   });
 
   test('with 10,000 keys invalidated while a read is open, the next counts as clearing all (the record is bounded)', () => {

@@ -13,6 +13,7 @@
 // Redis does not hold tells nobody, though other instances may hold it; and a store answer
 // read before the delete cannot land after it, since entries are only added where the key
 // is free (SET NX).
+import { asError } from '../../log/json-fields.js';
 import type { Logger } from '../../log/logger.js';
 import { CircuitBreaker, type BreakerPermit, type CircuitBreakerStats } from '../../resilience/circuit-breaker.js';
 import { RedisClient, RedisClientError, type RedisState } from './redis-client.js';
@@ -279,8 +280,4 @@ export class RedisCache {
 function text(value: RespValue | undefined): string | undefined {
   if (typeof value === 'string') return value;
   return Buffer.isBuffer(value) ? value.toString('utf8') : undefined;
-}
-
-function asError(error: unknown): Error {
-  return error instanceof Error ? error : new Error(String(error));
 }
