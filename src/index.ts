@@ -6,6 +6,8 @@ import './lifecycle/settle-async-context.js';
 export { createApp, type App, type AppOptions } from './app.js';
 export { RedisClient, RedisClientError, type RedisArg, type RedisClientOptions, type RedisClientStats, type RedisFailure, type RedisState } from './cache/redis/redis-client.js';
 export { RedisError, RespPush, type RespMap, type RespValue } from './cache/redis/resp.js';
+export type { Span } from './trace/tracer.js';
+export type { AttributeValue, SpanKind } from './trace/span.js';
 export { ConfigError, loadConfig, resolveConfig, type Config, type ConfigResult } from './config.js';
 export type { RequestContext } from './http/context.js';
 export type { Middleware } from './http/dispatch.js';

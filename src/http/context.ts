@@ -5,6 +5,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import type { ConnectionState } from './connections.js';
+import type { Span } from '../trace/tracer.js';
 import { NO_PARAMS, type Route } from './router.js';
 
 /** X-Cache: the process cache (HIT), the shared one (HIT-L2), the store (MISS), or an expired copy after the store failed (STALE). */
@@ -16,21 +17,6 @@ export const CLIENT_CLOSED = 499;
 /** Why a request's work is cancelled when its client leaves: one shared reason, so a
  *  reset costs no allocation. */
 export const CLIENT_GONE = new DOMException('the client closed the connection', 'AbortError');
-
-/** The request's trace span as the kernel sees it (trace/tracer.ts makes it;
- *  an unsampled one records nothing). */
-export interface RequestSpan {
-  /** 32 lowercase hex digits. */
-  readonly traceId: string;
-  /** 16 lowercase hex digits. */
-  readonly spanId: string;
-  readonly sampled: boolean;
-  rename(name: string): unknown;
-  set(key: string, value: string | number | boolean): unknown;
-  fail(message: string): unknown;
-  /** `endMs`: wall-clock epoch ms with a fraction. */
-  end(endMs?: number): void;
-}
 
 /** Told once per request when it is complete (dispatch.ts: connection state, then the observer). */
 export interface RequestCompletion {
@@ -55,8 +41,9 @@ export class RequestContext {
   /** Headers a middleware adds to whatever response this request gets, as a flat
    *  [name, value, ...] list: the responder appends them to every head it writes. */
   responseHeaders: readonly string[] | undefined = undefined;
-  /** With tracing on: the request's server span (trace_id and span_id of its log line). */
-  span: RequestSpan | undefined = undefined;
+  /** With tracing on: the request's server span (trace_id and span_id of its log line;
+   *  `ctx.span?.child(name)` times work of a handler's own). Unsampled, it records nothing. */
+  span: Span | undefined = undefined;
   done = false;
   /** What the handler is waiting on now, named in a deadline's 504 ('' = nothing: a 503). */
   upstream = '';

@@ -55,6 +55,7 @@ export class LiveSpan implements SpanContext {
   private ended = false;
 
   constructor(
+    private readonly tracer: Tracer,
     private readonly sink: SpanSink,
     readonly traceId: string,
     readonly spanId: string,
@@ -64,6 +65,12 @@ export class LiveSpan implements SpanContext {
     readonly kind: SpanKind,
     readonly startMs: number,
   ) {}
+
+  /** A span for work this one waits on (a store call, an attempt, a Redis command), in
+   *  this trace and sampled as this span is. */
+  child(name: string, kind: SpanKind = 'internal'): Span {
+    return this.tracer.startChild(this, name, kind);
+  }
 
   /** A server span is named once its route is known. */
   rename(name: string): this {
@@ -95,10 +102,15 @@ export class QuietSpan implements SpanContext {
   readonly sampled = false;
 
   constructor(
+    private readonly tracer: Tracer,
     readonly traceId: string,
     readonly spanId: string,
     readonly traceState: string,
   ) {}
+
+  child(name: string, kind: SpanKind = 'internal'): Span {
+    return this.tracer.startChild(this, name, kind);
+  }
 
   rename(_name: string): this {
     return this;
@@ -128,13 +140,13 @@ export class Tracer {
   startServer(name: string, parent: RemoteParent | undefined): Span {
     const traceId = parent?.traceId ?? this.ids.traceId();
     const traceState = parent?.traceState ?? '';
-    if (!this.sampler.sample(parent?.sampled, traceId)) return new QuietSpan(traceId, this.ids.spanId(), traceState);
-    return new LiveSpan(this.sink, traceId, this.ids.spanId(), parent?.parentId ?? '', traceState, name, 'server', nowMs());
+    if (!this.sampler.sample(parent?.sampled, traceId)) return new QuietSpan(this, traceId, this.ids.spanId(), traceState);
+    return new LiveSpan(this, this.sink, traceId, this.ids.spanId(), parent?.parentId ?? '', traceState, name, 'server', nowMs());
   }
 
   /** A child of `parent` in this process (a store call, an attempt, a Redis command): sampled as its parent is. */
   startChild(parent: Span, name: string, kind: SpanKind): Span {
-    if (!parent.sampled) return new QuietSpan(parent.traceId, this.ids.spanId(), parent.traceState);
-    return new LiveSpan(this.sink, parent.traceId, this.ids.spanId(), parent.spanId, parent.traceState, name, kind, nowMs());
+    if (!parent.sampled) return new QuietSpan(this, parent.traceId, this.ids.spanId(), parent.traceState);
+    return new LiveSpan(this, this.sink, parent.traceId, this.ids.spanId(), parent.spanId, parent.traceState, name, kind, nowMs());
   }
 }

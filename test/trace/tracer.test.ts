@@ -18,7 +18,7 @@ test('a request without a caller starts a trace: a root server span, its child u
   const { tracer, spans } = fixture();
   const server = tracer.startServer('GET /products/{id}', undefined);
   assert.ok(server instanceof LiveSpan);
-  const child = tracer.startChild(server, 'store get', 'client');
+  const child = server.child('store get', 'client');
   child.set('attempt', 1).fail('timed out');
   child.end();
   child.end();
@@ -59,7 +59,7 @@ test('an unsampled trace records nothing, but its context (ids, flag, tracestate
   const { tracer, spans } = fixture({ sample: () => false });
   const server = tracer.startServer('GET /io', { traceId: 'ef'.repeat(16), parentId: '12'.repeat(8), sampled: false, traceState: 'a=b' });
   assert.ok(server instanceof QuietSpan);
-  const child = tracer.startChild(server, 'store get', 'client');
+  const child = server.child('store get', 'client');
   assert.equal(child.sampled, false);
   assert.equal(child.traceId, 'ef'.repeat(16));
   assert.equal(child.traceState, 'a=b');
