@@ -6,7 +6,7 @@ import { gzipSync } from 'node:zlib';
 import { cpuProfileToPprof, type CpuProfile } from '../../src/observability/pprof/cpu-profile.js';
 import { heapProfileToPprof, type SamplingHeapProfile } from '../../src/observability/pprof/heap-profile.js';
 import type { CallFrame } from '../../src/observability/pprof/profile-builder.js';
-import { ProtoWriter } from '../../src/observability/pprof/proto-writer.js';
+import { ProtoWriter } from '../../src/platform/proto-writer.js';
 import { decodePprof } from '../helpers/pprof-decode.js';
 
 const frame = (functionName: string, url = '', lineNumber = -1, columnNumber = -1): CallFrame => ({ functionName, scriptId: '1', url, lineNumber, columnNumber });
