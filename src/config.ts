@@ -469,12 +469,12 @@ export const OPTIONS: readonly OptionSpec[] = [
     key: 'otlpProtocol',
     env: 'OTEL_EXPORTER_OTLP_PROTOCOL',
     flag: 'otel-exporter-otlp-protocol',
-    help: 'how spans are sent: http/json; http/protobuf is accepted and sent as JSON (collectors take both on /v1/traces); grpc is not supported',
+    help: 'how spans are encoded on /v1/traces: http/json or http/protobuf (binary protobuf, the smaller and cheaper); grpc is not supported',
     defaultText: 'http/json',
     parse: (raw, name, earlier) => {
       const value = raw?.trim().toLowerCase() || 'http/json';
       if (value === 'http/json' || value === 'http/protobuf' || !tracingOn(earlier)) return value;
-      throw new ConfigError(`invalid ${name} "${value.slice(0, 40)}": only http/json (or http/protobuf, sent as JSON) is supported`);
+      throw new ConfigError(`invalid ${name} "${value.slice(0, 40)}": only http/json and http/protobuf are supported`);
     },
   },
   {

@@ -1,4 +1,4 @@
-// Sends finished spans to an OpenTelemetry collector over OTLP/HTTP (JSON), in batches,
+// Sends finished spans to an OpenTelemetry collector over OTLP/HTTP (JSON or protobuf), in batches,
 // off the request path. add() only writes into a fixed ring: a slow or dead collector
 // costs callers nothing but the spans the full ring turns away (counted). One POST at a
 // time over one keep-alive socket; what to retry follows the OTLP spec (429, 502, 503,
@@ -11,11 +11,17 @@ import type { Logger } from '../log/logger.js';
 import { fullJitter } from '../resilience/backoff.js';
 import { parseRetryAfter } from '../resilience/retry-after.js';
 import { encodeTraces, type Scope } from './otlp-json.js';
+import { encodeTracesProtobuf, protobufRejections } from './otlp-protobuf.js';
 import type { Attributes, FinishedSpan } from './span.js';
+
+/** OTEL_EXPORTER_OTLP_PROTOCOL's values that OTLP/HTTP has. */
+export type OtlpProtocol = 'http/json' | 'http/protobuf';
 
 export interface OtlpExporterOptions {
   /** Where batches are POSTed, used as is (e.g. http://collector:4318/v1/traces). */
   readonly url: string;
+  /** How batches are encoded; http/json by default. */
+  readonly protocol?: OtlpProtocol;
   /** Sent with every POST (an API key, say); never logged. */
   readonly headers?: Readonly<Record<string, string>>;
   /** The resource every span comes from (service.name and OTEL_RESOURCE_ATTRIBUTES). */
@@ -60,7 +66,7 @@ export interface ExporterStats {
 }
 
 /** How one POST ended. */
-type Outcome = { readonly status: number; readonly retryAfter: string | undefined; readonly body: string } | { readonly error: string };
+type Outcome = { readonly status: number; readonly retryAfter: string | undefined; readonly contentType: string; readonly body: Buffer } | { readonly error: string };
 
 /** What the OTLP spec says to retry (OTLP/HTTP, "Retryable Response Codes"). */
 const RETRYABLE_STATUS: ReadonlySet<number> = new Set([429, 502, 503, 504]);
@@ -83,6 +89,7 @@ export class OtlpExporter {
   private readonly retryCapMs: number;
   private readonly resource: Attributes;
   private readonly scope: Scope;
+  private readonly protobuf: boolean;
   private readonly logger: Logger;
 
   private readonly agent: Agent;
@@ -131,7 +138,10 @@ export class OtlpExporter {
     this.resource = options.resource;
     this.scope = options.scope;
     this.logger = options.logger;
-    this.headers = { ...options.headers, 'content-type': 'application/json' };
+    const protocol = options.protocol ?? 'http/json';
+    if (protocol !== 'http/json' && protocol !== 'http/protobuf') throw new RangeError(`protocol must be http/json or http/protobuf, not ${String(protocol)}`);
+    this.protobuf = protocol === 'http/protobuf';
+    this.headers = { ...options.headers, 'content-type': this.protobuf ? 'application/x-protobuf' : 'application/json' };
 
     // One socket: one POST in flight, and the next reuses its connection.
     const agentOptions = { keepAlive: true, maxSockets: 1, maxFreeSockets: 1, timeout: IDLE_SOCKET_MS } as const;
@@ -243,7 +253,7 @@ export class OtlpExporter {
     }
     this.count -= size;
     this.batch = batch;
-    this.body = Buffer.from(encodeTraces(this.resource, this.scope, batch));
+    this.body = this.protobuf ? encodeTracesProtobuf(this.resource, this.scope, batch) : Buffer.from(encodeTraces(this.resource, this.scope, batch));
     this.attempt = 0;
     this.batches++;
     this.post();
@@ -271,9 +281,10 @@ export class OtlpExporter {
     req.on('response', (res: IncomingMessage) => {
       const status = res.statusCode ?? 0;
       const retryAfter = res.headers['retry-after'];
+      const contentType = res.headers['content-type'] ?? '';
       const chunks: Buffer[] = [];
       let size = 0;
-      const answered = (): void => finish({ status, retryAfter, body: Buffer.concat(chunks).toString('utf8') });
+      const answered = (): void => finish({ status, retryAfter, contentType, body: Buffer.concat(chunks) });
       res.on('data', (chunk: Buffer) => {
         size += chunk.length;
         if (size <= MAX_ANSWER_BYTES) {
@@ -297,7 +308,7 @@ export class OtlpExporter {
     if (batch === undefined) return;
     const spans = batch.length;
     if ('status' in outcome && outcome.status >= 200 && outcome.status < 300) {
-      const refused = Math.min(spans, partialRejections(outcome.body));
+      const refused = Math.min(spans, this.rejectionsIn(outcome.contentType, outcome.body));
       this.exported += spans - refused;
       if (refused > 0) {
         this.rejected += refused;
@@ -333,6 +344,13 @@ export class OtlpExporter {
     if (this.count === 0) return this.settleWaiters();
     if (this.count >= this.maxBatch || this.waiters.size > 0) this.kick();
     else if (this.scheduleTimer === undefined) this.scheduleTimer = setTimeout(this.sendNextBound, this.scheduleMs).unref();
+  }
+
+  /** A partial success comes encoded as the request was (OTLP/HTTP); the answer's content-type says so when it can. */
+  private rejectionsIn(contentType: string, body: Buffer): number {
+    if (body.length === 0) return 0;
+    const protobuf = contentType.includes('protobuf') || (this.protobuf && !contentType.includes('json'));
+    return protobuf ? protobufRejections(body) : partialRejections(body.toString('utf8'));
   }
 
   private settleWaiters(): void {

@@ -1,5 +1,5 @@
 // Test helper: a real OTLP/HTTP collector on a free loopback port. It records every POST
-// (headers, parsed JSON body, when it came) and answers as told: 200 by default, or a
+// (headers, the body as bytes and parsed as JSON, when it came) and answers as told: 200 by default, or a
 // planned sequence of answers (a status with Retry-After, a hang, a slow 200); down()
 // closes it so connections are refused.
 import { createServer, type IncomingHttpHeaders, type Server, type ServerResponse } from 'node:http';
@@ -8,7 +8,7 @@ import { performance } from 'node:perf_hooks';
 
 /** How the collector answers one POST. */
 export type CollectorAnswer =
-  | { readonly status: number; readonly retryAfter?: string; readonly body?: string }
+  | { readonly status: number; readonly retryAfter?: string; readonly body?: string | Buffer; readonly contentType?: string }
   /** Reads the request and never answers. */
   | { readonly hang: true }
   /** Answers 200 after this long. */
@@ -18,6 +18,8 @@ export interface ReceivedPost {
   readonly path: string;
   readonly headers: IncomingHttpHeaders;
   /** The body as sent. */
+  readonly bytes: Buffer;
+  /** The body as UTF-8 text. */
   readonly raw: string;
   /** The body parsed as JSON (undefined if it is not JSON). */
   readonly json: unknown;
@@ -43,7 +45,7 @@ export class Collector {
     server.on('request', (req, res) => {
       const chunks: Buffer[] = [];
       req.on('data', (chunk: Buffer) => chunks.push(chunk));
-      req.on('end', () => collector.answer(req.url ?? '', req.headers, Buffer.concat(chunks).toString('utf8'), res));
+      req.on('end', () => collector.answer(req.url ?? '', req.headers, Buffer.concat(chunks), res));
     });
     return collector;
   }
@@ -86,30 +88,31 @@ export class Collector {
     return this.server.listening ? this.down() : Promise.resolve();
   }
 
-  private answer(path: string, headers: IncomingHttpHeaders, raw: string, res: ServerResponse): void {
+  private answer(path: string, headers: IncomingHttpHeaders, bytes: Buffer, res: ServerResponse): void {
+    const raw = bytes.toString('utf8');
     let json: unknown;
     try {
       json = JSON.parse(raw);
     } catch {
       json = undefined;
     }
-    this.received.push({ path, headers, raw, json, at: performance.now() });
+    this.received.push({ path, headers, bytes, raw, json, at: performance.now() });
     const answer = this.plan.shift() ?? this.fallback;
     if ('hang' in answer) {
       this.hanging.add(res);
       return;
     }
     if ('delayMs' in answer) {
-      setTimeout(() => reply(res, 200, undefined, '{}'), answer.delayMs);
+      setTimeout(() => reply(res, 200, undefined, '{}', 'application/json'), answer.delayMs);
       return;
     }
-    reply(res, answer.status, answer.retryAfter, answer.body ?? '{}');
+    reply(res, answer.status, answer.retryAfter, answer.body ?? '{}', answer.contentType ?? 'application/json');
   }
 }
 
-function reply(res: ServerResponse, status: number, retryAfter: string | undefined, body: string): void {
+function reply(res: ServerResponse, status: number, retryAfter: string | undefined, body: string | Buffer, contentType: string): void {
   if (res.destroyed) return;
-  const headers: Record<string, string> = { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) };
+  const headers: Record<string, string> = { 'content-type': contentType, 'content-length': String(Buffer.byteLength(body)) };
   if (retryAfter !== undefined) headers['retry-after'] = retryAfter;
   res.writeHead(status, headers).end(body);
 }

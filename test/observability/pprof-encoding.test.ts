@@ -6,27 +6,9 @@ import { gzipSync } from 'node:zlib';
 import { cpuProfileToPprof, type CpuProfile } from '../../src/observability/pprof/cpu-profile.js';
 import { heapProfileToPprof, type SamplingHeapProfile } from '../../src/observability/pprof/heap-profile.js';
 import type { CallFrame } from '../../src/observability/pprof/profile-builder.js';
-import { ProtoWriter } from '../../src/observability/pprof/proto-writer.js';
 import { decodePprof } from '../helpers/pprof-decode.js';
 
 const frame = (functionName: string, url = '', lineNumber = -1, columnNumber = -1): CallFrame => ({ functionName, scriptId: '1', url, lineNumber, columnNumber });
-
-describe('ProtoWriter', () => {
-  test('varints: small, multi-byte, beyond 2^32, beyond 2^53 (bigint), negative int64 as 10 bytes', () => {
-    const bytes = (value: number | bigint): number[] => [...new ProtoWriter().varint(value).finish()];
-    assert.deepEqual(bytes(1), [1]);
-    assert.deepEqual(bytes(300), [0xac, 0x02]);
-    assert.deepEqual(bytes(2 ** 35), [0x80, 0x80, 0x80, 0x80, 0x80, 0x01]);
-    assert.deepEqual(bytes(2n ** 63n), [0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x01]);
-    assert.deepEqual(bytes(-1), [0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01]);
-  });
-
-  test('a length prefix past 127 bytes is a multi-byte varint', () => {
-    const out = new ProtoWriter().string(6, 'x'.repeat(200)).finish();
-    assert.deepEqual([...out.subarray(0, 3)], [0x32, 0xc8, 0x01]);
-    assert.equal(out.length, 203);
-  });
-});
 
 describe('CPU profile -> pprof', () => {
   const profile: CpuProfile = {

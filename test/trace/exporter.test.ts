@@ -7,7 +7,9 @@ import { performance } from 'node:perf_hooks';
 import { OtlpExporter, type OtlpExporterOptions } from '../../src/trace/exporter.js';
 import type { FinishedSpan } from '../../src/trace/span.js';
 import { Logger } from '../../src/log/logger.js';
+import { encodeTraces } from '../../src/trace/otlp-json.js';
 import { Collector } from '../helpers/collector.js';
+import { decodeTraceRequest } from '../helpers/otlp-decode.js';
 import { eventually } from '../helpers/http.js';
 
 function span(i: number): FinishedSpan {
@@ -151,6 +153,48 @@ test('a partial success counts its rejected spans', async () => {
   } finally {
     await teardown(s);
   }
+});
+
+test('protocol http/protobuf: POSTed as application/x-protobuf, the body decodes to the spans the JSON would carry', async () => {
+  const s = await setup({ protocol: 'http/protobuf', maxBatch: 4, scheduleMs: 60_000, headers: { 'x-api-key': 'k' } });
+  try {
+    const spans = Array.from({ length: 6 }, (_, i) => span(i + 1));
+    for (const one of spans) s.exporter.add(one);
+    await s.exporter.flush(1000);
+    const { collector } = s;
+    assert.equal(collector.received.length, 2);
+    const resource = { 'service.name': 'turbina' };
+    const scope = { name: 'turbina', version: '0.1.0' };
+    for (const [i, post] of collector.received.entries()) {
+      assert.equal(post.headers['content-type'], 'application/x-protobuf');
+      assert.equal(post.headers['x-api-key'], 'k');
+      assert.equal(post.headers['content-length'], String(post.bytes.length));
+      assert.deepEqual(decodeTraceRequest(post.bytes), JSON.parse(encodeTraces(resource, scope, spans.slice(i * 4, i * 4 + 4))));
+    }
+    assert.deepEqual(s.exporter.stats(), { queued: 0, exported: 6, dropped: { queueFull: 0, rejected: 0, failed: 0 }, batches: 2, retries: 0 });
+  } finally {
+    await teardown(s);
+  }
+});
+
+test('protocol http/protobuf: a protobuf partial success counts its rejected spans', async () => {
+  const s = await setup({ protocol: 'http/protobuf', maxBatch: 5 });
+  // ExportTraceServiceResponse { partial_success { rejected_spans: 2, error_message: "old" } }
+  const answer = Buffer.from([0x0a, 0x07, 0x08, 0x02, 0x12, 0x03, 0x6f, 0x6c, 0x64]);
+  s.collector.answerNext({ status: 200, body: answer, contentType: 'application/x-protobuf' });
+  try {
+    for (let i = 1; i <= 5; i++) s.exporter.add(span(i));
+    await eventually(() => s.exporter.stats().queued === 0, 'the batch answered');
+    assert.deepEqual(s.exporter.stats().dropped, { queueFull: 0, rejected: 2, failed: 0 });
+    assert.equal(s.exporter.stats().exported, 3);
+  } finally {
+    await teardown(s);
+  }
+});
+
+test('protocol: anything but http/json or http/protobuf is refused', () => {
+  const options = { url: 'http://127.0.0.1:1/v1/traces', resource: {}, scope: { name: 's', version: '1' }, logger: new Logger('error', () => {}) };
+  assert.throws(() => new OtlpExporter({ ...options, protocol: 'grpc' as 'http/json' }), /protocol must be http\/json or http\/protobuf, not grpc/);
 });
 
 test('a hanging collector times the POST out, retries, then drops the batch (failed)', async () => {

@@ -4,7 +4,7 @@
 // sample type. Field numbers: google/pprof proto/profile.proto.
 import { basename } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ProtoWriter } from './proto-writer.js';
+import { ProtoWriter } from '../../platform/proto-writer.js';
 
 /** V8's Runtime.CallFrame: line and column are 0-based, -1 when unknown. */
 export interface CallFrame {

@@ -11,6 +11,7 @@ import type { Config } from '../../../src/config.js';
 import { Logger } from '../../../src/log/logger.js';
 import { startServer } from '../../helpers/child.js';
 import { Collector } from '../../helpers/collector.js';
+import { decodeTraceRequest } from '../../helpers/otlp-decode.js';
 import { request } from '../../helpers/http.js';
 
 const TRACE_ID = '4bf92f3577b34da6a3ce929d0e0e4736';
@@ -158,6 +159,25 @@ test('a valid traceparent and tracestate are continued: the answer, the exported
     const line = accessLine(t, '/products/1');
     assert.equal(line['trace_id'], span.traceId);
     assert.equal(line['span_id'], span.spanId);
+  });
+});
+
+test('OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf: the server span goes as protobuf (application/x-protobuf)', async () => {
+  await withTraced({ otlpProtocol: 'http/protobuf' }, async (t, collector) => {
+    const reply = await request(t.port, '/products/1', { headers: { traceparent: `00-${TRACE_ID}-${CALLER_SPAN_ID}-01` } });
+    assert.equal(reply.status, 200);
+    const answered = traceparentOf(reply);
+    assert.equal(await t.app.stop(), 0);
+    assert.equal(collector.received.length, 1);
+    assert.equal(collector.received[0]?.headers['content-type'], 'application/x-protobuf');
+    const body = decodeTraceRequest(collector.received[0]?.bytes ?? Buffer.alloc(0)) as { resourceSpans: { scopeSpans: { spans: OtlpSpan[] }[] }[] };
+    const [span, ...more] = body.resourceSpans[0]?.scopeSpans[0]?.spans ?? [];
+    assert.equal(more.length, 0);
+    assert.equal(span?.traceId, TRACE_ID);
+    assert.equal(span?.spanId, answered.spanId);
+    assert.equal(span?.parentSpanId, CALLER_SPAN_ID);
+    assert.equal(span?.name, 'GET /products/{id}');
+    assert.equal(attributesOf(span as OtlpSpan)['http.response.status_code']?.intValue, '200');
   });
 });
 
