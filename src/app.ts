@@ -327,7 +327,7 @@ function createTracing(config: Config, logger: Logger): { readonly exporter: Otl
   const exporter = new OtlpExporter({
     url,
     // Checked by the config when tracing is on: one of the two.
-    protocol: config.otlpProtocol === 'http/protobuf' ? 'http/protobuf' : 'http/json',
+    protocol: config.otlpProtocol,
     resource: resourceAttributes({ serviceName: config.serviceName, raw: config.resourceAttributes, ...(version === '' ? {} : { serviceVersion: version }) }),
     scope: { name: 'turbina', version },
     logger,

@@ -6,6 +6,7 @@ import { parseArgs } from 'node:util';
 import { parseRedisUrl } from './cache/redis/redis-url.js';
 import { parseResourceAttributes } from './trace/resource.js';
 import { createSampler } from './trace/sampler.js';
+import type { OtlpProtocol } from './trace/exporter.js';
 import { parseTrustProxy } from './ip/trust-proxy.js';
 import { LOG_LEVELS, type LogLevel } from './log/levels.js';
 
@@ -102,7 +103,7 @@ export interface Config {
   readonly otlpEndpoint: string;
   /** OTLP/HTTP traces URL, used as is (wins over otlpEndpoint); '' = none. */
   readonly otlpTracesEndpoint: string;
-  readonly otlpProtocol: string;
+  readonly otlpProtocol: OtlpProtocol;
   readonly serviceName: string;
   /** OTEL_RESOURCE_ATTRIBUTES as given (checked). */
   readonly resourceAttributes: string;
@@ -469,11 +470,13 @@ export const OPTIONS: readonly OptionSpec[] = [
     key: 'otlpProtocol',
     env: 'OTEL_EXPORTER_OTLP_PROTOCOL',
     flag: 'otel-exporter-otlp-protocol',
-    help: 'how spans are encoded on /v1/traces: http/json or http/protobuf (binary protobuf, the smaller and cheaper); grpc is not supported',
-    defaultText: 'http/json',
-    parse: (raw, name, earlier) => {
-      const value = raw?.trim().toLowerCase() || 'http/json';
-      if (value === 'http/json' || value === 'http/protobuf' || !tracingOn(earlier)) return value;
+    help: 'how spans are encoded on /v1/traces: http/protobuf (binary, the smaller and cheaper) or http/json; grpc is not supported',
+    defaultText: 'http/protobuf',
+    parse: (raw, name, earlier): OtlpProtocol => {
+      const value = raw?.trim().toLowerCase() || 'http/protobuf';
+      if (value === 'http/json' || value === 'http/protobuf') return value;
+      // Unread with tracing off: a platform's setting for its other services is no error.
+      if (!tracingOn(earlier)) return 'http/protobuf';
       throw new ConfigError(`invalid ${name} "${value.slice(0, 40)}": only http/json and http/protobuf are supported`);
     },
   },

@@ -94,7 +94,7 @@ describe('loadConfig defaults', () => {
       maxInFlight: 0,
       otlpEndpoint: '',
       otlpTracesEndpoint: '',
-      otlpProtocol: 'http/json',
+      otlpProtocol: 'http/protobuf',
       serviceName: '',
       resourceAttributes: '',
       tracesSampler: 'parentbased_always_on',
@@ -121,13 +121,14 @@ describe('loadConfig defaults', () => {
     assert.equal(config([], { STORE_URL: 'http://inventory:9000' }).staleIfErrorMs, 300000);
   });
 
-  test('OTEL_*: http(s) collector URLs never repeated, http/json only, the six samplers and a ratio 0..1, key=value resource attributes', () => {
+  test('OTEL_*: http(s) collector URLs never repeated, http/protobuf or http/json, the six samplers and a ratio 0..1, key=value resource attributes', () => {
     for (const bad of ['ftp://collector', 'collector:4318']) rejects([], { OTEL_EXPORTER_OTLP_ENDPOINT: bad }, 'OTEL_EXPORTER_OTLP_ENDPOINT');
     const secret = rejects([], { OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'grpc://user:hunter2@collector' }, 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT');
     assert.doesNotMatch(secret.message, /hunter2/);
     const on = { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318' };
     rejects([], { ...on, OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' }, 'OTEL_EXPORTER_OTLP_PROTOCOL', 'grpc');
-    assert.equal(config([], { ...on, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf' }).otlpProtocol, 'http/protobuf');
+    assert.equal(config([], { ...on, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json' }).otlpProtocol, 'http/json');
+    assert.equal(config([], on).otlpProtocol, 'http/protobuf');
     rejects([], { ...on, OTEL_TRACES_SAMPLER: 'sometimes' }, 'OTEL_TRACES_SAMPLER', 'sometimes');
     for (const bad of ['2', '-0.1', 'half']) rejects([], { ...on, OTEL_TRACES_SAMPLER: 'traceidratio', OTEL_TRACES_SAMPLER_ARG: bad }, 'OTEL_TRACES_SAMPLER_ARG');
     const resource = rejects([], { ...on, OTEL_RESOURCE_ATTRIBUTES: 'novalue' }, 'OTEL_RESOURCE_ATTRIBUTES');

@@ -20,7 +20,7 @@ export type OtlpProtocol = 'http/json' | 'http/protobuf';
 export interface OtlpExporterOptions {
   /** Where batches are POSTed, used as is (e.g. http://collector:4318/v1/traces). */
   readonly url: string;
-  /** How batches are encoded; http/json by default. */
+  /** How batches are encoded; http/protobuf (the OTLP default) unless told. */
   readonly protocol?: OtlpProtocol;
   /** Sent with every POST (an API key, say); never logged. */
   readonly headers?: Readonly<Record<string, string>>;
@@ -138,7 +138,7 @@ export class OtlpExporter {
     this.resource = options.resource;
     this.scope = options.scope;
     this.logger = options.logger;
-    const protocol = options.protocol ?? 'http/json';
+    const protocol = options.protocol ?? 'http/protobuf';
     if (protocol !== 'http/json' && protocol !== 'http/protobuf') throw new RangeError(`protocol must be http/json or http/protobuf, not ${String(protocol)}`);
     this.protobuf = protocol === 'http/protobuf';
     this.headers = { ...options.headers, 'content-type': this.protobuf ? 'application/x-protobuf' : 'application/json' };

@@ -1,10 +1,11 @@
 // Test helper: a real OTLP/HTTP collector on a free loopback port. It records every POST
-// (headers, the body as bytes and parsed as JSON, when it came) and answers as told: 200 by default, or a
+// (headers, the body as bytes and in the OTLP/JSON shape, when it came) and answers as told: 200 by default, or a
 // planned sequence of answers (a status with Retry-After, a hang, a slow 200); down()
 // closes it so connections are refused.
 import { createServer, type IncomingHttpHeaders, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
+import { decodeTraceRequest } from './otlp-decode.js';
 
 /** How the collector answers one POST. */
 export type CollectorAnswer =
@@ -21,7 +22,8 @@ export interface ReceivedPost {
   readonly bytes: Buffer;
   /** The body as UTF-8 text. */
   readonly raw: string;
-  /** The body parsed as JSON (undefined if it is not JSON). */
+  /** The body in the OTLP/JSON shape: parsed as JSON, or decoded from protobuf
+   *  (undefined if it is neither). */
   readonly json: unknown;
   /** performance.now() when the whole body had arrived. */
   readonly at: number;
@@ -92,7 +94,8 @@ export class Collector {
     const raw = bytes.toString('utf8');
     let json: unknown;
     try {
-      json = JSON.parse(raw);
+      // Either encoding, read into the OTLP/JSON shape, so that a test reads spans one way.
+      json = headers['content-type'] === 'application/x-protobuf' ? decodeTraceRequest(bytes) : JSON.parse(raw);
     } catch {
       json = undefined;
     }

@@ -9,6 +9,7 @@ import { describe, test } from 'node:test';
 import { AccessLog, type AccessLogged } from '../../src/observability/access-log.js';
 import { writeNumber, writePlainAscii, writeThousandths } from '../../src/log/ascii-bytes.js';
 import { Logger } from '../../src/log/logger.js';
+import { Tracer } from '../../src/trace/tracer.js';
 
 function written(write: (buf: Buffer, pos: number) => number): string {
   const buf = Buffer.alloc(64);
@@ -71,7 +72,8 @@ function request(overrides: Partial<AccessLogged> = {}): AccessLogged {
 describe('AccessLog lines', () => {
   test('with tracing, a line carries trace_id and span_id (the fast and the escaping path alike)', () => {
     const { log, lines } = capture();
-    const span = { traceId: '4bf92f3577b34da6a3ce929d0e0e4736', spanId: '00f067aa0ba902b7', sampled: true, rename: () => {}, set: () => {}, fail: () => {}, end: () => {} };
+    const tracer = new Tracer({ traceId: () => '4bf92f3577b34da6a3ce929d0e0e4736', spanId: () => '00f067aa0ba902b7' }, { sample: () => true }, { add: () => {} });
+    const span = tracer.startServer('GET', undefined);
     log.record(request({ span }), 1.5);
     log.record(request({ span, path: '/caf\u00e9' }), 1.5);
     log.record(request(), 1.5);

@@ -52,7 +52,7 @@ async function teardown({ collector, exporter }: Setup): Promise<void> {
 }
 
 test('spans arrive in batches of maxBatch (a full one at once), complete and well-formed, POSTed as JSON', async () => {
-  const s = await setup({ maxBatch: 4, scheduleMs: 60_000, headers: { 'x-api-key': 'k' } });
+  const s = await setup({ protocol: 'http/json', maxBatch: 4, scheduleMs: 60_000, headers: { 'x-api-key': 'k' } });
   try {
     for (let i = 1; i <= 10; i++) s.exporter.add(span(i));
     // The two full batches go without waiting for the schedule; the rest on flush.

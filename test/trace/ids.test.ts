@@ -68,9 +68,9 @@ describe('ids', () => {
       randomFillSync(bytes);
     });
     const seen = new Set<string>();
-    // 4096-byte pool: 600 trace ids take 9600 bytes, so three fills.
-    for (let i = 0; i < 600; i++) seen.add(pool.traceId());
-    assert.equal(seen.size, 600);
+    // 65536-byte pool: 9000 trace ids take 144000 bytes, so three fills.
+    for (let i = 0; i < 9000; i++) seen.add(pool.traceId());
+    assert.equal(seen.size, 9000);
     assert.equal(fills, 3);
   });
 });

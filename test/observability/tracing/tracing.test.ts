@@ -11,7 +11,6 @@ import type { Config } from '../../../src/config.js';
 import { Logger } from '../../../src/log/logger.js';
 import { startServer } from '../../helpers/child.js';
 import { Collector } from '../../helpers/collector.js';
-import { decodeTraceRequest } from '../../helpers/otlp-decode.js';
 import { request } from '../../helpers/http.js';
 
 const TRACE_ID = '4bf92f3577b34da6a3ce929d0e0e4736';
@@ -124,7 +123,7 @@ test('a valid traceparent and tracestate are continued: the answer, the exported
     assert.equal(await t.app.stop(), 0);
     assert.equal(collector.received.length, 1);
     assert.equal(collector.received[0]?.path, '/v1/traces');
-    assert.equal(collector.received[0]?.headers['content-type'], 'application/json');
+    assert.equal(collector.received[0]?.headers['content-type'], 'application/x-protobuf', 'protobuf, the OTLP default');
     const [span, ...more] = spansOf(collector);
     assert.ok(span);
     assert.equal(more.length, 0);
@@ -162,15 +161,15 @@ test('a valid traceparent and tracestate are continued: the answer, the exported
   });
 });
 
-test('OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf: the server span goes as protobuf (application/x-protobuf)', async () => {
-  await withTraced({ otlpProtocol: 'http/protobuf' }, async (t, collector) => {
+test('OTEL_EXPORTER_OTLP_PROTOCOL=http/json: the server span goes as OTLP/JSON (application/json)', async () => {
+  await withTraced({ otlpProtocol: 'http/json' }, async (t, collector) => {
     const reply = await request(t.port, '/products/1', { headers: { traceparent: `00-${TRACE_ID}-${CALLER_SPAN_ID}-01` } });
     assert.equal(reply.status, 200);
     const answered = traceparentOf(reply);
     assert.equal(await t.app.stop(), 0);
     assert.equal(collector.received.length, 1);
-    assert.equal(collector.received[0]?.headers['content-type'], 'application/x-protobuf');
-    const body = decodeTraceRequest(collector.received[0]?.bytes ?? Buffer.alloc(0)) as { resourceSpans: { scopeSpans: { spans: OtlpSpan[] }[] }[] };
+    assert.equal(collector.received[0]?.headers['content-type'], 'application/json');
+    const body = JSON.parse(collector.received[0]?.raw ?? '') as { resourceSpans: { scopeSpans: { spans: OtlpSpan[] }[] }[] };
     const [span, ...more] = body.resourceSpans[0]?.scopeSpans[0]?.spans ?? [];
     assert.equal(more.length, 0);
     assert.equal(span?.traceId, TRACE_ID);
