@@ -20,6 +20,7 @@ import { loopbackBytes, Progress, rateOf } from './bench/progress.js';
 import { ProcSampler } from './bench/proc-stats.js';
 import { runRedisBenchmark, type RedisBenchmarkRate } from './bench/redis-benchmark.js';
 import { redisServerSkipReason, startRedisServer, type RunningRedis } from './bench/redis-server.js';
+import { startSpanSink } from './bench/span-sink-process.js';
 import { metricsText, startUpstream, storeCounters, storeCountersBetween, upstreamUse, type RunningUpstream, type UpstreamUse } from './bench/upstream.js';
 import { runWrk, wrkVersion } from './bench/wrk.js';
 import { parseCli } from './cli.js';
@@ -183,8 +184,8 @@ async function main(): Promise<void> {
         continue;
       }
       // Both sides share the scenario's Redis, as the processes of a deployment share one.
-      await withRedis(scenario, async (redisEnv) => {
-        for (const pair of here) pairs.push(await measurePair(pair, scenario, redisEnv));
+      await withServices(scenario, async (servicesEnv) => {
+        for (const pair of here) pairs.push(await measurePair(pair, scenario, servicesEnv));
       });
       continue;
     }
@@ -198,11 +199,11 @@ async function main(): Promise<void> {
         ? undefined
         : await startUpstream(scenario.upstream, (launch) => (pinning === undefined ? launch : loadSideLaunch(launch, pinning)), join(workDir, `inventory-${scenario.name}.log`));
     try {
-      await withRedis(scenario, async (redisEnv) => {
+      await withServices(scenario, async (servicesEnv) => {
         // Rounds interleave the targets, so a slow minute on a shared machine hits them all.
         const perRound: Measurement[] = [];
         for (let round = 1; round <= rounds; round++) {
-          for (const target of runs) perRound.push(...(await measure(target, scenario, round, upstream, redisEnv)));
+          for (const target of runs) perRound.push(...(await measure(target, scenario, round, upstream, servicesEnv)));
         }
         measurements.push(...medians(perRound));
       });
@@ -211,23 +212,27 @@ async function main(): Promise<void> {
     }
   }
 
-  /** Runs `body` with the scenario's redis-server (if it has one) as REDIS_URL, on the load
-   *  generator's side like the inventory service; then redis-benchmark's GET rate against
-   *  it, the ceiling for the scenario's req/s; then stops it. */
-  async function withRedis(scenario: Scenario, body: (redisEnv: Readonly<Record<string, string>>) => Promise<void>): Promise<void> {
-    if (scenario.redis !== true) return body({});
-    const redis: RunningRedis = await startRedisServer(
-      (launch) => (pinning === undefined ? launch : loadSideLaunch(launch, pinning)),
-      join(workDir, `redis-${scenario.name}.log`),
-    );
+  /** Runs `body` with the scenario's services, on the load generator's side like the
+   *  inventory service, then stops them: its redis-server (if it has one) as REDIS_URL,
+   *  with redis-benchmark's GET rate against it after, the ceiling for the scenario's req/s;
+   *  its span sink (if it has one) as TURBINA_BENCH_COLLECTOR. */
+  async function withServices(scenario: Scenario, body: (servicesEnv: Readonly<Record<string, string>>) => Promise<void>): Promise<void> {
+    const place = (launch: Launch): Launch => (pinning === undefined ? launch : loadSideLaunch(launch, pinning));
+    const sink = scenario.collector === true ? await startSpanSink(place, join(workDir, `span-sink-${scenario.name}.log`)) : undefined;
     try {
-      await body({ REDIS_URL: redis.url });
-      progress.done(`[redis-benchmark] ${scenario.name}: GET against the scenario's redis-server...`);
-      const rate = await runRedisBenchmark(scenario.name, redis.port);
-      redisRates.push(rate);
-      progress.done(`[redis-benchmark] ${scenario.name}: GET ${Math.round(rate.getPerSec).toLocaleString('en-US')} req/s, p99 ${rate.p99Ms.toFixed(2)} ms (${rate.valueBytes}-byte values)`);
+      if (scenario.redis !== true) return await body(sink === undefined ? {} : { TURBINA_BENCH_COLLECTOR: sink.url });
+      const redis: RunningRedis = await startRedisServer(place, join(workDir, `redis-${scenario.name}.log`));
+      try {
+        await body({ REDIS_URL: redis.url, ...(sink === undefined ? {} : { TURBINA_BENCH_COLLECTOR: sink.url }) });
+        progress.done(`[redis-benchmark] ${scenario.name}: GET against the scenario's redis-server...`);
+        const rate = await runRedisBenchmark(scenario.name, redis.port);
+        redisRates.push(rate);
+        progress.done(`[redis-benchmark] ${scenario.name}: GET ${Math.round(rate.getPerSec).toLocaleString('en-US')} req/s, p99 ${rate.p99Ms.toFixed(2)} ms (${rate.valueBytes}-byte values)`);
+      } finally {
+        await redis.stop();
+      }
     } finally {
-      await redis.stop();
+      await sink?.stop();
     }
   }
 
@@ -251,9 +256,9 @@ async function main(): Promise<void> {
     scenario: Scenario,
     round: number,
     upstream: RunningUpstream | undefined,
-    redisEnv: Readonly<Record<string, string>>,
+    servicesEnv: Readonly<Record<string, string>>,
   ): Promise<Measurement[]> {
-    return placed(target.workers ?? 1, (place) => measurePlaced(target, scenario, round, place, upstream, redisEnv));
+    return placed(target.workers ?? 1, (place) => measurePlaced(target, scenario, round, place, upstream, servicesEnv));
   }
 
   async function measurePlaced(
@@ -262,10 +267,10 @@ async function main(): Promise<void> {
     round: number,
     place: (launch: Launch) => Launch,
     upstream: RunningUpstream | undefined,
-    redisEnv: Readonly<Record<string, string>>,
+    servicesEnv: Readonly<Record<string, string>>,
   ): Promise<Measurement[]> {
     const port = await freePort();
-    const env: Record<string, string> = { STORE_LATENCY_MS: '20', ...scenario.env, ...redisEnv, ...(upstream === undefined ? {} : { STORE_URL: upstream.url }) };
+    const env: Record<string, string> = { STORE_LATENCY_MS: '20', ...scenario.env, ...servicesEnv, ...(upstream === undefined ? {} : { STORE_URL: upstream.url }) };
     const server = await startTarget(place(target.launch(port, env)), port, join(workDir, `${target.name}-${scenario.name}.log`));
     const out: Measurement[] = [];
     try {
@@ -331,9 +336,9 @@ async function main(): Promise<void> {
   }
 
   /** Both placed alike: pinned only if both sides' workers fit the server cores. */
-  function measurePair(pair: Pair<Target>, scenario: Scenario, redisEnv: Readonly<Record<string, string>>): Promise<PairedMeasurement> {
+  function measurePair(pair: Pair<Target>, scenario: Scenario, servicesEnv: Readonly<Record<string, string>>): Promise<PairedMeasurement> {
     const workers = Math.max(pair.target.workers ?? 1, pair.base.workers ?? 1);
-    return placed(workers, (place) => measurePairPlaced(pair, scenario, place, redisEnv));
+    return placed(workers, (place) => measurePairPlaced(pair, scenario, place, servicesEnv));
   }
 
   /** Both servers up at once, warmed together, then `rounds` loads of both at once. */
@@ -341,9 +346,9 @@ async function main(): Promise<void> {
     { target, base: baseline }: Pair<Target>,
     scenario: Scenario,
     place: (launch: Launch) => Launch,
-    redisEnv: Readonly<Record<string, string>>,
+    servicesEnv: Readonly<Record<string, string>>,
   ): Promise<PairedMeasurement> {
-    const env: Record<string, string> = { STORE_LATENCY_MS: '20', ...scenario.env, ...redisEnv };
+    const env: Record<string, string> = { STORE_LATENCY_MS: '20', ...scenario.env, ...servicesEnv };
     const start = async (t: Target): Promise<{ port: number; server: Awaited<ReturnType<typeof startTarget>> }> => {
       const port = await freePort();
       const server = await startTarget(place(t.launch(port, env)), port, join(workDir, `${t.name}-${scenario.name}-paired.log`));

@@ -29,6 +29,9 @@ export interface Scenario {
   /** One redis-server for the scenario's runs (redis-server.ts), given to the targets as
    *  REDIS_URL; redis-benchmark's GET rate against it is measured once, beside them. */
   readonly redis?: boolean;
+  /** A quiet OTLP collector for the scenario's runs (span-sink.ts), given to the targets as
+   *  TURBINA_BENCH_COLLECTOR: the traced targets send their spans to it, the rest ignore it. */
+  readonly collector?: boolean;
 }
 
 /** The embedded catalog's ids (CATALOG_SIZE's default): product-l2 reads all of them. */
@@ -66,6 +69,17 @@ export const SCENARIOS: readonly Scenario[] = [
     warm: { path: '/products/1' },
     plan: { path: '/products/1' },
     env: {},
+  },
+  {
+    // What tracing costs, on the cheapest request: each traced target is paired with
+    // turbina untraced (--paired) or measured beside it.
+    name: 'product-traced',
+    description: 'GET /products/1 (product-hit) with tracing on: every request sampled, or 1 in 100, spans sent to a local collector',
+    warm: { path: '/products/1' },
+    plan: { path: '/products/1' },
+    env: {},
+    collector: true,
+    only: ['turbina', 'turbina-traced', 'turbina-traced-1pct'],
   },
   {
     name: 'product-miss',

@@ -81,6 +81,15 @@ export function settingsOf(raw: string): Record<string, string> | undefined {
   return env;
 }
 
+/** turbina sending spans to the scenario's collector (TURBINA_BENCH_COLLECTOR), sampled so. */
+function traced(sampler: string, ratio: string): Target['launch'] {
+  return (port, env) => {
+    const { TURBINA_BENCH_COLLECTOR: collector, ...rest } = env;
+    const tracing = { OTEL_EXPORTER_OTLP_ENDPOINT: collector ?? '', OTEL_TRACES_SAMPLER: sampler, OTEL_TRACES_SAMPLER_ARG: ratio };
+    return node(join(PROJECT_ROOT, 'dist', 'server.js'), tracing)(port, rest);
+  };
+}
+
 let goBinary = '';
 let python: string | undefined;
 
@@ -118,6 +127,27 @@ export const TARGETS: readonly Target[] = [
     prepare: () => {},
     launch: (port, env) => node(join(PROJECT_ROOT, 'dist', 'server.js'), settingsOf(process.env['TURBINA_ENV'] ?? '') ?? {})(port, env),
     version: () => `node ${process.version}`,
+    baseline: 'turbina',
+  },
+  {
+    // Tracing on (the product-traced scenario's collector), paired with tracing off.
+    name: 'turbina-traced',
+    label: 'turbina, tracing every request',
+    skipReason: () => undefined,
+    prepare: () => {},
+    launch: traced('always_on', '1'),
+    version: () => `node ${process.version}`,
+    variant: true,
+    baseline: 'turbina',
+  },
+  {
+    name: 'turbina-traced-1pct',
+    label: 'turbina, tracing 1% of requests',
+    skipReason: () => undefined,
+    prepare: () => {},
+    launch: traced('traceidratio', '0.01'),
+    version: () => `node ${process.version}`,
+    variant: true,
     baseline: 'turbina',
   },
   {

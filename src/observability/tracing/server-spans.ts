@@ -6,9 +6,17 @@
 import { performance } from 'node:perf_hooks';
 import type { RequestContext } from '../../http/context.js';
 import { parseTraceparent, formatTraceparent, sanitizeTracestate } from '../../trace/trace-context.js';
-import type { RemoteParent, Tracer } from '../../trace/tracer.js';
+import type { RemoteParent, Span, Tracer } from '../../trace/tracer.js';
+import type { Route } from '../../http/router.js';
 
 export class ServerSpans {
+  /** `METHOD /pattern` by route index: made once, not per request. */
+  private readonly names: string[] = [];
+  /** The last Host header seen and what it gave: a server sees the same one request after request. */
+  private host = '';
+  private serverAddress = '';
+  private serverPort = 0;
+
   constructor(private readonly tracer: Tracer) {}
 
   /** Starts ctx's span and adds its traceparent to the response's headers. */
@@ -27,8 +35,9 @@ export class ServerSpans {
   end(ctx: RequestContext, now: number): void {
     const span = ctx.span;
     if (span === undefined || !span.sampled) return;
-    const route = ctx.route?.pattern;
-    span.rename(route === undefined ? ctx.method : `${ctx.method} ${route}`);
+    const matched = ctx.route;
+    const route = matched?.pattern;
+    span.rename(matched === undefined ? ctx.method : matched.method === ctx.method ? this.nameOf(matched) : `${ctx.method} ${route}`);
     span.set('http.request.method', ctx.method);
     // The server speaks plain HTTP (TLS ends in front of it, if anywhere).
     span.set('url.scheme', 'http');
@@ -37,7 +46,7 @@ export class ServerSpans {
     span.set('http.response.status_code', ctx.status);
     span.set('http.response.body.size', ctx.bytes);
     const host = ctx.req.headers.host;
-    if (host !== undefined) setServer(span, host);
+    if (host !== undefined) this.setServer(span, host);
     if (ctx.remote !== undefined) span.set('client.address', ctx.remote);
     if (ctx.cache !== '') span.set('turbina.cache', ctx.cache);
     if (ctx.status >= 500) {
@@ -46,17 +55,23 @@ export class ServerSpans {
     }
     span.end(performance.timeOrigin + now);
   }
-}
 
-/** server.address and server.port from a Host header (`name:port`, `[v6]:port`). */
-function setServer(span: NonNullable<RequestContext['span']>, host: string): void {
-  const colon = host.lastIndexOf(':');
-  const bracket = host.lastIndexOf(']');
-  if (colon <= bracket) {
-    span.set('server.address', bracket > 0 ? host.slice(1, bracket) : host);
-    return;
+  private nameOf(route: Route): string {
+    return (this.names[route.index] ??= `${route.method} ${route.pattern}`);
   }
-  span.set('server.address', bracket > 0 ? host.slice(1, bracket) : host.slice(0, colon));
-  const port = Number(host.slice(colon + 1));
-  if (Number.isInteger(port) && port > 0 && port < 65536) span.set('server.port', port);
+
+  /** server.address and server.port (0: none) from a Host header (`name:port`, `[v6]:port`). */
+  private setServer(span: Span, host: string): void {
+    if (host !== this.host) {
+      this.host = host;
+      const colon = host.lastIndexOf(':');
+      const bracket = host.lastIndexOf(']');
+      const hasPort = colon > bracket;
+      this.serverAddress = bracket > 0 ? host.slice(1, bracket) : hasPort ? host.slice(0, colon) : host;
+      const port = hasPort ? Number(host.slice(colon + 1)) : 0;
+      this.serverPort = Number.isInteger(port) && port > 0 && port < 65536 ? port : 0;
+    }
+    span.set('server.address', this.serverAddress);
+    if (this.serverPort !== 0) span.set('server.port', this.serverPort);
+  }
 }
