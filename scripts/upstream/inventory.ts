@@ -3,11 +3,13 @@
 // (environment or flags) and changed at run time (PUT /_control), and exact counts of what
 // it did (GET /_stats), so turbina's upstream store can be tested and benchmarked against
 // a real process on a real port. A development tool: `npm run upstream -- --help`.
+// With an OTLP endpoint set (tracing.ts), its requests join their callers' traces.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { applyControl, KnobError, startOptions, USAGE, type Knobs, type StartOptions } from './knobs.js';
 import { ProductsService } from './products.js';
 import { Stats } from './stats.js';
+import { inventoryTracing, type InventoryTracing } from './tracing.js';
 
 /** A /_control body is a handful of knobs. */
 const MAX_CONTROL_BYTES = 16 * 1024;
@@ -23,6 +25,14 @@ try {
 if (options.help) {
   process.stdout.write(USAGE + '\n');
   process.exit(0);
+}
+
+let tracing: InventoryTracing | undefined;
+try {
+  tracing = inventoryTracing(process.env);
+} catch (error) {
+  process.stderr.write(`inventory: ${(error as Error).message}\n`);
+  process.exit(2);
 }
 
 let knobs: Knobs = options.knobs;
@@ -76,7 +86,10 @@ const server = createServer((req, res) => {
   const url = req.url ?? '/';
   const q = url.indexOf('?');
   const path = q < 0 ? url : url.slice(0, q);
-  if (path === '/products' || path.startsWith('/products/')) return products.serve(req, res, path, q < 0 ? '' : url.slice(q + 1), knobs);
+  if (path === '/products' || path.startsWith('/products/')) {
+    tracing?.traceRequest(req, res, path);
+    return products.serve(req, res, path, q < 0 ? '' : url.slice(q + 1), knobs);
+  }
   if (path === '/_control') return control(req, res);
   if (path === '/_stats' || path === '/_stats/reset') return statsRoute(req, res, path);
   problem(res, 404, 'not found', `no route for ${path}`);
@@ -95,11 +108,18 @@ server.listen(options.port, options.host, () => {
   process.stdout.write(JSON.stringify({ msg: 'listening', port, host: options.host, catalogSize: options.catalogSize, knobs }) + '\n');
 });
 
-/** Hanging and dripping answers are cut, not waited for: a fault injector owes them nothing. */
+/** The longest a stop waits for the last spans to reach the collector. */
+const SPAN_FLUSH_MS = 1000;
+
+/** Hanging and dripping answers are cut, not waited for: a fault injector owes them nothing.
+ *  Their spans (ended as the connections close) go out with the rest before the exit. */
 function stop(): void {
-  server.close(() => process.exit(0));
+  server.close(() => {
+    if (tracing === undefined) process.exit(0);
+    void tracing.flush(SPAN_FLUSH_MS).then(() => process.exit(0));
+  });
   server.closeAllConnections();
-  setTimeout(() => process.exit(0), 1000).unref();
+  setTimeout(() => process.exit(0), 1000 + (tracing === undefined ? 0 : SPAN_FLUSH_MS)).unref();
 }
 process.once('SIGTERM', stop);
 process.once('SIGINT', stop);

@@ -15,6 +15,7 @@ import type { Responder } from '../http/responder.js';
 import type { Router } from '../http/router.js';
 import type { Logger } from '../log/logger.js';
 import type { BufferPool } from '../pool/buffer-pool.js';
+import type { Span } from '../trace/tracer.js';
 import type { ExportSlots } from './export-slots.js';
 import { STORE_UPSTREAM, type ProductPage, type ProductStore } from './store.js';
 
@@ -57,11 +58,11 @@ export function registerExportRoute(router: Router, deps: ExportDeps): void {
       // The first page before the head: a store that fails at once gets a clean problem
       // document instead of a 200 cut short.
       ctx.upstream = STORE_UPSTREAM;
-      const first = ctx.method === 'HEAD' ? undefined : await deps.store.list(0, EXPORT_PAGE, ctx.signal);
+      const first = ctx.method === 'HEAD' ? undefined : await deps.store.list(0, EXPORT_PAGE, ctx.signal, ctx.span);
       ctx.upstream = '';
       const body = respond.openBody(ctx, 200, NDJSON_TYPE, NO_STORE, idle);
       if (body === undefined || first === undefined) return;
-      await exportCatalog(body, first, deps, ctx.signal);
+      await exportCatalog(body, first, deps, ctx.signal, ctx.span);
     } finally {
       slots.release();
     }
@@ -128,14 +129,14 @@ class ChunkWriter {
 }
 
 /** `signal` aborts a store call when the client leaves. */
-async function exportCatalog(body: BodyStream, first: ProductPage, deps: ExportDeps, signal: AbortSignal): Promise<void> {
+async function exportCatalog(body: BodyStream, first: ProductPage, deps: ExportDeps, signal: AbortSignal, span: Span | undefined): Promise<void> {
   const { store, pool } = deps;
   const out = new ChunkWriter(body, pool);
   let offset = 0;
   let next: ProductPage | undefined = first;
   try {
     while (!body.closed) {
-      const page = next ?? (await store.list(offset, EXPORT_PAGE, signal));
+      const page = next ?? (await store.list(offset, EXPORT_PAGE, signal, span));
       next = undefined;
       for (const product of page.items) {
         if (!out.line(JSON.stringify(product) + '\n')) {

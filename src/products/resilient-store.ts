@@ -10,6 +10,8 @@
 // - the last failure becomes the problem the client sees: 502 (the upstream answered
 //   wrong or could not be reached), 503 (circuit open) or 504 (no answer in time).
 // The cache's singleflight sits outside: one call, retries included, per missing key.
+// A traced call has a span of its own (store-span.ts), the parent the store behind hangs
+// each attempt's span on.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { performance } from 'node:perf_hooks';
 import { HttpError } from '../http/http-error.js';
@@ -18,8 +20,10 @@ import { fullJitter } from '../resilience/backoff.js';
 import { parseRetryAfter } from '../resilience/retry-after.js';
 import type { RetryBudget } from '../resilience/retry-budget.js';
 import type { Logger } from '../log/logger.js';
+import type { Span } from '../trace/tracer.js';
 import type { Product } from './catalog.js';
 import type { ProductPage, ProductStore } from './store.js';
+import { endStoreSpan, STORE_GET_SPAN, STORE_LIST_SPAN } from './store-span.js';
 import { UpstreamError, type UpstreamErrorKind } from './upstream/upstream-error.js';
 
 export interface ResilienceOptions {
@@ -97,12 +101,12 @@ export class ResilientStore implements ProductStore {
     return this.attemptCount;
   }
 
-  get(id: number, signal?: AbortSignal): Promise<Product | undefined> {
-    return this.call((bound) => this.inner.get(id, bound), signal);
+  get(id: number, signal?: AbortSignal, span?: Span): Promise<Product | undefined> {
+    return this.call((bound, callSpan) => this.inner.get(id, bound, callSpan), signal, span, STORE_GET_SPAN);
   }
 
-  list(offset: number, limit: number, signal?: AbortSignal): Promise<ProductPage> {
-    return this.call((bound) => this.inner.list(offset, limit, bound), signal);
+  list(offset: number, limit: number, signal?: AbortSignal, span?: Span): Promise<ProductPage> {
+    return this.call((bound, callSpan) => this.inner.list(offset, limit, bound, callSpan), signal, span, STORE_LIST_SPAN);
   }
 
   /** Ms until the open breaker lets a probe through; 0 while calls go to the store. */
@@ -125,15 +129,24 @@ export class ResilientStore implements ProductStore {
     };
   }
 
-  private async call<T>(attempt: (signal: AbortSignal) => Promise<T>, outer: AbortSignal | undefined): Promise<T> {
+  /** `parent`: the request's span, when traced; the call's own span is its child. */
+  private async call<T>(
+    attempt: (signal: AbortSignal, span: Span | undefined) => Promise<T>,
+    outer: AbortSignal | undefined,
+    parent: Span | undefined,
+    spanName: string,
+  ): Promise<T> {
     const { breaker, retryBudget, callBudgetMs, retries } = this.options;
     outer?.throwIfAborted();
     this.callCount++;
+    const span = parent?.child(spanName);
     const endsAt = callBudgetMs > 0 ? performance.now() + callBudgetMs : Infinity;
     for (let retry = 0; ; retry++) {
       const permit = breaker.acquire();
       if (permit === undefined) {
-        throw circuitOpen(breaker.retryAfterMs());
+        const refused = circuitOpen(breaker.retryAfterMs());
+        if (span !== undefined) endStoreSpan(span, retry, 'circuit-open', refused);
+        throw refused;
       }
       // Only calls that reach the store earn retries: refused ones would fill the budget
       // while the breaker is open, for the moment the upstream comes back.
@@ -142,12 +155,14 @@ export class ResilientStore implements ProductStore {
       try {
         // The first attempt has STORE_TIMEOUT_MS; a retry only what is left of the budget.
         const timeoutMs = retry === 0 ? this.options.attemptTimeoutMs : Math.min(this.options.attemptTimeoutMs, endsAt - performance.now());
-        const value = await this.attempt(attempt, outer, timeoutMs);
+        const value = await this.attempt(attempt, outer, timeoutMs, span);
         permit.success();
+        if (span !== undefined) endStoreSpan(span, retry + 1, 'ok');
         return value;
       } catch (error) {
         if (outer?.aborted === true) {
           permit.cancel(); // the caller gave up: it says nothing about the store
+          if (span !== undefined) endStoreSpan(span, retry + 1, 'aborted', outer.reason);
           throw outer.reason;
         }
         const kind = failureKind(error);
@@ -156,8 +171,18 @@ export class ResilientStore implements ProductStore {
         // The breaker's run of failures counts calls, not the attempts retried within one.
         permit.failure(wait !== undefined);
         // Not retried, or this failure opened the breaker (a probe's does): no wait for a 503.
-        if (wait === undefined || breaker.state !== 'closed') throw this.failed(error);
-        if (wait > 0) await pause(wait, outer);
+        if (wait === undefined || breaker.state !== 'closed') {
+          if (span !== undefined) endStoreSpan(span, retry + 1, 'failed', error);
+          throw this.failed(error);
+        }
+        if (wait > 0) {
+          try {
+            await pause(wait, outer);
+          } catch (reason) {
+            if (span !== undefined) endStoreSpan(span, retry + 1, 'aborted', reason);
+            throw reason;
+          }
+        }
         this.retryCount++;
       }
     }
@@ -200,7 +225,7 @@ export class ResilientStore implements ProductStore {
   }
 
   /** One attempt with its own controller: aborted at its timeout or when the caller's signal aborts. */
-  private attempt<T>(call: (signal: AbortSignal) => Promise<T>, outer: AbortSignal | undefined, timeoutMs: number): Promise<T> {
+  private attempt<T>(call: (signal: AbortSignal, span: Span | undefined) => Promise<T>, outer: AbortSignal | undefined, timeoutMs: number, span: Span | undefined): Promise<T> {
     const controller = new AbortController();
     return new Promise<T>((resolve, reject) => {
       const stop = (reason: unknown): void => {
@@ -217,7 +242,7 @@ export class ResilientStore implements ProductStore {
       };
       try {
         // The store may ignore its signal: the attempt fails on time all the same.
-        call(controller.signal).then(
+        call(controller.signal, span).then(
           (value) => {
             settled();
             resolve(value);

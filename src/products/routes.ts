@@ -14,6 +14,7 @@ import type { Router } from '../http/router.js';
 import { int, MAX_WHOLE } from '../http/validation/fields.js';
 import { pathParams } from '../http/validation/path-params.js';
 import { query } from '../http/validation/query-schema.js';
+import type { Span } from '../trace/tracer.js';
 import type { Product } from './catalog.js';
 import type { SharedResponses } from './shared-responses.js';
 import { isStoreFailure, STORE_UPSTREAM, type ProductStore } from './store.js';
@@ -94,16 +95,18 @@ export function registerProductRoutes(router: Router, deps: ProductRoutesDeps): 
     );
   };
 
-  const loadProduct = async (id: number, signal: AbortSignal): Promise<Loaded<Encoded>> => {
-    const product = await store.get(id, signal);
+  // The span is the request's whose loader runs (the singleflight's leader): the store
+  // call is in its trace, and the requests that share the load wait inside their own spans.
+  const loadProduct = async (id: number, signal: AbortSignal, span: Span | undefined): Promise<Loaded<Encoded>> => {
+    const product = await store.get(id, signal, span);
     if (product === undefined) {
       return { value: encodeProblem(404, `product ${id} does not exist`), ttlMs: negativeTtlMs };
     }
     return { value: encodeStoredJson(product, Date.parse(product.updatedAt)) };
   };
 
-  const loadPage = async (offset: number, limit: number, signal: AbortSignal): Promise<Loaded<Encoded>> => {
-    const page = await store.list(offset, limit, signal);
+  const loadPage = async (offset: number, limit: number, signal: AbortSignal, span: Span | undefined): Promise<Loaded<Encoded>> => {
+    const page = await store.list(offset, limit, signal, span);
     const next = offset + page.items.length;
     return {
       value: encodeStoredJson(
@@ -119,7 +122,7 @@ export function registerProductRoutes(router: Router, deps: ProductRoutesDeps): 
     // A hit makes no loader closure.
     const hit = cache.get(key);
     if (hit !== undefined) return send(ctx, hit, 'HIT');
-    return serveMiss(ctx, key, (signal) => loadProduct(id, signal));
+    return serveMiss(ctx, key, (signal) => loadProduct(id, signal, ctx.span));
   });
 
   router.add('GET', '/products', (ctx) => {
@@ -127,7 +130,7 @@ export function registerProductRoutes(router: Router, deps: ProductRoutesDeps): 
     const key = `list:${offset}:${limit}`;
     const hit = cache.get(key);
     if (hit !== undefined) return send(ctx, hit, 'HIT');
-    return serveMiss(ctx, key, (signal) => loadPage(offset, limit, signal));
+    return serveMiss(ctx, key, (signal) => loadPage(offset, limit, signal, ctx.span));
   });
 
   const mayInvalidate = deps.mayInvalidate;

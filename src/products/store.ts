@@ -2,9 +2,12 @@
 // Redis can stand in later; the embedded one simulates a store's latency on a timer.
 // A call takes an optional AbortSignal: when every request waiting on the call has given
 // up, it is aborted, and a store should stop and reject (an AbortError) instead of
-// finishing work nobody will read.
+// finishing work nobody will read. It takes an optional span too, when the request is
+// traced: the parent a store hangs its own spans on (a remote call's client span), so that
+// they join the request's trace; a store that makes none ignores it.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { HttpError } from '../http/http-error.js';
+import type { Span } from '../trace/tracer.js';
 import { generateProduct, type Product } from './catalog.js';
 
 /** What a request waits on during a store call, as a request deadline's 504 names it (ctx.upstream). */
@@ -22,10 +25,11 @@ export interface ProductPage {
 }
 
 export interface ProductStore {
-  /** The product, or undefined when no product has this id. */
-  get(id: number, signal?: AbortSignal): Promise<Product | undefined>;
+  /** The product, or undefined when no product has this id. `span`: the parent of the
+   *  call's own spans, absent when the request is not traced. */
+  get(id: number, signal?: AbortSignal, span?: Span): Promise<Product | undefined>;
   /** Products in id order starting at offset (0-based), at most limit of them. */
-  list(offset: number, limit: number, signal?: AbortSignal): Promise<ProductPage>;
+  list(offset: number, limit: number, signal?: AbortSignal, span?: Span): Promise<ProductPage>;
 }
 
 export class EmbeddedStore implements ProductStore {

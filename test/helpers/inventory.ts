@@ -17,6 +17,8 @@ export interface InventoryOptions {
   readonly catalogSize?: number;
   /** Command-line flags, e.g. ['--latency-ms', '5'] (a flag wins over the knobs' environment). */
   readonly args?: readonly string[];
+  /** More environment, e.g. OTEL_EXPORTER_OTLP_ENDPOINT for the service's spans. */
+  readonly env?: Readonly<Record<string, string>>;
 }
 
 export interface Inventory {
@@ -46,7 +48,7 @@ async function call<T>(port: number, method: string, path: string, body?: unknow
 }
 
 export async function startInventory(knobs: Partial<Knobs> = {}, options: InventoryOptions = {}): Promise<Inventory> {
-  const env: Record<string, string> = { PATH: process.env['PATH'] ?? '', PORT: '0', HOST: '127.0.0.1', ...knobsToEnv(knobs) };
+  const env: Record<string, string> = { PATH: process.env['PATH'] ?? '', PORT: '0', HOST: '127.0.0.1', ...knobsToEnv(knobs), ...options.env };
   if (options.catalogSize !== undefined) env['CATALOG_SIZE'] = String(options.catalogSize);
   const child = runScript(INVENTORY_JS, options.args ?? [], env);
   let port: number;

@@ -2,13 +2,16 @@
 // turbina can be another's upstream). One HTTP attempt per call over a bounded keep-alive
 // pool; timeouts, retries and circuit breaking are the caller's. A call's signal aborts
 // the attempt and destroys its socket; so does every failure, so the pool only ever gets
-// back a socket whose answer was read to the end.
-import type { Agent, ClientRequest, IncomingMessage, RequestOptions } from 'node:http';
+// back a socket whose answer was read to the end. A traced call (a parent span given) is
+// a CLIENT span whose traceparent goes upstream with the request.
+import type { Agent, ClientRequest, IncomingMessage, OutgoingHttpHeaders, RequestOptions } from 'node:http';
 import type { Socket } from 'node:net';
 import { originClient, STATUS_CODES } from '../../platform/node-http.js';
 import type { Product } from '../catalog.js';
 import type { ProductPage, ProductStore } from '../store.js';
 import { storeUrlProblem } from '../../config.js';
+import type { Span } from '../../trace/tracer.js';
+import { attemptAnswered, attemptFailed, startAttempt, withTraceContext, type SpanTarget } from './client-span.js';
 import { readPage, readProduct, ShapeError } from './product-shape.js';
 import { UpstreamError } from './upstream-error.js';
 
@@ -33,6 +36,9 @@ interface Answer {
 /** A media type of JSON: what the service's own answers, a 404 included, are. */
 const JSON_MEDIA_TYPE = /^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i;
 
+/** What every request says: a body in the wire format, and no content-encoding. */
+const REQUEST_HEADERS: OutgoingHttpHeaders = { accept: 'application/json' };
+
 /** Idle pooled sockets are closed after this long. Setting it also makes Node honour the
  *  upstream's `Keep-Alive: timeout=N` hint (it only ever lowers a set timeout), so we close
  *  an idle socket before the upstream does instead of racing its close with a request. */
@@ -52,6 +58,7 @@ export class HttpStore implements ProductStore {
   /** The upstream as messages name it (no path, no credentials). */
   private readonly origin: string;
   private readonly maxBodyBytes: number;
+  private readonly spanTarget: SpanTarget;
   /** How to fail each call under way, queued for a socket or not: close() ends them all
    *  (the agent, destroyed, would still send the queued ones on new sockets). */
   private readonly pending = new Set<(error: unknown) => void>();
@@ -65,13 +72,14 @@ export class HttpStore implements ProductStore {
     // the upstream's idle timeout, and under light load the rest idle out and close.
     const agentOptions = { keepAlive: true, maxSockets: options.maxSockets, maxFreeSockets: options.maxSockets, scheduling: 'lifo', timeout: IDLE_SOCKET_MS } as const;
     ({ agent: this.agent, send: this.send } = originClient(url.protocol, agentOptions));
+    // A URL writes an IPv6 host in brackets; a socket address has none.
+    const hostname = url.hostname.replace(/^\[(.*)\]$/, '$1');
     this.target = {
       protocol: url.protocol,
-      // A URL writes an IPv6 host in brackets; a socket address has none.
-      hostname: url.hostname.replace(/^\[(.*)\]$/, '$1'),
+      hostname,
       port: url.port === '' ? undefined : Number(url.port),
       method: 'GET',
-      headers: { accept: 'application/json' },
+      headers: REQUEST_HEADERS,
       agent: this.agent,
     };
     // A request destroyed while queued still gets a socket once one is freed (Node 24 and
@@ -83,24 +91,53 @@ export class HttpStore implements ProductStore {
     this.prefix = url.pathname.replace(/\/+$/, '');
     this.origin = url.origin;
     this.maxBodyBytes = options.maxBodyBytes;
+    this.spanTarget = {
+      origin: url.origin,
+      address: hostname,
+      port: url.port === '' ? (url.protocol === 'https:' ? 443 : 80) : Number(url.port),
+    };
   }
 
-  async get(id: number, signal?: AbortSignal): Promise<Product | undefined> {
+  async get(id: number, signal?: AbortSignal, parent?: Span): Promise<Product | undefined> {
     // The wire format's ids are integers >= 1: no other id can name a product.
     if (!Number.isSafeInteger(id) || id < 1) return undefined;
     const path = `${this.prefix}/products/${id}`;
-    const answer = await this.exchange(path, signal);
+    if (parent === undefined) return this.product(await this.exchange(path, signal, undefined), path, id);
+    return this.traced(path, signal, parent, (answer) => this.product(answer, path, id));
+  }
+
+  async list(offset: number, limit: number, signal?: AbortSignal, parent?: Span): Promise<ProductPage> {
+    const from = Math.max(0, Math.trunc(offset));
+    const count = Math.max(0, Math.trunc(limit));
+    const path = `${this.prefix}/products?offset=${from}&limit=${count}`;
+    if (parent === undefined) return this.page(await this.exchange(path, signal, undefined), path, from, count);
+    return this.traced(path, signal, parent, (answer) => this.page(answer, path, from, count));
+  }
+
+  private product(answer: Answer, path: string, id: number): Product | undefined {
     // The service's own 404 (JSON) says no such product; a proxy's or a web server's page
     // (a wrong path prefix, a deploy under way) must not be cached as one.
     if (answer.status === 404 && answer.json) return undefined;
     return this.read(answer, path, (body) => readProduct(body, id));
   }
 
-  async list(offset: number, limit: number, signal?: AbortSignal): Promise<ProductPage> {
-    const from = Math.max(0, Math.trunc(offset));
-    const count = Math.max(0, Math.trunc(limit));
-    const path = `${this.prefix}/products?offset=${from}&limit=${count}`;
-    return this.read(await this.exchange(path, signal), path, (body) => readPage(body, from, count));
+  private page(answer: Answer, path: string, from: number, count: number): ProductPage {
+    return this.read(answer, path, (body) => readPage(body, from, count));
+  }
+
+  /** One attempt as a client span under `parent`, ended when its answer is read (or not). */
+  private async traced<T>(path: string, signal: AbortSignal | undefined, parent: Span, read: (answer: Answer) => T): Promise<T> {
+    const span = startAttempt(parent, this.spanTarget, path);
+    try {
+      const answer = await this.exchange(path, signal, span);
+      attemptAnswered(span, answer.status);
+      return read(answer);
+    } catch (error) {
+      attemptFailed(span, error, signal?.aborted === true);
+      throw error;
+    } finally {
+      span.end();
+    }
   }
 
   /** Calls waiting for one of the maxSockets connections (the pool's bound biting). */
@@ -149,11 +186,11 @@ export class HttpStore implements ProductStore {
   }
 
   /** One request, its answer read to the end (a 200's body kept, up to the cap). */
-  private exchange(path: string, signal: AbortSignal | undefined): Promise<Answer> {
+  private exchange(path: string, signal: AbortSignal | undefined, span: Span | undefined): Promise<Answer> {
     if (signal?.aborted === true) return Promise.reject(signal.reason);
     if (this.closed) return Promise.reject(this.closedError());
     return new Promise<Answer>((resolve, reject) => {
-      const req = this.send({ ...this.target, path });
+      const req = this.send(span === undefined ? { ...this.target, path } : { ...this.target, path, headers: withTraceContext(REQUEST_HEADERS, span) });
       let settled = false;
       const settle = (): boolean => {
         if (settled) return false;

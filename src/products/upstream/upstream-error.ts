@@ -57,3 +57,11 @@ function retryableByDefault(kind: UpstreamErrorKind, status: number | undefined)
       return false;
   }
 }
+
+/** error.type of a failed call, as the OpenTelemetry conventions name it: the status the
+ *  upstream answered with, else the kind of failure; 'aborted' when the caller gave up. */
+export function errorType(error: unknown, aborted: boolean): string {
+  if (error instanceof UpstreamError) return error.kind === 'status' && error.status !== undefined ? String(error.status) : error.kind;
+  if (aborted) return 'aborted';
+  return error instanceof Error ? error.name : '_OTHER';
+}
