@@ -175,8 +175,10 @@ test('OTEL_EXPORTER_OTLP_PROTOCOL=http/json: the server span goes as OTLP/JSON (
     assert.equal(collector.received.length, 1);
     assert.equal(collector.received[0]?.headers['content-type'], 'application/json');
     const body = JSON.parse(collector.received[0]?.raw ?? '') as { resourceSpans: { scopeSpans: { spans: OtlpSpan[] }[] }[] };
-    const [span, ...more] = body.resourceSpans[0]?.scopeSpans[0]?.spans ?? [];
+    // The miss's store span, then the server span.
+    const [store, span, ...more] = body.resourceSpans[0]?.scopeSpans[0]?.spans ?? [];
     assert.equal(more.length, 0);
+    assert.equal(store?.parentSpanId, answered.spanId);
     assert.equal(span?.traceId, TRACE_ID);
     assert.equal(span?.spanId, answered.spanId);
     assert.equal(span?.parentSpanId, CALLER_SPAN_ID);
