@@ -10,8 +10,8 @@ import { OtlpExporter } from '../../src/trace/exporter.js';
 import { newSpanId, newTraceId } from '../../src/trace/ids.js';
 import { packageVersion, parseResourceAttributes, resourceAttributes } from '../../src/trace/resource.js';
 import { createSampler } from '../../src/trace/sampler.js';
-import { parseTraceparent, sanitizeTracestate } from '../../src/trace/trace-context.js';
-import { Tracer, type RemoteParent } from '../../src/trace/tracer.js';
+import { remoteParent } from '../../src/trace/trace-context.js';
+import { Tracer } from '../../src/trace/tracer.js';
 
 export const INVENTORY_SERVICE_NAME = 'inventory';
 
@@ -40,9 +40,7 @@ export function inventoryTracing(env: Readonly<Record<string, string | undefined
 
   return {
     traceRequest(req, res, path) {
-      const caller = parseTraceparent(req.headers.traceparent);
-      const parent: RemoteParent | undefined =
-        caller === undefined ? undefined : { traceId: caller.traceId, parentId: caller.parentId, sampled: caller.sampled, traceState: sanitizeTracestate(req.headers.tracestate) };
+      const parent = remoteParent(req.headers);
       const method = req.method ?? 'GET';
       const route = path === '/products' ? path : '/products/{id}';
       const span = tracer.startServer(`${method} ${route}`, parent);

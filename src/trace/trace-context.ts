@@ -2,6 +2,8 @@
 // tracestate headers. Read on every traced request, so parsing is char loops over the
 // string, no regex and no split. A header that does not parse is ignored (the trace
 // restarts), never thrown on and never echoed back.
+import type { IncomingHttpHeaders } from 'node:http';
+import type { RemoteParent } from './tracer.js';
 
 /** What an incoming traceparent says. */
 export interface TraceParent {
@@ -191,4 +193,12 @@ function joinedLength(members: readonly string[]): number {
   let total = members.length > 0 ? members.length - 1 : 0;
   for (const member of members) total += member.length;
   return total;
+}
+
+/** The caller's context from a request's headers: its traceparent, and its tracestate
+ *  within limits; undefined when there is no valid traceparent (a new trace starts). */
+export function remoteParent(headers: IncomingHttpHeaders): RemoteParent | undefined {
+  const caller = parseTraceparent(headers.traceparent);
+  if (caller === undefined) return undefined;
+  return { traceId: caller.traceId, parentId: caller.parentId, sampled: caller.sampled, traceState: sanitizeTracestate(headers.tracestate) };
 }

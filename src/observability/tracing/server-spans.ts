@@ -5,8 +5,8 @@
 // a 4xx is the client's and leaves the status unset.
 import { performance } from 'node:perf_hooks';
 import type { RequestContext } from '../../http/context.js';
-import { parseTraceparent, formatTraceparent, sanitizeTracestate } from '../../trace/trace-context.js';
-import type { RemoteParent, Span, Tracer } from '../../trace/tracer.js';
+import { formatTraceparent, remoteParent } from '../../trace/trace-context.js';
+import type { Span, Tracer } from '../../trace/tracer.js';
 import type { Route } from '../../http/router.js';
 
 export class ServerSpans {
@@ -21,11 +21,7 @@ export class ServerSpans {
 
   /** Starts ctx's span and adds its traceparent to the response's headers. */
   begin(ctx: RequestContext): void {
-    const headers = ctx.req.headers;
-    const caller = parseTraceparent(headers.traceparent);
-    const parent: RemoteParent | undefined =
-      caller === undefined ? undefined : { traceId: caller.traceId, parentId: caller.parentId, sampled: caller.sampled, traceState: sanitizeTracestate(headers.tracestate) };
-    const span = this.tracer.startServer(ctx.method, parent);
+    const span = this.tracer.startServer(ctx.method, remoteParent(ctx.req.headers));
     ctx.span = span;
     const traceparent = formatTraceparent(span.traceId, span.spanId, span.sampled);
     ctx.responseHeaders = ctx.responseHeaders === undefined ? ['traceparent', traceparent] : [...ctx.responseHeaders, 'traceparent', traceparent];
