@@ -142,18 +142,26 @@ test('a 400 drops the batch at once (rejected), logged once per period, not per 
   }
 });
 
-test('a partial success counts its rejected spans', async () => {
-  const s = await setup({ maxBatch: 5 });
-  s.collector.answerNext({ status: 200, body: '{"partialSuccess":{"rejectedSpans":"2","errorMessage":"too old"}}' });
-  try {
-    for (let i = 1; i <= 5; i++) s.exporter.add(span(i));
-    await eventually(() => s.exporter.stats().queued === 0, 'the batch answered');
-    assert.deepEqual(s.exporter.stats().dropped, { queueFull: 0, rejected: 2, failed: 0 });
-    assert.equal(s.exporter.stats().exported, 3);
-  } finally {
-    await teardown(s);
-  }
-});
+// ExportTraceServiceResponse { partial_success { rejected_spans: 2, error_message: "old" } }, as each protocol writes it.
+const PARTIAL_SUCCESS = {
+  'http/json': { status: 200, body: '{"partialSuccess":{"rejectedSpans":"2","errorMessage":"too old"}}' },
+  'http/protobuf': { status: 200, body: Buffer.from([0x0a, 0x07, 0x08, 0x02, 0x12, 0x03, 0x6f, 0x6c, 0x64]), contentType: 'application/x-protobuf' },
+} as const;
+
+for (const protocol of ['http/json', 'http/protobuf'] as const) {
+  test(`${protocol}: a partial success counts its rejected spans`, async () => {
+    const s = await setup({ protocol, maxBatch: 5 });
+    s.collector.answerNext(PARTIAL_SUCCESS[protocol]);
+    try {
+      for (let i = 1; i <= 5; i++) s.exporter.add(span(i));
+      await eventually(() => s.exporter.stats().queued === 0, 'the batch answered');
+      assert.deepEqual(s.exporter.stats().dropped, { queueFull: 0, rejected: 2, failed: 0 });
+      assert.equal(s.exporter.stats().exported, 3);
+    } finally {
+      await teardown(s);
+    }
+  });
+}
 
 test('protocol http/protobuf: POSTed as application/x-protobuf, the body decodes to the spans the JSON would carry', async () => {
   const s = await setup({ protocol: 'http/protobuf', maxBatch: 4, scheduleMs: 60_000, headers: { 'x-api-key': 'k' } });
@@ -172,21 +180,6 @@ test('protocol http/protobuf: POSTed as application/x-protobuf, the body decodes
       assert.deepEqual(decodeTraceRequest(post.bytes), JSON.parse(encodeTraces(resource, scope, spans.slice(i * 4, i * 4 + 4))));
     }
     assert.deepEqual(s.exporter.stats(), { queued: 0, exported: 6, dropped: { queueFull: 0, rejected: 0, failed: 0 }, batches: 2, retries: 0 });
-  } finally {
-    await teardown(s);
-  }
-});
-
-test('protocol http/protobuf: a protobuf partial success counts its rejected spans', async () => {
-  const s = await setup({ protocol: 'http/protobuf', maxBatch: 5 });
-  // ExportTraceServiceResponse { partial_success { rejected_spans: 2, error_message: "old" } }
-  const answer = Buffer.from([0x0a, 0x07, 0x08, 0x02, 0x12, 0x03, 0x6f, 0x6c, 0x64]);
-  s.collector.answerNext({ status: 200, body: answer, contentType: 'application/x-protobuf' });
-  try {
-    for (let i = 1; i <= 5; i++) s.exporter.add(span(i));
-    await eventually(() => s.exporter.stats().queued === 0, 'the batch answered');
-    assert.deepEqual(s.exporter.stats().dropped, { queueFull: 0, rejected: 2, failed: 0 });
-    assert.equal(s.exporter.stats().exported, 3);
   } finally {
     await teardown(s);
   }
