@@ -7,10 +7,10 @@ import type { Coding } from '../compression/codings.js';
 import type { Span } from '../trace/tracer.js';
 import type { RequestContext } from './context.js';
 
-export const CODING = 'turbina.compression.coding';
-export const LEVEL = 'turbina.compression.level';
-export const INPUT_SIZE = 'turbina.compression.input.size';
-export const OUTPUT_SIZE = 'turbina.compression.output.size';
+const CODING = 'turbina.compression.coding';
+const LEVEL = 'turbina.compression.level';
+const INPUT_SIZE = 'turbina.compression.input.size';
+const OUTPUT_SIZE = 'turbina.compression.output.size';
 
 /** A span for compressing `inputBytes` (undefined: a stream, counted at its end) under the
  *  request's span; undefined when the trace is not sampled (nothing would be recorded). */
@@ -31,21 +31,22 @@ export function failCompressSpan(span: Span, error: unknown): void {
 }
 
 /** Ends `span` when the streaming compressor closes (ended, failed, or cut off with its
- *  client): the bytes zlib took in, and those it gave out (ctx.bytes counts them). A client that left is no
- *  failure of compression (the server span says 499). */
-export function traceCompressStream(span: Span, compressor: Transform, ctx: RequestContext): void {
+ *  client): the bytes zlib took in, and those it gave out (`out.bytes`: the request's
+ *  ctx, which counts them). A client that left is no failure of compression (the server
+ *  span says 499). */
+export function traceCompressStream(span: Span, compressor: Transform, out: Pick<RequestContext, 'bytes'>): void {
   compressor.once('close', () => {
     // zlib's own count of the bytes written to it (each of its compressors keeps one).
     const written: unknown = Reflect.get(compressor, 'bytesWritten');
     if (typeof written === 'number') span.set(INPUT_SIZE, written);
     const error = compressor.errored;
     if (error !== null && isZlibError(error)) failCompressSpan(span, error);
-    else endCompressSpan(span, ctx.bytes);
+    else endCompressSpan(span, out.bytes);
   });
 }
 
-/** zlib's own errors carry its error number; a socket's carry a syscall too, and pipeline's
- *  premature close neither. */
+/** zlib's own errors carry its error number; pipeline's premature close (the client left
+ *  mid-body) does not. */
 function isZlibError(error: Error): boolean {
-  return typeof Reflect.get(error, 'errno') === 'number' && Reflect.get(error, 'syscall') === undefined;
+  return typeof Reflect.get(error, 'errno') === 'number';
 }
