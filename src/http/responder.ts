@@ -8,7 +8,8 @@
 // the variant the request gets, checked before any compression work. Streamed bodies of
 // unknown length go through openBody() and stream() (body-stream.ts). Once shutdown
 // stops accepting connections every head says Connection: close, decided when the head
-// is written, so a request already in flight releases its client too.
+// is written, so a request already in flight releases its client too. With tracing, each
+// compression a request waits on or streams through is a `compress` span (compression-spans.ts).
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream';
 import { pipeline as pipelineAsync } from 'node:stream/promises';
