@@ -8,7 +8,8 @@
 // the variant the request gets, checked before any compression work. Streamed bodies of
 // unknown length go through openBody() and stream() (body-stream.ts). Once shutdown
 // stops accepting connections every head says Connection: close, decided when the head
-// is written, so a request already in flight releases its client too.
+// is written, so a request already in flight releases its client too. With tracing, each
+// compression a request waits on or streams through is a `compress` span (compression-spans.ts).
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream';
 import { pipeline as pipelineAsync } from 'node:stream/promises';
@@ -16,6 +17,7 @@ import type { Selection } from '../compression/accept-encoding.js';
 import { isCompressibleType, type Coding } from '../compression/codings.js';
 import type { Compression } from '../compression/compression.js';
 import { BodyStream, type IdleTimeout } from './body-stream.js';
+import { endCompressSpan, failCompressSpan, startCompressSpan, traceCompressStream } from './compression-spans.js';
 import { evaluatePreconditions } from './conditional.js';
 import type { RequestContext } from './context.js';
 import { encodeJson, encodeProblem, type Encoded } from './encoded.js';
@@ -63,9 +65,16 @@ export class Responder {
       if (coding === 'identity') return this.writeBody(ctx, encoded.status, headers, extra, encoded.wire, encoded.contentLength);
       headers.push('content-encoding', coding);
       if (ctx.method === 'HEAD') return this.writeHeadOnly(ctx, encoded.status, headers, extra);
+      const span = ctx.span === undefined ? undefined : startCompressSpan(ctx.span, coding, compression.level(coding, 'fast'), encoded.body.length);
       return compression.compress(coding, encoded.body).then(
-        (body) => this.writeBody(ctx, encoded.status, headers, extra, wireBody(body), String(body.length)),
-        (error: unknown) => this.compressionFailed(ctx, error),
+        (body) => {
+          if (span !== undefined) endCompressSpan(span, body.length);
+          return this.writeBody(ctx, encoded.status, headers, extra, wireBody(body), String(body.length));
+        },
+        (error: unknown) => {
+          if (span !== undefined) failCompressSpan(span, error);
+          this.compressionFailed(ctx, error);
+        },
       );
     }
     // The variant served now (fast, or upgraded since); none yet: the fast one about to be made.
@@ -84,7 +93,7 @@ export class Responder {
       return this.writeBody(ctx, encoded.status, headers, extra, ready.wire, ready.contentLength);
     }
     if (ctx.method === 'HEAD') return this.writeHeadOnly(ctx, encoded.status, headers, extra);
-    return stored.makeVariant(coding, compression).then(
+    return stored.makeVariant(coding, compression, ctx.span).then(
       (variant: Variant) => this.writeBody(ctx, encoded.status, headers, extra, variant.wire, variant.contentLength),
       (error: unknown) => this.compressionFailed(ctx, error),
     );
@@ -143,6 +152,10 @@ export class Responder {
     res.once('finish', () => ctx.finish());
     if (coding === 'identity') return new BodyStream(ctx, res, true, idle);
     const compressor = this.compression.openStream(coding);
+    if (ctx.span !== undefined) {
+      const span = startCompressSpan(ctx.span, coding, this.compression.level(coding, 'fast'), undefined);
+      if (span !== undefined) traceCompressStream(span, compressor, ctx);
+    }
     compressor.on('data', (chunk: Buffer) => {
       ctx.bytes += chunk.length;
     });

@@ -15,6 +15,8 @@ import { wireBody, type WireBody } from './wire-body.js';
 import type { Coding } from '../compression/codings.js';
 import type { Job } from '../compression/job-queue.js';
 import type { Compression } from '../compression/compression.js';
+import type { Span } from '../trace/tracer.js';
+import { endCompressSpan, failCompressSpan, startCompressSpan } from './compression-spans.js';
 
 export interface Variant {
   /** The compressed bytes, as res.end gets them (wire-body.ts). */
@@ -112,13 +114,17 @@ export class StoredRepresentation {
     return this.ready.get(coding);
   }
 
-  /** Makes the fast variant once, however many requests ask for it meanwhile. */
-  makeVariant(coding: Coding, compression: Compression): Promise<Variant> {
+  /** Makes the fast variant once, however many requests ask for it meanwhile. `parent`: the
+   *  span of the request that asks; the one whose request starts the work gets a `compress`
+   *  child, the others wait on it without one. */
+  makeVariant(coding: Coding, compression: Compression, parent?: Span): Promise<Variant> {
     let pending = this.pending.get(coding);
     if (pending === undefined) {
       const level = compression.level(coding, 'fast');
+      const span = parent === undefined ? undefined : startCompressSpan(parent, coding, level, this.identity.length);
       pending = compression.compressVariant(coding, this.identity, 'fast').then(
         (body) => {
+          if (span !== undefined) endCompressSpan(span, body.length);
           const variant = toVariant(body, this.etagFor(coding, level), level, !compression.upgradable(coding));
           this.ready.set(coding, variant);
           this.pending.delete(coding);
@@ -127,6 +133,7 @@ export class StoredRepresentation {
           return variant;
         },
         (error: unknown) => {
+          if (span !== undefined) failCompressSpan(span, error);
           this.pending.delete(coding);
           throw error;
         },

@@ -68,10 +68,10 @@ export function registerProductRoutes(router: Router, deps: ProductRoutesDeps): 
   const serveMiss = (ctx: RequestContext, key: string, fromStore: (signal: AbortSignal) => Promise<Loaded<Encoded>>): void | Promise<void> => {
     if (shared === undefined) return serveFromStore(ctx, key, fromStore);
     const mark = cache.openRead();
-    return shared.read(key).then((hit) => {
+    return shared.read(key, ctx.span).then((hit) => {
       if (hit === undefined) {
         cache.endRead();
-        return serveFromStore(ctx, key, (signal, ticket) => shared.fromStore(key, signal, ticket, fromStore));
+        return serveFromStore(ctx, key, (signal, ticket) => shared.fromStore(key, signal, ticket, fromStore, ctx.span));
       }
       return send(ctx, cache.closeRead(key, mark, hit.value, hit.ttlMs), 'HIT-L2');
     });
@@ -142,7 +142,7 @@ export function registerProductRoutes(router: Router, deps: ProductRoutesDeps): 
     cache.invalidate(key);
     if (shared !== undefined) {
       try {
-        await shared.delete(key);
+        await shared.delete(key, ctx.span);
       } catch {
         return respond.problem(ctx, 503, 'dropped from this instance only: the shared cache (Redis) could not be reached, so other instances keep their copies until they expire', NO_STORE);
       }

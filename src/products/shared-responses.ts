@@ -8,6 +8,7 @@ import type { RedisCache, RedisCacheStats } from '../cache/redis/redis-cache.js'
 import type { Compression } from '../compression/compression.js';
 import { blobIdentity, decodeBlob, encodeBlob } from '../http/encoded-blob.js';
 import type { Encoded } from '../http/encoded.js';
+import type { Span } from '../trace/tracer.js';
 
 export interface SharedCacheStats extends RedisCacheStats {
   /** Values under our prefix that were not a response of ours (treated as misses). */
@@ -30,23 +31,25 @@ export class SharedResponses {
     private readonly ttlMs: number,
   ) {}
 
-  /** Redis's copy of key; undefined on a miss, a failure, or a value that is not ours. Never rejects. */
-  read(key: string): Promise<SharedHit | undefined> {
-    return this.redis.get(key).then((blob) => (blob === undefined ? undefined : this.decodeSafely(key, blob)));
+  /** Redis's copy of key; undefined on a miss, a failure, or a value that is not ours. Never
+   *  rejects. `span`: the reading request's (its GET becomes a child span). */
+  read(key: string, span?: Span): Promise<SharedHit | undefined> {
+    return this.redis.get(key, span).then((blob) => (blob === undefined ? undefined : this.decodeSafely(key, blob)));
   }
 
   /** A cache loader for key from fromStore, whose answer Redis keeps too (unless the key
-   *  was invalidated meanwhile: that answer may predate the change). */
-  async fromStore(key: string, signal: AbortSignal, ticket: LoadTicket, load: (signal: AbortSignal) => Promise<Loaded<Encoded>>): Promise<Loaded<Encoded>> {
+   *  was invalidated meanwhile: that answer may predate the change). `span`: the loading
+   *  request's (the write to Redis becomes a child span). */
+  async fromStore(key: string, signal: AbortSignal, ticket: LoadTicket, load: (signal: AbortSignal) => Promise<Loaded<Encoded>>, span?: Span): Promise<Loaded<Encoded>> {
     const loaded = await load(signal);
-    if (!ticket.invalidated) this.put(key, loaded);
+    if (!ticket.invalidated) this.put(key, loaded, span);
     return loaded;
   }
 
   /** Deletes key in Redis; every other instance drops its copy (Redis tells them). Rejects
-   *  when Redis cannot be reached. */
-  delete(key: string): Promise<void> {
-    return this.redis.delete(key);
+   *  when Redis cannot be reached. `span`: the deleting request's. */
+  delete(key: string, span?: Span): Promise<void> {
+    return this.redis.delete(key, span);
   }
 
   stats(): SharedCacheStats {
@@ -80,11 +83,11 @@ export class SharedResponses {
     return found.ttlMs <= this.ttlMs ? found : { value: found.value, ttlMs: this.ttlMs };
   }
 
-  private put(key: string, loaded: Loaded<Encoded>): void {
+  private put(key: string, loaded: Loaded<Encoded>, span: Span | undefined): void {
     const ttlMs = loaded.ttlMs ?? this.ttlMs;
     if (!(ttlMs > 0) || !this.redis.usable) return;
     const expiresAtMs = Math.round(Date.now() + ttlMs);
-    this.redis.add(key, encodeBlob(loaded.value, expiresAtMs), ttlMs);
+    this.redis.add(key, encodeBlob(loaded.value, expiresAtMs), ttlMs, span);
     this.shareVariants(key, loaded.value, expiresAtMs);
   }
 

@@ -13,10 +13,17 @@
 // Redis does not hold tells nobody, though other instances may hold it; and a store answer
 // read before the delete cannot land after it, since entries are only added where the key
 // is free (SET NX).
+//
+// A command sent on a request's behalf (the read on a miss, the add after a store load, the
+// tombstone) is a CLIENT span under that request's span when one is given; the variant
+// write-back and the connection's own commands belong to no request and have none.
 import { asError } from '../../log/json-fields.js';
 import type { Logger } from '../../log/logger.js';
 import { CircuitBreaker, type BreakerPermit, type CircuitBreakerStats } from '../../resilience/circuit-breaker.js';
+import type { Span } from '../../trace/tracer.js';
 import { RedisClient, RedisClientError, type RedisState } from './redis-client.js';
+import { CACHE_HIT, RedisSpans } from './redis-spans.js';
+import { parseRedisUrl } from './redis-url.js';
 import { RedisError, RespPush, type RespValue } from './resp.js';
 
 /** The layout of what we store; bumped when it changes, so old entries are never read. */
@@ -97,6 +104,7 @@ export class RedisCache {
   private readonly onReconnect: () => void;
   private readonly logger: Logger;
   private readonly maxValueBytes: number;
+  private readonly spans: RedisSpans;
 
   constructor(options: RedisCacheOptions) {
     this.prefix = `${options.keyPrefix}${FORMAT_VERSION}:`;
@@ -114,8 +122,10 @@ export class RedisCache {
         else this.logger.info(`redis circuit breaker ${to}`, fields);
       },
     });
+    const target = parseRedisUrl(options.url);
+    this.spans = new RedisSpans(target);
     this.client = new RedisClient({
-      url: options.url,
+      url: target,
       maxQueue: MAX_QUEUE,
       commandTimeoutMs: options.timeoutMs,
       connectTimeoutMs: Math.max(options.timeoutMs, 1000),
@@ -136,25 +146,27 @@ export class RedisCache {
     return this.client.state === 'ready' && this.breaker.state !== 'open';
   }
 
-  /** The value, or undefined on a miss and on any failure. Never rejects. */
-  get(key: string): Promise<Buffer | undefined> {
-    const permit = this.client.state === 'ready' ? this.breaker.acquire() : undefined;
-    if (permit === undefined) {
-      this.counts.skipped++;
-      return NOTHING;
-    }
+  /** The value, or undefined on a miss and on any failure. Never rejects. `parent`: the
+   *  span of the request that reads. */
+  get(key: string, parent?: Span): Promise<Buffer | undefined> {
+    const span = parent === undefined ? undefined : this.spans.start(parent, 'GET');
+    const permit = this.permit(span);
+    if (permit === undefined) return NOTHING;
     return this.client.send(['GET', this.prefix + key]).then(
       (value) => {
         permit.success();
         if (Buffer.isBuffer(value)) {
           this.counts.hits++;
+          span?.set(CACHE_HIT, value.length > 0).end();
           return value;
         }
         this.counts.misses++;
+        span?.set(CACHE_HIT, false).end();
         return undefined;
       },
       (error: unknown) => {
         this.failed(error, permit);
+        if (span !== undefined) this.spans.failed(span, error);
         // Another type under our key (a hash, a list) is not ours: freed for the store's answer.
         if (error instanceof RedisError && error.code === 'WRONGTYPE') this.discard(key);
         return undefined;
@@ -162,13 +174,15 @@ export class RedisCache {
     );
   }
 
-  /** Stores value for ttlMs where the key is free (not held, not deleted a moment ago); fire and forget. */
-  add(key: string, value: Buffer, ttlMs: number): void {
+  /** Stores value for ttlMs where the key is free (not held, not deleted a moment ago); fire
+   *  and forget. `parent`: the span of the request whose load it keeps. A value over
+   *  maxValueBytes is not sent, and has no span. */
+  add(key: string, value: Buffer, ttlMs: number, parent?: Span): void {
     if (value.length > this.maxValueBytes) {
       this.counts.skipped++;
       return;
     }
-    this.write(['SET', this.prefix + key, value, 'PX', Math.max(1, Math.round(ttlMs)), 'NX']);
+    this.write(['SET', this.prefix + key, value, 'PX', Math.max(1, Math.round(ttlMs)), 'NX'], parent === undefined ? undefined : this.spans.start(parent, 'SET'));
   }
 
   /** Removes a value that is not ours, so that the key is free again; fire and forget. */
@@ -187,9 +201,16 @@ export class RedisCache {
 
   /** Deletes key for every instance: a tombstone for TOMBSTONE_MS (an empty value, read as
    *  a miss), which Redis reports to all of them. Rejects when Redis cannot be reached: the
-   *  caller says so. */
-  async delete(key: string): Promise<void> {
-    await this.client.send(['SET', this.prefix + key, '', 'PX', TOMBSTONE_MS]);
+   *  caller says so. `parent`: the span of the request that deletes. */
+  async delete(key: string, parent?: Span): Promise<void> {
+    const span = parent === undefined ? undefined : this.spans.start(parent, 'SET');
+    try {
+      await this.client.send(['SET', this.prefix + key, '', 'PX', TOMBSTONE_MS]);
+    } catch (error) {
+      if (span !== undefined) this.spans.failed(span, error);
+      throw error;
+    }
+    span?.end();
   }
 
   stats(): RedisCacheStats {
@@ -210,17 +231,33 @@ export class RedisCache {
     return this.client.close();
   }
 
-  private write(args: readonly (string | Buffer | number)[]): void {
-    const permit = this.client.state === 'ready' ? this.breaker.acquire() : undefined;
-    if (permit === undefined) {
-      this.counts.skipped++;
-      return;
-    }
+  /** `span`: the command's, when a traced request caused it. */
+  private write(args: readonly (string | Buffer | number)[], span?: Span): void {
+    const permit = this.permit(span);
+    if (permit === undefined) return;
     this.counts.writes++;
     this.client.send(args).then(
-      () => permit.success(),
-      (error: unknown) => this.failed(error, permit),
+      () => {
+        permit.success();
+        span?.end();
+      },
+      (error: unknown) => {
+        this.failed(error, permit);
+        if (span !== undefined) this.spans.failed(span, error);
+      },
     );
+  }
+
+  /** Leave to send a command: Redis is connected and the breaker lets it through. Without
+   *  one the command is skipped (counted, and said on its span). */
+  private permit(span: Span | undefined): BreakerPermit | undefined {
+    const state = this.client.state;
+    const permit = state === 'ready' ? this.breaker.acquire() : undefined;
+    if (permit === undefined) {
+      this.counts.skipped++;
+      if (span !== undefined) this.spans.skipped(span, state === 'ready' ? 'breaker-open' : state);
+    }
+    return permit;
   }
 
   private failed(error: unknown, permit: BreakerPermit): void {
