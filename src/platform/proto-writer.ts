@@ -101,6 +101,14 @@ export class ProtoWriter {
     return this;
   }
 
+  /** Bytes already encoded (fields written by another writer), copied as they are. */
+  append(encoded: Uint8Array): this {
+    this.reserve(encoded.length);
+    this.bytes.set(encoded, this.length);
+    this.length += encoded.length;
+    return this;
+  }
+
   /** A bytes field from an even number of hex digits (ids), written straight in. */
   hexBytes(field: number, hex: string): this {
     const size = hex.length >>> 1;
@@ -175,6 +183,12 @@ export class ProtoWriter {
     return this.end(mark);
   }
 
+  /** Empties the writer, keeping its buffer for the next message. */
+  reset(): this {
+    this.length = 0;
+    return this;
+  }
+
   /** The message so far: a view on the writer's buffer, not a copy. */
   finish(): Buffer {
     return this.bytes.subarray(0, this.length);
@@ -217,7 +231,7 @@ export class ProtoWriter {
 }
 
 /** How many bytes the varint of a non-negative safe integer takes. */
-function varintSize(value: number): number {
+export function varintSize(value: number): number {
   let size = 1;
   while (value >= 0x80) {
     value = Math.floor(value / 0x80);

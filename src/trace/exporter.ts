@@ -1,6 +1,7 @@
 // Sends finished spans to an OpenTelemetry collector over OTLP/HTTP (JSON or protobuf), in batches,
-// off the request path. add() only writes into a fixed ring: a slow or dead collector
-// costs callers nothing but the spans the full ring turns away (counted). One POST at a
+// off the request path. add() encodes the span into the batch being filled (span-batch.ts
+// says why then), within a bound on the spans queued: a slow or dead collector costs
+// callers nothing but the spans the full queue turns away (counted). One POST at a
 // time over one keep-alive socket; what to retry follows the OTLP spec (429, 502, 503,
 // 504 and lost connections, with backoff and Retry-After); everything else is dropped
 // and counted. Nothing here keeps the process alive except a flush the caller awaits.
@@ -10,8 +11,9 @@ import { originClient, STATUS_CODES } from '../platform/node-http.js';
 import type { Logger } from '../log/logger.js';
 import { fullJitter } from '../resilience/backoff.js';
 import { parseRetryAfter } from '../resilience/retry-after.js';
-import { encodeTraces, type Scope } from './otlp-json.js';
-import { encodeTracesProtobuf, protobufRejections } from './otlp-protobuf.js';
+import type { Scope } from './otlp-json.js';
+import { encodeSource, protobufRejections, type EncodedSource } from './otlp-protobuf.js';
+import { JsonBatch, ProtobufBatch, type SpanBatch } from './span-batch.js';
 import type { Attributes, FinishedSpan } from './span.js';
 
 /** OTEL_EXPORTER_OTLP_PROTOCOL's values that OTLP/HTTP has. */
@@ -66,7 +68,10 @@ export interface ExporterStats {
 }
 
 /** How one POST ended. */
-type Outcome = { readonly status: number; readonly retryAfter: string | undefined; readonly contentType: string; readonly body: Buffer } | { readonly error: string };
+type Outcome =
+  /** `written`: the whole request body had left (so its buffers may be reused). */
+  | { readonly status: number; readonly retryAfter: string | undefined; readonly contentType: string; readonly body: Buffer; readonly written: boolean }
+  | { readonly error: string };
 
 /** What the OTLP spec says to retry (OTLP/HTTP, "Retryable Response Codes"). */
 const RETRYABLE_STATUS: ReadonlySet<number> = new Set([429, 502, 503, 504]);
@@ -74,12 +79,22 @@ const RETRYABLE_STATUS: ReadonlySet<number> = new Set([429, 502, 503, 504]);
 const MAX_ANSWER_BYTES = 64 * 1024;
 /** A kind of failure is logged at most once per this long, with how many were not. */
 const LOG_PERIOD_MS = 60_000;
+/** Emptied batches kept for reuse: one filling while one is sent is the steady state. */
+const MAX_SPARE_BATCHES = 2;
 /** Idle keep-alive sockets close after this long (and Node then honours a shorter Keep-Alive: timeout). */
 const IDLE_SOCKET_MS = 30_000;
 
 export class OtlpExporter {
-  private readonly ring: (FinishedSpan | undefined)[];
-  private head = 0;
+  private readonly maxQueue: number;
+  /** Full batches waiting their turn, oldest first. */
+  private readonly full: SpanBatch[] = [];
+  /** The batch spans are added to. */
+  private filling: SpanBatch | undefined;
+  /** Batches sent and answered, emptied for reuse (their buffers kept). */
+  private readonly spare: SpanBatch[] = [];
+  /** protobuf: the resource and scope, encoded once; undefined for JSON. */
+  private readonly source: EncodedSource | undefined;
+  /** Spans in `full` and `filling`: the queue maxQueue bounds. */
   private count = 0;
   private readonly maxBatch: number;
   private readonly scheduleMs: number;
@@ -100,8 +115,8 @@ export class OtlpExporter {
   private readonly where: string;
 
   /** The batch being sent or waiting to be retried: one at a time. */
-  private batch: FinishedSpan[] | undefined;
-  private body: Buffer | undefined;
+  private batch: SpanBatch | undefined;
+  private body: readonly Buffer[] | undefined;
   private attempt = 0;
   private request: ClientRequest | undefined;
   private scheduleTimer: NodeJS.Timeout | undefined;
@@ -127,20 +142,20 @@ export class OtlpExporter {
 
   constructor(options: OtlpExporterOptions) {
     const url = parseCollectorUrl(options.url);
-    const maxQueue = positiveInteger('maxQueue', options.maxQueue ?? 2048);
+    this.maxQueue = positiveInteger('maxQueue', options.maxQueue ?? 2048);
     this.maxBatch = positiveInteger('maxBatch', options.maxBatch ?? 512);
     this.scheduleMs = positiveInteger('scheduleMs', options.scheduleMs ?? 5000);
     this.timeoutMs = positiveInteger('timeoutMs', options.timeoutMs ?? 10_000);
     this.maxRetries = nonNegativeInteger('maxRetries', options.maxRetries ?? 5);
     this.retryBaseMs = nonNegativeInteger('retryBaseMs', options.retryBaseMs ?? 1000);
     this.retryCapMs = nonNegativeInteger('retryCapMs', options.retryCapMs ?? 30_000);
-    this.ring = new Array<FinishedSpan | undefined>(maxQueue).fill(undefined);
     this.resource = options.resource;
     this.scope = options.scope;
     this.logger = options.logger;
     const protocol = options.protocol ?? 'http/protobuf';
     if (protocol !== 'http/json' && protocol !== 'http/protobuf') throw new RangeError(`protocol must be http/json or http/protobuf, not ${String(protocol)}`);
     this.protobuf = protocol === 'http/protobuf';
+    this.source = this.protobuf ? encodeSource(this.resource, this.scope) : undefined;
     this.headers = { ...options.headers, 'content-type': this.protobuf ? 'application/x-protobuf' : 'application/json' };
 
     // One socket: one POST in flight, and the next reuses its connection.
@@ -159,19 +174,21 @@ export class OtlpExporter {
     this.where = url.origin + url.pathname;
   }
 
-  /** Queues a finished span; O(1), never blocks, never grows the queue past maxQueue. */
+  /** Queues a finished span, encoded; never blocks, never grows the queue past maxQueue. */
   add(span: FinishedSpan): void {
-    const capacity = this.ring.length;
-    if (this.count === capacity || this.closed) {
+    if (this.count >= this.maxQueue || this.closed) {
       this.queueFull++;
       return;
     }
-    let at = this.head + this.count;
-    if (at >= capacity) at -= capacity;
-    this.ring[at] = span;
+    const filling = (this.filling ??= this.newBatch());
+    filling.add(span);
     this.count++;
+    if (filling.spans >= this.maxBatch) {
+      this.full.push(filling);
+      this.filling = undefined;
+    }
     if (this.batch !== undefined) return; // the batch's end decides what comes next
-    if (this.count >= this.maxBatch) this.kick();
+    if (this.full.length > 0) this.kick();
     else if (this.scheduleTimer === undefined) this.scheduleTimer = setTimeout(this.sendNextBound, this.scheduleMs).unref();
   }
 
@@ -203,8 +220,9 @@ export class OtlpExporter {
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    this.failed += this.count + (this.batch?.length ?? 0);
-    this.ring.fill(undefined);
+    this.failed += this.count + (this.batch?.spans ?? 0);
+    this.full.length = 0;
+    this.filling = undefined;
     this.count = 0;
     this.batch = undefined;
     this.body = undefined;
@@ -217,7 +235,7 @@ export class OtlpExporter {
 
   stats(): ExporterStats {
     const stats = {
-      queued: this.count + (this.batch?.length ?? 0),
+      queued: this.count + (this.batch?.spans ?? 0),
       exported: this.exported,
       dropped: { queueFull: this.queueFull, rejected: this.rejected, failed: this.failed },
       batches: this.batches,
@@ -243,17 +261,14 @@ export class OtlpExporter {
     this.scheduleTimer = undefined;
     if (this.batch !== undefined || this.closed) return;
     if (this.count === 0) return this.settleWaiters();
-    const size = Math.min(this.count, this.maxBatch);
-    const batch = new Array<FinishedSpan>(size);
-    const capacity = this.ring.length;
-    for (let i = 0; i < size; i++) {
-      batch[i] = this.ring[this.head] as FinishedSpan;
-      this.ring[this.head] = undefined;
-      this.head = this.head + 1 === capacity ? 0 : this.head + 1;
+    let batch = this.full.shift();
+    if (batch === undefined) {
+      batch = this.filling as SpanBatch;
+      this.filling = undefined;
     }
-    this.count -= size;
+    this.count -= batch.spans;
     this.batch = batch;
-    this.body = this.protobuf ? encodeTracesProtobuf(this.resource, this.scope, batch) : Buffer.from(encodeTraces(this.resource, this.scope, batch));
+    this.body = batch.body();
     this.attempt = 0;
     this.batches++;
     this.post();
@@ -263,7 +278,9 @@ export class OtlpExporter {
   private post(): void {
     const body = this.body;
     if (body === undefined || this.closed) return;
-    const req = this.send({ ...this.target, headers: { ...this.headers, 'content-length': String(body.length) } });
+    let length = 0;
+    for (const chunk of body) length += chunk.length;
+    const req = this.send({ ...this.target, headers: { ...this.headers, 'content-length': String(length) } });
     this.request = req;
     let finished = false;
     const finish = (outcome: Outcome): void => {
@@ -284,7 +301,7 @@ export class OtlpExporter {
       const contentType = res.headers['content-type'] ?? '';
       const chunks: Buffer[] = [];
       let size = 0;
-      const answered = (): void => finish({ status, retryAfter, contentType, body: Buffer.concat(chunks) });
+      const answered = (): void => finish({ status, retryAfter, contentType, body: Buffer.concat(chunks), written: req.writableFinished });
       res.on('data', (chunk: Buffer) => {
         size += chunk.length;
         if (size <= MAX_ANSWER_BYTES) {
@@ -300,13 +317,14 @@ export class OtlpExporter {
       res.on('error', answered);
       res.on('close', answered);
     });
-    req.end(body);
+    for (const chunk of body) req.write(chunk);
+    req.end();
   }
 
   private settle(outcome: Outcome): void {
     const batch = this.batch;
     if (batch === undefined) return;
-    const spans = batch.length;
+    const spans = batch.spans;
     if ('status' in outcome && outcome.status >= 200 && outcome.status < 300) {
       const refused = Math.min(spans, this.rejectionsIn(outcome.contentType, outcome.body));
       this.exported += spans - refused;
@@ -314,6 +332,7 @@ export class OtlpExporter {
         this.rejected += refused;
         this.report('rejected', `the OTLP collector at ${this.where} rejected ${refused} of ${spans} spans (partial success)`, refused);
       }
+      if (outcome.written) this.recycle(batch);
       return this.endBatch();
     }
     const problem = 'status' in outcome ? `${outcome.status} ${STATUS_CODES[outcome.status] ?? ''}`.trim() : outcome.error;
@@ -338,11 +357,24 @@ export class OtlpExporter {
     this.endBatch();
   }
 
+  private newBatch(): SpanBatch {
+    const spare = this.spare.pop();
+    if (spare !== undefined) return spare;
+    return this.source === undefined ? new JsonBatch(this.resource, this.scope) : new ProtobufBatch(this.source, this.maxBatch);
+  }
+
+  /** Keeps a delivered batch's buffers for a later one (a few: a burst's are let go). */
+  private recycle(batch: SpanBatch): void {
+    if (this.spare.length >= MAX_SPARE_BATCHES) return;
+    batch.reset();
+    this.spare.push(batch);
+  }
+
   private endBatch(): void {
     this.batch = undefined;
     this.body = undefined;
     if (this.count === 0) return this.settleWaiters();
-    if (this.count >= this.maxBatch || this.waiters.size > 0) this.kick();
+    if (this.full.length > 0 || this.waiters.size > 0) this.kick();
     else if (this.scheduleTimer === undefined) this.scheduleTimer = setTimeout(this.sendNextBound, this.scheduleMs).unref();
   }
 

@@ -23,11 +23,17 @@ const STATUS_NUMBERS: Readonly<Record<SpanStatus['code'], number>> = { unset: 0,
 export function encodeTraces(resource: Attributes, scope: Scope, spans: readonly FinishedSpan[]): string {
   const encoded: string[] = new Array<string>(spans.length);
   for (let i = 0; i < spans.length; i++) encoded[i] = encodeSpan(spans[i] as FinishedSpan);
-  const scopeJson = `{"name":${jsonString(scope.name)},"version":${jsonString(scope.version)}}`;
-  return `{"resourceSpans":[{"resource":{"attributes":${encodeAttributes(resource)}},"scopeSpans":[{"scope":${scopeJson},"spans":[${encoded.join(',')}]}]}]}`;
+  return wrapSpansJson(resource, scope, encoded);
 }
 
-function encodeSpan(span: FinishedSpan): string {
+/** The request body around spans already encoded (encodeSpan's objects). */
+export function wrapSpansJson(resource: Attributes, scope: Scope, spans: readonly string[]): string {
+  const scopeJson = `{"name":${jsonString(scope.name)},"version":${jsonString(scope.version)}}`;
+  return `{"resourceSpans":[{"resource":{"attributes":${encodeAttributes(resource)}},"scopeSpans":[{"scope":${scopeJson},"spans":[${spans.join(',')}]}]}]}`;
+}
+
+/** One span as an OTLP/JSON object. */
+export function encodeSpan(span: FinishedSpan): string {
   // Ids and tracestate are written as they are: the tracer makes ids of lowercase hex
   // and keeps tracestate within the W3C grammar; jsonString still escapes anything odd.
   const parent = span.parentSpanId === '' ? '' : `,"parentSpanId":${jsonString(span.parentSpanId)}`;

@@ -3,11 +3,12 @@
 // Field numbers: opentelemetry-proto's collector/trace/v1/trace_service.proto,
 // trace/v1/trace.proto, common/v1/common.proto and resource/v1/resource.proto.
 // Ids go as raw bytes, times as fixed64 nanoseconds, enums as varints.
-import { ProtoWriter } from '../platform/proto-writer.js';
+import { ProtoWriter, varintSize } from '../platform/proto-writer.js';
 import type { Scope } from './otlp-json.js';
 import type { AttributeValue, Attributes, FinishedSpan, SpanKind, SpanStatus } from './span.js';
 
 const VARINT = 0;
+const LENGTH_DELIMITED = 2;
 const REQUEST = { resourceSpans: 1 } as const;
 const RESOURCE_SPANS = { resource: 1, scopeSpans: 2 } as const;
 const RESOURCE = { attributes: 1 } as const;
@@ -30,19 +31,46 @@ const MAX_EPOCH_MS = 2 ** 63 / 1e6;
 
 /** The request body for one batch: every span under one resource and one scope. */
 export function encodeTracesProtobuf(resource: Attributes, scope: Scope, spans: readonly FinishedSpan[]): Buffer {
-  const w = new ProtoWriter(1024 + spans.length * BYTES_PER_SPAN);
-  const resourceSpans = w.begin(REQUEST.resourceSpans);
-  const resourceMark = w.begin(RESOURCE_SPANS.resource);
-  writeAttributes(w, RESOURCE.attributes, resource);
-  w.end(resourceMark);
-  const scopeSpans = w.begin(RESOURCE_SPANS.scopeSpans);
-  const scopeMark = w.begin(SCOPE_SPANS.scope);
-  w.string(SCOPE.name, scope.name).string(SCOPE.version, scope.version).end(scopeMark);
+  const w = new ProtoWriter(spans.length * BYTES_PER_SPAN);
   for (let i = 0; i < spans.length; i++) writeSpan(w, spans[i] as FinishedSpan);
-  return w.end(scopeSpans).end(resourceSpans).finish();
+  const written = w.finish();
+  return Buffer.concat([protobufHead(encodeSource(resource, scope), written.length), written]);
 }
 
-function writeSpan(w: ProtoWriter, span: FinishedSpan): void {
+/** The resource and scope fields, the same in every request an exporter sends: encoded once. */
+export interface EncodedSource {
+  readonly resource: Buffer;
+  readonly scope: Buffer;
+}
+
+export function encodeSource(resource: Attributes, scope: Scope): EncodedSource {
+  const r = new ProtoWriter(256);
+  const resourceMark = r.begin(RESOURCE_SPANS.resource);
+  writeAttributes(r, RESOURCE.attributes, resource);
+  r.end(resourceMark);
+  const s = new ProtoWriter(64);
+  const scopeMark = s.begin(SCOPE_SPANS.scope);
+  s.string(SCOPE.name, scope.name).string(SCOPE.version, scope.version).end(scopeMark);
+  return { resource: Buffer.from(r.finish()), scope: Buffer.from(s.finish()) };
+}
+
+/**
+ * What comes before `spansLength` bytes of spans (writeSpan's fields) in a request: the
+ * ResourceSpans field with its resource, then ScopeSpans' tag and length and its scope. The
+ * spans follow as they are, so a batch is never copied into a request.
+ */
+export function protobufHead(source: EncodedSource, spansLength: number): Buffer {
+  const scopeSpans = source.scope.length + spansLength;
+  const scopeSpansField = 1 + varintSize(scopeSpans) + scopeSpans;
+  const resourceSpans = source.resource.length + scopeSpansField;
+  const w = new ProtoWriter(32 + source.resource.length + source.scope.length);
+  w.tag(REQUEST.resourceSpans, LENGTH_DELIMITED).varint(resourceSpans).append(source.resource);
+  w.tag(RESOURCE_SPANS.scopeSpans, LENGTH_DELIMITED).varint(scopeSpans).append(source.scope);
+  return w.finish();
+}
+
+/** One span as ScopeSpans' repeated `spans` field. */
+export function writeSpan(w: ProtoWriter, span: FinishedSpan): void {
   const mark = w.begin(SCOPE_SPANS.spans);
   w.hexBytes(SPAN.traceId, span.traceId).hexBytes(SPAN.spanId, span.spanId);
   if (span.traceState !== '') w.string(SPAN.traceState, span.traceState);

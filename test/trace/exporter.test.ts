@@ -185,6 +185,31 @@ test('protocol http/protobuf: POSTed as application/x-protobuf, the body decodes
   }
 });
 
+test('protocol http/protobuf: a batch\'s buffer, reused once it was delivered, carries only its own spans', async () => {
+  const s = await setup({ protocol: 'http/protobuf', maxBatch: 3, scheduleMs: 60_000 });
+  try {
+    const resource = { 'service.name': 'turbina' };
+    const scope = { name: 'turbina', version: '0.1.0' };
+    // One batch at a time, each delivered before the next is filled: the second and later
+    // are written into the buffers of the ones before (a full one, then a short one).
+    const sizes = [3, 3, 2, 3];
+    let first = 1;
+    for (const [n, size] of sizes.entries()) {
+      const spans = Array.from({ length: size }, (_, i) => span(first + i));
+      first += size;
+      for (const one of spans) s.exporter.add(one);
+      await s.exporter.flush(1000);
+      const post = s.collector.received[n];
+      assert.ok(post, `batch ${n + 1} sent`);
+      assert.equal(post.headers['content-length'], String(post.bytes.length));
+      assert.deepEqual(decodeTraceRequest(post.bytes), JSON.parse(encodeTraces(resource, scope, spans)));
+    }
+    assert.equal(s.exporter.stats().exported, 11);
+  } finally {
+    await teardown(s);
+  }
+});
+
 test('protocol: anything but http/json or http/protobuf is refused', () => {
   const options = { url: 'http://127.0.0.1:1/v1/traces', resource: {}, scope: { name: 's', version: '1' }, logger: new Logger('error', () => {}) };
   assert.throws(() => new OtlpExporter({ ...options, protocol: 'grpc' as 'http/json' }), /protocol must be http\/json or http\/protobuf, not grpc/);
