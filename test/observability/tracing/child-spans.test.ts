@@ -6,12 +6,12 @@
 // app.stop() flushes the exporter.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { createApp, type App } from '../../../src/app.js';
-import { Logger } from '../../../src/log/logger.js';
+import type { App } from '../../../src/app.js';
 import { Collector } from '../../helpers/collector.js';
 import { eventually, request, type Reply } from '../../helpers/http.js';
 import { attributesOf, SPAN_KIND, type OtlpSpan } from '../../helpers/otlp.js';
 import { SKIP_WITHOUT_REDIS, startRedis, type TestRedis } from '../../helpers/redis.js';
+import { startTracedApp } from '../../helpers/traced-app.js';
 
 const { INTERNAL, SERVER, CLIENT } = SPAN_KIND;
 
@@ -31,22 +31,7 @@ describe('child spans through the app', { skip: SKIP_WITHOUT_REDIS, timeout: 20_
   before(async () => {
     redis = await startRedis();
     collector = await Collector.start();
-    app = createApp(
-      {
-        port: 0,
-        host: '127.0.0.1',
-        storeLatencyMs: 0,
-        listenSockets: 1,
-        drainDelayMs: 0,
-        shutdownIdleMs: 0,
-        shutdownTimeoutMs: 2000,
-        cacheMaxEntries: 0,
-        redisUrl: redis.url,
-        otlpEndpoint: `http://127.0.0.1:${collector.port}`,
-      },
-      { logger: new Logger('error', () => {}) },
-    );
-    port = await app.start();
+    ({ app, port } = await startTracedApp(collector, { cacheMaxEntries: 0, redisUrl: redis.url }));
     await eventually(() => app.shared?.redis.usable === true, 'redis to be ready', 5000);
     replies.push(await request(port, '/products/7'));
     replies.push(await request(port, '/products/7'));

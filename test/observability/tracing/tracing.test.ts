@@ -6,60 +6,22 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { performance } from 'node:perf_hooks';
-import { createApp, type App } from '../../../src/app.js';
 import type { Config } from '../../../src/config.js';
-import { Logger } from '../../../src/log/logger.js';
 import { startServer } from '../../helpers/child.js';
 import { Collector } from '../../helpers/collector.js';
 import { request } from '../../helpers/http.js';
 import { attributesOf, SPAN_KIND, type OtlpSpan, type OtlpTraceRequest } from '../../helpers/otlp.js';
+import { startTracedApp, type TracedApp } from '../../helpers/traced-app.js';
 
 const TRACE_ID = '4bf92f3577b34da6a3ce929d0e0e4736';
 const CALLER_SPAN_ID = '00f067aa0ba902b7';
 const TRACESTATE = 'congo=t61rcWkgMzE,rojo=00f067aa0ba902b7';
 const OUR_TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-(0[01])$/;
 
-interface Traced {
-  readonly app: App;
-  readonly port: number;
-  /** The log lines written so far, parsed. */
-  logs(): Record<string, unknown>[];
-}
-
-/** A traced app on a free port, exporting to `collector`, its log lines captured. */
-async function tracedApp(collector: Collector, overrides: Partial<Config> = {}): Promise<Traced> {
-  const chunks: string[] = [];
-  const logger = new Logger('info', (chunk) => chunks.push(chunk.toString()));
-  const app = createApp(
-    {
-      port: 0,
-      host: '127.0.0.1',
-      storeLatencyMs: 0,
-      listenSockets: 1,
-      drainDelayMs: 0,
-      shutdownIdleMs: 0,
-      shutdownTimeoutMs: 2000,
-      otlpEndpoint: `http://127.0.0.1:${collector.port}`,
-      ...overrides,
-    },
-    { logger },
-  );
-  const port = await app.start();
-  const logs = (): Record<string, unknown>[] => {
-    logger.flush();
-    return chunks
-      .join('')
-      .split('\n')
-      .filter((line) => line !== '')
-      .map((line) => JSON.parse(line) as Record<string, unknown>);
-  };
-  return { app, port, logs };
-}
-
 /** Runs `body` against a traced app and a fresh collector; stops the app (flushing its spans) and the collector however it ends. */
-async function withTraced(overrides: Partial<Config>, body: (t: Traced, collector: Collector) => Promise<void>): Promise<void> {
+async function withTraced(overrides: Partial<Config>, body: (t: TracedApp, collector: Collector) => Promise<void>): Promise<void> {
   const collector = await Collector.start();
-  const t = await tracedApp(collector, overrides);
+  const t = await startTracedApp(collector, overrides);
   try {
     await body(t, collector);
   } finally {
@@ -83,7 +45,7 @@ function traceparentOf(reply: { readonly headers: Record<string, unknown> }): { 
   return { traceId: match[1] as string, spanId: match[2] as string, flags: match[3] as string };
 }
 
-function accessLine(t: Traced, path: string): Record<string, unknown> {
+function accessLine(t: TracedApp, path: string): Record<string, unknown> {
   const line = t.logs().find((l) => l['msg'] === 'request' && l['path'] === path);
   assert.ok(line, `an access-log line for ${path}`);
   return line;
