@@ -19,12 +19,9 @@ interface Exported {
 
 function exported(collector: Collector): Exported[] {
   const out: Exported[] = [];
-  for (const post of collector.received) {
-    const body = post.json as { resourceSpans: { resource: { attributes: { key: string; value: { intValue?: string } }[] }; scopeSpans: { spans: { traceId: string; parentSpanId?: string }[] }[] }[] };
-    for (const rs of body.resourceSpans) {
-      const pid = Number(rs.resource.attributes.find((a) => a.key === 'process.pid')?.value.intValue);
-      for (const ss of rs.scopeSpans) for (const span of ss.spans) out.push({ pid, traceId: span.traceId, parentSpanId: span.parentSpanId ?? '' });
-    }
+  for (const rs of collector.resourceSpans()) {
+    const pid = Number(rs.resource.attributes.find((a) => a.key === 'process.pid')?.value.intValue);
+    for (const ss of rs.scopeSpans) for (const span of ss.spans) out.push({ pid, traceId: span.traceId, parentSpanId: span.parentSpanId ?? '' });
   }
   return out;
 }

@@ -6,6 +6,7 @@ import { createServer, type IncomingHttpHeaders, type Server, type ServerRespons
 import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { decodeTraceRequest } from './otlp-decode.js';
+import type { OtlpResourceSpans, OtlpSpan, OtlpTraceRequest } from './otlp.js';
 
 /** How the collector answers one POST. */
 export type CollectorAnswer =
@@ -24,7 +25,7 @@ export interface ReceivedPost {
   readonly raw: string;
   /** The body in the OTLP/JSON shape: parsed as JSON, or decoded from protobuf
    *  (undefined if it is neither). */
-  readonly json: unknown;
+  readonly json: OtlpTraceRequest | undefined;
   /** performance.now() when the whole body had arrived. */
   readonly at: number;
 }
@@ -67,14 +68,14 @@ export class Collector {
     this.fallback = answer;
   }
 
+  /** The resourceSpans of every POST received so far, in order: spans with the resource that sent them. */
+  resourceSpans(): OtlpResourceSpans[] {
+    return this.received.flatMap((post) => post.json?.resourceSpans ?? []);
+  }
+
   /** The spans of every POST received so far, in order. */
-  spans(): Record<string, unknown>[] {
-    const all: Record<string, unknown>[] = [];
-    for (const post of this.received) {
-      const body = post.json as { resourceSpans?: { scopeSpans?: { spans?: Record<string, unknown>[] }[] }[] } | undefined;
-      for (const resourceSpans of body?.resourceSpans ?? []) for (const scopeSpans of resourceSpans.scopeSpans ?? []) all.push(...(scopeSpans.spans ?? []));
-    }
-    return all;
+  spans(): OtlpSpan[] {
+    return this.resourceSpans().flatMap((resourceSpans) => resourceSpans.scopeSpans.flatMap((scopeSpans) => scopeSpans.spans));
   }
 
   /** Stops listening and cuts every connection: from now on, connections are refused. */
@@ -92,10 +93,10 @@ export class Collector {
 
   private answer(path: string, headers: IncomingHttpHeaders, bytes: Buffer, res: ServerResponse): void {
     const raw = bytes.toString('utf8');
-    let json: unknown;
+    let json: OtlpTraceRequest | undefined;
     try {
       // Either encoding, read into the OTLP/JSON shape, so that a test reads spans one way.
-      json = headers['content-type'] === 'application/x-protobuf' ? decodeTraceRequest(bytes) : JSON.parse(raw);
+      json = (headers['content-type'] === 'application/x-protobuf' ? decodeTraceRequest(bytes) : JSON.parse(raw)) as OtlpTraceRequest;
     } catch {
       json = undefined;
     }

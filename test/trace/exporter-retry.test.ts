@@ -4,23 +4,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { OtlpExporter } from '../../src/trace/exporter.js';
-import type { FinishedSpan } from '../../src/trace/span.js';
 import { Logger } from '../../src/log/logger.js';
 import { Collector } from '../helpers/collector.js';
 import { eventually } from '../helpers/http.js';
-
-const span: FinishedSpan = {
-  traceId: '4bf92f3577b34da6a3ce929d0e0e4736',
-  spanId: '00f067aa0ba902b7',
-  parentSpanId: '',
-  traceState: '',
-  name: 'GET /products/:id',
-  kind: 'server',
-  startMs: 1_767_225_600_000,
-  endMs: 1_767_225_600_001,
-  attributes: {},
-  status: { code: 'unset' },
-};
+import { ROOT_SPAN } from '../helpers/spans.js';
 
 async function exporting(collector: Collector, run: (exporter: OtlpExporter) => Promise<void>): Promise<void> {
   const exporter = new OtlpExporter({ url: collector.url, resource: {}, scope: { name: 't', version: '1' }, scheduleMs: 5, retryBaseMs: 5_000, logger: new Logger('error', () => {}) });
@@ -36,7 +23,7 @@ test('a 503 with Retry-After: 1 is retried about a second later, and the batch t
   const collector = await Collector.start();
   collector.answerNext({ status: 503, retryAfter: '1' });
   await exporting(collector, async (exporter) => {
-    exporter.add(span);
+    exporter.add(ROOT_SPAN);
     await eventually(() => exporter.stats().exported === 1, 'the retried batch', 3000);
     const [first, second] = collector.received;
     const gap = (second?.at ?? 0) - (first?.at ?? 0);
@@ -50,7 +37,7 @@ test('429, 502 and 504 are retried too; their Retry-After: 0 is honoured over a 
   const collector = await Collector.start();
   collector.answerNext({ status: 429, retryAfter: '0' }, { status: 502, retryAfter: '0' }, { status: 504, retryAfter: '0' });
   await exporting(collector, async (exporter) => {
-    exporter.add(span);
+    exporter.add(ROOT_SPAN);
     // retryBaseMs is 5 s: only Retry-After: 0 makes these three retries quick.
     await eventually(() => exporter.stats().exported === 1, 'the batch, fourth time', 1000);
     assert.equal(collector.received.length, 4);

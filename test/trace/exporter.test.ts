@@ -60,15 +60,14 @@ test('spans arrive in batches of maxBatch (a full one at once), complete and wel
     assert.equal(s.exporter.stats().queued, 2);
     await s.exporter.flush(1000);
     const { collector } = s;
-    assert.deepEqual(collector.received.map((post) => (post.json as { resourceSpans: { scopeSpans: { spans: unknown[] }[] }[] }).resourceSpans[0]?.scopeSpans[0]?.spans.length), [4, 4, 2]);
+    assert.deepEqual(collector.received.map((post) => post.json?.resourceSpans[0]?.scopeSpans[0]?.spans.length), [4, 4, 2]);
     for (const post of collector.received) {
       assert.equal(post.path, '/v1/traces');
       assert.equal(post.headers['content-type'], 'application/json');
       assert.equal(post.headers['x-api-key'], 'k');
-      const body = post.json as { resourceSpans: { resource: unknown; scopeSpans: { scope: unknown }[] }[] };
-      assert.equal(body.resourceSpans.length, 1);
-      assert.deepEqual(body.resourceSpans[0]?.resource, { attributes: [{ key: 'service.name', value: { stringValue: 'turbina' } }] });
-      assert.deepEqual(body.resourceSpans[0]?.scopeSpans[0]?.scope, { name: 'turbina', version: '0.1.0' });
+      assert.equal(post.json?.resourceSpans.length, 1);
+      assert.deepEqual(post.json.resourceSpans[0]?.resource, { attributes: [{ key: 'service.name', value: { stringValue: 'turbina' } }] });
+      assert.deepEqual(post.json.resourceSpans[0]?.scopeSpans[0]?.scope, { name: 'turbina', version: '0.1.0' });
     }
     const spans = collector.spans();
     assert.deepEqual(spans.map((one) => one.name), Array.from({ length: 10 }, (_, i) => `span ${i + 1}`));

@@ -5,29 +5,15 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { encodeAttributes, encodeTraces, epochNanos } from '../../src/trace/otlp-json.js';
 import type { FinishedSpan } from '../../src/trace/span.js';
+import { childOf, ROOT_SPAN } from '../helpers/spans.js';
 
 const root: FinishedSpan = {
-  traceId: '4bf92f3577b34da6a3ce929d0e0e4736',
-  spanId: '00f067aa0ba902b7',
-  parentSpanId: '',
-  traceState: '',
-  name: 'GET /products/:id',
-  kind: 'server',
+  ...ROOT_SPAN,
   startMs: 1_767_225_600_000.25,
   endMs: 1_767_225_600_003.5,
   attributes: { 'http.request.method': 'GET', 'http.response.status_code': 200, 'cache.hit': true, ratio: 0.5 },
-  status: { code: 'unset' },
 };
-const child: FinishedSpan = {
-  ...root,
-  spanId: 'a3ce929d0e0e4736',
-  parentSpanId: '00f067aa0ba902b7',
-  traceState: 'vendor=x,other=y',
-  name: 'store.get',
-  kind: 'client',
-  attributes: {},
-  status: { code: 'error', message: 'upstream "timeout"' },
-};
+const child = childOf(root);
 
 type Json = Record<string, unknown>;
 

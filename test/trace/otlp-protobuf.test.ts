@@ -8,6 +8,7 @@ import { encodeTraces } from '../../src/trace/otlp-json.js';
 import { encodeTracesProtobuf, protobufRejections } from '../../src/trace/otlp-protobuf.js';
 import type { Attributes, FinishedSpan } from '../../src/trace/span.js';
 import { decodeTraceRequest } from '../helpers/otlp-decode.js';
+import { childOf, ROOT_SPAN } from '../helpers/spans.js';
 
 type Json = Record<string, unknown>;
 
@@ -15,12 +16,7 @@ const scope = { name: 'turbina', version: '0.1.0' };
 const resource: Attributes = { 'service.name': 'turbina', 'process.pid': 4321, 'host.name': 'höst-1' };
 
 const root: FinishedSpan = {
-  traceId: '4bf92f3577b34da6a3ce929d0e0e4736',
-  spanId: '00f067aa0ba902b7',
-  parentSpanId: '',
-  traceState: '',
-  name: 'GET /products/:id',
-  kind: 'server',
+  ...ROOT_SPAN,
   // Near today's epoch: the double is ...123.45703125 ms, and ms * 1e6 as one double would be 7 ns off.
   startMs: 1_796_083_200_123.457,
   endMs: 1_796_083_200_127.001,
@@ -41,18 +37,9 @@ const root: FinishedSpan = {
     empty: '',
     'café ☕': 'naïve 日本 🚀',
   },
-  status: { code: 'unset' },
 };
-const child: FinishedSpan = {
-  ...root,
-  spanId: 'a3ce929d0e0e4736',
-  parentSpanId: '00f067aa0ba902b7',
-  traceState: 'vendor=x,other=y',
-  name: 'store.get ✓',
-  kind: 'client',
-  attributes: {},
-  status: { code: 'error', message: `upstream "timeout" ${'é'.repeat(100)}` },
-};
+// Non-ASCII in the name and a long message: lengths in bytes, not characters.
+const child = childOf(root, { name: 'store.get ✓', status: { code: 'error', message: `upstream "timeout" ${'é'.repeat(100)}` } });
 
 function both(spans: readonly FinishedSpan[], res: Attributes = resource): { readonly proto: Json; readonly json: Json } {
   return { proto: decodeTraceRequest(encodeTracesProtobuf(res, scope, spans)), json: JSON.parse(encodeTraces(res, scope, spans)) as Json };

@@ -6,30 +6,14 @@
 // app.stop() flushes the exporter.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { createApp, type App } from '../../../src/app.js';
-import { Logger } from '../../../src/log/logger.js';
+import type { App } from '../../../src/app.js';
 import { Collector } from '../../helpers/collector.js';
 import { eventually, request, type Reply } from '../../helpers/http.js';
+import { attributesOf, SPAN_KIND, type OtlpSpan } from '../../helpers/otlp.js';
 import { SKIP_WITHOUT_REDIS, startRedis, type TestRedis } from '../../helpers/redis.js';
+import { startTracedApp } from '../../helpers/traced-app.js';
 
-/** OTLP's span kinds by number. */
-const INTERNAL = 1;
-const SERVER = 2;
-const CLIENT = 3;
-
-interface OtlpSpan {
-  readonly traceId: string;
-  readonly spanId: string;
-  readonly parentSpanId?: string;
-  readonly name: string;
-  readonly kind: number;
-  readonly attributes: readonly { readonly key: string; readonly value: Record<string, unknown> }[];
-  readonly status: { readonly code?: number };
-}
-
-function attributesOf(span: OtlpSpan): Record<string, unknown> {
-  return Object.fromEntries(span.attributes.map((a) => [a.key, Object.values(a.value)[0]]));
-}
+const { INTERNAL, SERVER, CLIENT } = SPAN_KIND;
 
 function traceIdOf(reply: Reply): string {
   const header = reply.headers['traceparent'];
@@ -47,22 +31,7 @@ describe('child spans through the app', { skip: SKIP_WITHOUT_REDIS, timeout: 20_
   before(async () => {
     redis = await startRedis();
     collector = await Collector.start();
-    app = createApp(
-      {
-        port: 0,
-        host: '127.0.0.1',
-        storeLatencyMs: 0,
-        listenSockets: 1,
-        drainDelayMs: 0,
-        shutdownIdleMs: 0,
-        shutdownTimeoutMs: 2000,
-        cacheMaxEntries: 0,
-        redisUrl: redis.url,
-        otlpEndpoint: `http://127.0.0.1:${collector.port}`,
-      },
-      { logger: new Logger('error', () => {}) },
-    );
-    port = await app.start();
+    ({ app, port } = await startTracedApp(collector, { cacheMaxEntries: 0, redisUrl: redis.url }));
     await eventually(() => app.shared?.redis.usable === true, 'redis to be ready', 5000);
     replies.push(await request(port, '/products/7'));
     replies.push(await request(port, '/products/7'));
@@ -79,7 +48,7 @@ describe('child spans through the app', { skip: SKIP_WITHOUT_REDIS, timeout: 20_
 
   /** The spans of the trace `reply` answered, its server span first. */
   function traceOf(reply: Reply): { server: OtlpSpan; children: OtlpSpan[] } {
-    const spans = (collector.spans() as unknown as OtlpSpan[]).filter((span) => span.traceId === traceIdOf(reply));
+    const spans = collector.spans().filter((span) => span.traceId === traceIdOf(reply));
     const server = spans.find((span) => span.kind === SERVER);
     assert.ok(server, 'the server span');
     return { server, children: spans.filter((span) => span !== server) };
@@ -102,7 +71,7 @@ describe('child spans through the app', { skip: SKIP_WITHOUT_REDIS, timeout: 20_
       'db.operation.name': 'GET',
       'db.namespace': '0',
       'server.address': '127.0.0.1',
-      'server.port': String(redis.port),
+      'server.port': BigInt(redis.port),
       'turbina.cache.hit': false,
     });
     assert.equal(attributesOf(set)['db.operation.name'], 'SET');
@@ -127,7 +96,7 @@ describe('child spans through the app', { skip: SKIP_WITHOUT_REDIS, timeout: 20_
     assert.equal(span.parentSpanId, server.spanId);
     const attributes = attributesOf(span);
     assert.equal(attributes['turbina.compression.coding'], 'gzip');
-    assert.equal(attributes['turbina.compression.output.size'], String(page.body.length));
+    assert.equal(attributes['turbina.compression.output.size'], BigInt(page.body.length));
     assert.ok(Number(attributes['turbina.compression.input.size']) > page.body.length);
   });
 

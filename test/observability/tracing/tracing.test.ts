@@ -6,79 +6,22 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { performance } from 'node:perf_hooks';
-import { createApp, type App } from '../../../src/app.js';
 import type { Config } from '../../../src/config.js';
-import { Logger } from '../../../src/log/logger.js';
 import { startServer } from '../../helpers/child.js';
 import { Collector } from '../../helpers/collector.js';
 import { request } from '../../helpers/http.js';
+import { attributesOf, SPAN_KIND, type OtlpSpan, type OtlpTraceRequest } from '../../helpers/otlp.js';
+import { startTracedApp, type TracedApp } from '../../helpers/traced-app.js';
 
 const TRACE_ID = '4bf92f3577b34da6a3ce929d0e0e4736';
 const CALLER_SPAN_ID = '00f067aa0ba902b7';
 const TRACESTATE = 'congo=t61rcWkgMzE,rojo=00f067aa0ba902b7';
 const OUR_TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-(0[01])$/;
 
-interface OtlpValue {
-  readonly stringValue?: string;
-  readonly intValue?: string;
-  readonly doubleValue?: number;
-  readonly boolValue?: boolean;
-}
-
-interface OtlpSpan {
-  readonly traceId: string;
-  readonly spanId: string;
-  readonly parentSpanId?: string;
-  readonly traceState?: string;
-  readonly name: string;
-  readonly kind: number;
-  readonly startTimeUnixNano: string;
-  readonly endTimeUnixNano: string;
-  readonly attributes: readonly { readonly key: string; readonly value: OtlpValue }[];
-  readonly status: { readonly code: number; readonly message?: string };
-}
-
-interface Traced {
-  readonly app: App;
-  readonly port: number;
-  /** The log lines written so far, parsed. */
-  logs(): Record<string, unknown>[];
-}
-
-/** A traced app on a free port, exporting to `collector`, its log lines captured. */
-async function tracedApp(collector: Collector, overrides: Partial<Config> = {}): Promise<Traced> {
-  const chunks: string[] = [];
-  const logger = new Logger('info', (chunk) => chunks.push(chunk.toString()));
-  const app = createApp(
-    {
-      port: 0,
-      host: '127.0.0.1',
-      storeLatencyMs: 0,
-      listenSockets: 1,
-      drainDelayMs: 0,
-      shutdownIdleMs: 0,
-      shutdownTimeoutMs: 2000,
-      otlpEndpoint: `http://127.0.0.1:${collector.port}`,
-      ...overrides,
-    },
-    { logger },
-  );
-  const port = await app.start();
-  const logs = (): Record<string, unknown>[] => {
-    logger.flush();
-    return chunks
-      .join('')
-      .split('\n')
-      .filter((line) => line !== '')
-      .map((line) => JSON.parse(line) as Record<string, unknown>);
-  };
-  return { app, port, logs };
-}
-
 /** Runs `body` against a traced app and a fresh collector; stops the app (flushing its spans) and the collector however it ends. */
-async function withTraced(overrides: Partial<Config>, body: (t: Traced, collector: Collector) => Promise<void>): Promise<void> {
+async function withTraced(overrides: Partial<Config>, body: (t: TracedApp, collector: Collector) => Promise<void>): Promise<void> {
   const collector = await Collector.start();
-  const t = await tracedApp(collector, overrides);
+  const t = await startTracedApp(collector, overrides);
   try {
     await body(t, collector);
   } finally {
@@ -88,17 +31,10 @@ async function withTraced(overrides: Partial<Config>, body: (t: Traced, collecto
   }
 }
 
-/** OTLP's SpanKind for a server span. */
-const SERVER = 2;
-
 /** The server spans received: what these tests are about (a miss's store span, its child,
  *  is store-spans.test's and upstream-trace.test's). */
 function spansOf(collector: Collector): OtlpSpan[] {
-  return (collector.spans() as unknown as OtlpSpan[]).filter((span) => span.kind === SERVER);
-}
-
-function attributesOf(span: OtlpSpan): Record<string, OtlpValue> {
-  return Object.fromEntries(span.attributes.map((a) => [a.key, a.value]));
+  return collector.spans().filter((span) => span.kind === SPAN_KIND.SERVER);
 }
 
 function traceparentOf(reply: { readonly headers: Record<string, unknown> }): { traceId: string; spanId: string; flags: string } {
@@ -109,7 +45,7 @@ function traceparentOf(reply: { readonly headers: Record<string, unknown> }): { 
   return { traceId: match[1] as string, spanId: match[2] as string, flags: match[3] as string };
 }
 
-function accessLine(t: Traced, path: string): Record<string, unknown> {
+function accessLine(t: TracedApp, path: string): Record<string, unknown> {
   const line = t.logs().find((l) => l['msg'] === 'request' && l['path'] === path);
   assert.ok(line, `an access-log line for ${path}`);
   return line;
@@ -148,16 +84,16 @@ test('a valid traceparent and tracestate are continued: the answer, the exported
     const startMs = Number(start / 1_000_000n);
     assert.ok(startMs > before - 5000 && startMs <= before, `${startMs} near ${before}`);
     assert.deepEqual(attributesOf(span), {
-      'http.request.method': { stringValue: 'GET' },
-      'url.path': { stringValue: '/products/1' },
-      'url.scheme': { stringValue: 'http' },
-      'http.route': { stringValue: '/products/{id}' },
-      'http.response.status_code': { intValue: '200' },
-      'http.response.body.size': { intValue: String(reply.body.length) },
-      'server.address': { stringValue: '127.0.0.1' },
-      'server.port': { intValue: String(t.port) },
-      'client.address': { stringValue: '127.0.0.1' },
-      'turbina.cache': { stringValue: 'MISS' },
+      'http.request.method': 'GET',
+      'url.path': '/products/1',
+      'url.scheme': 'http',
+      'http.route': '/products/{id}',
+      'http.response.status_code': 200n,
+      'http.response.body.size': BigInt(reply.body.length),
+      'server.address': '127.0.0.1',
+      'server.port': BigInt(t.port),
+      'client.address': '127.0.0.1',
+      'turbina.cache': 'MISS',
     });
 
     const line = accessLine(t, '/products/1');
@@ -174,7 +110,7 @@ test('OTEL_EXPORTER_OTLP_PROTOCOL=http/json: the server span goes as OTLP/JSON (
     assert.equal(await t.app.stop(), 0);
     assert.equal(collector.received.length, 1);
     assert.equal(collector.received[0]?.headers['content-type'], 'application/json');
-    const body = JSON.parse(collector.received[0]?.raw ?? '') as { resourceSpans: { scopeSpans: { spans: OtlpSpan[] }[] }[] };
+    const body = JSON.parse(collector.received[0]?.raw ?? '') as OtlpTraceRequest;
     // The miss's store span, then the server span.
     const [store, span, ...more] = body.resourceSpans[0]?.scopeSpans[0]?.spans ?? [];
     assert.equal(more.length, 0);
@@ -183,7 +119,7 @@ test('OTEL_EXPORTER_OTLP_PROTOCOL=http/json: the server span goes as OTLP/JSON (
     assert.equal(span?.spanId, answered.spanId);
     assert.equal(span?.parentSpanId, CALLER_SPAN_ID);
     assert.equal(span?.name, 'GET /products/{id}');
-    assert.equal(attributesOf(span as OtlpSpan)['http.response.status_code']?.intValue, '200');
+    assert.equal(attributesOf(span as OtlpSpan)['http.response.status_code'], 200n);
   });
 });
 
@@ -220,7 +156,7 @@ test('malformed traceparents start a new trace, are never echoed, and take their
       assert.ok(answered.has(span.traceId), `span of an answered trace: ${span.traceId}`);
       assert.equal(span.parentSpanId, undefined, 'a root span');
       assert.equal(span.traceState, undefined, 'no tracestate without its traceparent');
-      assert.equal(attributesOf(span)['url.path']?.stringValue, answered.get(span.traceId));
+      assert.equal(attributesOf(span)['url.path'], answered.get(span.traceId));
     }
   });
 });
@@ -246,12 +182,12 @@ test('a 5xx ends its span with status error and a message; a 404 leaves it unset
     assert.equal(boom.status.code, 2);
     assert.equal(typeof boom.status.message, 'string');
     assert.notEqual(boom.status.message, '');
-    assert.equal(attributesOf(boom)['http.response.status_code']?.intValue, '500');
-    assert.equal(attributesOf(boom)['error.type']?.stringValue, '500');
+    assert.equal(attributesOf(boom)['http.response.status_code'], 500n);
+    assert.equal(attributesOf(boom)['error.type'], '500');
     assert.equal(none.name, 'GET');
     assert.deepEqual(none.status, { code: 0 });
     const noneAttributes = attributesOf(none);
-    assert.equal(noneAttributes['http.response.status_code']?.intValue, '404');
+    assert.equal(noneAttributes['http.response.status_code'], 404n);
     assert.equal(noneAttributes['http.route'], undefined);
   });
 });
@@ -268,7 +204,7 @@ test('a request the rate limiter refuses (429) has its traceparent and its span 
     const span = spansOf(collector).find((s) => s.spanId === answered.spanId);
     assert.ok(span, 'the refused request\'s span');
     assert.equal(span.parentSpanId, CALLER_SPAN_ID);
-    assert.equal(attributesOf(span)['http.response.status_code']?.intValue, '429');
+    assert.equal(attributesOf(span)['http.response.status_code'], 429n);
     assert.deepEqual(span.status, { code: 0 }, 'a 4xx is the client\'s: status unset');
   });
 });
@@ -321,8 +257,8 @@ test('a collector answering 503 costs requests nothing; the batch is retried (Re
     assert.ok(refused && retried, 'a POST and its retry');
     assert.equal(more.length, 0);
     assert.equal(retried.raw, refused.raw, 'the same batch again');
-    const delivered = (retried.json as { resourceSpans: { scopeSpans: { spans: OtlpSpan[] }[] }[] }).resourceSpans[0]?.scopeSpans[0]?.spans;
-    assert.equal(delivered?.filter((span) => span.kind === SERVER).length, 20);
+    const delivered = retried.json?.resourceSpans[0]?.scopeSpans[0]?.spans;
+    assert.equal(delivered?.filter((span) => span.kind === SPAN_KIND.SERVER).length, 20);
   });
 });
 
@@ -374,12 +310,13 @@ test('the real server: SIGTERM flushes the span before the process exits 0, with
     assert.equal(more.length, 0);
     assert.ok(post.at < at, 'before the process exited');
     assert.equal(post.path, '/v1/traces');
-    const body = post.json as { resourceSpans: { resource: { attributes: OtlpSpan['attributes'] }; scopeSpans: { spans: OtlpSpan[] }[] }[] };
-    const resource = Object.fromEntries(body.resourceSpans[0]?.resource.attributes.map((a) => [a.key, a.value]) ?? []);
-    assert.deepEqual(resource['service.name'], { stringValue: 'shop-api' });
-    assert.deepEqual(resource['deployment.environment'], { stringValue: 'staging' });
-    assert.deepEqual(resource['team'], { stringValue: 'web shop' });
-    const spans = (body.resourceSpans[0]?.scopeSpans[0]?.spans ?? []).filter((span) => span.kind === SERVER);
+    const [sent] = collector.resourceSpans();
+    assert.ok(sent, 'the resourceSpans of the POST');
+    const resource = attributesOf(sent.resource);
+    assert.equal(resource['service.name'], 'shop-api');
+    assert.equal(resource['deployment.environment'], 'staging');
+    assert.equal(resource['team'], 'web shop');
+    const spans = (sent.scopeSpans[0]?.spans ?? []).filter((span) => span.kind === SPAN_KIND.SERVER);
     assert.equal(spans.length, 1);
     assert.equal(spans[0]?.traceId, answered.traceId);
     assert.equal(spans[0]?.spanId, answered.spanId);

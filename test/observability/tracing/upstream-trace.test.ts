@@ -10,25 +10,13 @@ import { startServer } from '../../helpers/child.js';
 import { Collector } from '../../helpers/collector.js';
 import { request } from '../../helpers/http.js';
 import { startInventory } from '../../helpers/inventory.js';
+import { attributesOf, SPAN_KIND, STATUS_CODE, type OtlpSpan } from '../../helpers/otlp.js';
 
 const TRACE_ID = '0af7651916cd43dd8448eb211c80319c';
 const CALLER_SPAN_ID = 'b7ad6b7169203331';
 
-interface OtlpSpan {
-  readonly traceId: string;
-  readonly spanId: string;
-  readonly parentSpanId?: string;
-  readonly name: string;
-  readonly kind: number;
-  readonly attributes: readonly { readonly key: string; readonly value: { readonly stringValue?: string; readonly intValue?: string } }[];
-  readonly status: { readonly code?: number; readonly message?: string };
-}
-
-/** OTLP's SpanKind and StatusCode numbers. */
-const INTERNAL = 1;
-const SERVER = 2;
-const CLIENT = 3;
-const STATUS_ERROR = 2;
+const { INTERNAL, SERVER, CLIENT } = SPAN_KIND;
+const STATUS_ERROR = STATUS_CODE.ERROR;
 
 interface ServiceSpan extends OtlpSpan {
   readonly service: string;
@@ -37,19 +25,11 @@ interface ServiceSpan extends OtlpSpan {
 /** Every span the collector received, with the service.name of its resource. */
 function received(collector: Collector): ServiceSpan[] {
   const all: ServiceSpan[] = [];
-  for (const post of collector.received) {
-    const body = post.json as { resourceSpans: { resource: { attributes: OtlpSpan['attributes'] }; scopeSpans: { spans: OtlpSpan[] }[] }[] };
-    for (const { resource, scopeSpans } of body.resourceSpans) {
-      const service = resource.attributes.find((a) => a.key === 'service.name')?.value.stringValue ?? '';
-      for (const { spans } of scopeSpans) for (const span of spans) all.push({ ...span, service });
-    }
+  for (const { resource, scopeSpans } of collector.resourceSpans()) {
+    const service = resource.attributes.find((a) => a.key === 'service.name')?.value.stringValue ?? '';
+    for (const { spans } of scopeSpans) for (const span of spans) all.push({ ...span, service });
   }
   return all;
-}
-
-/** A span's attributes as plain values (ints as numbers). */
-function attributesOf(span: OtlpSpan): Record<string, string | number | undefined> {
-  return Object.fromEntries(span.attributes.map((a) => [a.key, a.value.intValue === undefined ? a.value.stringValue : Number(a.value.intValue)]));
 }
 
 test('a product miss retried upstream is one trace: turbina\'s server span, its store span, two attempt spans, and the inventory\'s server span under each attempt', { timeout: 20_000 }, async () => {
@@ -88,19 +68,19 @@ test('a product miss retried upstream is one trace: turbina\'s server span, its 
     assert.equal(store.length, 1, 'one store span under the server span');
     const call = store[0] as ServiceSpan;
     assert.deepEqual([call.service, call.name, call.kind], ['turbina', 'store get', INTERNAL]);
-    assert.equal(attributesOf(call)['turbina.store.attempts'], 2);
+    assert.equal(attributesOf(call)['turbina.store.attempts'], 2n);
     assert.equal(attributesOf(call)['turbina.store.outcome'], 'ok');
 
     const attempts = spans.filter((span) => span.parentSpanId === call.spanId);
     assert.equal(attempts.length, 2, 'two attempt spans under the store span');
     for (const attempt of attempts) assert.deepEqual([attempt.service, attempt.name, attempt.kind], ['turbina', 'GET', CLIENT]);
     const failed = attempts.find((span) => attributesOf(span)['http.request.resend_count'] === undefined);
-    const retried = attempts.find((span) => attributesOf(span)['http.request.resend_count'] === 1);
+    const retried = attempts.find((span) => attributesOf(span)['http.request.resend_count'] === 1n);
     assert.ok(failed && retried, 'the first attempt without a resend count, the retry with 1');
-    assert.equal(attributesOf(failed)['http.response.status_code'], 503);
+    assert.equal(attributesOf(failed)['http.response.status_code'], 503n);
     assert.equal(attributesOf(failed)['error.type'], '503');
     assert.equal(failed.status.code, STATUS_ERROR);
-    assert.equal(attributesOf(retried)['http.response.status_code'], 200);
+    assert.equal(attributesOf(retried)['http.response.status_code'], 200n);
     assert.equal(attributesOf(retried)['url.full'], `${inventory.url}/products/42`);
     assert.notEqual(retried.status.code, STATUS_ERROR);
 
@@ -109,7 +89,7 @@ test('a product miss retried upstream is one trace: turbina\'s server span, its 
       assert.equal(upstream.length, 1, 'the inventory\'s server span is the attempt\'s child');
       const [inventorySpan] = upstream as [ServiceSpan];
       assert.deepEqual([inventorySpan.service, inventorySpan.name, inventorySpan.kind], ['inventory', 'GET /products/{id}', SERVER]);
-      assert.equal(attributesOf(inventorySpan)['http.response.status_code'], attempt === failed ? 503 : 200);
+      assert.equal(attributesOf(inventorySpan)['http.response.status_code'], attempt === failed ? 503n : 200n);
     }
     assert.equal(spans.length, 6, 'nothing else in the trace');
   } finally {
