@@ -65,9 +65,13 @@ export class ProtoWriter {
     return this.varint64(value - high * TWO_32, high >>> 0);
   }
 
-  /** A field's key: its number and wire type. */
+  /** A field's key: its number and wire type (one byte for fields 1 to 15). */
   tag(field: number, wireType: number): this {
-    return this.varint(field * 8 + wireType);
+    const key = field * 8 + wireType;
+    if (key >= 0x80) return this.varint(key);
+    this.reserve(1);
+    this.bytes[this.length++] = key;
+    return this;
   }
 
   /** A varint field; proto3 leaves zero values out. */
@@ -124,16 +128,19 @@ export class ProtoWriter {
 
   /** A string field as UTF-8 (an empty one is still written). */
   string(field: number, text: string): this {
-    this.tag(field, LENGTH_DELIMITED);
     const chars = text.length;
-    if (chars <= SHORT_STRING) {
-      this.reserve(1 + chars * 3);
+    const key = field * 8 + LENGTH_DELIMITED;
+    if (chars <= SHORT_STRING && key < 0x80) {
+      // The common case in one reservation: a one-byte key, a one-byte length, the text.
+      this.reserve(2 + chars * 3);
+      this.bytes[this.length++] = key;
       const start = this.length + 1;
       const size = this.utf8(text, start);
       this.bytes[this.length] = size;
       this.length = start + size;
       return this;
     }
+    this.tag(field, LENGTH_DELIMITED);
     const size = Buffer.byteLength(text, 'utf8');
     this.varint(size).reserve(size);
     this.length += this.bytes.write(text, this.length, size, 'utf8');
@@ -145,7 +152,13 @@ export class ProtoWriter {
    * Nests to any depth; writes nothing twice.
    */
   begin(field: number): number {
-    this.tag(field, LENGTH_DELIMITED).reserve(1);
+    const key = field * 8 + LENGTH_DELIMITED;
+    if (key >= 0x80) this.varint(key).reserve(1);
+    else {
+      // The key and the length byte in one reservation.
+      this.reserve(2);
+      this.bytes[this.length++] = key;
+    }
     return this.length++;
   }
 
