@@ -330,6 +330,10 @@ function createTracing(config: Config, logger: Logger): { readonly exporter: Otl
     protocol: config.otlpProtocol,
     resource: resourceAttributes({ serviceName: config.serviceName, raw: config.resourceAttributes, ...(version === '' ? {} : { serviceVersion: version }) }),
     scope: { name: 'turbina', version },
+    scheduleMs: config.bspScheduleDelayMs,
+    timeoutMs: config.bspExportTimeoutMs,
+    maxQueue: config.bspMaxQueueSize,
+    maxBatch: config.bspMaxExportBatchSize,
     logger,
   });
   const sampler = createSampler(config.tracesSampler, config.tracesSamplerArg === '' ? undefined : config.tracesSamplerArg);

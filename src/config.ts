@@ -109,6 +109,10 @@ export interface Config {
   readonly resourceAttributes: string;
   readonly tracesSampler: string;
   readonly tracesSamplerArg: string;
+  readonly bspScheduleDelayMs: number;
+  readonly bspExportTimeoutMs: number;
+  readonly bspMaxQueueSize: number;
+  readonly bspMaxExportBatchSize: number;
 }
 
 export type OnOff = 'on' | 'off';
@@ -524,7 +528,30 @@ export const OPTIONS: readonly OptionSpec[] = [
       return raw;
     },
   },
+  // The batch span processor's settings, as the SDKs name them (their defaults but the
+  // timeout: an export is one POST, and a hung one holds up every batch behind it).
+  otelIntOption('bspScheduleDelayMs', 'OTEL_BSP_SCHEDULE_DELAY', 'how long a span may wait for its batch to fill before the batch is sent anyway (ms)', 5000, 1, 3_600_000),
+  otelIntOption('bspExportTimeoutMs', 'OTEL_BSP_EXPORT_TIMEOUT', 'one export (a POST to the collector, its answer included) fails after this long and is retried (ms)', 10_000, 1, 600_000),
+  otelIntOption('bspMaxQueueSize', 'OTEL_BSP_MAX_QUEUE_SIZE', 'spans waiting to be sent, at most; more are dropped and counted (queueFull)', 2048, 1, 1_048_576),
+  {
+    ...otelIntOption('bspMaxExportBatchSize', 'OTEL_BSP_MAX_EXPORT_BATCH_SIZE', 'spans in one export, at most; a full batch is sent at once; at most OTEL_BSP_MAX_QUEUE_SIZE', 512, 1, 1_048_576),
+    parse: (raw, name, earlier) => {
+      if (raw === undefined || !tracingOn(earlier)) return 512;
+      const size = integer(raw, name, 1, 1_048_576);
+      const queue = num(earlier, 'bspMaxQueueSize');
+      if (size > queue) throw new ConfigError(`invalid ${name} "${raw}": at most OTEL_BSP_MAX_QUEUE_SIZE (${queue})`);
+      return size;
+    },
+  },
 ];
+
+/** An OTEL_* integer: checked only with tracing on (tracingOn says why), else its default. */
+function otelIntOption(key: keyof Config, env: string, help: string, fallback: number, min: number, max: number): OptionSpec {
+  return {
+    ...intOption(key, env, help, fallback, min, max),
+    parse: (raw, name, earlier) => (raw === undefined || !tracingOn(earlier) ? fallback : integer(raw, name, min, max)),
+  };
+}
 
 /** An OTLP/HTTP URL: http or https; it may hold credentials (sent as Basic auth), so it is
  *  never repeated in errors or logs. */

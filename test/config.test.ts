@@ -99,6 +99,10 @@ describe('loadConfig defaults', () => {
       resourceAttributes: '',
       tracesSampler: 'parentbased_always_on',
       tracesSamplerArg: '',
+      bspScheduleDelayMs: 5000,
+      bspExportTimeoutMs: 10000,
+      bspMaxQueueSize: 2048,
+      bspMaxExportBatchSize: 512,
     });
   });
 
@@ -131,10 +135,14 @@ describe('loadConfig defaults', () => {
     assert.equal(config([], on).otlpProtocol, 'http/protobuf');
     rejects([], { ...on, OTEL_TRACES_SAMPLER: 'sometimes' }, 'OTEL_TRACES_SAMPLER', 'sometimes');
     for (const bad of ['2', '-0.1', 'half']) rejects([], { ...on, OTEL_TRACES_SAMPLER: 'traceidratio', OTEL_TRACES_SAMPLER_ARG: bad }, 'OTEL_TRACES_SAMPLER_ARG');
+    for (const bad of ['0', '-5', '1e3', 'soon']) rejects([], { ...on, OTEL_BSP_SCHEDULE_DELAY: bad }, 'OTEL_BSP_SCHEDULE_DELAY', bad);
+    rejects([], { ...on, OTEL_BSP_MAX_QUEUE_SIZE: '100', OTEL_BSP_MAX_EXPORT_BATCH_SIZE: '101' }, 'OTEL_BSP_MAX_EXPORT_BATCH_SIZE', 'OTEL_BSP_MAX_QUEUE_SIZE');
+    assert.equal(config([], { ...on, OTEL_BSP_MAX_QUEUE_SIZE: '100', OTEL_BSP_MAX_EXPORT_BATCH_SIZE: '100' }).bspMaxExportBatchSize, 100);
     const resource = rejects([], { ...on, OTEL_RESOURCE_ATTRIBUTES: 'novalue' }, 'OTEL_RESOURCE_ATTRIBUTES');
     assert.equal(resource.message.split('OTEL_RESOURCE_ATTRIBUTES').length, 2, 'the option named once');
     // Tracing off: a platform's OTEL_* for its other services do not stop this one.
-    const off = config([], { OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc', OTEL_TRACES_SAMPLER: 'parentbased_jaeger_remote', OTEL_RESOURCE_ATTRIBUTES: 'novalue' });
+    const off = config([], { OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc', OTEL_TRACES_SAMPLER: 'parentbased_jaeger_remote', OTEL_RESOURCE_ATTRIBUTES: 'novalue', OTEL_BSP_MAX_EXPORT_BATCH_SIZE: 'lots' });
+    assert.equal(off.bspMaxExportBatchSize, 512);
     assert.equal(off.tracesSampler, 'parentbased_jaeger_remote');
     assert.equal(config([], { OTEL_TRACES_SAMPLER: 'always_off' }).tracesSampler, 'always_off');
     assert.equal(tracesUrl(config([], { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318/' })), 'http://collector:4318/v1/traces');
@@ -237,6 +245,10 @@ describe('loadConfig env and flags', () => {
       OTEL_RESOURCE_ATTRIBUTES: 'deployment.environment=prod,team=web%20shop',
       OTEL_TRACES_SAMPLER: 'ParentBased_TraceIdRatio',
       OTEL_TRACES_SAMPLER_ARG: '0.01',
+      OTEL_BSP_SCHEDULE_DELAY: '250',
+      OTEL_BSP_EXPORT_TIMEOUT: '3000',
+      OTEL_BSP_MAX_QUEUE_SIZE: '8192',
+      OTEL_BSP_MAX_EXPORT_BATCH_SIZE: '2048',
     });
     assert.deepEqual({ ...c }, {
       port: 9000,
@@ -301,6 +313,10 @@ describe('loadConfig env and flags', () => {
       resourceAttributes: 'deployment.environment=prod,team=web%20shop',
       tracesSampler: 'parentbased_traceidratio',
       tracesSamplerArg: '0.01',
+      bspScheduleDelayMs: 250,
+      bspExportTimeoutMs: 3000,
+      bspMaxQueueSize: 8192,
+      bspMaxExportBatchSize: 2048,
     });
   });
 
@@ -511,7 +527,7 @@ describe('--help', () => {
 
   test('the help text names every env var and every flag', () => {
     const text = helpText();
-    assert.equal(OPTIONS.length, 62);
+    assert.equal(OPTIONS.length, 66);
     for (const option of OPTIONS) {
       assert.ok(text.includes(option.env), `help lacks ${option.env}`);
       assert.ok(text.includes(`--${option.flag}`), `help lacks --${option.flag}`);

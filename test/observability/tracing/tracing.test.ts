@@ -9,7 +9,7 @@ import { performance } from 'node:perf_hooks';
 import type { Config } from '../../../src/config.js';
 import { startServer } from '../../helpers/child.js';
 import { Collector } from '../../helpers/collector.js';
-import { request } from '../../helpers/http.js';
+import { eventually, request } from '../../helpers/http.js';
 import { attributesOf, SPAN_KIND, type OtlpSpan, type OtlpTraceRequest } from '../../helpers/otlp.js';
 import { startTracedApp, type TracedApp } from '../../helpers/traced-app.js';
 
@@ -206,6 +206,18 @@ test('a request the rate limiter refuses (429) has its traceparent and its span 
     assert.equal(span.parentSpanId, CALLER_SPAN_ID);
     assert.equal(attributesOf(span)['http.response.status_code'], 429n);
     assert.deepEqual(span.status, { code: 0 }, 'a 4xx is the client\'s: status unset');
+  });
+});
+
+test('OTEL_BSP_*: a batch of OTEL_BSP_MAX_EXPORT_BATCH_SIZE goes at once, the rest after OTEL_BSP_SCHEDULE_DELAY', async () => {
+  await withTraced({ bspMaxExportBatchSize: 2, bspScheduleDelayMs: 150 }, async (t, collector) => {
+    const started = performance.now();
+    for (let i = 0; i < 3; i++) assert.equal((await request(t.port, '/io?ms=0')).status, 200);
+    await eventually(() => collector.received.length === 1, 'the full batch, unflushed');
+    assert.equal(collector.spans().length, 2);
+    await eventually(() => collector.received.length === 2, 'the third span, on schedule');
+    assert.ok(performance.now() - started >= 150, 'not before the schedule');
+    assert.equal(collector.spans().length, 3);
   });
 });
 
