@@ -42,9 +42,12 @@ export interface RemoteParent {
 
 const UNSET: SpanStatus = { code: 'unset' };
 
+/** When this process's monotonic clock began, in epoch ms (a getter that costs a call: read once). */
+export const TIME_ORIGIN = performance.timeOrigin;
+
 /** Wall-clock epoch ms with a fraction, from the monotonic clock. */
 export function nowMs(): number {
-  return performance.timeOrigin + performance.now();
+  return TIME_ORIGIN + performance.now();
 }
 
 /** A span being recorded. Attributes and status may be set until end(); end() counts once. */

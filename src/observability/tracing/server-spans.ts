@@ -3,10 +3,9 @@
 // new trace), answered with a traceparent of its own, ended when the request completes
 // with the method, route, path, status, sizes and the cache's result. A 5xx is an error;
 // a 4xx is the client's and leaves the status unset.
-import { performance } from 'node:perf_hooks';
 import type { RequestContext } from '../../http/context.js';
 import { formatTraceparent, remoteParent } from '../../trace/trace-context.js';
-import type { Span, Tracer } from '../../trace/tracer.js';
+import { TIME_ORIGIN, type Span, type Tracer } from '../../trace/tracer.js';
 import type { Route } from '../../http/router.js';
 
 export class ServerSpans {
@@ -49,7 +48,7 @@ export class ServerSpans {
       span.set('error.type', String(ctx.status));
       span.fail(`HTTP ${ctx.status}`);
     }
-    span.end(performance.timeOrigin + now);
+    span.end(TIME_ORIGIN + now);
   }
 
   private nameOf(route: Route): string {
