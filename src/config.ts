@@ -534,11 +534,13 @@ export const OPTIONS: readonly OptionSpec[] = [
   otelIntOption('bspExportTimeoutMs', 'OTEL_BSP_EXPORT_TIMEOUT', 'one export (a POST to the collector, its answer included) fails after this long and is retried (ms)', 10_000, 1, 600_000),
   otelIntOption('bspMaxQueueSize', 'OTEL_BSP_MAX_QUEUE_SIZE', 'spans waiting to be sent, at most; more are dropped and counted (queueFull)', 2048, 1, 1_048_576),
   {
-    ...otelIntOption('bspMaxExportBatchSize', 'OTEL_BSP_MAX_EXPORT_BATCH_SIZE', 'spans in one export, at most; a full batch is sent at once; at most OTEL_BSP_MAX_QUEUE_SIZE', 512, 1, 1_048_576),
+    ...otelIntOption('bspMaxExportBatchSize', 'OTEL_BSP_MAX_EXPORT_BATCH_SIZE', 'spans in one export, at most; a full batch is sent at once; at most OTEL_BSP_MAX_QUEUE_SIZE (its default: 512, or the queue size if smaller)', 512, 1, 1_048_576),
     parse: (raw, name, earlier) => {
-      if (raw === undefined || !tracingOn(earlier)) return 512;
-      const size = integer(raw, name, 1, 1_048_576);
       const queue = num(earlier, 'bspMaxQueueSize');
+      // Unset under a smaller queue: the queue's size, as the SDKs do (a batch that can never
+      // fill would go only on the schedule, and the queue would drop the rest).
+      if (raw === undefined || !tracingOn(earlier)) return Math.min(512, queue);
+      const size = integer(raw, name, 1, 1_048_576);
       if (size > queue) throw new ConfigError(`invalid ${name} "${raw}": at most OTEL_BSP_MAX_QUEUE_SIZE (${queue})`);
       return size;
     },

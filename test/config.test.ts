@@ -138,6 +138,8 @@ describe('loadConfig defaults', () => {
     for (const bad of ['0', '-5', '1e3', 'soon']) rejects([], { ...on, OTEL_BSP_SCHEDULE_DELAY: bad }, 'OTEL_BSP_SCHEDULE_DELAY', bad);
     rejects([], { ...on, OTEL_BSP_MAX_QUEUE_SIZE: '100', OTEL_BSP_MAX_EXPORT_BATCH_SIZE: '101' }, 'OTEL_BSP_MAX_EXPORT_BATCH_SIZE', 'OTEL_BSP_MAX_QUEUE_SIZE');
     assert.equal(config([], { ...on, OTEL_BSP_MAX_QUEUE_SIZE: '100', OTEL_BSP_MAX_EXPORT_BATCH_SIZE: '100' }).bspMaxExportBatchSize, 100);
+    // A smaller queue alone brings the batch down with it, as the SDKs do.
+    assert.equal(config([], { ...on, OTEL_BSP_MAX_QUEUE_SIZE: '100' }).bspMaxExportBatchSize, 100);
     const resource = rejects([], { ...on, OTEL_RESOURCE_ATTRIBUTES: 'novalue' }, 'OTEL_RESOURCE_ATTRIBUTES');
     assert.equal(resource.message.split('OTEL_RESOURCE_ATTRIBUTES').length, 2, 'the option named once');
     // Tracing off: a platform's OTEL_* for its other services do not stop this one.

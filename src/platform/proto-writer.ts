@@ -47,6 +47,7 @@ export class ProtoWriter {
       this.length = at + 1;
       return this;
     }
+    if (!Number.isInteger(value)) throw new RangeError(`a varint must be a whole number, not ${value}`);
     if (value < 0 || !Number.isSafeInteger(value)) return this.int64(value);
     while (value >= 0x80) {
       bytes[at++] = (value % 0x80) | 0x80;
@@ -194,6 +195,17 @@ export class ProtoWriter {
     const mark = this.begin(field);
     for (const value of values) this.varint(value);
     return this.end(mark);
+  }
+
+  /** Bytes written so far. */
+  get size(): number {
+    return this.length;
+  }
+
+  /** Drops what was written after `size` bytes (a message that could not be finished). */
+  truncate(size: number): this {
+    if (size >= 0 && size < this.length) this.length = size;
+    return this;
   }
 
   /** Empties the writer, keeping its buffer for the next message. */

@@ -8,6 +8,7 @@
 import type { Agent, ClientRequest, IncomingMessage, RequestOptions } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { originClient, STATUS_CODES } from '../platform/node-http.js';
+import { asError } from '../log/json-fields.js';
 import type { Logger } from '../log/logger.js';
 import { fullJitter } from '../resilience/backoff.js';
 import { parseRetryAfter } from '../resilience/retry-after.js';
@@ -143,7 +144,8 @@ export class OtlpExporter {
   constructor(options: OtlpExporterOptions) {
     const url = parseCollectorUrl(options.url);
     this.maxQueue = positiveInteger('maxQueue', options.maxQueue ?? 2048);
-    this.maxBatch = positiveInteger('maxBatch', options.maxBatch ?? 512);
+    // A batch larger than the queue could never fill.
+    this.maxBatch = Math.min(positiveInteger('maxBatch', options.maxBatch ?? 512), this.maxQueue);
     this.scheduleMs = positiveInteger('scheduleMs', options.scheduleMs ?? 5000);
     this.timeoutMs = positiveInteger('timeoutMs', options.timeoutMs ?? 10_000);
     this.maxRetries = nonNegativeInteger('maxRetries', options.maxRetries ?? 5);
@@ -181,7 +183,15 @@ export class OtlpExporter {
       return;
     }
     const filling = (this.filling ??= this.newBatch());
-    filling.add(span);
+    try {
+      filling.add(span);
+    } catch (error) {
+      // An attribute no encoding has (a bigint from plain JavaScript, say): this span is
+      // lost, counted and told, and the request that ended it goes on.
+      this.failed++;
+      this.report('failed', `a span could not be encoded (${asError(error).message}): dropped`, 1);
+      return;
+    }
     this.count++;
     if (filling.spans >= this.maxBatch) {
       this.full.push(filling);

@@ -20,6 +20,9 @@ export interface SpanBatch {
 
 /** What a span's protobuf takes about, so that a batch's buffer grows rarely. */
 const BYTES_PER_SPAN = 512;
+/** A batch's first buffer at most (a huge OTEL_BSP_MAX_EXPORT_BATCH_SIZE grows to its size
+ *  only if that many spans come). */
+const MAX_INITIAL_BYTES = 1024 * 1024;
 
 export class ProtobufBatch implements SpanBatch {
   spans = 0;
@@ -30,11 +33,18 @@ export class ProtobufBatch implements SpanBatch {
     private readonly source: EncodedSource,
     expectedSpans: number,
   ) {
-    this.writer = new ProtoWriter(expectedSpans * BYTES_PER_SPAN);
+    this.writer = new ProtoWriter(Math.min(expectedSpans * BYTES_PER_SPAN, MAX_INITIAL_BYTES));
   }
 
   add(span: FinishedSpan): void {
-    writeSpan(this.writer, span);
+    const before = this.writer.size;
+    try {
+      writeSpan(this.writer, span);
+    } catch (error) {
+      // Half a span would spoil the whole batch: it is taken back, and the caller told.
+      this.writer.truncate(before);
+      throw error;
+    }
     this.spans++;
   }
 

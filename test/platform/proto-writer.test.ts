@@ -19,6 +19,16 @@ describe('ProtoWriter', () => {
     assert.deepEqual(bytes((w) => w.varint(2 ** 35)), [0x80, 0x80, 0x80, 0x80, 0x80, 0x01]);
     assert.deepEqual(bytes((w) => w.varint(2n ** 63n)), [0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x01]);
     assert.deepEqual(bytes((w) => w.varint(-1)), [0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01]);
+    // Not a whole number: refused, never truncated or looped on.
+    for (const bad of [1.5, -1.5, 2 ** 32 + 0.5, Number.NaN, Number.POSITIVE_INFINITY]) assert.throws(() => new ProtoWriter().varint(bad), RangeError, String(bad));
+  });
+
+  test('truncate takes back what was written after a size; reset empties', () => {
+    const w = new ProtoWriter().varint(300);
+    const size = w.size;
+    w.string(1, 'half a message').truncate(size);
+    assert.deepEqual([...w.finish()], [0xac, 0x02]);
+    assert.equal(w.reset().size, 0);
   });
 
   test('int64: zero, past 2^32, negative small and large as ten bytes of two\'s complement', () => {

@@ -209,6 +209,36 @@ test('protocol http/protobuf: a batch\'s buffer, reused once it was delivered, c
   }
 });
 
+test('a batch larger than the queue is the queue: a full queue goes at once, not on the schedule', async () => {
+  const s = await setup({ maxQueue: 4, maxBatch: 512, scheduleMs: 60_000 });
+  try {
+    for (let i = 1; i <= 4; i++) s.exporter.add(span(i));
+    await eventually(() => s.exporter.stats().exported === 4, 'the full queue sent without a flush', 5000);
+    assert.equal(s.exporter.stats().dropped.queueFull, 0);
+  } finally {
+    await teardown(s);
+  }
+});
+
+test('a span that cannot be encoded (a bigint from plain JavaScript) is dropped and counted, never thrown; its batch stays whole', async () => {
+  const s = await setup({ protocol: 'http/protobuf', maxBatch: 3, scheduleMs: 60_000 });
+  try {
+    const [first, third] = [span(1), span(3)];
+    const bad = { ...span(2), attributes: { big: 10n } } as unknown as FinishedSpan;
+    s.exporter.add(first);
+    s.exporter.add(bad);
+    s.exporter.add(third);
+    await s.exporter.flush(5000);
+    assert.deepEqual(s.exporter.stats().dropped, { queueFull: 0, rejected: 0, failed: 1 });
+    assert.equal(s.exporter.stats().exported, 2);
+    const body = decodeTraceRequest(s.collector.received[0]?.bytes ?? Buffer.alloc(0));
+    assert.deepEqual(body, JSON.parse(encodeTraces({ 'service.name': 'turbina' }, { name: 'turbina', version: '0.1.0' }, [first, third])));
+    assert.ok(s.logs().some((line) => String(line['msg']).includes('could not be encoded')));
+  } finally {
+    await teardown(s);
+  }
+});
+
 test('protocol: anything but http/json or http/protobuf is refused', () => {
   const options = { url: 'http://127.0.0.1:1/v1/traces', resource: {}, scope: { name: 's', version: '1' }, logger: new Logger('error', () => {}) };
   assert.throws(() => new OtlpExporter({ ...options, protocol: 'grpc' as 'http/json' }), /protocol must be http\/json or http\/protobuf, not grpc/);

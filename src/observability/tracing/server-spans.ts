@@ -63,8 +63,10 @@ export class ServerSpans {
       const bracket = host.lastIndexOf(']');
       const hasPort = colon > bracket;
       this.serverAddress = bracket > 0 ? host.slice(1, bracket) : hasPort ? host.slice(0, colon) : host;
-      const port = hasPort ? Number(host.slice(colon + 1)) : 0;
-      this.serverPort = Number.isInteger(port) && port > 0 && port < 65536 ? port : 0;
+      const digits = hasPort ? host.slice(colon + 1) : '';
+      // Digits only: Number() would read 0x50, 1e3 or +80 as ports.
+      const port = /^[0-9]{1,5}$/.test(digits) ? Number(digits) : 0;
+      this.serverPort = port > 0 && port < 65536 ? port : 0;
     }
     span.set('server.address', this.serverAddress);
     if (this.serverPort !== 0) span.set('server.port', this.serverPort);

@@ -209,6 +209,28 @@ test('a request the rate limiter refuses (429) has its traceparent and its span 
   });
 });
 
+test('server.address and server.port come from each Host header as sent: names, IPv6, no port, ports that are not digits', async () => {
+  await withTraced({}, async (t, collector) => {
+    const hosts: [string, string, bigint | undefined][] = [
+      ['shop.example:8080', 'shop.example', 8080n],
+      ['[::1]:9000', '::1', 9000n],
+      ['shop.example', 'shop.example', undefined],
+      ['x:0x50', 'x', undefined],
+      ['x:1e3', 'x', undefined],
+      ['shop.example:8080', 'shop.example', 8080n],
+    ];
+    const ids: string[] = [];
+    for (const [host] of hosts) ids.push(traceparentOf(await request(t.port, '/io?ms=0', { headers: { host } })).spanId);
+    await t.app.stop();
+    for (const [i, [host, address, port]] of hosts.entries()) {
+      const span = collector.spans().find((s) => s.spanId === ids[i]);
+      assert.ok(span, host);
+      assert.equal(attributesOf(span)['server.address'], address, host);
+      assert.equal(attributesOf(span)['server.port'], port, host);
+    }
+  });
+});
+
 test('OTEL_BSP_*: a batch of OTEL_BSP_MAX_EXPORT_BATCH_SIZE goes at once, the rest after OTEL_BSP_SCHEDULE_DELAY', async () => {
   await withTraced({ bspMaxExportBatchSize: 2, bspScheduleDelayMs: 150 }, async (t, collector) => {
     const started = performance.now();
