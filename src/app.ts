@@ -10,7 +10,6 @@ import { packageVersion, resourceAttributes } from './trace/resource.js';
 import { createSampler } from './trace/sampler.js';
 import { Tracer } from './trace/tracer.js';
 import { ServerSpans } from './observability/tracing/server-spans.js';
-import { tracing as tracingMiddleware } from './middleware/tracing.js';
 import { TtlCache } from './cache/ttl-cache.js';
 import { zlibCodings } from './compression/codings.js';
 import { Compression, requestCompressionJobs } from './compression/compression.js';
@@ -190,8 +189,6 @@ export function createApp(settings: Partial<Config> = {}, options: AppOptions = 
   // The middleware chain, in the order it sees a request. A feature that is off adds
   // nothing here, so it costs nothing per request.
   const middleware: Middleware[] = [];
-  // Tracing first: every request has its span and its traceparent, a refused one too.
-  if (tracing !== undefined) middleware.push(tracingMiddleware(tracing.spans));
   // Refusals first, cheapest first: a refused request costs nothing further. Then the
   // deadline, so that it bounds everything after it.
   if (shedder.enabled) middleware.push(shedder.middleware(respond));

@@ -62,7 +62,7 @@ export class Dispatcher {
     const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
       const ctx = new RequestContext(req, res, ids.next(req.headers['x-request-id']), this.completion);
       connections.started(ctx);
-      observer.started();
+      observer.started(ctx);
       try {
         const refused = protocolError(req);
         if (refused !== undefined) throw refused;

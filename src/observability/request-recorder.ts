@@ -10,12 +10,15 @@ export class RequestRecorder implements RequestObserver {
   constructor(
     private readonly metrics: RequestMetrics,
     private readonly accessLog: AccessLog,
-    /** With tracing on: ends each request's server span. */
+    /** With tracing on: begins and ends each request's server span. */
     private readonly spans?: ServerSpans,
   ) {}
 
-  started(): void {
+  started(ctx: RequestContext): void {
     this.metrics.started();
+    // Before any middleware: every request has its span and its traceparent, a refused one
+    // too; begun here rather than by a middleware, the chain stays as short as it was.
+    this.spans?.begin(ctx);
   }
 
   finished(ctx: RequestContext, durationMs: number, now: number): void {
