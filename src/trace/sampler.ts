@@ -53,12 +53,13 @@ export class Sampler {
     if (this.parentBased && parentSampled !== undefined) return parentSampled;
     if (this.ratio >= 1) return true;
     if (this.ratio <= 0) return false;
-    // The id's last 16 hex digits as two 32-bit halves; then the 64-bit value >> 1.
+    // The id's last 16 hex digits as two 32-bit halves; then the 64-bit value >> 1. The high
+    // half decides but once in 2^31 ids, so the low one is read only then.
     const high = hexToUint32(traceId, 16);
-    const low = hexToUint32(traceId, 24);
     const shiftedHigh = high >>> 1;
-    const shiftedLow = (high & 1) * 2 ** 31 + (low >>> 1);
-    return shiftedHigh < this.boundHigh || (shiftedHigh === this.boundHigh && shiftedLow < this.boundLow);
+    if (shiftedHigh !== this.boundHigh) return shiftedHigh < this.boundHigh;
+    const shiftedLow = (high & 1) * 2 ** 31 + (hexToUint32(traceId, 24) >>> 1);
+    return shiftedLow < this.boundLow;
   }
 }
 
