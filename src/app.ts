@@ -4,7 +4,7 @@
 import type { Server } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { RedisCache } from './cache/redis/redis-cache.js';
-import { OtlpExporter } from './trace/exporter.js';
+import { OtlpExporter, parseOtlpHeaders } from './trace/exporter.js';
 import { newSpanId, newTraceId } from './trace/ids.js';
 import { packageVersion, resourceAttributes } from './trace/resource.js';
 import { createSampler } from './trace/sampler.js';
@@ -325,6 +325,8 @@ function createTracing(config: Config, logger: Logger): { readonly exporter: Otl
     url,
     // Checked by the config when tracing is on: one of the two.
     protocol: config.otlpProtocol,
+    // The traces' own list wins over the general one, name by name (the OTLP exporter spec).
+    headers: { ...parseOtlpHeaders(config.otlpHeaders, 'OTEL_EXPORTER_OTLP_HEADERS'), ...parseOtlpHeaders(config.otlpTracesHeaders, 'OTEL_EXPORTER_OTLP_TRACES_HEADERS') },
     resource: resourceAttributes({ serviceName: config.serviceName, raw: config.resourceAttributes, ...(version === '' ? {} : { serviceVersion: version }) }),
     scope: { name: 'turbina', version },
     scheduleMs: config.bspScheduleDelayMs,

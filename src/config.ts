@@ -6,7 +6,7 @@ import { parseArgs } from 'node:util';
 import { parseRedisUrl } from './cache/redis/redis-url.js';
 import { parseResourceAttributes } from './trace/resource.js';
 import { createSampler } from './trace/sampler.js';
-import type { OtlpProtocol } from './trace/exporter.js';
+import { parseOtlpHeaders, type OtlpProtocol } from './trace/exporter.js';
 import { parseTrustProxy } from './ip/trust-proxy.js';
 import { LOG_LEVELS, type LogLevel } from './log/levels.js';
 
@@ -104,6 +104,9 @@ export interface Config {
   /** OTLP/HTTP traces URL, used as is (wins over otlpEndpoint); '' = none. */
   readonly otlpTracesEndpoint: string;
   readonly otlpProtocol: OtlpProtocol;
+  /** OTEL_EXPORTER_OTLP_HEADERS / _TRACES_HEADERS as given (checked; secret). */
+  readonly otlpHeaders: string;
+  readonly otlpTracesHeaders: string;
   readonly serviceName: string;
   /** OTEL_RESOURCE_ATTRIBUTES as given (checked). */
   readonly resourceAttributes: string;
@@ -484,6 +487,8 @@ export const OPTIONS: readonly OptionSpec[] = [
       throw new ConfigError(`invalid ${name} "${value.slice(0, 40)}": only http/json and http/protobuf are supported`);
     },
   },
+  otlpHeadersOption('otlpHeaders', 'OTEL_EXPORTER_OTLP_HEADERS', 'headers sent with every export, e.g. an API key: name=value,name=value (values percent-encoded); logged as (set)'),
+  otlpHeadersOption('otlpTracesHeaders', 'OTEL_EXPORTER_OTLP_TRACES_HEADERS', 'headers sent with every span export, over OTEL_EXPORTER_OTLP_HEADERS (a name in both: this one wins)'),
   {
     key: 'serviceName',
     env: 'OTEL_SERVICE_NAME',
@@ -547,6 +552,20 @@ export const OPTIONS: readonly OptionSpec[] = [
   },
 ];
 
+/** An option that may hold credentials: never logged (loggableConfig shows '(set)'). */
+function secretOption(key: keyof Config, env: string, help: string, defaultText: string, parse: OptionSpec['parse']): OptionSpec {
+  return { key, env, flag: env.toLowerCase().replaceAll('_', '-'), help, defaultText, secret: true, parse };
+}
+
+/** A list of export headers: it may hold credentials, so it is never repeated either. */
+function otlpHeadersOption(key: keyof Config, env: string, help: string): OptionSpec {
+  return secretOption(key, env, help, 'none', (raw, name, earlier) => {
+    if (raw === undefined) return '';
+    if (tracingOn(earlier)) tracingCheck(name, () => parseOtlpHeaders(raw, env));
+    return raw;
+  });
+}
+
 /** An OTEL_* integer: checked only with tracing on (tracingOn says why), else its default. */
 function otelIntOption(key: keyof Config, env: string, help: string, fallback: number, min: number, max: number): OptionSpec {
   return {
@@ -558,25 +577,17 @@ function otelIntOption(key: keyof Config, env: string, help: string, fallback: n
 /** An OTLP/HTTP URL: http or https; it may hold credentials (sent as Basic auth), so it is
  *  never repeated in errors or logs. */
 function otlpUrlOption(key: keyof Config, env: string, help: string): OptionSpec {
-  return {
-    key,
-    env,
-    flag: env.toLowerCase().replaceAll('_', '-'),
-    help,
-    defaultText: 'none: tracing off',
-    secret: true,
-    parse: (raw, name) => {
-      if (raw === undefined) return '';
-      let url: URL;
-      try {
-        url = new URL(raw);
-      } catch {
-        throw new ConfigError(`invalid ${name}: not a URL (expected http:// or https://, such as http://collector:4318)`);
-      }
-      if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ConfigError(`invalid ${name}: must be http:// or https://, not ${url.protocol}//`);
-      return raw;
-    },
-  };
+  return secretOption(key, env, help, 'none: tracing off', (raw, name) => {
+    if (raw === undefined) return '';
+    let url: URL;
+    try {
+      url = new URL(raw);
+    } catch {
+      throw new ConfigError(`invalid ${name}: not a URL (expected http:// or https://, such as http://collector:4318)`);
+    }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ConfigError(`invalid ${name}: must be http:// or https://, not ${url.protocol}//`);
+    return raw;
+  });
 }
 
 /** Whether an OTLP endpoint was given: the other OTEL_* settings are checked only then, so

@@ -95,6 +95,8 @@ describe('loadConfig defaults', () => {
       otlpEndpoint: '',
       otlpTracesEndpoint: '',
       otlpProtocol: 'http/protobuf',
+      otlpHeaders: '',
+      otlpTracesHeaders: '',
       serviceName: '',
       resourceAttributes: '',
       tracesSampler: 'parentbased_always_on',
@@ -138,6 +140,19 @@ describe('loadConfig defaults', () => {
     for (const bad of ['0', '-5', '1e3', 'soon']) rejects([], { ...on, OTEL_BSP_SCHEDULE_DELAY: bad }, 'OTEL_BSP_SCHEDULE_DELAY', bad);
     rejects([], { ...on, OTEL_BSP_MAX_QUEUE_SIZE: '100', OTEL_BSP_MAX_EXPORT_BATCH_SIZE: '101' }, 'OTEL_BSP_MAX_EXPORT_BATCH_SIZE', 'OTEL_BSP_MAX_QUEUE_SIZE');
     assert.equal(config([], { ...on, OTEL_BSP_MAX_QUEUE_SIZE: '100', OTEL_BSP_MAX_EXPORT_BATCH_SIZE: '100' }).bspMaxExportBatchSize, 100);
+    // Export headers carry credentials: a bad list is refused naming the header, never its value.
+    for (const [bad, says] of [
+      ['api-key', 'member 1'],
+      ['ok=1,bad name=hunter2', 'not a header name'],
+      ['content-type=text/hunter2', "exporter's own header"],
+      ['api-key=hunter2%0D%0Ax-evil:1', 'cannot carry'],
+      ['api-key=hunter2%zz', 'bad percent escape'],
+    ] as const) {
+      const error = rejects([], { ...on, OTEL_EXPORTER_OTLP_HEADERS: bad }, 'OTEL_EXPORTER_OTLP_HEADERS', says);
+      assert.doesNotMatch(error.message, /hunter2/, bad);
+    }
+    assert.equal(config([], { ...on, OTEL_EXPORTER_OTLP_TRACES_HEADERS: 'Api-Key=a%2Cb' }).otlpTracesHeaders, 'Api-Key=a%2Cb');
+    assert.equal(config([], { OTEL_EXPORTER_OTLP_HEADERS: 'not a list' }).otlpHeaders, 'not a list', 'tracing off: not read');
     // A smaller queue alone brings the batch down with it, as the SDKs do.
     assert.equal(config([], { ...on, OTEL_BSP_MAX_QUEUE_SIZE: '100' }).bspMaxExportBatchSize, 100);
     const resource = rejects([], { ...on, OTEL_RESOURCE_ATTRIBUTES: 'novalue' }, 'OTEL_RESOURCE_ATTRIBUTES');
@@ -243,6 +258,8 @@ describe('loadConfig env and flags', () => {
       OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318',
       OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'https://user:pw@traces.example/v1/traces',
       OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
+      OTEL_EXPORTER_OTLP_HEADERS: 'api-key=k1',
+      OTEL_EXPORTER_OTLP_TRACES_HEADERS: 'x-tenant=shop',
       OTEL_SERVICE_NAME: 'shop',
       OTEL_RESOURCE_ATTRIBUTES: 'deployment.environment=prod,team=web%20shop',
       OTEL_TRACES_SAMPLER: 'ParentBased_TraceIdRatio',
@@ -311,6 +328,8 @@ describe('loadConfig env and flags', () => {
       otlpEndpoint: 'http://collector:4318',
       otlpTracesEndpoint: 'https://user:pw@traces.example/v1/traces',
       otlpProtocol: 'http/json',
+      otlpHeaders: 'api-key=k1',
+      otlpTracesHeaders: 'x-tenant=shop',
       serviceName: 'shop',
       resourceAttributes: 'deployment.environment=prod,team=web%20shop',
       tracesSampler: 'parentbased_traceidratio',
@@ -529,7 +548,7 @@ describe('--help', () => {
 
   test('the help text names every env var and every flag', () => {
     const text = helpText();
-    assert.equal(OPTIONS.length, 66);
+    assert.equal(OPTIONS.length, 68);
     for (const option of OPTIONS) {
       assert.ok(text.includes(option.env), `help lacks ${option.env}`);
       assert.ok(text.includes(`--${option.flag}`), `help lacks --${option.flag}`);

@@ -5,7 +5,7 @@
 // time over one keep-alive socket; what to retry follows the OTLP spec (429, 502, 503,
 // 504 and lost connections, with backoff and Retry-After); everything else is dropped
 // and counted. Nothing here keeps the process alive except a flush the caller awaits.
-import type { Agent, ClientRequest, IncomingMessage, RequestOptions } from 'node:http';
+import { validateHeaderName, validateHeaderValue, type Agent, type ClientRequest, type IncomingMessage, type RequestOptions } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { originClient, STATUS_CODES } from '../platform/node-http.js';
 import { asError } from '../log/json-fields.js';
@@ -14,8 +14,38 @@ import { fullJitter } from '../resilience/backoff.js';
 import { parseRetryAfter } from '../resilience/retry-after.js';
 import type { Scope } from './otlp-json.js';
 import { encodeSource, protobufRejections, type EncodedSource } from './otlp-protobuf.js';
+import { parseKeyValueList } from './key-value-list.js';
 import { JsonBatch, ProtobufBatch, type SpanBatch } from './span-batch.js';
 import type { Attributes, FinishedSpan } from './span.js';
+
+/** Headers the exporter writes itself: a list may not set them. */
+const OWN_HEADERS: ReadonlySet<string> = new Set(['content-type', 'content-length', 'host', 'connection', 'transfer-encoding', 'keep-alive']);
+
+/**
+ * OTEL_EXPORTER_OTLP_HEADERS / OTEL_EXPORTER_OTLP_TRACES_HEADERS (`api-key=abc,x-tenant=t1`,
+ * values percent-decoded) as headers for every export. They carry credentials: an error
+ * names the variable and the header, never a value.
+ */
+export function parseOtlpHeaders(raw: string | undefined, variable: string): Record<string, string> {
+  const headers: Record<string, string> = {};
+  const pairs = parseKeyValueList(raw, variable, true);
+  for (const [name, value] of Object.entries(pairs)) {
+    const lower = name.toLowerCase();
+    try {
+      validateHeaderName(lower);
+    } catch {
+      throw new Error(`${variable}: ${JSON.stringify(name.slice(0, 40))} is not a header name`);
+    }
+    if (OWN_HEADERS.has(lower)) throw new Error(`${variable}: ${lower} is the exporter's own header`);
+    try {
+      validateHeaderValue(lower, value);
+    } catch {
+      throw new Error(`${variable}: the value of ${lower} has a character a header cannot carry`);
+    }
+    headers[lower] = value;
+  }
+  return headers;
+}
 
 /** OTEL_EXPORTER_OTLP_PROTOCOL's values that OTLP/HTTP has. */
 export type OtlpProtocol = 'http/json' | 'http/protobuf';

@@ -6,34 +6,12 @@ import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseKeyValueList } from './key-value-list.js';
 import type { AttributeValue } from './span.js';
 
-/**
- * OTEL_RESOURCE_ATTRIBUTES: `key1=value1,key2=value2`, whitespace around keys and values
- * trimmed, values percent-decoded (W3C Baggage style: '+' stays '+'), empty members
- * skipped, a later key winning. A member without '=' or a key, or a bad percent escape,
- * throws naming the variable (the spec discards the whole value on error).
- */
+/** OTEL_RESOURCE_ATTRIBUTES as its attributes (key-value-list.ts says how it is read). */
 export function parseResourceAttributes(raw: string | undefined): Record<string, string> {
-  const attributes: Record<string, string> = {};
-  if (raw === undefined) return attributes;
-  for (const member of raw.split(',')) {
-    if (member.trim() === '') continue;
-    const eq = member.indexOf('=');
-    const key = eq < 0 ? '' : member.slice(0, eq).trim();
-    if (key === '') {
-      throw new Error(`OTEL_RESOURCE_ATTRIBUTES must be key=value pairs separated by commas; ${JSON.stringify(member.trim())} is not one`);
-    }
-    const encoded = member.slice(eq + 1).trim();
-    let value: string;
-    try {
-      value = decodeURIComponent(encoded);
-    } catch {
-      throw new Error(`OTEL_RESOURCE_ATTRIBUTES: the value of ${key} has a bad percent escape: ${JSON.stringify(encoded)}`);
-    }
-    attributes[key] = value;
-  }
-  return attributes;
+  return parseKeyValueList(raw, 'OTEL_RESOURCE_ATTRIBUTES');
 }
 
 export interface ResourceOptions {

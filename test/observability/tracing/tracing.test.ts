@@ -324,12 +324,14 @@ test('a collector that is down: requests are unaffected, and the shutdown flush 
   });
 });
 
-test('the real server: SIGTERM flushes the span before the process exits 0, with the resource of OTEL_SERVICE_NAME and OTEL_RESOURCE_ATTRIBUTES', async () => {
+test('the real server: SIGTERM flushes the span before the process exits 0, with the resource of OTEL_SERVICE_NAME and OTEL_RESOURCE_ATTRIBUTES and the OTEL_EXPORTER_OTLP_*HEADERS', async () => {
   const collector = await Collector.start();
   const { child, port } = await startServer([], {
     OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${collector.port}/`,
     OTEL_SERVICE_NAME: 'shop-api',
     OTEL_RESOURCE_ATTRIBUTES: 'deployment.environment=staging, team=web%20shop,service.name=ignored',
+    OTEL_EXPORTER_OTLP_HEADERS: 'Api-Key=hunter2%2C42, x-tenant=general',
+    OTEL_EXPORTER_OTLP_TRACES_HEADERS: 'x-tenant=traces',
   });
   try {
     const reply = await request(port, '/products/2');
@@ -344,6 +346,12 @@ test('the real server: SIGTERM flushes the span before the process exits 0, with
     assert.equal(more.length, 0);
     assert.ok(post.at < at, 'before the process exited');
     assert.equal(post.path, '/v1/traces');
+    // Names lower-cased, values percent-decoded, the traces' list winning; never logged.
+    assert.equal(post.headers['api-key'], 'hunter2,42');
+    assert.equal(post.headers['x-tenant'], 'traces');
+    assert.ok(!child.stdout().includes('hunter2'), 'the headers are not logged');
+    const listening = child.lines.find((l) => l['msg'] === 'listening');
+    assert.equal((listening?.['config'] as Record<string, unknown> | undefined)?.['otlpHeaders'], '(set)');
     const [sent] = collector.resourceSpans();
     assert.ok(sent, 'the resourceSpans of the POST');
     const resource = attributesOf(sent.resource);
