@@ -10,7 +10,7 @@ import { createRequire } from 'node:module';
 const require = createRequire(import.meta.url);
 const http = require('node:http') as typeof import('node:http');
 
-export const { Agent, createServer, request, ServerResponse, STATUS_CODES } = http;
+export const { Agent, createServer, request, ServerResponse, STATUS_CODES, validateHeaderName, validateHeaderValue } = http;
 
 /** node:https, loaded only by what needs it: it brings tls with it. */
 export function loadHttps(): typeof import('node:https') {

@@ -5,9 +5,9 @@
 // time over one keep-alive socket; what to retry follows the OTLP spec (429, 502, 503,
 // 504 and lost connections, with backoff and Retry-After); everything else is dropped
 // and counted. Nothing here keeps the process alive except a flush the caller awaits.
-import { validateHeaderName, validateHeaderValue, type Agent, type ClientRequest, type IncomingMessage, type RequestOptions } from 'node:http';
+import type { Agent, ClientRequest, IncomingMessage, RequestOptions } from 'node:http';
 import { performance } from 'node:perf_hooks';
-import { originClient, STATUS_CODES } from '../platform/node-http.js';
+import { originClient, STATUS_CODES, validateHeaderName, validateHeaderValue } from '../platform/node-http.js';
 import { asError } from '../log/json-fields.js';
 import type { Logger } from '../log/logger.js';
 import { fullJitter } from '../resilience/backoff.js';
