@@ -8,6 +8,7 @@
 import type { Agent, ClientRequest, IncomingMessage, RequestOptions } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { originClient, STATUS_CODES, validateHeaderName, validateHeaderValue } from '../platform/node-http.js';
+import { socketHost } from '../platform/url-host.js';
 import { asError } from '../log/json-fields.js';
 import type { Logger } from '../log/logger.js';
 import { fullJitter } from '../resilience/backoff.js';
@@ -196,7 +197,7 @@ export class OtlpExporter {
     const auth = url.username === '' && url.password === '' ? undefined : `${decodeOrRaw(url.username)}:${decodeOrRaw(url.password)}`;
     this.target = {
       protocol: url.protocol,
-      hostname: url.hostname.replace(/^\[(.*)\]$/, '$1'),
+      hostname: socketHost(url),
       port: url.port === '' ? undefined : Number(url.port),
       path: url.pathname + url.search,
       method: 'POST',

@@ -1,5 +1,6 @@
 // Where a Redis server is and how to log in, from a redis:// or rediss:// URL. Errors name
 // the problem but never repeat the URL: it may hold a password.
+import { socketHost } from '../../platform/url-host.js';
 
 export interface RedisTarget {
   readonly host: string;
@@ -28,7 +29,7 @@ export function parseRedisUrl(text: string): RedisTarget {
     throw new Error(`Redis URL must start with redis:// or rediss://, not ${url.protocol}//`);
   }
   // URL keeps IPv6 hosts bracketed; net.connect wants them bare.
-  const host = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
+  const host = socketHost(url);
   if (host === '') throw new Error('Redis URL has no host');
   const port = url.port === '' ? DEFAULT_PORT : Number(url.port);
   if (!Number.isInteger(port) || port < 1 || port > 65535) throw new Error('Redis URL port must be 1..65535');

@@ -7,6 +7,7 @@
 import type { Agent, ClientRequest, IncomingMessage, OutgoingHttpHeaders, RequestOptions } from 'node:http';
 import type { Socket } from 'node:net';
 import { originClient, STATUS_CODES } from '../../platform/node-http.js';
+import { socketHost } from '../../platform/url-host.js';
 import type { Product } from '../catalog.js';
 import type { ProductPage, ProductStore } from '../store.js';
 import { storeUrlProblem } from '../../config.js';
@@ -72,8 +73,7 @@ export class HttpStore implements ProductStore {
     // the upstream's idle timeout, and under light load the rest idle out and close.
     const agentOptions = { keepAlive: true, maxSockets: options.maxSockets, maxFreeSockets: options.maxSockets, scheduling: 'lifo', timeout: IDLE_SOCKET_MS } as const;
     ({ agent: this.agent, send: this.send } = originClient(url.protocol, agentOptions));
-    // A URL writes an IPv6 host in brackets; a socket address has none.
-    const hostname = url.hostname.replace(/^\[(.*)\]$/, '$1');
+    const hostname = socketHost(url);
     this.target = {
       protocol: url.protocol,
       hostname,
