@@ -59,7 +59,6 @@ export class LiveSpan implements SpanContext {
 
   constructor(
     private readonly tracer: Tracer,
-    private readonly sink: SpanSink,
     readonly traceId: string,
     readonly spanId: string,
     readonly parentSpanId: string,
@@ -95,8 +94,8 @@ export class LiveSpan implements SpanContext {
   end(endMs: number = nowMs()): void {
     if (this.ended) return;
     this.ended = true;
-    const { sink, traceId, spanId, parentSpanId, traceState, name, kind, startMs, attributes, status } = this;
-    sink.add({ traceId, spanId, parentSpanId, traceState, name, kind, startMs, endMs, attributes, status });
+    const { traceId, spanId, parentSpanId, traceState, name, kind, startMs, attributes, status } = this;
+    this.tracer.sink.add({ traceId, spanId, parentSpanId, traceState, name, kind, startMs, endMs, attributes, status });
   }
 }
 
@@ -136,7 +135,8 @@ export class Tracer {
   constructor(
     private readonly ids: IdSource,
     private readonly sampler: SamplingPolicy,
-    private readonly sink: SpanSink,
+    /** Where its spans go when they end. */
+    readonly sink: SpanSink,
   ) {}
 
   /** The server span of a request: the caller's trace continued, or a new one. */
@@ -144,12 +144,12 @@ export class Tracer {
     const traceId = parent?.traceId ?? this.ids.traceId();
     const traceState = parent?.traceState ?? '';
     if (!this.sampler.sample(parent?.sampled, traceId)) return new QuietSpan(this, traceId, this.ids.spanId(), traceState);
-    return new LiveSpan(this, this.sink, traceId, this.ids.spanId(), parent?.parentId ?? '', traceState, name, 'server', nowMs());
+    return new LiveSpan(this, traceId, this.ids.spanId(), parent?.parentId ?? '', traceState, name, 'server', nowMs());
   }
 
   /** A child of `parent` in this process (a store call, an attempt, a Redis command): sampled as its parent is. */
   startChild(parent: Span, name: string, kind: SpanKind): Span {
     if (!parent.sampled) return new QuietSpan(this, parent.traceId, this.ids.spanId(), parent.traceState);
-    return new LiveSpan(this, this.sink, parent.traceId, this.ids.spanId(), parent.spanId, parent.traceState, name, kind, nowMs());
+    return new LiveSpan(this, parent.traceId, this.ids.spanId(), parent.spanId, parent.traceState, name, kind, nowMs());
   }
 }
