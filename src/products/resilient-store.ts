@@ -145,7 +145,7 @@ export class ResilientStore implements ProductStore {
       const permit = breaker.acquire();
       if (permit === undefined) {
         const refused = circuitOpen(breaker.retryAfterMs());
-        if (span !== undefined) endStoreSpan(span, retry, 'circuit-open', refused);
+        endStoreSpan(span, retry, 'circuit-open', refused);
         throw refused;
       }
       // Only calls that reach the store earn retries: refused ones would fill the budget
@@ -157,12 +157,12 @@ export class ResilientStore implements ProductStore {
         const timeoutMs = retry === 0 ? this.options.attemptTimeoutMs : Math.min(this.options.attemptTimeoutMs, endsAt - performance.now());
         const value = await this.attempt(attempt, outer, timeoutMs, span);
         permit.success();
-        if (span !== undefined) endStoreSpan(span, retry + 1, 'ok');
+        endStoreSpan(span, retry + 1, 'ok');
         return value;
       } catch (error) {
         if (outer?.aborted === true) {
           permit.cancel(); // the caller gave up: it says nothing about the store
-          if (span !== undefined) endStoreSpan(span, retry + 1, 'aborted', outer.reason);
+          endStoreSpan(span, retry + 1, 'aborted', outer.reason);
           throw outer.reason;
         }
         const kind = failureKind(error);
@@ -172,14 +172,14 @@ export class ResilientStore implements ProductStore {
         permit.failure(wait !== undefined);
         // Not retried, or this failure opened the breaker (a probe's does): no wait for a 503.
         if (wait === undefined || breaker.state !== 'closed') {
-          if (span !== undefined) endStoreSpan(span, retry + 1, 'failed', error);
+          endStoreSpan(span, retry + 1, 'failed', error);
           throw this.failed(error);
         }
         if (wait > 0) {
           try {
             await pause(wait, outer);
           } catch (reason) {
-            if (span !== undefined) endStoreSpan(span, retry + 1, 'aborted', reason);
+            endStoreSpan(span, retry + 1, 'aborted', reason);
             throw reason;
           }
         }

@@ -13,9 +13,9 @@ export type StoreCallOutcome = 'ok' | 'failed' | 'circuit-open' | 'aborted';
 export const STORE_GET_SPAN = 'store get';
 export const STORE_LIST_SPAN = 'store list';
 
-/** Ends the call's span; `error` is the failure that ended it (none for ok). */
-export function endStoreSpan(span: Span, attempts: number, outcome: StoreCallOutcome, error?: unknown): void {
-  if (!span.sampled) return;
+/** Ends the call's span, if it is traced; `error` is the failure that ended it (none for ok). */
+export function endStoreSpan(span: Span | undefined, attempts: number, outcome: StoreCallOutcome, error?: unknown): void {
+  if (span === undefined || !span.sampled) return;
   span.set('turbina.store.attempts', attempts);
   span.set('turbina.store.outcome', outcome);
   if (outcome !== 'ok') {
