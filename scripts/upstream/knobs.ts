@@ -157,7 +157,10 @@ export const USAGE = `Usage: npm run upstream -- [options]   (each option also a
   --catalog-size N    CATALOG_SIZE, default 10000 (products 1..N)
 ${KNOB_NAMES.map((name) => `  --${KNOBS[name].flag.padEnd(18)}${KNOBS[name].env}: ${KNOBS[name].what}`).join('\n')}
 Run time: PUT /_control with a JSON object of knobs (camelCase), GET /_control,
-GET /_stats, POST /_stats/reset. A flag wins over its environment variable.`;
+GET /_stats, POST /_stats/reset. A flag wins over its environment variable.
+Tracing (environment only, as turbina reads them): OTEL_EXPORTER_OTLP_ENDPOINT or
+OTEL_EXPORTER_OTLP_TRACES_ENDPOINT turns it on; OTEL_SERVICE_NAME (default inventory),
+OTEL_RESOURCE_ATTRIBUTES, OTEL_TRACES_SAMPLER and OTEL_TRACES_SAMPLER_ARG.`;
 
 function wholeNumber(raw: string, source: string, min: number, max: number): number {
   const n = textNumber(raw);
