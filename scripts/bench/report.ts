@@ -18,7 +18,7 @@ function bytesPerSec(n: number): string {
   return n >= 1024 * 1024 ? `${(n / 1024 / 1024).toFixed(2)} MB/s` : `${(n / 1024).toFixed(1)} KB/s`;
 }
 
-function scenarioNames(run: BenchRun): string[] {
+export function scenarioNames(run: BenchRun): string[] {
   return [...new Set(run.measurements.map((m) => m.scenario))];
 }
 
@@ -26,7 +26,7 @@ function targetNames(run: BenchRun): string[] {
   return [...new Set(run.measurements.map((m) => m.target))];
 }
 
-function isRamp(run: BenchRun, scenario: string): boolean {
+export function isRamp(run: BenchRun, scenario: string): boolean {
   return new Set(run.measurements.filter((m) => m.scenario === scenario).map((m) => m.connections)).size > 1;
 }
 

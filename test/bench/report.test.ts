@@ -7,32 +7,7 @@ import { asciiBars, markdownReport, terminalReport } from '../../scripts/bench/r
 import type { BenchRun, Measurement } from '../../scripts/bench/results.js';
 import { startupSummary } from '../../scripts/bench/startup.js';
 import { svgChart } from '../../scripts/bench/svg-chart.js';
-import type { SocketErrors } from '../../scripts/load/types.js';
-
-const NO_ERRORS: SocketErrors = { connect: 0, read: 0, write: 0, timeout: 0 };
-
-function measurement(target: string, scenario: string, connections: number, rps: number, p99: number, errors: SocketErrors = NO_ERRORS): Measurement {
-  return {
-    target,
-    scenario,
-    connections,
-    result: {
-      tool: 'turbina-loadgen',
-      requests: rps * 10,
-      durationSec: 10,
-      requestsPerSec: rps,
-      transferBytesPerSec: rps * 200,
-      latencyMs: { avg: p99 / 3, stdev: p99 / 10, min: 0.1, max: p99 * 2, p50: p99 / 3, p90: p99 / 2, p99, p999: p99 * 1.5, withinStdevPct: 80 },
-      errors,
-      non2xx3xx: 0,
-      connections,
-      threads: 2,
-    },
-    cpuSecondsPer10k: 1.25,
-    peakRssBytes: 64 * 1024 * 1024,
-    roundsRequestsPerSec: [rps],
-  };
-}
+import { measurement } from './fake-run.js';
 
 function makeRun(labels: Record<string, string> = {}, drop: readonly string[] = []): BenchRun {
   const all = [
