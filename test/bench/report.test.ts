@@ -7,6 +7,7 @@ import { asciiBars, markdownReport, terminalReport } from '../../scripts/bench/r
 import type { BenchRun, Measurement } from '../../scripts/bench/results.js';
 import { startupSummary } from '../../scripts/bench/startup.js';
 import { svgChart } from '../../scripts/bench/svg-chart.js';
+import { assertWellFormed } from '../helpers/markup.js';
 import { measurement } from './fake-run.js';
 
 function makeRun(labels: Record<string, string> = {}, drop: readonly string[] = []): BenchRun {
@@ -238,27 +239,6 @@ describe('markdownReport', () => {
 });
 
 /** Checks tags nest and close, and that no raw '<' or '&' appears in text or attributes. */
-function assertWellFormed(svg: string): void {
-  const stack: string[] = [];
-  const tag = /<(\/?)([a-zA-Z][\w-]*)((?:\s+[\w:-]+="[^"<&]*(?:&(?:amp|lt|gt|quot);[^"<&]*)*")*)\s*(\/?)>/y;
-  let at = 0;
-  while (at < svg.length) {
-    const lt = svg.indexOf('<', at);
-    const text = svg.slice(at, lt < 0 ? svg.length : lt);
-    assert.doesNotMatch(text, /&(?!(amp|lt|gt|quot);)/, `raw & in text "${text}"`);
-    assert.doesNotMatch(text, />/, `raw > in text "${text}"`);
-    if (lt < 0) break;
-    tag.lastIndex = lt;
-    const m = tag.exec(svg);
-    assert.ok(m, `malformed tag at ${lt}: ${svg.slice(lt, lt + 60)}`);
-    const [whole, closing, name, , selfClosing] = m;
-    if (closing === '/') assert.equal(stack.pop(), name, `</${name}> closes the wrong element`);
-    else if (selfClosing !== '/') stack.push(name as string);
-    at = lt + whole.length;
-  }
-  assert.deepEqual(stack, [], 'unclosed elements');
-}
-
 describe('svgChart', () => {
   test('well-formed SVG with one bar per target and scenario, heights scaled to the fastest', () => {
     const svg = svgChart(makeRun());

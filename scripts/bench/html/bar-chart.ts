@@ -19,7 +19,7 @@ export interface Reference {
 export function barChart(bars: readonly Bar[], references: readonly Reference[] = []): string {
   const values = [...bars.flatMap((b) => [b.value, ...(b.dots ?? [])]), ...references.map((r) => r.value)];
   const ticks = niceTicks(0, Math.max(...values, 1e-9));
-  const max = Math.max(...ticks, ...values);
+  const max = Math.max(...ticks);
   const x = linearScale(0, max, LEFT, RIGHT);
   return rowChart(
     bars,

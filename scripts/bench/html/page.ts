@@ -24,6 +24,7 @@ figcaption{font-weight:600;font-size:.9rem}
 figcaption small{display:block;font-weight:400;color:var(--muted);font-size:.78rem;line-height:1.35;margin-bottom:4px}
 svg{display:block;width:100%;height:auto;font-size:13px;overflow:visible}
 svg text{fill:var(--fg)}
+.label,.figure{paint-order:stroke;stroke:var(--card);stroke-width:3px;stroke-linejoin:round}
 .tick,.ytick{fill:var(--muted);font-size:11px}.tick{text-anchor:middle}.ytick{text-anchor:end}
 .figure{text-anchor:end;font-variant-numeric:tabular-nums;fill:var(--muted)}
 .grid{stroke:var(--grid)}

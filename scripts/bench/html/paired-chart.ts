@@ -16,7 +16,9 @@ export function pairedChart(rows: readonly PairedRow[]): string {
   const one = x(1);
   return rowChart(
     rows,
-    niceTicks(1 - reach, 1 + reach, 4).map((t) => ({ x: x(t), text: `${t.toFixed(2)}x` })),
+    niceTicks(1 - reach, 1 + reach, 4)
+      .filter((t) => Math.abs(t - 1) <= reach)
+      .map((t) => ({ x: x(t), text: `${t.toFixed(2)}x` })),
     (i, y) => {
       const r = rows[i];
       if (r === undefined) return '';

@@ -38,13 +38,13 @@ function fitLabel(label: string, figure: string | undefined): string {
   return label.length <= room ? label : `${label.slice(0, Math.max(room - 1, 4))}…`;
 }
 
-/** The chart: `band` draws row i's marks between y and y + BAND; `overlay` draws across
- *  all rows (reference lines) from top to bottom. Text arguments are raw: escaped here. */
+/** The chart: `band` draws row i's marks between y and y + BAND; `behind` draws across
+ *  all rows (reference lines) from top to bottom, under the rows. Text is raw: escaped here. */
 export function rowChart(
   rows: readonly Row[],
   ticks: readonly Tick[],
   band: (i: number, y: number) => string,
-  overlay: (top: number, bottom: number) => string = () => '',
+  behind: (top: number, bottom: number) => string = () => '',
 ): string {
   const bottom = rows.length * ROW + 4;
   const height = bottom + AXIS;
@@ -53,6 +53,7 @@ export function rowChart(
     parts.push(`<line class="grid" x1="${t.x.toFixed(1)}" x2="${t.x.toFixed(1)}" y1="0" y2="${bottom}"/>`);
     parts.push(`<text class="tick" x="${t.x.toFixed(1)}" y="${bottom + 14}">${escapeMarkup(t.text)}</text>`);
   }
+  parts.push(behind(0, bottom));
   rows.forEach((row, i) => {
     const y = i * ROW;
     const shown = fitLabel(row.label, row.figure);
@@ -62,7 +63,6 @@ export function rowChart(
     parts.push(band(i, y + BAND_OFFSET));
     parts.push('</g>');
   });
-  parts.push(overlay(0, bottom));
   parts.push('</svg>');
   return parts.join('');
 }

@@ -15,13 +15,15 @@ export function logScale(d0: number, d1: number, r0: number, r1: number): Scale 
   return (v) => r0 + ((Math.log10(Math.max(v, d0)) - l0) / span) * (r1 - r0);
 }
 
-/** About `count` round values (1, 2 or 5 times a power of ten apart) covering lo..hi. */
+/** About `count` round values (1, 2 or 5 times a power of ten apart) from lo or below
+ *  to hi or above, so that an axis ending at the last one holds every value. */
 export function niceTicks(lo: number, hi: number, count = 4): number[] {
   const raw = (hi - lo) / count || 1;
   const power = 10 ** Math.floor(Math.log10(raw));
   const step = ([1, 2, 5, 10].find((m) => m * power >= raw) ?? 10) * power;
   const ticks: number[] = [];
-  for (let v = Math.ceil(lo / step) * step; v <= hi + step * 1e-9; v += step) ticks.push(Number(v.toPrecision(12)));
+  const last = Math.ceil(hi / step - 1e-9) * step;
+  for (let v = Math.floor(lo / step + 1e-9) * step; v <= last + step * 1e-9; v += step) ticks.push(Number(v.toPrecision(12)));
   return ticks;
 }
 
