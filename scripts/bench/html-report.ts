@@ -188,22 +188,20 @@ function tablesSection(run: BenchRun): string {
 
 export function htmlReport(run: BenchRun): string {
   const t = new Targets(run);
-  const scenarios = scenarioNames(run);
-  const links = [
-    ...((run.paired ?? []).length > 0 ? [['paired', 'paired']] : []),
-    ...scenarios.map((s, i) => [`s${i}`, s]),
-    ...((run.startup ?? []).length > 0 ? [['startup', 'startup']] : []),
-    ['tables', 'tables'],
+  // [anchor, name in the page's index, markup ('' for a part the run has not)]
+  const parts: [string, string, string][] = [
+    ['paired', 'paired', pairedSection(run, t)],
+    ...scenarioNames(run).map((s, i): [string, string, string] => [`s${i}`, s, scenarioSection(run, t, s, `s${i}`)]),
+    ['startup', 'startup', startupSection(run, t)],
+    ['tables', 'tables', tablesSection(run)],
   ];
+  const present = parts.filter(([, , markup]) => markup !== '');
   const body = [
     '<header><h1>turbina benchmark</h1>',
     ...preamble(run).map((l) => `<p class="meta">${escapeMarkup(l)}</p>`),
     '</header>',
-    `<nav>${links.map(([id, name]) => `<a href="#${id ?? ''}">${escapeMarkup(name ?? '')}</a>`).join('')}</nav>`,
-    pairedSection(run, t),
-    ...scenarios.map((s, i) => scenarioSection(run, t, s, `s${i}`)),
-    startupSection(run, t),
-    tablesSection(run),
+    `<nav>${present.map(([id, name]) => `<a href="#${id}">${escapeMarkup(name)}</a>`).join('')}</nav>`,
+    ...present.map(([, , markup]) => markup),
   ];
-  return page(`turbina benchmark, ${run.date}`, body.filter((b) => b !== '').join('\n'));
+  return page(`turbina benchmark, ${run.date}`, body.join('\n'));
 }

@@ -144,10 +144,15 @@ describe('htmlReport', () => {
 
   test('a run without paired rounds or starts has neither section', () => {
     // As results.json holds it: without the keys.
-    const plain = htmlReport(JSON.parse(JSON.stringify({ ...run, paired: undefined, startup: undefined })) as BenchRun);
+    const loadOnly = JSON.parse(JSON.stringify({ ...run, paired: undefined, startup: undefined })) as BenchRun;
+    const plain = htmlReport(loadOnly);
     assert.ok(!plain.includes('<section id="paired">'));
     assert.ok(!plain.includes('<section id="startup">'));
     assert.ok(!plain.includes('href="#paired"'));
+    // Nothing measured at all: a header and no links to sections that are not there.
+    const empty = htmlReport({ ...loadOnly, measurements: [], redisBenchmark: [] });
+    assert.doesNotMatch(empty, /<section|href=/);
+    assert.ok(empty.includes('<h1>turbina benchmark</h1>'));
   });
 });
 
