@@ -1,15 +1,15 @@
 // npm run bench: the Go-vs-Python study with Node added. Starts each target on a free
 // loopback port, warms it, loads it (wrk when installed, else our own generator), samples
-// its CPU and memory, stops it, and writes a table, bar charts, JSON, Markdown and SVG.
+// its CPU and memory, stops it, and writes a table, bar charts, JSON, Markdown, HTML and SVG.
 //   node dist/suite/scripts/bench.js --duration 300      reproduces the study's 5 minutes
+//   node dist/suite/scripts/bench.js --report DIR/results.json   re-renders DIR's reports
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
-import { join, resolve } from 'node:path';
-import { markdownReport, terminalReport } from './bench/report.js';
+import { dirname, join, resolve } from 'node:path';
+import { terminalReport } from './bench/report.js';
 import type { BenchRun, Measurement, Skip } from './bench/results.js';
 import { freePort, killAll, startTarget } from './bench/run-target.js';
 import { SCENARIOS, type Scenario } from './bench/scenarios.js';
-import { svgChart } from './bench/svg-chart.js';
 import { pairedRound, pairedSummary, type PairedMeasurement, type PairedRound } from './bench/paired.js';
 import { planPairs, type Pair } from './bench/pairing.js';
 import { fitsServerCores, loadSideLaunch, planPinning, pinLoadGenerator, pinnedLaunch, unpinLoadGenerator, type Pinning } from './bench/pinning.js';
@@ -23,6 +23,7 @@ import { redisServerSkipReason, startRedisServer, type RunningRedis } from './be
 import { startSpanSink } from './bench/span-sink-process.js';
 import { metricsText, startUpstream, storeCounters, storeCountersBetween, upstreamUse, type RunningUpstream, type UpstreamUse } from './bench/upstream.js';
 import { runWrk, wrkVersion } from './bench/wrk.js';
+import { readRun, writeReports } from './bench/write-reports.js';
 import { parseCli } from './cli.js';
 import { runLoad } from './load/loadgen.js';
 import type { LoadOptions, LoadResult, PathPlan } from './load/types.js';
@@ -51,6 +52,8 @@ const HELP = `usage: npm run bench -- [options]
                     report the time from spawn() to the first 200 on /healthz and the
                     idle RSS of all its processes (median and range)
   --out DIR         results folder (default results/<date>)
+  --report FILE     measure nothing: write results.md, results.html and chart.svg again
+                    from FILE (a results.json), beside it
   --help            this text
 `;
 
@@ -60,12 +63,20 @@ function pick<T extends { name: string }>(all: readonly T[], raw: string | undef
 }
 
 async function main(): Promise<void> {
-  const cli = parseCli('bench', ['connections', 'duration', 'threads', 'warmup', 'rounds', 'ramp-step', 'targets', 'scenarios', 'loadgen', 'out', 'server-cores', 'startup', 'baseline'], ['paired']);
+  const cli = parseCli('bench', ['connections', 'duration', 'threads', 'warmup', 'rounds', 'ramp-step', 'targets', 'scenarios', 'loadgen', 'out', 'server-cores', 'startup', 'baseline', 'report'], ['paired']);
   if (cli.help) {
     process.stdout.write(HELP);
     return;
   }
   const str = cli.str;
+  const reportFrom = str('report');
+  if (reportFrom !== undefined) {
+    const path = resolve(reportFrom);
+    const read = readRun(path);
+    const run = 'error' in read ? cli.fail(read.error) : read;
+    process.stdout.write(`results: ${path}, ${writeReports(dirname(path), run).join(', ')}\n`);
+    return;
+  }
   const connections = cli.count('connections', 100);
   const duration = cli.positive('duration', 10);
   const threads = cli.count('threads', 2);
@@ -137,9 +148,9 @@ async function main(): Promise<void> {
     const startup = await measureStartups(available, starts, workDir);
     const run = runRecord([], { startup });
     writeFileSync(join(outDir, 'results.json'), JSON.stringify(run, null, 2) + '\n');
-    writeFileSync(join(outDir, 'results.md'), markdownReport(run));
+    const written = writeReports(outDir, run);
     process.stdout.write('\n' + terminalReport(run) + '\n');
-    process.stdout.write(`results: ${join(outDir, 'results.json')}, results.md\n`);
+    process.stdout.write(`results: ${join(outDir, 'results.json')}, ${written.join(', ')}\n`);
     return;
   }
 
@@ -434,10 +445,9 @@ async function main(): Promise<void> {
 
   const run = runRecord(measurements, paired ? { paired: pairs } : {});
   writeFileSync(join(outDir, 'results.json'), JSON.stringify(run, null, 2) + '\n');
-  writeFileSync(join(outDir, 'results.md'), markdownReport(run));
-  writeFileSync(join(outDir, 'chart.svg'), svgChart(run));
+  const written = writeReports(outDir, run);
   process.stdout.write('\n' + terminalReport(run) + '\n');
-  process.stdout.write(`results: ${join(outDir, 'results.json')}, results.md, chart.svg\n`);
+  process.stdout.write(`results: ${join(outDir, 'results.json')}, ${written.join(', ')}\n`);
 }
 
 /** Every target started `starts` times, the targets taking turns, so that a slow moment

@@ -5,6 +5,7 @@
 // servers pinned (--server-cores) and saturated, that ratio is the ratio of requests per
 // second each would serve with the core to itself.
 import type { LoadResult } from '../load/types.js';
+import { markdownTable, type Table } from './table.js';
 
 /** One paired round: both servers' CPU time per request answered. */
 export interface PairedRound {
@@ -82,23 +83,34 @@ export function pairedSummary(target: string, base: string, scenario: string, ro
   };
 }
 
+/** The paired runs as a table: each target beside its baseline, the median round. */
+export function pairedTableData(list: readonly PairedMeasurement[], labels: Readonly<Record<string, string>>): Table {
+  return {
+    title: 'Paired, each target with its baseline (both loaded at once, on the same cores): CPU per request, the throughput ratio it implies, and each side' + "'" + 's median p99',
+    header: ['scenario', 'target', 'baseline', 'target CPU us/req', 'baseline CPU us/req', 'vs baseline', 'rounds' + "'" + ' range', 'p99 target / baseline', 'rounds', 'errors'],
+    textColumns: 3,
+    rows: list.map((m) => {
+      const median = m.rounds.find((r) => r.ratio === m.ratio) ?? m.rounds[0];
+      const errors = m.rounds.reduce((sum, r) => sum + r.targetErrors + r.baseErrors, 0);
+      return [
+        m.scenario,
+        labels[m.target] ?? m.target,
+        labels[m.base] ?? m.base,
+        median?.targetCpuUsPerRequest.toFixed(2) ?? '-',
+        median?.baseCpuUsPerRequest.toFixed(2) ?? '-',
+        `${m.ratio.toFixed(2)}x`,
+        `${m.minRatio.toFixed(2)}-${m.maxRatio.toFixed(2)}x`,
+        `${m.targetP99Ms.toFixed(2)} / ${m.baseP99Ms.toFixed(2)} ms`,
+        String(m.rounds.length),
+        String(errors),
+      ];
+    }),
+  };
+}
+
 /** A Markdown table (it reads as plain text on a terminal too). */
 export function pairedTable(list: readonly PairedMeasurement[], labels: Readonly<Record<string, string>>): string {
-  if (list.length === 0) return '';
-  const rows = list.map((m) => {
-    const median = m.rounds.find((r) => r.ratio === m.ratio) ?? m.rounds[0];
-    const errors = m.rounds.reduce((sum, r) => sum + r.targetErrors + r.baseErrors, 0);
-    const p99 = `${m.targetP99Ms.toFixed(2)} / ${m.baseP99Ms.toFixed(2)} ms`;
-    return `| ${m.scenario} | ${labels[m.target] ?? m.target} | ${labels[m.base] ?? m.base} | ${median?.targetCpuUsPerRequest.toFixed(2) ?? '-'} | ${median?.baseCpuUsPerRequest.toFixed(2) ?? '-'} | ${m.ratio.toFixed(2)}x | ${m.minRatio.toFixed(2)}-${m.maxRatio.toFixed(2)}x | ${p99} | ${m.rounds.length} | ${errors} |`;
-  });
-  return [
-    'Paired, each target with its baseline (both loaded at once, on the same cores): CPU per request, the throughput ratio it implies, and each side' + "'" + 's median p99',
-    '',
-    '| scenario | target | baseline | target CPU us/req | baseline CPU us/req | vs baseline | rounds' + "'" + ' range | p99 target / baseline | rounds | errors |',
-    '| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
-    ...rows,
-    '',
-  ].join('\n');
+  return list.length === 0 ? '' : markdownTable(pairedTableData(list, labels), false) + '\n';
 }
 
 function round2(value: number): number {

@@ -6,6 +6,7 @@
 import { pairedTable } from './paired.js';
 import { startupTable } from './startup.js';
 import { find, ratio, type BenchRun } from './results.js';
+import { markdownTable, type Table } from './table.js';
 
 const BAR_WIDTH = 40;
 
@@ -17,13 +18,7 @@ function bytesPerSec(n: number): string {
   return n >= 1024 * 1024 ? `${(n / 1024 / 1024).toFixed(2)} MB/s` : `${(n / 1024).toFixed(1)} KB/s`;
 }
 
-interface Table {
-  readonly title: string;
-  readonly header: readonly string[];
-  readonly rows: readonly (readonly string[])[];
-}
-
-function scenarioNames(run: BenchRun): string[] {
+export function scenarioNames(run: BenchRun): string[] {
   return [...new Set(run.measurements.map((m) => m.scenario))];
 }
 
@@ -31,7 +26,7 @@ function targetNames(run: BenchRun): string[] {
   return [...new Set(run.measurements.map((m) => m.target))];
 }
 
-function isRamp(run: BenchRun, scenario: string): boolean {
+export function isRamp(run: BenchRun, scenario: string): boolean {
   return new Set(run.measurements.filter((m) => m.scenario === scenario).map((m) => m.connections)).size > 1;
 }
 
@@ -190,18 +185,14 @@ function textTable(table: Table): string {
   return [table.title, line(table.header), widths.map((w) => '-'.repeat(w)).join('  '), ...table.rows.map(line)].join('\n');
 }
 
-function markdownTable(table: Table): string {
-  const row = (cells: readonly string[]): string => `| ${cells.join(' | ')} |`;
-  return [`**${table.title}**`, '', row(table.header), row(table.header.map((_, i) => (i === 0 ? '---' : '---:'))), ...table.rows.map(row)].join('\n');
-}
-
 /** Scenarios run with the project's generator although the run's is wrk (their `loadgen`). */
 function ownGeneratorScenarios(run: BenchRun): string[] {
   if (run.loadGenerator.startsWith('turbina-loadgen')) return [];
   return [...new Set(run.measurements.filter((m) => m.result.tool === 'turbina-loadgen').map((m) => m.scenario))];
 }
 
-function preamble(run: BenchRun): string[] {
+/** The run's header lines: date and machine, generator and options, versions, skips. */
+export function preamble(run: BenchRun): string[] {
   const own = ownGeneratorScenarios(run);
   return [
     `Date: ${run.date}. Machine: ${run.machine.cpus} cores (${run.machine.model}), ${run.machine.memoryGiB} GiB; ${run.machine.note}`,

@@ -1,6 +1,7 @@
 // --startup: how long a target takes from spawn() to its first 200 on /healthz, and how
 // much memory its whole process tree holds once idle; several starts per target, the
 // median shown with the range. The numbers, the summary and the table.
+import { markdownTable, type Table } from './table.js';
 
 /** One start of a target. */
 export interface StartSample {
@@ -46,21 +47,21 @@ export function startupSummary(target: string, starts: readonly StartSample[]): 
 
 const mb = (bytes: number): string => (bytes / 1024 / 1024).toFixed(1);
 
+/** The starts as a table: median and range of the first answer and of the idle RSS. */
+export function startupTableData(list: readonly StartupMeasurement[], labels: Readonly<Record<string, string>>): Table {
+  return {
+    title: 'Startup: from spawn() to the first 200 on /healthz, and the idle RSS of all its processes a second later (median of the starts, and their range)',
+    header: ['target', 'first 200', 'range', 'idle RSS', 'range', 'processes', 'starts'],
+    rows: list.map((m) => {
+      const t = m.firstAnswerMs;
+      const r = m.idleRssBytes;
+      const processes = [...new Set(m.starts.map((s) => s.processes))].join(', ');
+      return [labels[m.target] ?? m.target, `${t.median.toFixed(1)} ms`, `${t.min.toFixed(1)}-${t.max.toFixed(1)} ms`, `${mb(r.median)} MB`, `${mb(r.min)}-${mb(r.max)} MB`, processes, String(m.starts.length)];
+    }),
+  };
+}
+
 /** A Markdown table (it reads as plain text on a terminal too). */
 export function startupTable(list: readonly StartupMeasurement[], labels: Readonly<Record<string, string>>): string {
-  if (list.length === 0) return '';
-  const rows = list.map((m) => {
-    const t = m.firstAnswerMs;
-    const r = m.idleRssBytes;
-    const processes = [...new Set(m.starts.map((s) => s.processes))].join(', ');
-    return `| ${labels[m.target] ?? m.target} | ${t.median.toFixed(1)} ms | ${t.min.toFixed(1)}-${t.max.toFixed(1)} ms | ${mb(r.median)} MB | ${mb(r.min)}-${mb(r.max)} MB | ${processes} | ${m.starts.length} |`;
-  });
-  return [
-    'Startup: from spawn() to the first 200 on /healthz, and the idle RSS of all its processes a second later (median of the starts, and their range)',
-    '',
-    '| target | first 200 | range | idle RSS | range | processes | starts |',
-    '| --- | ---: | ---: | ---: | ---: | ---: | ---: |',
-    ...rows,
-    '',
-  ].join('\n');
+  return list.length === 0 ? '' : markdownTable(startupTableData(list, labels), false) + '\n';
 }

@@ -1,11 +1,8 @@
 // A grouped bar chart of req/s per scenario and target, as hand-written SVG.
+import { escapeMarkup as escape } from './html/escape.js';
 import type { BenchRun } from './results.js';
 
 const COLORS = ['#2b6cb0', '#38a169', '#a0aec0', '#dd6b20', '#805ad5', '#d53f8c'];
-
-function escape(text: string): string {
-  return text.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c] ?? c);
-}
 
 export function svgChart(run: BenchRun): string {
   // The ramp has its own table; the chart compares scenarios at the run's connection count.

@@ -3,10 +3,11 @@
 // report, paired runs (a cluster beside the bare cluster, placed on the cores fairly),
 // the upstream scenarios (an inventory service started per scenario, given to turbina as
 // STORE_URL, placed with the load generator and stopped), one start of each --startup
-// target, argument errors with exit code 2, and no process left behind afterwards.
+// target, the reports made again from a results.json (--report), argument errors with
+// exit code 2, and no process left behind afterwards.
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
@@ -15,6 +16,7 @@ import { processTree } from '../../scripts/bench/proc-stats.js';
 import type { BenchRun } from '../../scripts/bench/results.js';
 import { hasWrk } from '../../scripts/bench/wrk.js';
 import { hasCommand, skipWithout } from '../helpers/tools.js';
+import { fullRun } from './fake-run.js';
 
 /** dist/suite/test/bench/bench-smoke.test.js -> dist/suite/scripts/bench.js */
 const BENCH_JS = fileURLToPath(new URL('../../scripts/bench.js', import.meta.url));
@@ -163,13 +165,15 @@ async function smoke(loadgen: 'node' | 'wrk'): Promise<void> {
     assert.deepEqual(m.roundsRequestsPerSec, [m.result.requestsPerSec]);
     assert.ok(run.loadGenerator.startsWith(loadgen === 'wrk' ? 'wrk' : 'turbina-loadgen'), run.loadGenerator);
 
-    for (const file of ['results.md', 'chart.svg']) {
+    for (const file of ['results.md', 'results.html', 'chart.svg']) {
       assert.ok(existsSync(join(dir, file)), `${file} missing`);
       assert.ok(statSync(join(dir, file)).size > 0, `${file} is empty`);
     }
     assert.ok(readFileSync(join(dir, 'chart.svg'), 'utf8').startsWith('<svg'));
     assert.ok(exit.stdout.includes('vs bare'), exit.stdout);
     assert.ok(exit.stdout.includes(join(dir, 'results.json')), exit.stdout);
+    assert.ok(exit.stdout.includes('results.md, results.html, chart.svg'), exit.stdout);
+    assert.ok(readFileSync(join(dir, 'results.html'), 'utf8').includes('<h2>io</h2>'));
 
     // The target really ran under the bench (so the leak check below means something).
     assert.ok([...exit.descendants.values()].some((l) => l.includes('dist/server.js')), [...exit.descendants.values()].join('\n'));
@@ -213,6 +217,35 @@ describe('bench (child process)', () => {
     }
   });
 
+  test('--report FILE writes the reports again beside a results.json, measuring nothing; a file that is not one exits 2', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'turbina-bench-report-'));
+    try {
+      const json = join(dir, 'results.json');
+      writeFileSync(json, JSON.stringify(fullRun()));
+      writeFileSync(join(dir, 'not-a-run.json'), '{"hello": 1}');
+      const [report, wrong, missing] = await Promise.all([
+        runBench(['--report', json], 10_000),
+        runBench(['--report', join(dir, 'not-a-run.json')], 10_000),
+        runBench(['--report', join(dir, 'missing.json')], 10_000),
+      ]);
+      assert.equal(report.code, 0, report.stderr);
+      assert.equal(report.stdout, `results: ${json}, results.md, results.html\n`);
+      assert.ok(readFileSync(join(dir, 'results.html'), 'utf8').includes('<section id="paired">'));
+      assert.ok(readFileSync(join(dir, 'results.md'), 'utf8').includes('| target | first 200 |'));
+      assert.deepEqual([...report.descendants.values()], [], 'nothing started');
+      assert.equal(existsSync(join(dir, 'work')), false);
+      for (const bad of [wrong, missing]) {
+        assert.equal(bad.code, 2, bad.stderr);
+        assert.equal(bad.stderr.trim().split('\n').length, 1, bad.stderr);
+        assert.equal(bad.stdout, '');
+      }
+      assert.match(wrong.stderr, /not a bench results.json/);
+      assert.match(missing.stderr, /cannot read/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   test('--connections 0.4 (a positive number that rounds to 0) is refused instead of hanging', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'turbina-bench-zero-'));
     try {
@@ -228,7 +261,7 @@ describe('bench (child process)', () => {
     }
   });
 
-  test('smoke run with the node load generator: results.json, results.md, chart.svg, nothing left running', async () => {
+  test('smoke run with the node load generator: results.json, results.md, results.html, chart.svg, nothing left running', async () => {
     await smoke('node');
   });
 
@@ -398,6 +431,7 @@ describe('bench (child process)', () => {
       assert.ok(exit.stdout.includes('Startup: from spawn() to the first 200 on /healthz'), exit.stdout);
       assert.ok(readFileSync(join(dir, 'results.md'), 'utf8').includes('| target | first 200 |'));
       assert.equal(existsSync(join(dir, 'chart.svg')), false, 'no chart without load');
+      assert.ok(readFileSync(join(dir, 'results.html'), 'utf8').includes('<section id="startup">'));
       assert.ok([...exit.descendants.values()].some((l) => l.includes('bare-node.js')), [...exit.descendants.values()].join('\n'));
       assertNothingLeft(exit, dir);
     } finally {

@@ -7,32 +7,8 @@ import { asciiBars, markdownReport, terminalReport } from '../../scripts/bench/r
 import type { BenchRun, Measurement } from '../../scripts/bench/results.js';
 import { startupSummary } from '../../scripts/bench/startup.js';
 import { svgChart } from '../../scripts/bench/svg-chart.js';
-import type { SocketErrors } from '../../scripts/load/types.js';
-
-const NO_ERRORS: SocketErrors = { connect: 0, read: 0, write: 0, timeout: 0 };
-
-function measurement(target: string, scenario: string, connections: number, rps: number, p99: number, errors: SocketErrors = NO_ERRORS): Measurement {
-  return {
-    target,
-    scenario,
-    connections,
-    result: {
-      tool: 'turbina-loadgen',
-      requests: rps * 10,
-      durationSec: 10,
-      requestsPerSec: rps,
-      transferBytesPerSec: rps * 200,
-      latencyMs: { avg: p99 / 3, stdev: p99 / 10, min: 0.1, max: p99 * 2, p50: p99 / 3, p90: p99 / 2, p99, p999: p99 * 1.5, withinStdevPct: 80 },
-      errors,
-      non2xx3xx: 0,
-      connections,
-      threads: 2,
-    },
-    cpuSecondsPer10k: 1.25,
-    peakRssBytes: 64 * 1024 * 1024,
-    roundsRequestsPerSec: [rps],
-  };
-}
+import { assertWellFormed } from '../helpers/markup.js';
+import { measurement } from './fake-run.js';
 
 function makeRun(labels: Record<string, string> = {}, drop: readonly string[] = []): BenchRun {
   const all = [
@@ -263,27 +239,6 @@ describe('markdownReport', () => {
 });
 
 /** Checks tags nest and close, and that no raw '<' or '&' appears in text or attributes. */
-function assertWellFormed(svg: string): void {
-  const stack: string[] = [];
-  const tag = /<(\/?)([a-zA-Z][\w-]*)((?:\s+[\w:-]+="[^"<&]*(?:&(?:amp|lt|gt|quot);[^"<&]*)*")*)\s*(\/?)>/y;
-  let at = 0;
-  while (at < svg.length) {
-    const lt = svg.indexOf('<', at);
-    const text = svg.slice(at, lt < 0 ? svg.length : lt);
-    assert.doesNotMatch(text, /&(?!(amp|lt|gt|quot);)/, `raw & in text "${text}"`);
-    assert.doesNotMatch(text, />/, `raw > in text "${text}"`);
-    if (lt < 0) break;
-    tag.lastIndex = lt;
-    const m = tag.exec(svg);
-    assert.ok(m, `malformed tag at ${lt}: ${svg.slice(lt, lt + 60)}`);
-    const [whole, closing, name, , selfClosing] = m;
-    if (closing === '/') assert.equal(stack.pop(), name, `</${name}> closes the wrong element`);
-    else if (selfClosing !== '/') stack.push(name as string);
-    at = lt + whole.length;
-  }
-  assert.deepEqual(stack, [], 'unclosed elements');
-}
-
 describe('svgChart', () => {
   test('well-formed SVG with one bar per target and scenario, heights scaled to the fastest', () => {
     const svg = svgChart(makeRun());
