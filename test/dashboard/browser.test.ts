@@ -109,11 +109,15 @@ describe('/debug/dashboard in a real browser', { skip: CHROMIUM_SKIP }, () => {
         mkdirSync(dirname(copyTo), { recursive: true });
         copyFileSync(png, copyTo);
       }
+      // The same page as a dark-mode user sees it (and a phone, below): to look at, not for the README.
+      await page.colorScheme('dark');
+      writeFileSync(join(ARTIFACTS, 'dashboard-dark.png'), await page.screenshot());
+      await page.colorScheme('light');
 
-      // Load stopped, two polls later: counters no poll moves are exact, the rest close.
+      // Load stopped, three polls later (the first may have been sent before): counters no poll moves are exact, the rest close.
       await load.stop();
       const stoppedAt = await goodPolls(page);
-      await page.until(`Number(document.body.dataset.polls) >= ${stoppedAt + 2}`, 'two polls after the load');
+      await page.until(`Number(document.body.dataset.polls) >= ${stoppedAt + 3}`, 'three polls after the load');
       const m = await metrics(port);
       assert.equal(await metric(page, 'cache-hits'), m.cache.hits);
       assert.equal(await metric(page, 'cache-misses'), m.cache.misses);
@@ -126,7 +130,8 @@ describe('/debug/dashboard in a real browser', { skip: CHROMIUM_SKIP }, () => {
       assert.ok(inFlight >= 1 && inFlight <= 2, `in flight ${inFlight}: the page's own poll, perhaps ours`);
       const heap = await metric(page, 'heap');
       assert.ok(heap > m.memory.heapUsedBytes / 2 && heap < m.memory.heapUsedBytes * 2, `heap: page ${heap}, /metrics ${m.memory.heapUsedBytes}`);
-      assert.ok((await metric(page, 'rps')) < 40, 'idle but for the polls');
+      const idle = await metric(page, 'rps');
+      assert.ok(idle < 40, `${idle} requests/s: idle but for the polls`);
 
       // Nothing but this origin (and the inline favicon) was asked for.
       assert.ok(page.requests.length > 20, `${page.requests.length} requests`);
@@ -137,6 +142,7 @@ describe('/debug/dashboard in a real browser', { skip: CHROMIUM_SKIP }, () => {
       await page.viewport(390, 844, true);
       await sleep(100);
       assert.ok(await page.evaluate<boolean>('document.documentElement.scrollWidth <= window.innerWidth'), 'no horizontal overflow at 390 px');
+      writeFileSync(join(ARTIFACTS, 'dashboard-phone.png'), await page.screenshot());
 
       // The server goes away: "stale" everywhere, and no more points.
       child.kill('SIGKILL');

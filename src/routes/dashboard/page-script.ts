@@ -23,7 +23,11 @@ var CHARTS = [
   { id: 'delay', title: 'Event-loop delay p99', fmt: formatMs, unit: ' ms',
     series: [['loopDelayP99Ms', 'busiest process']] },
   { id: 'memory', title: 'Memory', fmt: formatBytes, unit: '',
-    series: [['heapBytes', 'heap used'], ['rssBytes', 'RSS']] }
+    series: [['heapBytes', 'heap used'], ['rssBytes', 'RSS']] },
+  { id: 'refusals', title: 'Refused per second', fmt: formatCount, unit: '/s',
+    series: [['shedPerSecond', 'shed'], ['limitedPerSecond', 'rate-limited'], ['deadlinePerSecond', 'past deadline']] },
+  { id: 'store', title: 'Backing store per second', fmt: formatCount, unit: '/s',
+    series: [['storeCallsPerSecond', 'calls'], ['storeRetriesPerSecond', 'retries'], ['storeFailuresPerSecond', 'failed attempts']] }
 ];
 var BIG = [
   ['rps', 'requests/s', 'rps', formatCount],
@@ -68,7 +72,9 @@ function hook(box, metric, label) {
 }
 function show(card, value, fmt) {
   card.dataset.value = value === null || value === undefined ? '' : String(value);
-  card.lastChild.textContent = fmt(value === undefined ? null : value);
+  var text = fmt(value === undefined ? null : value).split(' ');
+  card.lastChild.textContent = text[0];
+  if (text.length > 1) card.lastChild.appendChild(el('span', 'unit', ' ' + text[1]));
 }
 
 BIG.forEach(function (b) { b.push($('numbers').appendChild(hook('big', b[0], b[1]))); });
@@ -80,7 +86,7 @@ CHARTS.forEach(function (c) {
   var cap = el('figcaption', 'label', c.title);
   cap.appendChild(el('span', 'badge', 'stale'));
   var legend = el('ul', 'legend');
-  var svg = svgEl('svg', { viewBox: '0 0 ' + W + ' ' + H, preserveAspectRatio: 'none', role: 'img', 'aria-label': c.title });
+  var svg = svgEl('svg', { viewBox: '0 -4 ' + W + ' ' + (H + 6), preserveAspectRatio: 'none', role: 'img', 'aria-label': c.title });
   svg.appendChild(svgEl('path', { class: 'grid', d: 'M0 0.5H600M0 37.5H600M0 75H600M0 112.5H600M0 149.5H600', 'vector-effect': 'non-scaling-stroke' }));
   c.paths = [];
   c.items = [];
@@ -150,7 +156,7 @@ function render(r, p) {
   var panels = [];
   var b = r.store.breaker;
   panels.push(panel('breaker', 'Store breaker', b.state, breakerLevel(b.state),
-    ['opened ' + b.opened + '×, calls refused while open: ' + r.store.shortCircuited]));
+    ['opened ' + b.opened + '×, ' + r.store.shortCircuited + ' calls refused while open']));
   var sh = r.shedding;
   if (sh.eventLoopDelayMs > 0 || sh.eventLoopUtilization > 0 || sh.maxInFlight > 0) {
     panels.push(panel('shedding', 'Load shedding', sh.active > 0 ? 'shedding' : 'admitting', sh.active > 0 ? 'bad' : 'ok',

@@ -21,17 +21,19 @@ a{color:var(--blue)}
 .button{background:var(--blue);color:#fff;border-radius:6px;padding:.3rem .7rem;text-decoration:none;font-weight:600}
 .button.busy{background:var(--amber)}
 main{padding:1rem;display:grid;gap:1rem;max-width:120rem;margin:0 auto}
-.numbers,.totals,.states{display:grid;grid-template-columns:repeat(auto-fill,minmax(10rem,1fr));gap:.75rem}
+.top,.totals{display:grid;grid-template-columns:repeat(auto-fit,minmax(10.5rem,1fr));gap:.75rem}
+#numbers,#states{display:contents}
 .big,.total,.panel,.chart,#workers{background:var(--card);border:1px solid var(--grid);border-radius:8px;padding:.7rem .8rem;margin:0;min-width:0}
 .label{color:var(--muted);font-size:.78rem;text-transform:uppercase;letter-spacing:.04em}
 .value{font-variant-numeric:tabular-nums;font-weight:650}
-.big .value{font-size:2.4rem;line-height:1.15}
+.big .value{font-size:2.3rem;line-height:1.15;white-space:nowrap}
+.unit{font-size:.55em;font-weight:600;color:var(--muted)}
 .total{padding:.45rem .8rem}
 .total .value{font-size:1.1rem}
 .state{font-size:1.3rem;font-weight:650}
 .ok{color:var(--green)}.warn{color:var(--amber)}.bad{color:var(--red)}
 .detail{color:var(--muted);font-size:.85rem}
-.charts{display:grid;grid-template-columns:repeat(auto-fill,minmax(min(100%,28rem),1fr));gap:.75rem}
+.charts{display:grid;grid-template-columns:repeat(auto-fill,minmax(min(100%,24rem),1fr));gap:.75rem}
 .legend{list-style:none;margin:.3rem 0;padding:0;display:flex;flex-wrap:wrap;gap:.2rem 1rem;font-size:.85rem}
 .swatch{display:inline-block;width:.75em;height:.75em;border-radius:2px;background:var(--c);margin-right:.35em}
 .now{margin-left:.4em;font-weight:650;font-variant-numeric:tabular-nums}
@@ -60,8 +62,7 @@ const BODY = `<header>
 <nav><a href="/metrics">/metrics</a><a href="/metrics?format=prometheus">Prometheus</a><a href="/debug/pprof/">/debug/pprof</a><a href="/debug/pprof/heap?seconds=5">heap profile 5 s</a><a href="/debug/pprof/goroutine">runtime report</a><a id="cpu" class="button" href="/debug/pprof/profile?seconds=10" download="cpu-10s.pb.gz">CPU profile 10 s</a></nav>
 </header>
 <main>
-<section id="numbers" class="numbers" aria-label="current numbers"></section>
-<section id="states" class="states" aria-label="states"></section>
+<div class="top"><section id="numbers" aria-label="current numbers"></section><section id="states" aria-label="states"></section></div>
 <section id="charts" class="charts" aria-label="charts"></section>
 <section id="workers" hidden><div class="label">workers</div><div class="table"><table><thead><tr><th>worker</th><th>pid</th><th>requests/s</th><th>in flight</th><th>event loop busy</th><th>heap used</th></tr></thead><tbody id="worker-rows"></tbody></table></div></section>
 <section id="totals" class="totals" aria-label="totals since start"></section>

@@ -31,6 +31,14 @@ export interface Point {
   readonly hitRate: number | null;
   readonly l2HitRate: number | null;
   readonly shedPerSecond: number;
+  /** 429s of the rate limiter. */
+  readonly limitedPerSecond: number;
+  /** 503s and 504s of the request deadline. */
+  readonly deadlinePerSecond: number;
+  readonly storeCallsPerSecond: number;
+  readonly storeRetriesPerSecond: number;
+  /** Failed store attempts, whatever the cause. */
+  readonly storeFailuresPerSecond: number;
   readonly inFlight: number;
   readonly connections: number;
   readonly loopDelayP99Ms: number;
@@ -86,6 +94,16 @@ function shedTotal(report: MetricsReport): number {
   return shed.eventLoopDelay + shed.eventLoopUtilization + shed.inFlight;
 }
 
+function storeFailures(report: MetricsReport): number {
+  let sum = 0;
+  for (const kind in report.store.failures) sum += report.store.failures[kind as keyof typeof report.store.failures];
+  return sum;
+}
+
+function deadlineAnswers(report: MetricsReport): number {
+  return report.deadline.answered503 + report.deadline.answered504;
+}
+
 function workerPoints(before: MetricsReport, after: MetricsReport, seconds: number): WorkerPoint[] {
   const points: WorkerPoint[] = [];
   for (const w of after.workers ?? []) {
@@ -125,6 +143,11 @@ export function pointBetween(before: MetricsReport, after: MetricsReport, second
     hitRate: deltaRatio(after.cache.hits - before.cache.hits, after.cache.misses - before.cache.misses),
     l2HitRate: l2,
     shedPerSecond: (shedTotal(after) - shedTotal(before)) / seconds,
+    limitedPerSecond: (after.rateLimit.limited - before.rateLimit.limited) / seconds,
+    deadlinePerSecond: (deadlineAnswers(after) - deadlineAnswers(before)) / seconds,
+    storeCallsPerSecond: (after.store.calls - before.store.calls) / seconds,
+    storeRetriesPerSecond: (after.store.retries - before.store.retries) / seconds,
+    storeFailuresPerSecond: (storeFailures(after) - storeFailures(before)) / seconds,
     inFlight: after.requests.inFlight,
     connections: after.connections.active,
     loopDelayP99Ms: after.eventLoop.delayMs.p99,
@@ -235,6 +258,8 @@ export const PAGE_FUNCTIONS: readonly ((...args: never[]) => unknown)[] = [
   deltaRatio,
   restarted,
   shedTotal,
+  storeFailures,
+  deadlineAnswers,
   workerPoints,
   pointBetween,
   queryNumber,
