@@ -64,10 +64,11 @@ const newestX = (page: Page): Promise<number> =>
 
 describe('/debug/dashboard in a real browser', { skip: CHROMIUM_SKIP }, () => {
   let browser: Browser;
+  let launched: Browser | undefined;
   before(() => {
-    browser = Browser.launch();
+    browser = launched = Browser.launch();
   });
-  after(() => browser.close());
+  after(() => launched?.close());
 
   test('under load: the numbers /metrics reports, charts that fill, same origin only, fits a phone, stale when the server goes', async () => {
     const { child, port } = await startServer([], { DEBUG_ENDPOINTS: 'on' });

@@ -55,6 +55,10 @@ export class Browser {
     private readonly profileDir: string,
   ) {
     output.setEncoding('utf8').on('data', (chunk: string) => this.receive(chunk));
+    proc.once('error', (error) => {
+      for (const { reject } of this.waiting.values()) reject(error);
+      this.waiting.clear();
+    });
     proc.once('exit', () => {
       for (const { reject } of this.waiting.values()) reject(new Error('chromium exited'));
       this.waiting.clear();
@@ -62,6 +66,7 @@ export class Browser {
   }
 
   static launch(): Browser {
+    if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is required when CI is set (apt-get install -y chromium)`);
     const profileDir = mkdtempSync(join(tmpdir(), 'turbina-chromium-'));
     const proc = spawn(CHROMIUM, [...CHROMIUM_FLAGS, `--user-data-dir=${profileDir}`, 'about:blank'], {
       stdio: ['ignore', 'ignore', 'ignore', 'pipe', 'pipe'],
