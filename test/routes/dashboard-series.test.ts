@@ -129,9 +129,10 @@ test('formatting: counts, milliseconds, percentages, bytes, spans, the axis top'
 });
 
 test('svgPath: a line through the samples, broken at each gap, clamped into the box', () => {
-  assert.equal(svgPath([0, 10, 20], [0, 5, 10], 100, 10), 'M0.0 100.0L10.0 50.0L20.0 0.0');
-  assert.equal(svgPath([0, 10, 20, 30, 40], [1, 2, null, 3, 4], 10, 10), 'M0.0 9.0L10.0 8.0M30.0 7.0L40.0 6.0');
-  assert.equal(svgPath([0, 10], [-5, 50], 10, 10), 'M0.0 10.0L10.0 0.0');
+  assert.equal(svgPath([0, 10, 20], [0, 5, 10], 100, 10), 'M0.0 100.0h0L10.0 50.0L20.0 0.0');
+  assert.equal(svgPath([0, 10, 20, 30, 40], [1, 2, null, 3, 4], 10, 10), 'M0.0 9.0h0L10.0 8.0M30.0 7.0h0L40.0 6.0');
+  assert.equal(svgPath([0, 10, 20], [null, 5, null], 10, 10), 'M10.0 5.0h0', 'a point alone: a dot');
+  assert.equal(svgPath([0, 10], [-5, 50], 10, 10), 'M0.0 10.0h0L10.0 0.0');
   assert.equal(svgPath([0, 10], [null, null], 10, 10), '');
 });
 
@@ -144,5 +145,5 @@ test('the embedded functions run on their own, as the page has them, and agree w
   assert.ok(embedded.pointBetween(a, b, 1, 5)!.p50Ms! > 2.5, 'the window holds only the slow ones');
   assert.deepEqual(embedded.pageOptions('?every=400'), { everyMs: 400, windowMs: 300_000 });
   assert.equal(embedded.formatBytes(2048), '2.0 KiB');
-  assert.equal(embedded.svgPath([0, 1], [null, 1], 1, 1), 'M1.0 0.0');
+  assert.equal(embedded.svgPath([0, 1], [null, 1], 1, 1), 'M1.0 0.0h0');
 });

@@ -101,7 +101,7 @@ CHARTS.forEach(function (c) {
   });
   var plot = el('div', 'plot');
   plot.appendChild(svg);
-  c.top_ = plot.appendChild(el('span', 'ymax', ''));
+  c.topLabel = plot.appendChild(el('span', 'ymax', ''));
   var axis = el('div', 'xaxis');
   axis.appendChild(el('span', '', '−' + formatSpan(SPAN_MS)));
   axis.appendChild(el('span', '', 'now'));
@@ -130,7 +130,7 @@ function draw(now) {
       });
     });
     var top = c.top || axisMax(max);
-    c.top_.textContent = c.fmt(top) + c.unit;
+    c.topLabel.textContent = c.fmt(top) + c.unit;
     columns.forEach(function (ys, i) {
       c.paths[i].setAttribute('d', svgPath(xs, ys, H, top));
       c.items[i].lastChild.textContent = latest === null ? '–' : c.fmt(latest[c.series[i][0]]) + c.unit;
@@ -173,7 +173,11 @@ function render(r, p) {
       ['restarts ' + r.cluster.restarts + (missing > 0 ? ', not answering: ' + missing : '')]));
   }
   $('states').replaceChildren.apply($('states'), panels);
-  var rows = (p === null ? [] : p.workers).map(function (w) {
+  // Without a point (first poll, a restart) the rows still show, rates unknown.
+  var workers = p !== null ? p.workers : (r.workers || []).map(function (w) {
+    return { worker: w.worker, pid: w.pid, rps: null, inFlight: w.requests.inFlight, elu: w.eventLoop.utilization, heapBytes: w.memory.heapUsedBytes };
+  });
+  var rows = workers.map(function (w) {
     var tr = el('tr');
     tr.dataset.worker = String(w.worker);
     [String(w.worker), String(w.pid), formatCount(w.rps), formatCount(w.inFlight), formatPercent(w.elu), formatBytes(w.heapBytes)]

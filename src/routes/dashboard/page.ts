@@ -40,7 +40,7 @@ main{padding:1rem;display:grid;gap:1rem;max-width:120rem;margin:0 auto}
 .plot{position:relative}
 svg{display:block;width:100%;height:150px}
 .grid{stroke:var(--grid);stroke-width:1;fill:none}
-.line{fill:none;stroke:var(--c);stroke-width:2;stroke-linejoin:round}
+.line{fill:none;stroke:var(--c);stroke-width:2;stroke-linejoin:round;stroke-linecap:round}
 .ymax{position:absolute;top:2px;left:4px;font-size:.75rem;color:var(--muted);background:var(--card);padding:0 .2em}
 .xaxis{display:flex;justify-content:space-between;font-size:.75rem;color:var(--muted)}
 .s0{--c:var(--blue)}.s1{--c:var(--amber)}.s2{--c:var(--red)}.s3{--c:var(--purple)}

@@ -234,7 +234,9 @@ export function axisMax(max: number): number {
 }
 
 /** An SVG path through (x, y) samples on a width x height box, y from 0 (bottom) to yMax
- *  (top). A null y is a gap: the line stops and starts again after it, never bridging it. */
+ *  (top). A null y is a gap: the line stops and starts again after it, never bridging it.
+ *  Each start draws a zero-length segment, so a point alone between gaps shows as a dot
+ *  (with round line caps). */
 export function svgPath(xs: readonly number[], ys: readonly (number | null)[], height: number, yMax: number): string {
   let d = '';
   let pen = false;
@@ -245,7 +247,7 @@ export function svgPath(xs: readonly number[], ys: readonly (number | null)[], h
       continue;
     }
     const top = height - (Math.min(Math.max(y, 0), yMax) / yMax) * height;
-    d += (pen ? 'L' : 'M') + (xs[i] ?? 0).toFixed(1) + ' ' + top.toFixed(1);
+    d += (pen ? 'L' : 'M') + (xs[i] ?? 0).toFixed(1) + ' ' + top.toFixed(1) + (pen ? '' : 'h0');
     pen = true;
   }
   return d;
