@@ -11,6 +11,7 @@ import {
   deltaRatio,
   formatBytes,
   formatCount,
+  formatDuration,
   formatMs,
   formatPercent,
   formatSpan,
@@ -125,6 +126,7 @@ test('formatting: counts, milliseconds, percentages, bytes, spans, the axis top'
   assert.deepEqual([0, 0.0512, 0.5, 0.9999, 1, null].map(formatPercent), ['0.0%', '5.1%', '50%', '100.0%', '100.0%', '–']);
   assert.deepEqual([812, 9.4 * 1024 * 1024, 300 * 1024 * 1024, null].map(formatBytes), ['812 B', '9.4 MiB', '300 MiB', '–']);
   assert.deepEqual([5000, 45_000, 300_000, 3_600_000].map(formatSpan), ['5 s', '45 s', '5 min', '1 h']);
+  assert.deepEqual([5.6, 720, 11_520, 181_440, null].map(formatDuration), ['6 s', '12 min', '3.2 h', '2.1 d', '–']);
   assert.deepEqual([0, 0.3, 1, 3, 7, 12, 4100, 9999].map(axisMax), [1, 0.5, 1, 5, 10, 20, 5000, 10_000]);
 });
 

@@ -1,5 +1,5 @@
-// The dashboard's browser side, as the page carries it: poll /metrics, keep five minutes
-// of points, draw. The arithmetic it calls (pointBetween, svgPath, the format* functions)
+// The dashboard's browser side, as the page carries it: poll /metrics, keep the points of
+// the chart window (five minutes unless ?window= says otherwise), draw. The arithmetic it calls (pointBetween, svgPath, the format* functions)
 // is series.ts, embedded before it and tested in Node; this part only moves data into the
 // DOM. No template literal placeholders or backticks in here: it is one TS string.
 export const PAGE_SCRIPT = String.raw`'use strict';
@@ -43,7 +43,7 @@ var TOTALS = [
   ['cache-hits', 'cache hits', function (r) { return r.cache.hits; }, formatCount],
   ['cache-misses', 'cache misses', function (r) { return r.cache.misses; }, formatCount],
   ['connections-total', 'connections accepted', function (r) { return r.connections.total; }, formatCount],
-  ['uptime', 'uptime, s', function (r) { return r.uptimeSeconds; }, formatCount]
+  ['uptime', 'uptime', function (r) { return r.uptimeSeconds; }, formatDuration]
 ];
 
 var ring = [];

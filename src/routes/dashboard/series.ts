@@ -225,6 +225,15 @@ export function formatBytes(bytes: number | null): string {
   return (unit === 0 || value >= 100 ? value.toFixed(0) : value.toFixed(1)) + ' ' + units[unit];
 }
 
+/** An uptime in the unit that reads best: 42 s, 12 min, 3.2 h, 2.1 d. */
+export function formatDuration(seconds: number | null): string {
+  if (seconds === null || !Number.isFinite(seconds)) return '–';
+  if (seconds < 60) return seconds.toFixed(0) + ' s';
+  if (seconds < 3600) return (seconds / 60).toFixed(0) + ' min';
+  if (seconds < 86_400) return (seconds / 3600).toFixed(1) + ' h';
+  return (seconds / 86_400).toFixed(1) + ' d';
+}
+
 /** The axis top: the smallest 1, 2 or 5 times a power of ten at or above max (1 when max is 0). */
 export function axisMax(max: number): number {
   if (!(max > 0)) return 1;
@@ -267,6 +276,7 @@ export const PAGE_FUNCTIONS: readonly ((...args: never[]) => unknown)[] = [
   queryNumber,
   pageOptions,
   formatSpan,
+  formatDuration,
   formatCount,
   formatMs,
   formatPercent,
