@@ -52,6 +52,7 @@ import { registerProductRoutes } from './products/routes.js';
 import { SharedResponses } from './products/shared-responses.js';
 import { EmbeddedStore, type ProductStore } from './products/store.js';
 import { registerDebugRoutes } from './routes/debug.js';
+import { registerDashboardRoute } from './routes/dashboard/route.js';
 import { registerHealthRoutes } from './routes/health.js';
 import { registerIoRoute } from './routes/io.js';
 import { registerMetricsRoute } from './routes/metrics.js';
@@ -196,6 +197,7 @@ export function createApp(settings: Partial<Config> = {}, options: AppOptions = 
   if (deadline.ms > 0) middleware.push(deadline.middleware);
   if (debugOn) {
     registerDebugRoutes(router, { drainSignal: lifecycle.drainSignal, connections, eventLoop, startedAt, respond });
+    registerDashboardRoute(router, respond);
     // The routes never go without their guard.
     middleware.push(debugAccess(mayDebug));
   }

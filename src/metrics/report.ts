@@ -3,6 +3,7 @@
 // per-worker breakdown).
 import type { CacheStats } from '../cache/ttl-cache.js';
 import type { EventLoopWindow } from '../observability/event-loop.js';
+import type { Histogram } from '../observability/histogram.js';
 import { round } from '../observability/round.js';
 import type { Aggregate } from './aggregate.js';
 import type { ClusterView, MemoryUsage, RequestCounters, ServerNumbers } from './snapshot.js';
@@ -22,6 +23,14 @@ export interface WorkerReport {
   readonly memory: MemoryUsage;
 }
 
+export interface LatencyBuckets {
+  /** Upper bounds, in milliseconds. */
+  readonly boundsMs: readonly number[];
+  /** cumulative[i]: responses that took at most boundsMs[i]; one entry more than the
+   *  bounds, the last counting every response (Prometheus's le="+Inf"). */
+  readonly cumulative: readonly number[];
+}
+
 /** Every ServerNumbers field, summed over the workers that answered in cluster mode
  *  (event-loop figures: the worst worker's), with requests and the cache as a reader wants them. */
 export interface MetricsReport extends Omit<ServerNumbers, 'requests' | 'cache'> {
@@ -35,12 +44,22 @@ export interface MetricsReport extends Omit<ServerNumbers, 'requests' | 'cache'>
     readonly p90: number;
     readonly p99: number;
     readonly max: number;
+    /** The histogram behind the percentiles, as Prometheus gets it: a reader that keeps two
+     *  scrapes takes windowed percentiles from their difference (the dashboard does). */
+    readonly buckets: LatencyBuckets;
   };
   readonly cache: CacheStats & { readonly storeCalls: number; readonly scope: CacheScope };
   /** Cluster mode only. */
   readonly cluster?: ClusterView & { readonly answeredBy: number; readonly answered: number };
   /** Cluster mode only: one entry per worker that answered, by slot. */
   readonly workers?: readonly WorkerReport[];
+}
+
+function latencyBuckets(latency: Histogram): LatencyBuckets {
+  const cumulative: number[] = [];
+  let sum = 0;
+  for (const inBucket of latency.counts) cumulative.push((sum += inBucket));
+  return { boundsMs: latency.bounds, cumulative };
 }
 
 export function metricsReport(agg: Aggregate, view?: ClusterView): MetricsReport {
@@ -61,6 +80,7 @@ export function metricsReport(agg: Aggregate, view?: ClusterView): MetricsReport
       p90: round(latency.percentile(0.9)),
       p99: round(latency.percentile(0.99)),
       max: round(latency.max),
+      buckets: latencyBuckets(latency),
     },
     connections: agg.connections,
     cache: { ...agg.cache, hitRate: round(agg.cache.hitRate, 4), scope: view === undefined ? 'process' : 'per-worker' },

@@ -46,6 +46,7 @@ export function debugIndexHtml(host: string | undefined): string {
 <style>body{font-family:sans-serif;max-width:60em;margin:1em auto}td{vertical-align:top;padding:.4em}pre{background:#f4f4f4;padding:.3em}</style>
 </head><body>
 <h1>/debug/pprof/</h1>
+<p>Live charts of this server: <a href="/debug/dashboard">/debug/dashboard</a> (add <code>?every=250</code> to poll every 250 ms).</p>
 <p>Profiles of this Node.js process (pid ${process.pid}, node ${escapeHtml(process.version)}), served to loopback clients or with the DEBUG_TOKEN bearer token.</p>
 <table>
 ${rows}

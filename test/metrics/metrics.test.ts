@@ -5,6 +5,7 @@ import { connect } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { test } from 'node:test';
 import type { MetricsReport } from '../../src/metrics/report.js';
+import { LATENCY_BOUNDS_MS } from '../../src/observability/histogram.js';
 import { eventually, request, withApp, type TestApp } from '../helpers/http.js';
 
 async function metrics(t: TestApp): Promise<MetricsReport> {
@@ -47,6 +48,13 @@ test('exact counters after a known sequence of requests', async () => {
     }
     assert.ok(rt.p50 <= rt.p90 && rt.p90 <= rt.p99 && rt.p99 <= rt.max, JSON.stringify(rt));
     assert.ok(rt.avg <= rt.max && rt.max > 0, JSON.stringify(rt));
+    // The histogram itself, cumulative as Prometheus gets it: one count per bound plus +Inf,
+    // which counts every finished request.
+    const { boundsMs, cumulative } = rt.buckets;
+    assert.deepEqual(boundsMs, [...LATENCY_BOUNDS_MS]);
+    assert.equal(cumulative.length, boundsMs.length + 1);
+    assert.equal(cumulative.at(-1), 11);
+    for (let i = 1; i < cumulative.length; i++) assert.ok(cumulative[i]! >= cumulative[i - 1]!, `cumulative at ${i}: ${cumulative.join()}`);
 
     assert.ok(m.connections.active >= 1);
     assert.ok(m.connections.total >= 12);
