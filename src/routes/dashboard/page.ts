@@ -26,7 +26,7 @@ main{padding:1rem;display:grid;gap:1rem;max-width:120rem;margin:0 auto}
 .big,.total,.panel,.chart,#workers{background:var(--card);border:1px solid var(--grid);border-radius:8px;padding:.7rem .8rem;margin:0;min-width:0}
 .label{color:var(--muted);font-size:.78rem;text-transform:uppercase;letter-spacing:.04em}
 .value{font-variant-numeric:tabular-nums;font-weight:650}
-.big .value{font-size:2.3rem;line-height:1.15;white-space:nowrap}
+.big .value{font-size:2.1rem;line-height:1.15;white-space:nowrap}
 .unit{font-size:.55em;font-weight:600;color:var(--muted)}
 .total{padding:.45rem .8rem}
 .total .value{font-size:1.1rem}
