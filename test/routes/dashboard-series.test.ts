@@ -89,27 +89,39 @@ test('pointBetween: a restart (uptime or the total went down) begins a new serie
   assert.equal(pointBetween(a, report({ uptime: 101, total: 5000 }), 0, 0), null, 'no time between');
 });
 
-test('pointBetween: per worker, no rate for a worker that restarted', () => {
-  const worker = (slot: number, pid: number, uptime: number, total: number) => ({
-    worker: slot,
-    pid,
-    uptimeSeconds: uptime,
-    requests: { total, inFlight: slot },
-    connections: { active: 1 },
-    cache: { entries: 0, bytes: 0, hits: 0, misses: 0 },
-    eventLoop: { windowSeconds: 1, delayMs: { p50: 0, p99: 0, max: 0 }, utilization: 0.5 },
-    memory: { rssBytes: 1, heapUsedBytes: 2, heapTotalBytes: 3, externalBytes: 0 },
-  });
-  const a = report({ workers: [worker(1, 11, 5, 100), worker(2, 12, 5, 100)] });
-  const b = report({ workers: [worker(1, 11, 6, 300), worker(2, 99, 1, 7)] });
+const worker = (slot: number, pid: number, uptime: number, total: number): NonNullable<MetricsReport['workers']>[number] => ({
+  worker: slot,
+  pid,
+  uptimeSeconds: uptime,
+  requests: { total, inFlight: slot },
+  connections: { active: 1 },
+  cache: { entries: 0, bytes: 0, hits: 0, misses: 0 },
+  eventLoop: { windowSeconds: 1, delayMs: { p50: 0, p99: 0, max: 0 }, utilization: 0.5 },
+  memory: { rssBytes: 1, heapUsedBytes: 2, heapTotalBytes: 3, externalBytes: 0 },
+});
+
+test('pointBetween: a rate per worker', () => {
+  const a = report({ total: 200, workers: [worker(1, 11, 5, 100), worker(2, 12, 5, 100)] });
+  const b = report({ total: 600, workers: [worker(1, 11, 6, 300), worker(2, 12, 6, 300)] });
   const p = pointBetween(a, b, 2, 0) as Point;
   assert.deepEqual(
     p.workers.map((w) => [w.worker, w.pid, w.rps, w.inFlight, w.elu, w.heapBytes]),
     [
       [1, 11, 100, 1, 0.5, 2],
-      [2, 99, null, 2, 0.5, 2],
+      [2, 12, 100, 2, 0.5, 2],
     ],
   );
+});
+
+test('pointBetween: other workers answering (one restarted, missing, or back) begins a new series, never a spike', () => {
+  const both = report({ total: 1_000_200, workers: [worker(1, 11, 5, 200), worker(2, 12, 5, 1_000_000)] });
+  const oneMissing = report({ total: 210, workers: [worker(1, 11, 6, 210)] });
+  const back = report({ total: 1_000_220, workers: [worker(1, 11, 7, 220), worker(2, 12, 7, 1_000_000)] });
+  assert.equal(pointBetween(both, oneMissing, 1, 0), null, 'a worker missing: the sum lost its total');
+  assert.equal(pointBetween(oneMissing, back, 1, 0), null, 'the worker back: not a million requests in one second');
+  const replaced = report({ total: 1_000_230, workers: [worker(1, 11, 8, 230), worker(2, 99, 1, 1_000_000)] });
+  assert.equal(pointBetween(back, replaced, 1, 0), null, 'slot 2 is another process now');
+  assert.equal(pointBetween(back, report({ total: 1_000_240, workers: [worker(1, 11, 8, 240), worker(2, 12, 8, 1_000_000)] }), 1, 0)?.rps, 20);
 });
 
 test('pageOptions: ?every= and ?window= clamped into their ranges', () => {

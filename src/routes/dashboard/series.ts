@@ -84,9 +84,22 @@ export function deltaRatio(hits: number, misses: number): number | null {
   return hits + misses > 0 ? hits / (hits + misses) : null;
 }
 
-/** Whether the server restarted between two reports (its counters began again). */
+/** Whether the server restarted between two reports (its counters began again), or in
+ *  cluster mode other workers answered: the sums then cover other processes (a worker
+ *  missing from one scrape and back in the next would add its whole total to one interval). */
 export function restarted(before: MetricsReport, after: MetricsReport): boolean {
-  return after.uptimeSeconds < before.uptimeSeconds || after.requests.total < before.requests.total;
+  return after.uptimeSeconds < before.uptimeSeconds || after.requests.total < before.requests.total || !sameWorkers(before, after);
+}
+
+/** The same worker processes (slot and pid) answered both reports; in order, as /metrics lists them by slot. */
+function sameWorkers(before: MetricsReport, after: MetricsReport): boolean {
+  const was = before.workers ?? [];
+  const now = after.workers ?? [];
+  if (was.length !== now.length) return false;
+  for (let i = 0; i < now.length; i++) {
+    if (was[i]?.worker !== now[i]?.worker || was[i]?.pid !== now[i]?.pid) return false;
+  }
+  return true;
 }
 
 function shedTotal(report: MetricsReport): number {
@@ -268,6 +281,7 @@ export const PAGE_FUNCTIONS: readonly ((...args: never[]) => unknown)[] = [
   windowQuantile,
   deltaRatio,
   restarted,
+  sameWorkers,
   shedTotal,
   storeFailures,
   deadlineAnswers,
