@@ -18,6 +18,7 @@ import {
   PAGE_FUNCTIONS,
   pageOptions,
   pointBetween,
+  sheddingState,
   statusClasses,
   svgPath,
   windowQuantile,
@@ -124,6 +125,13 @@ test('pointBetween: other workers answering (one restarted, missing, or back) be
   assert.equal(pointBetween(back, report({ total: 1_000_240, workers: [worker(1, 11, 8, 240), worker(2, 12, 8, 1_000_000)] }), 1, 0)?.rps, 20);
 });
 
+test('sheddingState: shedding while a process refuses on its event loop or the interval had refusals (MAX_IN_FLIGHT)', () => {
+  assert.equal(sheddingState(0, null), 'admitting');
+  assert.equal(sheddingState(0, 0), 'admitting');
+  assert.equal(sheddingState(1, 0), 'shedding');
+  assert.equal(sheddingState(0, 18_000), 'shedding', 'over MAX_IN_FLIGHT: refused per request, active stays 0');
+});
+
 test('pageOptions: ?every= and ?window= clamped into their ranges', () => {
   assert.deepEqual(pageOptions(''), { everyMs: 1000, windowMs: 300_000 });
   assert.deepEqual(pageOptions('?every=250&window=5'), { everyMs: 250, windowMs: 5000 });
@@ -151,8 +159,8 @@ test('svgPath: a line through the samples, broken at each gap, clamped into the 
 });
 
 test('the embedded functions run on their own, as the page has them, and agree with these', () => {
-  const source = `${PAGE_FUNCTIONS.map(String).join('\n')}\nreturn { pointBetween, pageOptions, formatBytes, svgPath };`;
-  const embedded = new Function(source)() as { pointBetween: typeof pointBetween; pageOptions: typeof pageOptions; formatBytes: typeof formatBytes; svgPath: typeof svgPath };
+  const source = `${PAGE_FUNCTIONS.map(String).join('\n')}\nreturn { pointBetween, pageOptions, formatBytes, svgPath, sheddingState };`;
+  const embedded = new Function(source)() as { pointBetween: typeof pointBetween; pageOptions: typeof pageOptions; formatBytes: typeof formatBytes; svgPath: typeof svgPath; sheddingState: typeof sheddingState };
   const a = report({ uptime: 10, total: 100, byStatus: { '200': 100 }, perBucket: [50, 50, ...LATENCY_BOUNDS_MS.map(() => 0).slice(1)] });
   const b = report({ uptime: 11, total: 200, byStatus: { '200': 150, '500': 50 }, perBucket: [50, 50, 0, 0, 0, 0, 100, ...LATENCY_BOUNDS_MS.map(() => 0).slice(6)] });
   assert.deepEqual(embedded.pointBetween(a, b, 1, 5), pointBetween(a, b, 1, 5));
@@ -160,4 +168,5 @@ test('the embedded functions run on their own, as the page has them, and agree w
   assert.deepEqual(embedded.pageOptions('?every=400'), { everyMs: 400, windowMs: 300_000 });
   assert.equal(embedded.formatBytes(2048), '2.0 KiB');
   assert.equal(embedded.svgPath([0, 1], [null, 1], 1, 1), 'M1.0 0.0h0');
+  assert.equal(embedded.sheddingState(0, 5), 'shedding');
 });

@@ -159,7 +159,8 @@ function render(r, p) {
     ['opened ' + b.opened + '×, ' + r.store.shortCircuited + ' calls refused while open']));
   var sh = r.shedding;
   if (sh.eventLoopDelayMs > 0 || sh.eventLoopUtilization > 0 || sh.maxInFlight > 0) {
-    panels.push(panel('shedding', 'Load shedding', sh.active > 0 ? 'shedding' : 'admitting', sh.active > 0 ? 'bad' : 'ok',
+    var shedding = sheddingState(sh.active, p === null ? null : p.shedPerSecond);
+    panels.push(panel('shedding', 'Load shedding', shedding, shedding === 'shedding' ? 'bad' : 'ok',
       ['shed: ' + sh.shed.eventLoopDelay + ' on delay, ' + sh.shed.eventLoopUtilization + ' on utilization, ' + sh.shed.inFlight + ' over max in flight',
        'now ' + formatCount(p === null ? null : p.shedPerSecond) + '/s']));
   }

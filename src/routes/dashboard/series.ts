@@ -171,6 +171,13 @@ export function pointBetween(before: MetricsReport, after: MetricsReport, second
   };
 }
 
+/** The shedder's panel: "shedding" while a process refuses on its event loop (`active`) or
+ *  when the last interval had refusals; MAX_IN_FLIGHT refuses per request and never shows
+ *  in `active`, so without the rate a shedder refusing most requests read "admitting". */
+export function sheddingState(active: number, shedPerSecond: number | null): 'shedding' | 'admitting' {
+  return active > 0 || (shedPerSecond !== null && shedPerSecond > 0) ? 'shedding' : 'admitting';
+}
+
 export interface PageOptions {
   /** How often the page polls /metrics. */
   readonly everyMs: number;
@@ -286,6 +293,7 @@ export const PAGE_FUNCTIONS: readonly ((...args: never[]) => unknown)[] = [
   storeFailures,
   deadlineAnswers,
   workerPoints,
+  sheddingState,
   pointBetween,
   queryNumber,
   pageOptions,
