@@ -166,7 +166,7 @@ export function createApp(settings: Partial<Config> = {}, options: AppOptions = 
   });
   const metrics = new RequestMetrics(router.routes);
   const rateLimit = createRateLimiter(config, options);
-  const shedder = new LoadShedder({ eventLoopDelayMs: config.shedEventLoopDelayMs, eventLoopUtilization: config.shedElu, maxInFlight: config.maxInFlight }, metrics);
+  const shedder = new LoadShedder({ eventLoopDelayMs: config.shedEventLoopDelayMs, eventLoopUtilization: config.shedElu, maxInFlight: config.maxInFlight, debugRoutes: debugOn }, metrics);
   if (shedder.watchesEventLoop) eventLoop.watch(SHED_SAMPLE_MS, (sample) => shedder.sample(sample));
   const metricsSources = {
     startedAt,

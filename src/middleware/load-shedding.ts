@@ -20,6 +20,7 @@ import type { Middleware } from '../http/dispatch.js';
 import type { Encoded } from '../http/encoded.js';
 import type { Responder } from '../http/responder.js';
 import type { LoopSample } from '../observability/event-loop.js';
+import { isDebugPath } from './debug-access.js';
 import { isProbePath, refusal } from './refusal.js';
 
 export type ShedReason = 'eventLoopDelay' | 'eventLoopUtilization' | 'inFlight';
@@ -41,6 +42,9 @@ export interface SheddingOptions {
   readonly eventLoopDelayMs: number;
   readonly eventLoopUtilization: number;
   readonly maxInFlight: number;
+  /** Whether the /debug routes exist (DEBUG_ENDPOINTS=on): only then are they exempt, as
+   *  from the rate limiter. An overloaded server is when its dashboard and profiles are needed. */
+  readonly debugRoutes: boolean;
 }
 
 /** How often the event loop is sampled: the utilization's window, and the slack before
@@ -110,6 +114,8 @@ export class LoadShedder {
       if (isProbePath(ctx.path)) return next(ctx);
       const reason = this.overloaded();
       if (reason === undefined) return next(ctx);
+      // Checked only on the way to a refusal: an admitted request pays nothing for it.
+      if (this.options.debugRoutes && isDebugPath(ctx.path)) return next(ctx);
       this.shed[reason]++;
       return respond.encoded(ctx, REFUSALS[reason], REFUSAL_HEADERS);
     };

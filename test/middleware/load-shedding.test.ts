@@ -203,6 +203,21 @@ test('MAX_IN_FLIGHT=2: the third concurrent request gets 503 at once; once one f
   }, { maxInFlight: 2 });
 });
 
+test('the /debug routes are not shed when DEBUG_ENDPOINTS=on (the dashboard and profiles of an overloaded server); other routes are', LIMIT, async () => {
+  for (const debugEndpoints of ['on', 'off'] as const) {
+    await withApp(async (t) => {
+      const held = addHeldRoute(t);
+      const first = request(t.port, '/held');
+      await eventually(() => held.waiting === 1, 'one request admitted');
+      assert.equal((await request(t.port, '/products/1')).status, 503);
+      const expected = debugEndpoints === 'on' ? 200 : 503;
+      for (const path of ['/debug/dashboard', '/debug/pprof/']) assert.equal((await request(t.port, path)).status, expected, `${path} with DEBUG_ENDPOINTS=${debugEndpoints}`);
+      held.release();
+      assert.equal((await first).status, 200);
+    }, { maxInFlight: 1, debugEndpoints });
+  }
+});
+
 test('MAX_IN_FLIGHT=1: no slot leaks when a handler throws, rejects, or its client goes away', LIMIT, async () => {
   await withApp(async (t) => {
     const held = addHeldRoute(t);
@@ -260,7 +275,7 @@ test('off by default: a blocked loop and many concurrent requests are all answer
 });
 
 test('SHED_ELU alone does not shed a loop that is busy but prompt (its timer on time), nor one that is late but idle', () => {
-  const shedder = new LoadShedder({ eventLoopDelayMs: 0, eventLoopUtilization: 0.9, maxInFlight: 0 }, { inFlight: 1 });
+  const shedder = new LoadShedder({ eventLoopDelayMs: 0, eventLoopUtilization: 0.9, maxInFlight: 0, debugRoutes: false }, { inFlight: 1 });
   shedder.sample({ at: performance.now(), delayMs: ELU_MIN_DELAY_MS - 1, utilization: 1 });
   assert.equal(shedder.stats().active, 0);
   shedder.sample({ at: performance.now(), delayMs: 200, utilization: 0.5 });
