@@ -163,6 +163,27 @@ describe('/debug/dashboard in a real browser', { skip: CHROMIUM_SKIP }, () => {
     }
   });
 
+  test('a /metrics answer it cannot read: stale, and polling goes on until the real one is back', async () => {
+    const { child, port } = await startServer([], { DEBUG_ENDPOINTS: 'on' });
+    try {
+      const page = await browser.newPage();
+      await page.goto(`http://127.0.0.1:${port}/debug/dashboard?every=${EVERY_MS}&window=5`);
+      await page.until(`Number(document.body.dataset.polls) >= 2`, 'two good polls');
+      // A 200 with JSON of another shape: an older server on the port, a proxy's answer.
+      browser.on('Fetch.requestPaused', page.sessionId, (paused) => {
+        const body = Buffer.from('{"uptimeSeconds":5}').toString('base64');
+        void page.send('Fetch.fulfillRequest', { requestId: paused['requestId'], responseCode: 200, responseHeaders: [{ name: 'content-type', value: 'application/json' }], body });
+      });
+      await page.send('Fetch.enable', { patterns: [{ urlPattern: '*/metrics' }] });
+      await page.until(`document.body.dataset.state === 'stale'`, 'the stale state', 3000);
+      await page.send('Fetch.disable');
+      const pollsThen = await goodPolls(page);
+      await page.until(`document.body.dataset.state === 'live' && Number(document.body.dataset.polls) >= ${pollsThen + 2}`, 'live again', 3000);
+    } finally {
+      child.kill('SIGKILL');
+    }
+  });
+
   test('cluster mode: a row per worker and the cluster panel', async () => {
     const { child, port } = await startServer([], { DEBUG_ENDPOINTS: 'on', WORKERS: '2' });
     const load = drive(port, 2);

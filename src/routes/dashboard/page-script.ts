@@ -216,7 +216,10 @@ function poll() {
       failure = '';
       document.body.dataset.polls = String(++polls);
       render(r, p);
-    }, function (e) {
+    })
+    // Also a report the page cannot read (not this server's shape): stale, and polling goes
+    // on; an exception here would otherwise end the polling with the page saying "live".
+    .catch(function (e) {
       // No point until two good polls in a row again: the gap stays a gap.
       if (ring.length > 0 && ring[ring.length - 1] !== null) ring.push(null);
       before = null;
