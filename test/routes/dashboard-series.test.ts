@@ -137,6 +137,7 @@ test('pageOptions: ?every= and ?window= clamped into their ranges', () => {
   assert.deepEqual(pageOptions('?every=250&window=5'), { everyMs: 250, windowMs: 5000 });
   assert.deepEqual(pageOptions('?window=1&every=10'), { everyMs: 250, windowMs: 5000 });
   assert.deepEqual(pageOptions('?every=999999&window=99999'), { everyMs: 10_000, windowMs: 3_600_000 });
+  assert.deepEqual(pageOptions('?every=99999999&window=1000000000000000000000'), { everyMs: 10_000, windowMs: 3_600_000 }, 'however many digits: the top of the range');
   assert.deepEqual(pageOptions('?every=abc&xevery=300'), { everyMs: 1000, windowMs: 300_000 });
 });
 

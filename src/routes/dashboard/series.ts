@@ -186,7 +186,7 @@ export interface PageOptions {
 }
 
 function queryNumber(search: string, name: string, min: number, max: number, fallback: number): number {
-  const match = new RegExp('[?&]' + name + '=(\\d{1,7})(?:&|$)').exec(search);
+  const match = new RegExp('[?&]' + name + '=(\\d+)(?:&|$)').exec(search);
   return match === null ? fallback : Math.min(max, Math.max(min, Number(match[1])));
 }
 
