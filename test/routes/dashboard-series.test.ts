@@ -79,8 +79,22 @@ test('pointBetween: rates per second by class, windowed hit rate, gauges as they
   assert.deepEqual([p.rps2xx, p.rps3xx, p.rps4xx, p.rps5xx], [80, 0, 15, 5]);
   assert.equal(p.hitRate, 0.9);
   assert.equal(p.l2HitRate, null, 'no Redis');
+  assert.equal(p.anyHitRate, 0.9, 'without Redis, the L1 rate');
   assert.equal(p.p99Ms, null, 'no histogram change');
   assert.deepEqual([p.inFlight, p.connections, p.loopDelayP99Ms, p.elu, p.heapBytes, p.rssBytes], [3, 2, 7, 0.25, 100, 200]);
+});
+
+test('pointBetween: with Redis, the big hit rate counts L2 hits among the L1 misses (L1 off: Redis alone)', () => {
+  const withRedis = (r: MetricsReport, hits: number, misses: number): MetricsReport => ({ ...r, redis: { hits, misses } }) as unknown as MetricsReport;
+  const a = withRedis(report({ uptime: 10, total: 100, hits: 0, misses: 100 }), 0, 100);
+  const b = withRedis(report({ uptime: 11, total: 300, hits: 0, misses: 300 }), 160, 140);
+  const p = pointBetween(a, b, 1, 0) as Point;
+  assert.equal(p.hitRate, 0, 'L1 off: every lookup a miss');
+  assert.equal(p.l2HitRate, 0.8);
+  assert.equal(p.anyHitRate, 0.8, '160 of 200 requests answered from a cache');
+  const c = withRedis(report({ uptime: 10, total: 100, hits: 100, misses: 100 }), 0, 100);
+  const d = withRedis(report({ uptime: 11, total: 300, hits: 250, misses: 150 }), 25, 125);
+  assert.equal((pointBetween(c, d, 1, 0) as Point).anyHitRate, 0.875, '150 L1 and 25 L2 hits of 200 lookups');
 });
 
 test('pointBetween: a restart (uptime or the total went down) begins a new series, never a negative rate', () => {

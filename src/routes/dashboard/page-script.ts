@@ -32,7 +32,7 @@ var CHARTS = [
 var BIG = [
   ['rps', 'requests/s', 'rps', formatCount],
   ['p99', 'p99 latency, ms', 'p99Ms', formatMs],
-  ['hit-rate', 'cache hit rate', 'hitRate', formatPercent],
+  ['hit-rate', 'cache hit rate', 'anyHitRate', formatPercent],
   ['in-flight', 'in flight', 'inFlight', formatCount],
   ['elu', 'event-loop busy', 'elu', formatPercent],
   ['heap', 'heap used', 'heapBytes', formatBytes]

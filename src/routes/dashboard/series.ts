@@ -30,6 +30,9 @@ export interface Point {
   readonly p99Ms: number | null;
   readonly hitRate: number | null;
   readonly l2HitRate: number | null;
+  /** Answered from either cache: L1 hits and L2 hits over L1 lookups (an L2 read follows
+   *  an L1 miss), so Redis's hits count when the process cache is small or off. */
+  readonly anyHitRate: number | null;
   readonly shedPerSecond: number;
   /** 429s of the rate limiter. */
   readonly limitedPerSecond: number;
@@ -142,7 +145,10 @@ export function pointBetween(before: MetricsReport, after: MetricsReport, second
   const b = before.responseTimeMs.buckets;
   const a = after.responseTimeMs.buckets;
   const quantile = (q: number): number | null => windowQuantile(a.boundsMs, b.cumulative, a.cumulative, q);
-  const l2 = after.redis === null || before.redis === null ? null : deltaRatio(after.redis.hits - before.redis.hits, after.redis.misses - before.redis.misses);
+  const l1Hits = after.cache.hits - before.cache.hits;
+  const l1Misses = after.cache.misses - before.cache.misses;
+  const l2Hits = after.redis === null || before.redis === null ? 0 : after.redis.hits - before.redis.hits;
+  const l2 = after.redis === null || before.redis === null ? null : deltaRatio(l2Hits, after.redis.misses - before.redis.misses);
   return {
     atMs,
     rps: (after.requests.total - before.requests.total) / seconds,
@@ -153,8 +159,9 @@ export function pointBetween(before: MetricsReport, after: MetricsReport, second
     p50Ms: quantile(0.5),
     p90Ms: quantile(0.9),
     p99Ms: quantile(0.99),
-    hitRate: deltaRatio(after.cache.hits - before.cache.hits, after.cache.misses - before.cache.misses),
+    hitRate: deltaRatio(l1Hits, l1Misses),
     l2HitRate: l2,
+    anyHitRate: deltaRatio(l1Hits + l2Hits, Math.max(0, l1Misses - l2Hits)),
     shedPerSecond: (shedTotal(after) - shedTotal(before)) / seconds,
     limitedPerSecond: (after.rateLimit.limited - before.rateLimit.limited) / seconds,
     deadlinePerSecond: (deadlineAnswers(after) - deadlineAnswers(before)) / seconds,
