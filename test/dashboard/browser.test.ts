@@ -169,13 +169,17 @@ describe('/debug/dashboard in a real browser', { skip: CHROMIUM_SKIP }, () => {
       const page = await browser.newPage();
       await page.goto(`http://127.0.0.1:${port}/debug/dashboard?every=${EVERY_MS}&window=5`);
       await page.until(`Number(document.body.dataset.polls) >= 2`, 'two good polls');
-      // A 200 with JSON of another shape: an older server on the port, a proxy's answer.
+      // First a 503 (a proxy in front, say), then a 200 with JSON of another shape (an older
+      // server on the port, a proxy's answer).
+      let status = 503;
       browser.on('Fetch.requestPaused', page.sessionId, (paused) => {
         const body = Buffer.from('{"uptimeSeconds":5}').toString('base64');
-        void page.send('Fetch.fulfillRequest', { requestId: paused['requestId'], responseCode: 200, responseHeaders: [{ name: 'content-type', value: 'application/json' }], body });
+        void page.send('Fetch.fulfillRequest', { requestId: paused['requestId'], responseCode: status, responseHeaders: [{ name: 'content-type', value: 'application/json' }], body });
       });
       await page.send('Fetch.enable', { patterns: [{ urlPattern: '*/metrics' }] });
-      await page.until(`document.body.dataset.state === 'stale'`, 'the stale state', 3000);
+      await page.until(`document.getElementById('state').textContent === 'stale: /metrics answered 503'`, 'stale, saying what /metrics answered', 3000);
+      status = 200;
+      await page.until(`document.getElementById('state').textContent === 'stale: polling /metrics failed'`, 'stale on an answer it cannot read', 3000);
       await page.send('Fetch.disable');
       const pollsThen = await goodPolls(page);
       await page.until(`document.body.dataset.state === 'live' && Number(document.body.dataset.polls) >= ${pollsThen + 2}`, 'live again', 3000);

@@ -200,7 +200,7 @@ function poll() {
   var started = performance.now();
   fetch('/metrics', { headers: { accept: 'application/json' }, cache: 'no-store', signal: AbortSignal.timeout(TIMEOUT_MS) })
     .then(function (res) {
-      if (!res.ok) throw new Error('/metrics answered ' + res.status);
+      if (!res.ok) throw { answered: '/metrics answered ' + res.status };
       return res.json();
     })
     .then(function (r) {
@@ -223,7 +223,7 @@ function poll() {
       // No point until two good polls in a row again: the gap stays a gap.
       if (ring.length > 0 && ring[ring.length - 1] !== null) ring.push(null);
       before = null;
-      failure = e && e.name === 'TimeoutError' ? 'no answer within ' + TIMEOUT_MS + ' ms' : 'polling /metrics failed';
+      failure = e && e.answered ? e.answered : e && e.name === 'TimeoutError' ? 'no answer within ' + TIMEOUT_MS + ' ms' : 'polling /metrics failed';
     })
     .then(function () {
       status();
