@@ -4,8 +4,9 @@
 // the server goes, and in cluster mode it lists each worker. Leaves a screenshot under
 // load in dist/artifacts/dashboard.png (and at $TURBINA_DASHBOARD_PNG when set).
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { Agent } from 'node:http';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -145,6 +146,23 @@ describe('/debug/dashboard in a real browser', { skip: CHROMIUM_SKIP }, () => {
       await sleep(100);
       assert.ok(await page.evaluate<boolean>('document.documentElement.scrollWidth <= window.innerWidth'), 'no horizontal overflow at 390 px');
       writeFileSync(join(ARTIFACTS, 'dashboard-phone.png'), await page.screenshot());
+
+      // The CPU profile button asks for one 10 s profile; a second click while it records
+      // asks for nothing (it would download the server's 409 as the file).
+      // The server tells: the recording holds its request open for 10 s, and a second one
+      // would have been answered 409 at once.
+      const downloadDir = mkdtempSync(join(tmpdir(), 'turbina-download-'));
+      await browser.send('Browser.setDownloadBehavior', { behavior: 'allow', downloadPath: downloadDir });
+      const inFlightBefore = (await metrics(port)).requests.inFlight;
+      await page.evaluate(`document.getElementById('cpu').click()`);
+      await sleep(300);
+      await page.evaluate(`document.getElementById('cpu').click()`);
+      await sleep(700);
+      const during = await metrics(port);
+      rmSync(downloadDir, { recursive: true, force: true });
+      assert.equal(during.requests.byStatus['409'], undefined, 'no second recording asked for');
+      assert.ok(during.requests.inFlight >= inFlightBefore + 1, `the profile is being recorded (in flight ${inFlightBefore} -> ${during.requests.inFlight})`);
+      assert.match(await page.evaluate<string>(`document.getElementById('cpu').textContent`), /^recording CPU profile/);
 
       // The server goes away: "stale" everywhere, and no more points.
       child.kill('SIGKILL');

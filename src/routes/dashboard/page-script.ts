@@ -232,8 +232,13 @@ function poll() {
     });
 }
 
-$('cpu').addEventListener('click', function () {
+$('cpu').addEventListener('click', function (event) {
   var button = $('cpu');
+  // One recording at a time: a second click would download the server's 409 as the file.
+  if (button.classList.contains('busy')) {
+    event.preventDefault();
+    return;
+  }
   button.classList.add('busy');
   button.textContent = 'recording CPU profile, 10 s…';
   setTimeout(function () { button.classList.remove('busy'); button.textContent = 'CPU profile 10 s'; }, 10500);
