@@ -74,7 +74,14 @@ async function main(): Promise<void> {
     const path = resolve(reportFrom);
     const read = readRun(path);
     const run = 'error' in read ? cli.fail(read.error) : read;
-    process.stdout.write(`results: ${path}, ${writeReports(dirname(path), run).join(', ')}\n`);
+    let written: string[];
+    try {
+      written = writeReports(dirname(path), run);
+    } catch (error) {
+      // A results.json of another shape (an older bench's, or edited by hand): one line, no stack.
+      return cli.fail(`cannot render ${path}: ${(error as Error).message} (not the shape this bench writes)`);
+    }
+    process.stdout.write(`results: ${path}, ${written.join(', ')}\n`);
     return;
   }
   const connections = cli.count('connections', 100);

@@ -7,7 +7,7 @@
 // exit code 2, and no process left behind afterwards.
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
@@ -223,10 +223,14 @@ describe('bench (child process)', () => {
       const json = join(dir, 'results.json');
       writeFileSync(json, JSON.stringify(fullRun()));
       writeFileSync(join(dir, 'not-a-run.json'), '{"hello": 1}');
-      const [report, wrong, missing] = await Promise.all([
+      const older = fullRun();
+      mkdirSync(join(dir, 'older'));
+      writeFileSync(join(dir, 'older', 'results.json'), JSON.stringify({ ...older, measurements: older.measurements.map((m, i) => (i === 0 ? { ...m, result: null } : m)) }));
+      const [report, wrong, missing, shape] = await Promise.all([
         runBench(['--report', json], 10_000),
         runBench(['--report', join(dir, 'not-a-run.json')], 10_000),
         runBench(['--report', join(dir, 'missing.json')], 10_000),
+        runBench(['--report', join(dir, 'older', 'results.json')], 10_000),
       ]);
       assert.equal(report.code, 0, report.stderr);
       assert.equal(report.stdout, `results: ${json}, results.md, results.html\n`);
@@ -234,13 +238,15 @@ describe('bench (child process)', () => {
       assert.ok(readFileSync(join(dir, 'results.md'), 'utf8').includes('| target | first 200 |'));
       assert.deepEqual([...report.descendants.values()], [], 'nothing started');
       assert.equal(existsSync(join(dir, 'work')), false);
-      for (const bad of [wrong, missing]) {
+      for (const bad of [wrong, missing, shape]) {
         assert.equal(bad.code, 2, bad.stderr);
         assert.equal(bad.stderr.trim().split('\n').length, 1, bad.stderr);
         assert.equal(bad.stdout, '');
       }
       assert.match(wrong.stderr, /not a bench results.json/);
       assert.match(missing.stderr, /cannot read/);
+      assert.match(shape.stderr, /cannot render .*results\.json: .*not the shape this bench writes/);
+      assert.deepEqual(readdirSync(join(dir, 'older')), ['results.json'], 'no report half written');
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
