@@ -3,7 +3,7 @@
 // and CPU per request; ramps as lines; the paired ratios with every round; startup; then
 // the Markdown report's tables.
 import { barChart, type Bar } from './html/bar-chart.js';
-import { escapeMarkup } from './html/escape.js';
+import { escapeMarkup } from '../../src/platform/escape-markup.js';
 import { htmlTable } from './html/html-table.js';
 import { latencyChart } from './html/latency-chart.js';
 import { lineChart, type Series } from './html/line-chart.js';

@@ -1,5 +1,5 @@
 // A grouped bar chart of req/s per scenario and target, as hand-written SVG.
-import { escapeMarkup as escape } from './html/escape.js';
+import { escapeMarkup as escape } from '../../src/platform/escape-markup.js';
 import type { BenchRun } from './results.js';
 
 const COLORS = ['#2b6cb0', '#38a169', '#a0aec0', '#dd6b20', '#805ad5', '#d53f8c'];

@@ -1,4 +1,5 @@
 // The HTML index of /debug/pprof/, like Go's: each profile, what it is, and how to use it.
+import { escapeMarkup } from '../platform/escape-markup.js';
 
 interface Entry {
   readonly path: string;
@@ -29,17 +30,14 @@ const ENTRIES: readonly Entry[] = [
   },
 ];
 
-const escapeHtml = (text: string): string =>
-  text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-
 /** `host` comes from the request's Host header; anything odd falls back to localhost. */
 export function debugIndexHtml(host: string | undefined): string {
   const base = `http://${host !== undefined && /^[A-Za-z0-9.:[\]-]{1,255}$/.test(host) ? host : 'localhost:8080'}/debug/pprof`;
   const rows = ENTRIES.map(
     (e) =>
       // Absolute links: the index also answers at /debug/pprof, without the slash.
-      `<tr><td><a href="/debug/pprof/${escapeHtml(e.path)}">${escapeHtml(e.path)}</a></td><td>${escapeHtml(e.about)}` +
-      `<pre>${e.commands(base).map(escapeHtml).join('\n')}</pre></td></tr>`,
+      `<tr><td><a href="/debug/pprof/${escapeMarkup(e.path)}">${escapeMarkup(e.path)}</a></td><td>${escapeMarkup(e.about)}` +
+      `<pre>${e.commands(base).map(escapeMarkup).join('\n')}</pre></td></tr>`,
   ).join('\n');
   return `<!doctype html>
 <html><head><meta charset="utf-8"><title>/debug/pprof/</title>
@@ -47,7 +45,7 @@ export function debugIndexHtml(host: string | undefined): string {
 </head><body>
 <h1>/debug/pprof/</h1>
 <p>Live charts of this server: <a href="/debug/dashboard">/debug/dashboard</a> (add <code>?every=250</code> to poll every 250 ms).</p>
-<p>Profiles of this Node.js process (pid ${process.pid}, node ${escapeHtml(process.version)}), served to loopback clients or with the DEBUG_TOKEN bearer token.</p>
+<p>Profiles of this Node.js process (pid ${process.pid}, node ${escapeMarkup(process.version)}), served to loopback clients or with the DEBUG_TOKEN bearer token.</p>
 <table>
 ${rows}
 </table>

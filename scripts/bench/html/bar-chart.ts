@@ -1,7 +1,7 @@
 // Horizontal bars from zero, one a target: req/s, CPU per request, startup time, memory.
 // Dots on a bar are its rounds (or starts) where there were several; dashed lines mark
 // references such as the baseline's value.
-import { escapeMarkup } from './escape.js';
+import { escapeMarkup } from '../../../src/platform/escape-markup.js';
 import { BAND, LEFT, RIGHT, rowChart, type Row } from './row-chart.js';
 import { compact, linearScale, niceTicks } from './scale.js';
 

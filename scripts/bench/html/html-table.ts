@@ -1,6 +1,6 @@
 // A report table (table.ts) as an HTML table that scrolls sideways on a narrow screen.
 import type { Table } from '../table.js';
-import { escapeMarkup } from './escape.js';
+import { escapeMarkup } from '../../../src/platform/escape-markup.js';
 
 export function htmlTable(table: Table): string {
   const text = table.textColumns ?? 1;

@@ -1,6 +1,6 @@
 // A ramp: one line a target across the connection counts (a log axis: they grow by
 // multiples), req/s or p99 up the side from zero.
-import { escapeMarkup } from './escape.js';
+import { escapeMarkup } from '../../../src/platform/escape-markup.js';
 import { WIDTH } from './row-chart.js';
 import { compact, linearScale, logScale, niceTicks } from './scale.js';
 

@@ -1,7 +1,7 @@
 // The page around the report: its style sheet (light and dark, one column on a phone,
 // charts side by side on a wide screen) and the figure that holds a chart. Everything
 // is inline: the file is opened from disk, with no network.
-import { escapeMarkup } from './escape.js';
+import { escapeMarkup } from '../../../src/platform/escape-markup.js';
 
 const STYLE = `
 :root{color-scheme:light dark;--bg:#f4f5f7;--card:#fff;--fg:#1d2127;--muted:#5f6874;--grid:#e4e7eb;--axis:#c9ced6;

@@ -1,7 +1,7 @@
 // The frame shared by the report's horizontal charts: one row a target (its name above,
 // an optional figure at the right of the name, a band below for the chart's marks) and an
 // axis with grid lines under the rows.
-import { escapeMarkup } from './escape.js';
+import { escapeMarkup } from '../../../src/platform/escape-markup.js';
 
 /** viewBox width: the figure scales to its column, the text with it. */
 export const WIDTH = 420;
